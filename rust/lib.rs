@@ -1,0 +1,17 @@
+//! Native core of claude_pm: complexity scoring, the shared prompt cache and
+//! selection counters. Pure-Rust modules carry the logic; `py_*` modules are the
+//! thin PyO3 shims, compiled only with the `python` feature.
+
+#[cfg(feature = "python")]
+mod py_errors;
+
+#[cfg(feature = "python")]
+use pyo3::prelude::*;
+
+#[cfg(feature = "python")]
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    py_errors::register(m)?;
+    Ok(())
+}

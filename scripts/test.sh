@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Fresh machine to green: installs what the tests need (Debian packages, Rust
+# crates, Python packages into .venv), then runs cargo test and pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+log "Debian packages"
+bash scripts/install-system-deps.sh
+
+log "Python environment (.venv)"
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet "maturin>=1.9.4,<2"
+.venv/bin/python -m pip install --quiet -e ".[test,dev]"
+
+log "cargo test"
+cargo test --locked --quiet
+
+log "static checks"
+.venv/bin/ruff check python tests benches
+.venv/bin/python -m mypy.stubtest claude_pm._core
+
+log "pytest"
+.venv/bin/python -m pytest -q
