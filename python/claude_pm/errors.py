@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from claude_pm._core import RulesError
-
 __all__ = ["ConfigError", "RulesError"]
 
 
@@ -18,3 +16,11 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{variable}={value!r} is not valid: expected {allowed}")
+
+
+class RulesError(ValueError):
+    """A scoring rules file is malformed; the message names the offending field.
+
+    Raised by the native core, which imports this class so that Python code can
+    catch it without importing ``claude_pm._core``.
+    """
