@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from claude_pm.cli.app import main
+from claude_pm.cli.completion_cmd import completion
 from claude_pm.cli.config_cmd import config_group
 from claude_pm.cli.eval_cmd import eval_command
 from claude_pm.cli.loadtest_cmd import loadtest
@@ -13,5 +14,6 @@ main.add_command(explain)
 main.add_command(config_group)
 main.add_command(eval_command)
 main.add_command(loadtest)
+main.add_command(completion)
 
 __all__ = ["main"]
