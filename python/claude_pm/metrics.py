@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -120,6 +120,7 @@ class Sources:
     cache_stats: Callable[[], Mapping[str, Any]]
     config_errors: Callable[[], int]
     label_sets: Callable[[], LabelSets]
+    active_optimizations: Callable[[], int]
 
     @staticmethod
     def from_library() -> Sources:
@@ -128,6 +129,7 @@ class Sources:
             cache_stats=_library_cache_stats,
             config_errors=_library_config_errors,
             label_sets=LabelSets.from_library,
+            active_optimizations=_library_active_optimizations,
         )
 
 
@@ -419,13 +421,14 @@ def _own_writer() -> MultiprocessWriter | None:
     return writer if writer is not None and writer.pid == os.getpid() else None
 
 
-def _active_optimizations(agents: Iterable[str]) -> int:
+def _library_active_optimizations() -> int:
     """Agents for which optimisation applies to at least some requests right now."""
+    from claude_pm.agents.base_agent_loader import AGENT_NAMES
     from claude_pm.rollout import should_enable_optimization
 
     settings = get_settings()
     active = 0
-    for agent in agents:
+    for agent in AGENT_NAMES:
         decision = should_enable_optimization(agent, None, settings=settings)
         share = settings.agent_rollout_percentage.get(agent, settings.rollout_percentage)
         # A percentage gate needs a user id to decide; it is on for part of the users.
@@ -437,13 +440,9 @@ def _active_optimizations(agents: Iterable[str]) -> int:
 class ClaudePMCollector(Collector):
     """A prometheus_client collector: every number is read when Prometheus scrapes."""
 
-    def __init__(self, sources: Sources | None = None, *, multiprocess_dir: Path | None = None,
-                 active_optimizations: Callable[[], int] | None = None) -> None:
+    def __init__(self, sources: Sources | None = None, *, multiprocess_dir: Path | None = None) -> None:
         self.sources = sources or Sources.from_library()
         self.multiprocess_dir = multiprocess_dir
-        self.active_optimizations = active_optimizations or (
-            lambda: _active_optimizations(sorted(self.sources.label_sets().agents))
-        )
 
     def describe(self) -> Iterator[Metric]:
         # Names only, so registering never touches the pipeline.
@@ -455,7 +454,7 @@ class ClaudePMCollector(Collector):
             writer = _own_writer()
             own_file = writer.path if writer is not None else None
             samples.add(read_multiprocess_directory(self.multiprocess_dir, exclude=own_file))
-        yield from self._families(samples, active=self.active_optimizations())
+        yield from self._families(samples, active=self.sources.active_optimizations())
 
     @staticmethod
     def _families(samples: ProcessSamples, *, active: int | None) -> Iterator[Metric]:
