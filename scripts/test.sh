@@ -22,5 +22,9 @@ log "static checks"
 .venv/bin/ruff check python tests benches
 .venv/bin/python -m mypy.stubtest claude_pm._core
 
+log "alert rules"
+promtool check rules deploy/prometheus/alerts.yaml
+promtool test rules deploy/prometheus/alerts.test.yaml
+
 log "pytest"
 .venv/bin/python -m pytest -q
