@@ -253,7 +253,7 @@ def test_window_time_zone_converts_aware_and_local_moments(monkeypatch):
     assert decide(now=tokyo_3am.astimezone(timezone.utc)).enabled
     assert decide(now=tokyo_3am.astimezone().replace(tzinfo=None)).enabled  # naive = local time
     assert not decide(now=tokyo_3am + timedelta(hours=4)).enabled
-    assert "now inside 02:00-06:59 Asia/Tokyo" in decide(now=tokyo_3am).detail
+    assert "time inside 02:00-06:59 Asia/Tokyo" in decide(now=tokyo_3am).detail
 
 
 def test_windows_without_zone_use_local_time_for_aware_moments(monkeypatch):

@@ -131,8 +131,8 @@ class _Gates:
         where = ",".join(str(window) for window in settings.rollout_windows)
         if settings.rollout_timezone:
             where += f" {settings.rollout_timezone}"
-        self.inside = Decision(True, "inside_window", shadow, f"{switch_detail}; now inside {where}")
-        self.outside = Decision(False, "outside_window", shadow, f"{switch_detail}; now outside {where}")
+        self.inside = Decision(True, "inside_window", shadow, f"{switch_detail}; time inside {where}")
+        self.outside = Decision(False, "outside_window", shadow, f"{switch_detail}; time outside {where}")
         share = f"{percentage_variable}={_format_percentage(percentage or 0.0)}"
         self.no_user = Decision(False, "no_user_id", shadow, f"{switch_detail}; {share} needs a user id")
         self.percentage_in = Decision(True, "percentage_in", shadow, f"{switch_detail}; user bucket within {share}")
