@@ -17,7 +17,7 @@ bias cancels out of them; the estimate is not meant for billing.
 
 from __future__ import annotations
 
-__all__ = ["BYTES_PER_TOKEN", "estimate_tokens"]
+__all__ = ["BYTES_PER_TOKEN", "estimate_tokens", "prompt_tokens"]
 
 BYTES_PER_TOKEN = 4
 
@@ -32,3 +32,15 @@ def estimate_tokens(text: str) -> int:
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
     return -(-size // BYTES_PER_TOKEN)
+
+
+def prompt_tokens(agent: str, template: str, prompts_dir: str | None = None) -> int:
+    """Estimated tokens of an agent's assembled prompt for a template, precomputed at load time.
+
+    See `claude_pm.agents.base_agent_loader.build_agent_prompt` for the prompt and the
+    meaning of `prompts_dir`.
+    """
+    # Imported here because the prompt library measures its prompts with this module.
+    from claude_pm.agents.base_agent_loader import prompt_tokens as lookup
+
+    return lookup(agent, template, prompts_dir)
