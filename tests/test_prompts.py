@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -185,3 +186,26 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path):
     file = tmp_path / "qa.md"
     file.write_bytes("\ufeff# Role: QA\n".encode())
     assert read_prompt_text(file) == "# Role: QA\n"
+
+
+# --- the user documentation stays true -------------------------------------------------
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PROMPTS_DOC = REPO_ROOT / "docs" / "prompts.md"
+
+
+def test_python_examples_in_the_prompts_doc_run():
+    blocks = re.findall(r"```python\n(.*?)```", PROMPTS_DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, str(PROMPTS_DOC), "exec"), {})
+
+
+def test_reduction_table_in_the_prompts_doc_is_current():
+    spec = importlib.util.spec_from_file_location(
+        "token_reduction_table", REPO_ROOT / "benches" / "token_reduction_table.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.reduction_table() in PROMPTS_DOC.read_text(encoding="utf-8")
