@@ -257,6 +257,13 @@ def test_prompts_dir_comes_from_the_environment(monkeypatch, tmp_path):
     assert build_agent_prompt("qa", FULL).endswith(get_role_prompt("qa"))
 
 
+def test_errors_in_the_configured_directory_name_the_variable(monkeypatch, tmp_path):
+    (tmp_path / "qa.md").write_bytes(b"")
+    monkeypatch.setenv("CLAUDE_PM_PROMPTS_DIR", str(tmp_path))
+    with pytest.raises(PromptFileError, match=r"qa\.md: is empty \(prompts directory from CLAUDE_PM_PROMPTS_DIR\)$"):
+        build_agent_prompt("qa", FULL)
+
+
 def test_missing_prompts_directory_is_named(tmp_path):
     missing = tmp_path / "nowhere"
     with pytest.raises(PromptFileError, match=re.escape(f"{missing}: prompts directory does not exist")):

@@ -122,7 +122,7 @@ def load_prompt_library(prompts_dir: PromptsDir | None = None) -> PromptLibrary:
     """The prompts of `prompts_dir` (None: ``CLAUDE_PM_PROMPTS_DIR``, else the packaged ones)."""
     key = get_settings().prompts_dir if prompts_dir is None else os.fspath(prompts_dir)
     library = _libraries.get(key)
-    return library if library is not None else _load(key)
+    return library if library is not None else _load(key, from_environment=prompts_dir is None)
 
 
 def build_agent_prompt(agent: str, template: PromptTemplate | str, prompts_dir: PromptsDir | None = None) -> str:
@@ -209,11 +209,17 @@ _libraries: dict[str | None, PromptLibrary] = {}
 _lock = threading.Lock()
 
 
-def _load(prompts_dir: str | None) -> PromptLibrary:
+def _load(prompts_dir: str | None, from_environment: bool) -> PromptLibrary:
     with _lock:
         library = _libraries.get(prompts_dir)
         if library is None:
-            library = _build(prompts_dir)
+            try:
+                library = _build(prompts_dir)
+            except PromptFileError as error:
+                if not from_environment or prompts_dir is None:
+                    raise
+                problem = f"{error.problem} (prompts directory from CLAUDE_PM_PROMPTS_DIR)"
+                raise PromptFileError(error.path, problem, error.line) from error
             _libraries[prompts_dir] = library
         return library
 
