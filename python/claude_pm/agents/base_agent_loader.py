@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_SEPARATOR",
     "PromptLibrary",
     "PromptTemplate",
+    "PromptsDir",
     "build_agent_prompt",
     "clear_prompt_cache",
     "full_prompt_tokens",
@@ -78,6 +79,7 @@ BASE_INSTRUCTIONS_FILE = "base_instructions.md"
 DEFAULT_SEPARATOR = "\n\n---\n\n"
 
 PromptsDir = Union[str, "os.PathLike[str]"]
+"""A prompts directory: a path string or path-like object."""
 _KNOWN_AGENTS = ", ".join(AGENT_NAMES) + " (alias: " + ", ".join(f"{a} -> {c}" for a, c in AGENT_ALIASES.items()) + ")"
 
 
@@ -85,7 +87,9 @@ _KNOWN_AGENTS = ", ".join(AGENT_NAMES) + " (alias: " + ", ".join(f"{a} -> {c}" f
 class PromptLibrary:
     """Every prompt of one prompts directory, assembled and measured.
 
-    `origins` maps ``base_instructions`` and each agent name to the file it was read from.
+    `source` is the user directory or ``"packaged"``; `origins` maps ``base_instructions``
+    and each agent name to the file it was read from. `prompts`, `tokens` and
+    `reductions` are keyed by ``(agent, template)``.
     """
 
     source: str
