@@ -7,9 +7,10 @@ the common case, needs no encoding because its byte length is its length.
 
 Error bound, measured against the Claude tokenizer published with older ``anthropic``
 SDK releases (the current models' tokenizer is not public): for texts of a few hundred
-tokens or more the estimate stays within 15% of the real count; English prose and
-Markdown come out 9-14% high, Python source and technical specifications 9-12% low.
-Strings of a few words can be off by a few tokens either way.
+tokens or more the estimate stays within 15% of the real count (English prose and
+Markdown up to 14% high, Python source and technical documents up to 12% low). Single
+sentences, such as task descriptions, are rougher: the median comes out about 25% high
+and nine in ten fall between 0.75 and 2 times the real count, rounding up included.
 
 Token reduction percentages are ratios of two estimates of similar text, so a uniform
 bias cancels out of them; the estimate is not meant for billing.
