@@ -127,6 +127,7 @@ def test_section_listed_only_in_full_stays_out_of_smaller_templates():
         (REQUIRED + "<!-- section: extra | FULL -->\nx\n", 5, "malformed section marker"),
         (REQUIRED + "<!--section extra templates FULL-->\nx\n", 5, "malformed section marker"),
         (REQUIRED + "<!-- section: extra | templates: FULL HUGE -->\nx\n", 5, "unknown template 'HUGE'"),
+        (REQUIRED + "<!-- section: extra | templates: , -->\nx\n", 5, "section marker lists no templates"),
         (REQUIRED + "<!-- section: safety | templates: FULL -->\nx\n", 5, "already defined at line 1"),
         (REQUIRED + "<!-- section: extra | templates: FULL -->\n\n", 5, "section 'extra' is empty"),
         ("Intro text\n" + REQUIRED, 1, "text before the first section marker"),

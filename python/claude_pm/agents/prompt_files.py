@@ -140,8 +140,11 @@ def _parse_marker(line: str, path: str, number: int) -> tuple[str, frozenset[Pro
         raise PromptFileError(
             path, f"malformed section marker {line.strip()!r}: expected {_MARKER_EXAMPLE}", line=number
         )
+    words = [word for word in re.split(r"[,\s]+", match.group("templates")) if word]
+    if not words:
+        raise PromptFileError(path, f"section marker lists no templates: expected {_MARKER_EXAMPLE}", line=number)
     templates = set()
-    for word in re.split(r"[,\s]+", match.group("templates").strip()):
+    for word in words:
         try:
             templates.add(PromptTemplate(word.upper()))
         except ValueError:
