@@ -14,7 +14,6 @@ build: venv
 
 fmt:
 	cargo fmt --check
-	$(VENV)/bin/ruff format --check python tests benches || true
 
 lint: build
 	cargo clippy --all-targets -- -D warnings
