@@ -113,10 +113,6 @@ def _open_minutes(windows: tuple[RolloutWindow, ...]) -> bytes:
     )
 
 
-def _format_percentage(value: float) -> str:
-    return f"{value:g}"
-
-
 class _Gates:
     """The rollout gates of one agent under one Settings, with every outcome prebuilt."""
 
@@ -133,7 +129,7 @@ class _Gates:
             where += f" {settings.rollout_timezone}"
         self.inside = Decision(True, "inside_window", shadow, f"{switch_detail}; time inside {where}")
         self.outside = Decision(False, "outside_window", shadow, f"{switch_detail}; time outside {where}")
-        share = f"{percentage_variable}={_format_percentage(percentage or 0.0)}"
+        share = f"{percentage_variable}={100.0 if percentage is None else percentage:g}"
         self.no_user = Decision(False, "no_user_id", shadow, f"{switch_detail}; {share} needs a user id")
         self.percentage_in = Decision(True, "percentage_in", shadow, f"{switch_detail}; user bucket within {share}")
         self.percentage_out = Decision(False, "percentage_out", shadow,
@@ -245,9 +241,9 @@ def should_enable_optimization(
     plan = state.plans.get(agent)
     if plan is None:
         plan = state.plan(agent)
-    if plan.__class__ is Decision:
-        return plan  # type: ignore[return-value]
-    return plan.decide(user_id, now)  # type: ignore[union-attr]
+    if isinstance(plan, Decision):
+        return plan
+    return plan.decide(user_id, now)
 
 
 def gradual_rollback(
