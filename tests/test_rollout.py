@@ -21,6 +21,9 @@ from claude_pm.rollout import (
     should_enable_optimization,
     user_bucket,
 )
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 GUIDE_NAME = "prompt-optimization-deployment-guide.md"
 USER_IDS = [f"user-{n}" for n in range(10_000)]
@@ -269,6 +272,22 @@ def test_windows_use_the_clock_when_no_moment_is_given(monkeypatch):
     far = datetime.now() + timedelta(hours=12)
     monkeypatch.setenv("CLAUDE_PM_ROLLOUT_WINDOWS", f"{far:%H:%M}-{far:%H:%M}")
     assert decide().reason == "outside_window"
+
+
+_minute = st.integers(min_value=0, max_value=24 * 60 - 1)
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(windows=st.lists(st.tuples(_minute, _minute), min_size=1, max_size=3), moment=_minute)
+def test_any_windows_match_a_minute_arithmetic_reference(windows, moment):
+    def inside(start: int, end: int) -> bool:
+        return start <= moment <= end if start <= end else moment >= start or moment <= end
+
+    text = ",".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in windows)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLAUDE_PM_ROLLOUT_WINDOWS", text)
+        decision = decide(now=DAY + timedelta(minutes=moment, seconds=30))
+    assert decision.enabled == any(inside(a, b) for a, b in windows), text
 
 
 def test_window_gate_comes_before_the_percentage_gate(monkeypatch):
