@@ -1,0 +1,234 @@
+"""A real Prometheus server scrapes a process running the exporter; the dashboard's queries answer.
+
+The exporter process performs the same batch of selections twice (a warm-up that creates
+every series, then the measured batch), and Prometheus scrapes it every second. The
+dashboard's rate() queries then see exactly one batch between their first and last sample.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DASHBOARD = REPO_ROOT / "deploy" / "grafana" / "claude-pm-dashboard.json"
+DEADLINE_SECONDS = 50
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("prometheus") is None and os.environ.get("CI") != "true",
+    reason="Prometheus server not installed (scripts/install-system-deps.sh installs it; CI requires it)",
+)
+
+# (agent, model, complexity, token reduction) of each selection in one batch.
+BATCH = (
+    ("engineer", "claude-3-haiku-20240307", "SIMPLE", 70.0),
+    ("engineer", "claude-3-haiku-20240307", "SIMPLE", 70.0),
+    ("engineer", "claude-4-opus", "COMPLEX", 10.0),
+    ("qa", "claude-sonnet-4-20250514", "MEDIUM", 40.0),
+)
+
+_EXPORTER = textwrap.dedent(
+    """
+    import sys
+    import threading
+
+    from claude_pm import metrics
+    from prometheus_client import CollectorRegistry
+
+    BATCH = {batch!r}
+    BUCKETS = metrics.TOKEN_REDUCTION_BUCKETS
+    lock = threading.Lock()
+    optimizations, reductions = {{}}, {{}}
+
+
+    class Stats:
+        def prometheus_samples(self):
+            return {{
+                "optimizations": dict(optimizations),
+                "token_reduction": {{
+                    agent: {{"buckets": [(b, sum(v <= b for v in values)) for b in BUCKETS],
+                             "sum": sum(values), "count": len(values)}}
+                    for agent, values in reductions.items()
+                }},
+                "latency": {{"buckets": [(0.001, selections()), (0.01, selections())],
+                             "sum": 0.0001 * selections(), "count": selections()}},
+                "rollout_reasons": {{"global_switch_on": sum(optimizations.values())}},
+            }}
+
+
+    def selections():
+        return sum(optimizations.values())
+
+
+    def select_batch():
+        for agent, model, level, reduction in BATCH:
+            key = (agent, model, level)
+            optimizations[key] = optimizations.get(key, 0) + 1
+            reductions.setdefault(agent, []).append(reduction)
+
+
+    library = metrics.Sources.from_library()
+    sources = metrics.Sources(stats=Stats, cache_stats=lambda: {{"hits": 3, "misses": 1}},
+                              config_errors=lambda: 0, label_sets=library.label_sets,
+                              active_optimizations=library.active_optimizations)
+    scrape_whole_batches = metrics.ClaudePMCollector.collect
+    # A scrape never sees half a batch, so rate() windows hold whole batches.
+    metrics.ClaudePMCollector.collect = lambda self: iter(_locked(scrape_whole_batches, self))
+
+
+    def _locked(function, *args):
+        with lock:
+            result = function(*args)
+            return None if result is None else list(result)
+
+
+    registry = CollectorRegistry()
+    metrics.register(registry, sources=sources)
+    server = metrics.start_metrics_server(0, registry=registry)
+    print(server.server_port, flush=True)
+    for line in sys.stdin:
+        _locked(select_batch)
+        print("done", flush=True)
+    """
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def exporter() -> Iterator[tuple[subprocess.Popen, int]]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _EXPORTER.format(batch=BATCH)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        yield process, port
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        _stop(process)
+
+
+@pytest.fixture
+def prometheus(tmp_path, exporter) -> Iterator[str]:
+    _, exporter_port = exporter
+    config = tmp_path / "prometheus.yml"
+    config.write_text(textwrap.dedent(f"""
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        scrape_configs:
+          - job_name: claude_pm
+            static_configs:
+              - targets: ["127.0.0.1:{exporter_port}"]
+    """), encoding="utf-8")
+    port = _free_port()
+    log = (tmp_path / "prometheus.log").open("w")
+    server = subprocess.Popen(
+        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(server)
+        log.close()
+
+
+def _query(base: str, expr: str) -> list[dict]:
+    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body = json.load(response)
+    assert body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def _by(result: list[dict], label: str) -> dict[str, float]:
+    return {series["metric"].get(label, ""): float(series["value"][1]) for series in result}
+
+
+def _wait_for(base: str, expr: str, expected: float, started: float) -> None:
+    last: object = None
+    while time.monotonic() - started < DEADLINE_SECONDS:
+        try:
+            result = _query(base, expr)
+        except OSError as exc:  # the server is still starting
+            last = exc
+        else:
+            last = result
+            if result and float(result[0]["value"][1]) == expected:
+                return
+        time.sleep(0.25)
+    pytest.fail(f"{expr} never reached {expected} within {DEADLINE_SECONDS}s; last answer: {last}")
+
+
+def _run_batch(process: subprocess.Popen) -> None:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("batch\n")
+    process.stdin.flush()
+    assert process.stdout.readline().strip() == "done"
+
+
+def _dashboard_expr(title: str, index: int = 0) -> str:
+    panels = json.loads(DASHBOARD.read_text(encoding="utf-8"))["panels"]
+    return next(panel for panel in panels if panel["title"] == title)["targets"][index]["expr"]
+
+
+def test_dashboard_queries_over_a_real_scrape(exporter, prometheus):
+    started = time.monotonic()
+    process, _ = exporter
+    count = 'sum(claude_pm_token_reduction_percent_count{agent="engineer"})'
+    _wait_for(prometheus, 'up{job="claude_pm"}', 1, started)
+    _run_batch(process)
+    _wait_for(prometheus, count, 3, started)
+    _run_batch(process)
+    _wait_for(prometheus, count, 6, started)
+
+    reduction = _by(_query(prometheus, _dashboard_expr("Token Reduction by Agent")), "agent")
+    assert reduction == pytest.approx({"engineer": 50.0, "qa": 40.0})
+
+    models = _by(_query(prometheus, _dashboard_expr("Model Selection Distribution")), "model")
+    assert set(models) == {"claude-3-haiku-20240307", "claude-4-opus", "claude-sonnet-4-20250514"}
+    assert models["claude-3-haiku-20240307"] / models["claude-4-opus"] == pytest.approx(2.0)
+    assert models["claude-sonnet-4-20250514"] / models["claude-4-opus"] == pytest.approx(1.0)
+
+    levels = _by(_query(prometheus, _dashboard_expr("Complexity Distribution")), "complexity")
+    assert set(levels) == {"SIMPLE", "MEDIUM", "COMPLEX"}
+    assert levels["SIMPLE"] / levels["COMPLEX"] == pytest.approx(2.0)
+    assert levels["MEDIUM"] / levels["COMPLEX"] == pytest.approx(1.0)
+
+    active = _query(prometheus, _dashboard_expr("Active optimizations"))
+    assert float(active[0]["value"][1]) == 9
+    p99 = float(_query(prometheus, _dashboard_expr("Selection latency", 1))[0]["value"][1])
+    assert 0 < p99 <= 0.001 and not math.isnan(p99)
+    assert time.monotonic() - started < DEADLINE_SECONDS
