@@ -11,10 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
-
 from claude_pm import metrics
 from claude_pm.metrics import ClaudePMCollector, LabelSets, ProcessSamples, Sources
+from prometheus_client import CollectorRegistry, generate_latest
 
 ENGINEER_COMPLEX = 'claude_pm_optimizations_total{agent="engineer",complexity="COMPLEX",model="claude-4-opus"}'
 ENGINEER_SIMPLE = 'claude_pm_optimizations_total{agent="engineer",complexity="SIMPLE",model="claude-3-haiku"}'

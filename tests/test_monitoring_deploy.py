@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from claude_pm.metrics import ClaudePMCollector, Sources
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
