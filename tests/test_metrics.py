@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import subprocess
 import sys
@@ -235,3 +236,67 @@ def test_unreadable_worker_file_is_skipped(tmp_path):
     (tmp_path / "claude_pm_samples_1_broken.json").write_text("{not json")
     samples = metrics.read_multiprocess_directory(tmp_path)
     assert samples.counters == {}
+
+
+_FORKING_SERVER = textwrap.dedent(
+    """
+    import os
+    import sys
+    from claude_pm import metrics
+
+    counted = {"n": 0}
+
+
+    class Stats:
+        def prometheus_samples(self):
+            return {"optimizations": {("engineer", "claude-4-opus", "COMPLEX"): counted["n"]}}
+
+
+    sources = metrics.Sources(stats=Stats, cache_stats=dict, config_errors=lambda: 0,
+                              label_sets=lambda: metrics.LabelSets(frozenset({"engineer"}),
+                                                                   frozenset({"claude-4-opus"}), frozenset()),
+                              active_optimizations=lambda: 0)
+    assert metrics.ensure_multiprocess_writer(60, sources=sources) is not None
+    counted["n"] += 5
+    worker = os.fork()
+    if worker == 0:
+        counted["n"] += 3
+        sys.exit(0)
+    os.waitpid(worker, 0)
+    counted["n"] += 1
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_worker_counts_only_its_own_work(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", _FORKING_SERVER], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert len(list(tmp_path.glob("claude_pm_samples_*.json"))) == 2
+    text = _exposition(ClaudePMCollector(empty_sources(), multiprocess_dir=tmp_path))
+    # 5 before the fork and 1 after in the parent, 3 in the worker; none counted twice.
+    assert _value(text, ENGINEER_COMPLEX) == 9
+
+
+def test_no_writer_without_the_directory_or_with_metrics_off(tmp_path, monkeypatch):
+    assert metrics.ensure_multiprocess_writer(sources=empty_sources()) is None
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    monkeypatch.setenv("CLAUDE_PM_METRICS_ENABLED", "false")
+    assert metrics.ensure_multiprocess_writer(sources=empty_sources()) is None
+
+
+def test_reset_statistics_restart_the_worker_file_from_zero(tmp_path):
+    counted = {"n": 4}
+
+    class Stats:
+        def prometheus_samples(self):
+            return {"optimizations": {("engineer", "claude-4-opus", "COMPLEX"): counted["n"]}}
+
+    sources = Sources(stats=Stats, cache_stats=dict, config_errors=lambda: 0, label_sets=lambda: LABELS,
+                      active_optimizations=lambda: 0)
+    writer = metrics.MultiprocessWriter(tmp_path, sources=sources, baseline=ProcessSamples.gather(sources))
+    counted["n"] = 6
+    assert writer.own_samples().counters["claude_pm_optimizations"][("engineer", "claude-4-opus", "COMPLEX")] == 2
+    counted["n"] = 1
+    assert writer.own_samples().counters["claude_pm_optimizations"][("engineer", "claude-4-opus", "COMPLEX")] == 1

@@ -262,6 +262,30 @@ class ProcessSamples:
         else:
             series[labels] = HistogramSamples(dict(histogram.buckets), histogram.sum, histogram.count)
 
+    def minus(self, baseline: ProcessSamples) -> ProcessSamples | None:
+        """What was counted since `baseline`, or None when a counter went below it."""
+        result = ProcessSamples(gauges=dict(self.gauges))
+        for name, series in self.counters.items():
+            base = baseline.counters.get(name, {})
+            for labels, total in series.items():
+                delta = total - base.get(labels, 0.0)
+                if delta < 0:
+                    return None
+                result._count(name, labels, delta)
+        for name, histograms in self.histograms.items():
+            base_histograms = baseline.histograms.get(name, {})
+            for labels, histogram in histograms.items():
+                base_histogram = base_histograms.get(labels, HistogramSamples({}))
+                delta = HistogramSamples(
+                    {bound: total - base_histogram.buckets.get(bound, 0.0)
+                     for bound, total in histogram.buckets.items()},
+                    histogram.sum - base_histogram.sum, histogram.count - base_histogram.count,
+                )
+                if delta.count < 0 or any(total < 0 for total in delta.buckets.values()):
+                    return None
+                result._observe(name, labels, delta)
+        return result
+
     def add(self, other: ProcessSamples, *, include_gauges: bool = True) -> None:
         for name, series in other.counters.items():
             for labels, total in series.items():
@@ -334,14 +358,16 @@ def read_multiprocess_directory(directory: Path, *, exclude: Path | None = None)
 
 
 class MultiprocessWriter:
-    """Writes this process's cumulative samples to its own file in the shared directory.
+    """Writes what this process counted to its own file in the shared directory.
 
     The file name carries the pid and a random token, so a recycled pid never overwrites
-    an exited worker's totals. Writes are atomic (temporary file + rename).
+    an exited worker's totals. Writes are atomic (temporary file + rename). `baseline` is
+    what the process had counted before the writer started: a forked worker inherits its
+    parent's counters, and writing them again would count them twice.
     """
 
     def __init__(self, directory: Path, *, sources: Sources | None = None,
-                 interval: float = _DEFAULT_FLUSH_INTERVAL) -> None:
+                 interval: float = _DEFAULT_FLUSH_INTERVAL, baseline: ProcessSamples | None = None) -> None:
         if interval <= 0:
             raise ValueError(f"interval={interval!r} is not valid: expected seconds > 0")
         self.directory = Path(directory)
@@ -349,12 +375,22 @@ class MultiprocessWriter:
         self.interval = interval
         self.pid = os.getpid()
         self.path = self.directory / f"{_FILE_PREFIX}{self.pid}_{uuid.uuid4().hex[:12]}.json"
+        self._baseline = baseline or ProcessSamples()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def own_samples(self) -> ProcessSamples:
+        current = ProcessSamples.gather(self.sources)
+        own = current.minus(self._baseline)
+        if own is None:  # counters went down: the statistics were reset or replaced
+            self._baseline = ProcessSamples()
+            return current
+        return own
+
     def flush(self) -> None:
-        document = {"pid": os.getpid(), "written_at": time.time(),
-                    "samples": ProcessSamples.gather(self.sources).to_json()}
+        if os.getpid() != self.pid:  # a forked child's copy; the child has its own writer
+            return
+        document = {"pid": self.pid, "written_at": time.time(), "samples": self.own_samples().to_json()}
         self.directory.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".claude_pm_tmp_")
         try:
@@ -395,11 +431,12 @@ _writer_lock = threading.Lock()
 _writer: MultiprocessWriter | None = None
 
 
-def ensure_multiprocess_writer(interval: float = _DEFAULT_FLUSH_INTERVAL) -> MultiprocessWriter | None:
+def ensure_multiprocess_writer(interval: float = _DEFAULT_FLUSH_INTERVAL, *,
+                               sources: Sources | None = None) -> MultiprocessWriter | None:
     """Start this process's writer once when PROMETHEUS_MULTIPROC_DIR is set; cheap afterwards.
 
-    Returns None when the variable is unset or metrics are off. A forked child starts its
-    own writer (new pid, new file) on its first call.
+    Returns None when the variable is unset or metrics are off. A process forked from one
+    with a writer gets its own writer at once (new pid, new file, counting from the fork).
     """
     global _writer
     writer = _own_writer()
@@ -411,7 +448,7 @@ def ensure_multiprocess_writer(interval: float = _DEFAULT_FLUSH_INTERVAL) -> Mul
     with _writer_lock:
         writer = _own_writer()
         if writer is None:
-            writer = _writer = MultiprocessWriter(directory, interval=interval).start()
+            writer = _writer = MultiprocessWriter(directory, sources=sources, interval=interval).start()
         return writer
 
 
@@ -419,6 +456,26 @@ def _own_writer() -> MultiprocessWriter | None:
     """The writer started by this process (a fork inherits its parent's, which is not ours)."""
     writer = _writer
     return writer if writer is not None and writer.pid == os.getpid() else None
+
+
+def _start_writer_in_forked_child() -> None:
+    """A pre-forking server's workers each get a writer that counts only their own work."""
+    global _writer, _writer_lock
+    parent = _writer
+    _writer_lock = threading.Lock()  # the parent's lock may have been held by another thread
+    if parent is None:
+        return
+    _writer = None
+    try:
+        baseline = ProcessSamples.gather(parent.sources)
+        _writer = MultiprocessWriter(parent.directory, sources=parent.sources, interval=parent.interval,
+                                     baseline=baseline).start()
+    except Exception as exc:  # never break a fork over metrics
+        logger.warning("could not start the metrics writer in worker %d: %s", os.getpid(), exc)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_start_writer_in_forked_child)
 
 
 def _library_active_optimizations() -> int:
