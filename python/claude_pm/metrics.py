@@ -276,14 +276,14 @@ class ProcessSamples:
             base_histograms = baseline.histograms.get(name, {})
             for labels, histogram in histograms.items():
                 base_histogram = base_histograms.get(labels, HistogramSamples({}))
-                delta = HistogramSamples(
+                since = HistogramSamples(
                     {bound: total - base_histogram.buckets.get(bound, 0.0)
                      for bound, total in histogram.buckets.items()},
                     histogram.sum - base_histogram.sum, histogram.count - base_histogram.count,
                 )
-                if delta.count < 0 or any(total < 0 for total in delta.buckets.values()):
+                if since.count < 0 or any(total < 0 for total in since.buckets.values()):
                     return None
-                result._observe(name, labels, delta)
+                result._observe(name, labels, since)
         return result
 
     def add(self, other: ProcessSamples, *, include_gauges: bool = True) -> None:
