@@ -300,3 +300,17 @@ def test_reset_statistics_restart_the_worker_file_from_zero(tmp_path):
     assert writer.own_samples().counters["claude_pm_optimizations"][("engineer", "claude-4-opus", "COMPLEX")] == 2
     counted["n"] = 1
     assert writer.own_samples().counters["claude_pm_optimizations"][("engineer", "claude-4-opus", "COMPLEX")] == 1
+
+
+def test_broken_settings_still_report_errors_and_cache():
+    from claude_pm.errors import ConfigError
+
+    def broken():
+        raise ConfigError("CLAUDE_PM_SIMPLE_THRESHOLD", "high", "an integer 0..100")
+
+    sources = Sources(stats=broken, cache_stats=lambda: {"hits": 1}, config_errors=lambda: 5,
+                      label_sets=broken, active_optimizations=broken)
+    text = _exposition(ClaudePMCollector(sources))
+    assert _value(text, "claude_pm_config_errors_total") == 5
+    assert _value(text, "claude_pm_cache_hits_total") == 1
+    assert not [line for line in text.splitlines() if line.startswith("claude_pm_active_optimizations")]

@@ -40,6 +40,7 @@ from prometheus_client.metrics_core import (
 from prometheus_client.registry import Collector
 
 from claude_pm.config import get_settings
+from claude_pm.errors import ConfigError
 
 __all__ = [
     "COMPLEXITY_LEVELS",
@@ -225,9 +226,13 @@ class ProcessSamples:
     @staticmethod
     def gather(sources: Sources) -> ProcessSamples:
         samples = ProcessSamples()
-        stats = sources.stats()
-        if stats is not None:
-            samples._add_stats(stats.prometheus_samples(), sources.label_sets())
+        try:
+            stats = sources.stats()
+            if stats is not None:
+                samples._add_stats(stats.prometheus_samples(), sources.label_sets())
+        except ConfigError as exc:
+            # The selections fail too and say so; the scrape still reports errors and cache.
+            logger.warning("selection metrics unavailable: %s", exc)
         samples._count("claude_pm_config_errors", (), sources.config_errors())
         cache = sources.cache_stats()
         for name, key in _CACHE_COUNTERS.items():
@@ -506,12 +511,17 @@ class ClaudePMCollector(Collector):
         yield from self._families(ProcessSamples(), active=None)
 
     def collect(self) -> Iterator[Metric]:
-        samples = ProcessSamples.gather(self.sources)
+        writer = _own_writer() if self.multiprocess_dir is not None else None
+        # A forked worker's own numbers start at the fork; its parent reports the rest.
+        samples = writer.own_samples() if writer is not None else ProcessSamples.gather(self.sources)
         if self.multiprocess_dir is not None:
-            writer = _own_writer()
-            own_file = writer.path if writer is not None else None
-            samples.add(read_multiprocess_directory(self.multiprocess_dir, exclude=own_file))
-        yield from self._families(samples, active=self.sources.active_optimizations())
+            samples.add(read_multiprocess_directory(self.multiprocess_dir,
+                                                    exclude=None if writer is None else writer.path))
+        try:
+            active: int | None = self.sources.active_optimizations()
+        except ConfigError:
+            active = None
+        yield from self._families(samples, active=active)
 
     @staticmethod
     def _families(samples: ProcessSamples, *, active: int | None) -> Iterator[Metric]:
