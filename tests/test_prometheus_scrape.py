@@ -42,6 +42,7 @@ BATCH = (
 
 _EXPORTER = textwrap.dedent(
     """
+    import json
     import sys
     import threading
 
@@ -78,6 +79,7 @@ _EXPORTER = textwrap.dedent(
             key = (agent, model, level)
             optimizations[key] = optimizations.get(key, 0) + 1
             reductions.setdefault(agent, []).append(reduction)
+        return BATCH
 
 
     library = metrics.Sources.from_library()
@@ -100,8 +102,7 @@ _EXPORTER = textwrap.dedent(
     server = metrics.start_metrics_server(0, registry=registry)
     print(server.server_port, flush=True)
     for line in sys.stdin:
-        _locked(select_batch)
-        print("done", flush=True)
+        print(json.dumps(_locked(select_batch)), flush=True)
     """
 )
 
@@ -192,11 +193,21 @@ def _wait_for(base: str, expr: str, expected: float, started: float) -> None:
     pytest.fail(f"{expr} never reached {expected} within {DEADLINE_SECONDS}s; last answer: {last}")
 
 
-def _run_batch(process: subprocess.Popen) -> None:
+def _run_batch(process: subprocess.Popen) -> list[tuple[str, str, str, float]]:
+    """(agent, model, complexity, token reduction) of every selection the exporter made."""
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write("batch\n")
     process.stdin.flush()
-    assert process.stdout.readline().strip() == "done"
+    return [tuple(selection) for selection in json.loads(process.stdout.readline())]
+
+
+def _shares(values: list[str]) -> dict[str, float]:
+    return {value: values.count(value) / len(values) for value in set(values)}
+
+
+def _normalised(rates: dict[str, float]) -> dict[str, float]:
+    total = sum(rates.values())
+    return {key: rate / total for key, rate in rates.items()}
 
 
 def _dashboard_expr(title: str, index: int = 0) -> str:
@@ -207,25 +218,23 @@ def _dashboard_expr(title: str, index: int = 0) -> str:
 def test_dashboard_queries_over_a_real_scrape(exporter, prometheus):
     started = time.monotonic()
     process, _ = exporter
-    count = 'sum(claude_pm_token_reduction_percent_count{agent="engineer"})'
+    count = "sum(claude_pm_token_reduction_percent_count)"
     _wait_for(prometheus, 'up{job="claude_pm"}', 1, started)
-    _run_batch(process)
-    _wait_for(prometheus, count, 3, started)
-    _run_batch(process)
-    _wait_for(prometheus, count, 6, started)
+    warm_up = _run_batch(process)
+    _wait_for(prometheus, count, len(warm_up), started)
+    batch = _run_batch(process)
+    _wait_for(prometheus, count, len(warm_up) + len(batch), started)
 
+    # Each rate() window now spans exactly the measured batch.
     reduction = _by(_query(prometheus, _dashboard_expr("Token Reduction by Agent")), "agent")
-    assert reduction == pytest.approx({"engineer": 50.0, "qa": 40.0})
-
+    expected = {agent: sum(r for a, _, _, r in batch if a == agent) / sum(1 for a, *_ in batch if a == agent)
+                for agent in {a for a, *_ in batch}}
+    assert reduction == pytest.approx(expected)
     models = _by(_query(prometheus, _dashboard_expr("Model Selection Distribution")), "model")
-    assert set(models) == {"claude-3-haiku-20240307", "claude-4-opus", "claude-sonnet-4-20250514"}
-    assert models["claude-3-haiku-20240307"] / models["claude-4-opus"] == pytest.approx(2.0)
-    assert models["claude-sonnet-4-20250514"] / models["claude-4-opus"] == pytest.approx(1.0)
-
+    assert _normalised(models) == pytest.approx(_shares([model for _, model, _, _ in batch]))
     levels = _by(_query(prometheus, _dashboard_expr("Complexity Distribution")), "complexity")
-    assert set(levels) == {"SIMPLE", "MEDIUM", "COMPLEX"}
-    assert levels["SIMPLE"] / levels["COMPLEX"] == pytest.approx(2.0)
-    assert levels["MEDIUM"] / levels["COMPLEX"] == pytest.approx(1.0)
+    assert _normalised(levels) == pytest.approx(_shares([level for _, _, level, _ in batch]))
+    assert len(set(levels)) == 3 and len(set(models)) == 3
 
     active = _query(prometheus, _dashboard_expr("Active optimizations"))
     assert float(active[0]["value"][1]) == 9
