@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import math
 import os
 import socket
 import subprocess
@@ -26,8 +27,8 @@ LABELS = LabelSets(
 
 
 def _histogram(values: list[float], bounds: tuple[float, ...]) -> dict:
-    return {
-        "buckets": [(bound, sum(1 for v in values if v <= bound)) for bound in bounds],
+    return {  # the native statistics list the +Inf bucket too
+        "buckets": [(bound, sum(1 for v in values if v <= bound)) for bound in (*bounds, math.inf)],
         "sum": sum(values),
         "count": len(values),
     }

@@ -20,6 +20,7 @@ import atexit
 import errno
 import json
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -83,7 +84,7 @@ class StatsSource(Protocol):
          "rollout_reasons":  {reason: count}}
 
     where a histogram is ``{"buckets": [(upper_bound, cumulative_count), ...], "sum": float,
-    "count": int}`` (the +Inf bucket is implied by ``count``).
+    "count": int}`` (a trailing ``(inf, count)`` bucket is optional).
     """
 
     def prometheus_samples(self) -> Mapping[str, Any]: ...
@@ -162,8 +163,10 @@ class HistogramSamples:
 
     @staticmethod
     def parse(raw: Mapping[str, Any]) -> HistogramSamples:
+        # The +Inf bucket, when the source lists it, is `count` again.
         return HistogramSamples(
-            buckets={float(bound): float(total) for bound, total in raw.get("buckets", ())},
+            buckets={float(bound): float(total) for bound, total in raw.get("buckets", ())
+                     if not math.isinf(float(bound))},
             sum=float(raw.get("sum", 0.0)),
             count=float(raw.get("count", 0)),
         )
