@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -546,7 +547,7 @@ class ClaudePMCollector(Collector):
         yield GaugeMetricFamily(name, documentation, value=None if active is None else float(active))
 
 
-_registered: dict[int, ClaudePMCollector] = {}
+_registered: weakref.WeakKeyDictionary[CollectorRegistry, ClaudePMCollector] = weakref.WeakKeyDictionary()
 _register_lock = threading.Lock()
 
 
@@ -559,18 +560,18 @@ def register(registry: CollectorRegistry = REGISTRY, *, sources: Sources | None 
     if not get_settings().metrics_enabled:
         return None
     with _register_lock:
-        collector = _registered.get(id(registry))
+        collector = _registered.get(registry)
         if collector is None:
             collector = ClaudePMCollector(sources, multiprocess_dir=multiprocess_directory())
             registry.register(collector)
-            _registered[id(registry)] = collector
+            _registered[registry] = collector
         return collector
 
 
 def unregister(registry: CollectorRegistry = REGISTRY) -> None:
     """Remove the collector `register` added to `registry` (no-op when there is none)."""
     with _register_lock:
-        collector = _registered.pop(id(registry), None)
+        collector = _registered.pop(registry, None)
         if collector is not None:
             registry.unregister(collector)
 
