@@ -1,0 +1,510 @@
+"""The one settings module: every environment variable claude-pm reads, parsed and validated here.
+
+`get_settings()` is called on the selection hot path, so it must cost next to nothing
+while still honouring changes made to ``os.environ`` inside the running process (the
+documented rollback procedure sets ``os.environ[...]`` and expects the next selection to
+obey). Re-parsing the environment on every call would cost microseconds, so instead
+``os.environ`` is given a subclass that bumps a generation counter on every write or
+delete; settings are rebuilt only when that counter moved. Writes through
+``os.putenv`` bypass ``os.environ`` and are invisible to ``os.getenv`` too, so nothing
+observable is missed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time as dt_time
+from types import MappingProxyType
+from typing import Callable
+
+from claude_pm.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_MODEL_IDS",
+    "KNOWN_VARIABLES",
+    "TIERS",
+    "RolloutWindow",
+    "Settings",
+    "Variable",
+    "agent_variable",
+    "get_settings",
+    "parse_bool",
+    "parse_rollout_windows",
+    "unrecognised_variables",
+    "validate_environment",
+]
+
+TIERS: tuple[str, ...] = ("haiku", "sonnet", "opus")
+DEFAULT_MODEL_IDS: Mapping[str, str] = MappingProxyType(
+    {
+        "haiku": "claude-3-haiku-20240307",
+        "sonnet": "claude-sonnet-4-20250514",
+        "opus": "claude-4-opus",
+    }
+)
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+_BOOL_ALLOWED = "one of true/false, 1/0, yes/no, on/off (any case)"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE)$")
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
+_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_WINDOWS_EXAMPLE = "e.g. '02:00-06:59' or '22:00-01:59,12:00-12:59@Europe/Berlin'"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One documented environment variable (drives the README table and `config check`)."""
+
+    name: str
+    default: str
+    allowed: str
+    meaning: str
+
+
+KNOWN_VARIABLES: tuple[Variable, ...] = (
+    Variable("ENABLE_DYNAMIC_MODEL_SELECTION", "true", "boolean",
+             "Global switch for complexity-based model selection."),
+    Variable("ENABLE_DYNAMIC_PROMPT_TEMPLATES", "true", "boolean",
+             "Size base instructions to the task (MINIMAL/STANDARD/FULL), independently of "
+             "model selection."),
+    Variable("CLAUDE_PM_<AGENT>_MODEL_SELECTION", "unset", "boolean",
+             "Per-agent switch; beats the global switch both ways."),
+    Variable("CLAUDE_PM_<AGENT>_MODEL", "unset", "tier name (haiku/sonnet/opus) or model id",
+             "Force a model for that agent; beats every switch."),
+    Variable("CLAUDE_PM_<AGENT>_ROLLOUT_PERCENTAGE", "unset", "number 0..100",
+             "Per-agent share of users enrolled; overrides CLAUDE_PM_ROLLOUT_PERCENTAGE."),
+    Variable("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "30", "integer, 0 <= simple < medium",
+             "Scores up to this value are SIMPLE (haiku, MINIMAL prompt)."),
+    Variable("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "70", "integer, simple < medium <= 100",
+             "Scores up to this value are MEDIUM (sonnet, STANDARD prompt); above are COMPLEX."),
+    Variable("CLAUDE_PM_HAIKU_MODEL_ID", DEFAULT_MODEL_IDS["haiku"], "model id",
+             "Model id used for the haiku tier."),
+    Variable("CLAUDE_PM_SONNET_MODEL_ID", DEFAULT_MODEL_IDS["sonnet"], "model id",
+             "Model id used for the sonnet tier."),
+    Variable("CLAUDE_PM_OPUS_MODEL_ID", DEFAULT_MODEL_IDS["opus"], "model id",
+             "Model id used for the opus tier."),
+    Variable("CLAUDE_PM_ROLLOUT_PERCENTAGE", "100", "number 0..100",
+             "Share of users (stable md5 bucket of the user id) that get optimisation."),
+    Variable("CLAUDE_PM_ROLLOUT_WINDOWS", "unset",
+             "comma-separated HH:MM-HH:MM windows, optional @IANA/Zone",
+             "Optimise only inside these local-time windows (ends inclusive to the minute)."),
+    Variable("CLAUDE_PM_TEST_MODE", "false", "boolean",
+             "Shadow mode: decisions are computed and counted as shadow; callers get the "
+             "agent's default model and the FULL prompt."),
+    Variable("CLAUDE_PM_METRICS_ENABLED", "true", "boolean",
+             "Selection statistics and Prometheus metrics."),
+    Variable("CLAUDE_PM_METRICS_RETENTION_HOURS", "168", "integer >= 1",
+             "Window of the selection statistics and of the decision log."),
+    Variable("CLAUDE_PM_LOG_LEVEL", "WARNING", "DEBUG/INFO/WARNING/ERROR/CRITICAL",
+             "Level of all claude_pm loggers; DEBUG logs every analysis."),
+    Variable("CLAUDE_PM_LOG_TASK_TEXT", "false", "boolean",
+             "Include the task text in debug logs (off: task text is user data)."),
+    Variable("CLAUDE_PM_SCORING_RULES", "unset", "path to a TOML rules file",
+             "Replace the packaged scoring vocabulary and weights."),
+    Variable("CLAUDE_PM_PROMPTS_DIR", "unset", "directory path",
+             "Directory of agent prompt files overriding the packaged ones."),
+    Variable("CLAUDE_PM_CACHE_MAX_ENTRIES", "10000", "integer >= 1",
+             "Entry bound of the shared prompt cache."),
+    Variable("CLAUDE_PM_CACHE_MAX_MB", "64", "number > 0",
+             "Byte bound of the shared prompt cache, in MiB."),
+    Variable("CLAUDE_PM_CACHE_DEFAULT_TTL", "3600", "seconds >= 0 (0 = no expiry)",
+             "Default time to live of cache entries."),
+    Variable("CLAUDE_PM_DECISION_LOG", "unset", "SQLite file path or postgresql:// DSN",
+             "Record every decision durably for cost analysis, baselines and audit."),
+    Variable("CLAUDE_PM_AUDIT_SECRET", "unset", "string",
+             "HMAC key for task-text hashes in the decision log (unset: a random "
+             "per-database salt)."),
+    Variable("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", "false", "boolean",
+             "Store task text in clear in the decision log."),
+    Variable("CLAUDE_PM_PRICING_FILE", "unset", "path to a TOML or JSON file",
+             "Per-model input/output USD per million tokens, overriding the defaults."),
+)
+
+
+@dataclass(frozen=True)
+class RolloutWindow:
+    """A daily window of local time, inclusive of both ends to the minute."""
+
+    start: dt_time
+    end: dt_time
+
+    def contains(self, moment: dt_time) -> bool:
+        minute = moment.replace(second=0, microsecond=0)
+        if self.start <= self.end:
+            return self.start <= minute <= self.end
+        return minute >= self.start or minute <= self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, typed and validated. Built by `get_settings()`; never mutated."""
+
+    dynamic_model_selection: bool = True
+    dynamic_prompt_templates: bool = True
+    agent_model_selection: Mapping[str, bool] = field(default_factory=dict)
+    agent_forced_model: Mapping[str, str] = field(default_factory=dict)
+    agent_rollout_percentage: Mapping[str, float] = field(default_factory=dict)
+    simple_threshold: int = 30
+    medium_threshold: int = 70
+    model_ids: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_MODEL_IDS))
+    rollout_percentage: float = 100.0
+    rollout_windows: tuple[RolloutWindow, ...] = ()
+    rollout_timezone: str | None = None
+    test_mode: bool = False
+    metrics_enabled: bool = True
+    metrics_retention_hours: int = 168
+    log_level: str = "WARNING"
+    log_task_text: bool = False
+    scoring_rules: str | None = None
+    prompts_dir: str | None = None
+    cache_max_entries: int = 10000
+    cache_max_bytes: int = 64 * 1024 * 1024
+    cache_default_ttl: float | None = 3600.0
+    decision_log: str | None = None
+    audit_secret: str | None = None
+    audit_include_task_text: bool = False
+    pricing_file: str | None = None
+    set_variables: tuple[str, ...] = ()
+
+    def model_id(self, tier: str) -> str:
+        """The configured model id of a tier name ("haiku", "sonnet", "opus")."""
+        return self.model_ids[tier]
+
+    def tier_of_model(self, model_id: str) -> str | None:
+        """The tier whose configured id is `model_id`, or None for other ids."""
+        for tier, configured in self.model_ids.items():
+            if configured == model_id:
+                return tier
+        return None
+
+
+def agent_variable(agent: str, suffix: str) -> str:
+    """The per-agent variable name, e.g. ("data_engineer", "MODEL") -> CLAUDE_PM_DATA_ENGINEER_MODEL."""
+    return f"CLAUDE_PM_{agent.upper()}_{suffix}"
+
+
+def parse_bool(variable: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(variable, raw, _BOOL_ALLOWED)
+
+
+def _parse_int(variable: str, raw: str, low: int, high: int | None, allowed: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(variable, raw, allowed) from None
+    if value < low or (high is not None and value > high):
+        raise ConfigError(variable, raw, allowed)
+    return value
+
+
+def _parse_number(variable: str, raw: str, low: float, high: float | None, allowed: str,
+                  *, low_inclusive: bool = True) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(variable, raw, allowed) from None
+    too_low = value < low if low_inclusive else value <= low
+    if value != value or too_low or (high is not None and value > high):
+        raise ConfigError(variable, raw, allowed)
+    return value
+
+
+def _parse_percentage(variable: str, raw: str) -> float:
+    return _parse_number(variable, raw, 0.0, 100.0, "a number from 0 to 100, e.g. 10")
+
+
+def _parse_model(variable: str, raw: str, model_ids: Mapping[str, str]) -> str:
+    value = raw.strip()
+    if value.lower() in model_ids:
+        return model_ids[value.lower()]
+    if not _MODEL_ID.match(value):
+        raise ConfigError(variable, raw, "a tier name (haiku, sonnet, opus) or a model id "
+                          "such as claude-sonnet-4-20250514")
+    return value
+
+
+def parse_rollout_windows(raw: str,
+                          variable: str = "CLAUDE_PM_ROLLOUT_WINDOWS",
+                          ) -> tuple[tuple[RolloutWindow, ...], str | None]:
+    """Parse 'HH:MM-HH:MM[,HH:MM-HH:MM...][@Area/City]' into windows and an IANA zone."""
+    text = raw.strip()
+    zone: str | None = None
+    if "@" in text:
+        text, zone = (part.strip() for part in text.rsplit("@", 1))
+        _check_zone(variable, raw, zone)
+    windows = []
+    for piece in text.split(","):
+        match = _WINDOW.match(piece.strip())
+        if not match:
+            raise ConfigError(variable, raw, f"comma-separated HH:MM-HH:MM windows, {_WINDOWS_EXAMPLE}")
+        start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
+        if start_h > 23 or end_h > 23 or start_m > 59 or end_m > 59:
+            raise ConfigError(variable, raw, f"hours 00-23 and minutes 00-59, {_WINDOWS_EXAMPLE}")
+        windows.append(RolloutWindow(dt_time(start_h, start_m), dt_time(end_h, end_m)))
+    return tuple(windows), zone
+
+
+def _check_zone(variable: str, raw: str, zone: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(variable, raw, f"a known IANA time zone after '@', {_WINDOWS_EXAMPLE}") from None
+
+
+def _parse_decision_log(variable: str, raw: str) -> str:
+    value = raw.strip()
+    if "://" in value and not value.startswith(("postgresql://", "postgres://", "sqlite:///")):
+        raise ConfigError(variable, raw, "a SQLite file path (or sqlite:///path) or a "
+                          "postgresql://user@host/db DSN")
+    if not value:
+        raise ConfigError(variable, raw, "a SQLite file path or a postgresql:// DSN")
+    return value
+
+
+def _build(env: Mapping[str, str]) -> Settings:
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value if value is not None and value.strip() != "" else None
+
+    def flag(name: str, default: bool) -> bool:
+        raw = get(name)
+        return default if raw is None else parse_bool(name, raw)
+
+    model_ids = dict(DEFAULT_MODEL_IDS)
+    for tier in TIERS:
+        name = f"CLAUDE_PM_{tier.upper()}_MODEL_ID"
+        raw = get(name)
+        if raw is not None:
+            if not _MODEL_ID.match(raw.strip()):
+                raise ConfigError(name, raw, "a model id such as " + DEFAULT_MODEL_IDS[tier])
+            model_ids[tier] = raw.strip()
+
+    simple_raw = get("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD")
+    medium_raw = get("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD")
+    simple = 30 if simple_raw is None else _parse_int(
+        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw, 0, 99, "an integer from 0 to 99")
+    medium = 70 if medium_raw is None else _parse_int(
+        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw, 1, 100, "an integer from 1 to 100")
+    if simple >= medium:
+        raise ConfigError("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw or str(simple),
+                          f"a value below CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD ({medium})")
+
+    agent_switch: dict = {}
+    agent_model: dict = {}
+    agent_percentage: dict = {}
+    for name in sorted(env):
+        match = _PER_AGENT.match(name)
+        raw = get(name)
+        if not match or raw is None or name.endswith("_MODEL_ID"):
+            continue
+        agent, kind = match.group(1).lower(), match.group(2)
+        if kind == "MODEL_SELECTION":
+            agent_switch[agent] = parse_bool(name, raw)
+        elif kind == "MODEL":
+            agent_model[agent] = _parse_model(name, raw, model_ids)
+        else:
+            agent_percentage[agent] = _parse_percentage(name, raw)
+
+    windows: tuple[RolloutWindow, ...] = ()
+    zone = None
+    windows_raw = env.get("CLAUDE_PM_ROLLOUT_WINDOWS")
+    if windows_raw is not None:
+        if not windows_raw.strip():
+            raise ConfigError("CLAUDE_PM_ROLLOUT_WINDOWS", windows_raw,
+                              f"at least one HH:MM-HH:MM window, {_WINDOWS_EXAMPLE}")
+        windows, zone = parse_rollout_windows(windows_raw)
+
+    log_level = (get("CLAUDE_PM_LOG_LEVEL") or "WARNING").strip().upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError("CLAUDE_PM_LOG_LEVEL", env.get("CLAUDE_PM_LOG_LEVEL"), "one of " + ", ".join(_LOG_LEVELS))
+
+    ttl_raw = get("CLAUDE_PM_CACHE_DEFAULT_TTL")
+    ttl: float | None = 3600.0
+    if ttl_raw is not None:
+        ttl = _parse_number("CLAUDE_PM_CACHE_DEFAULT_TTL", ttl_raw, 0.0, None,
+                            "a number of seconds >= 0 (0 means no expiry)")
+        ttl = None if ttl == 0 else ttl
+    max_mb_raw = get("CLAUDE_PM_CACHE_MAX_MB")
+    max_mb = 64.0 if max_mb_raw is None else _parse_number(
+        "CLAUDE_PM_CACHE_MAX_MB", max_mb_raw, 0.0, 1024.0 * 1024, "a number of MiB > 0, e.g. 64",
+        low_inclusive=False)
+    entries_raw = get("CLAUDE_PM_CACHE_MAX_ENTRIES")
+    percentage_raw = get("CLAUDE_PM_ROLLOUT_PERCENTAGE")
+    retention_raw = get("CLAUDE_PM_METRICS_RETENTION_HOURS")
+    decision_log_raw = get("CLAUDE_PM_DECISION_LOG")
+
+    return Settings(
+        dynamic_model_selection=flag("ENABLE_DYNAMIC_MODEL_SELECTION", True),
+        dynamic_prompt_templates=flag("ENABLE_DYNAMIC_PROMPT_TEMPLATES", True),
+        agent_model_selection=MappingProxyType(agent_switch),
+        agent_forced_model=MappingProxyType(agent_model),
+        agent_rollout_percentage=MappingProxyType(agent_percentage),
+        simple_threshold=simple,
+        medium_threshold=medium,
+        model_ids=MappingProxyType(model_ids),
+        rollout_percentage=100.0 if percentage_raw is None else _parse_percentage(
+            "CLAUDE_PM_ROLLOUT_PERCENTAGE", percentage_raw),
+        rollout_windows=windows,
+        rollout_timezone=zone,
+        test_mode=flag("CLAUDE_PM_TEST_MODE", False),
+        metrics_enabled=flag("CLAUDE_PM_METRICS_ENABLED", True),
+        metrics_retention_hours=168 if retention_raw is None else _parse_int(
+            "CLAUDE_PM_METRICS_RETENTION_HOURS", retention_raw, 1, 24 * 366 * 10,
+            "a whole number of hours >= 1, e.g. 168"),
+        log_level=log_level,
+        log_task_text=flag("CLAUDE_PM_LOG_TASK_TEXT", False),
+        scoring_rules=get("CLAUDE_PM_SCORING_RULES"),
+        prompts_dir=get("CLAUDE_PM_PROMPTS_DIR"),
+        cache_max_entries=10000 if entries_raw is None else _parse_int(
+            "CLAUDE_PM_CACHE_MAX_ENTRIES", entries_raw, 1, None, "an integer >= 1, e.g. 10000"),
+        cache_max_bytes=int(max_mb * 1024 * 1024),
+        cache_default_ttl=ttl,
+        decision_log=None if decision_log_raw is None else _parse_decision_log(
+            "CLAUDE_PM_DECISION_LOG", decision_log_raw),
+        audit_secret=get("CLAUDE_PM_AUDIT_SECRET"),
+        audit_include_task_text=flag("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", False),
+        pricing_file=get("CLAUDE_PM_PRICING_FILE"),
+        set_variables=tuple(sorted(n for n in env if _is_ours(n))),
+    )
+
+
+def _is_ours(name: str) -> bool:
+    return name.startswith("CLAUDE_PM_") or name in (
+        "ENABLE_DYNAMIC_MODEL_SELECTION", "ENABLE_DYNAMIC_PROMPT_TEMPLATES")
+
+
+class _EnvironWatch:
+    """Detects writes to ``os.environ`` in O(1) by swapping in a counting subclass."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self.generation = 0
+        self.watched: object = None
+
+    def install(self) -> None:
+        environ = os.environ
+        if type(environ) is not os._Environ:  # type: ignore[attr-defined]
+            # Someone replaced os.environ (e.g. with a plain dict); watch it by identity only.
+            self.watched = environ
+            self.generation = next(self._counter)
+            return
+        watch = self
+
+        class _CountingEnviron(os._Environ):  # type: ignore[name-defined,misc]
+            def __setitem__(self, key: str, value: str) -> None:
+                super().__setitem__(key, value)
+                watch.generation = next(watch._counter)
+
+            def __delitem__(self, key: str) -> None:
+                super().__delitem__(key)
+                watch.generation = next(watch._counter)
+
+        environ.__class__ = _CountingEnviron
+        self.watched = environ
+        self.generation = next(self._counter)
+
+
+_watch = _EnvironWatch()
+_watch.install()
+_lock = threading.Lock()
+_cache_generation = -1
+_cached: Settings | None = None
+_cached_error: ConfigError | None = None
+_listeners: list = []
+
+
+def get_settings() -> Settings:
+    """The current settings; raises ConfigError while any variable holds a bad value."""
+    if _cache_generation == _watch.generation and os.environ is _watch.watched:
+        if _cached is not None:
+            return _cached
+        assert _cached_error is not None
+        raise ConfigError(_cached_error.variable, _cached_error.value, _cached_error.allowed)
+    return _reload()
+
+
+def on_change(listener: Callable[[Settings], None]) -> None:
+    """Call `listener(settings)` whenever a new valid Settings object is built."""
+    _listeners.append(listener)
+
+
+def _reload() -> Settings:
+    global _cache_generation, _cached, _cached_error
+    with _lock:
+        if os.environ is not _watch.watched:
+            _watch.install()
+        generation = _watch.generation
+        try:
+            settings = _build(os.environ)
+        except ConfigError as error:
+            _cached, _cached_error, _cache_generation = None, error, generation
+            raise
+        _cached, _cached_error, _cache_generation = settings, None, generation
+    _apply_log_level(settings)
+    for listener in _listeners:
+        listener(settings)
+    return settings
+
+
+def _apply_log_level(settings: Settings) -> None:
+    logger = logging.getLogger("claude_pm")
+    logger.setLevel(settings.log_level)
+    explicit = "CLAUDE_PM_LOG_LEVEL" in settings.set_variables
+    if explicit and not logger.handlers and not logging.getLogger().handlers:
+        # An operator who asked for DEBUG logs expects to see them even when the host
+        # application configured no logging at all.
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+_THRESHOLD_VARIABLES = ("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD")
+
+
+def validate_environment(env: Mapping[str, str] | None = None) -> list[ConfigError]:
+    """Every bad variable in `env` (default: os.environ), not just the first one."""
+    env = os.environ if env is None else env
+    errors: list[ConfigError] = []
+    reported: set = set()
+    for name in sorted(n for n in env if _is_ours(n)):
+        subset = {name: env[name]}
+        if name in _THRESHOLD_VARIABLES:
+            subset.update({other: env[other] for other in _THRESHOLD_VARIABLES if other in env})
+        try:
+            _build(subset)
+        except ConfigError as error:
+            if error.variable not in reported:
+                reported.add(error.variable)
+                errors.append(error)
+    return errors
+
+
+def unrecognised_variables(agents: tuple[str, ...], env: Mapping[str, str] | None = None) -> list[str]:
+    """CLAUDE_PM_* variables that configure nothing (typos, unknown agents)."""
+    env = os.environ if env is None else env
+    fixed = {v.name for v in KNOWN_VARIABLES if "<AGENT>" not in v.name}
+    unknown = []
+    for name in sorted(n for n in env if _is_ours(n) and n not in fixed):
+        match = _PER_AGENT.match(name)
+        if match and match.group(1).lower() in agents:
+            continue
+        unknown.append(name)
+    return unknown
