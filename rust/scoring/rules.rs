@@ -79,7 +79,11 @@ struct ActionFile {
     scope_points: u8,
     scope_cap: u8,
     boosts: bool,
-    trivial: bool,
+    trivial: String,
+    #[serde(default)]
+    floor: u8,
+    #[serde(default = "inflect_by_default")]
+    inflect: bool,
     #[serde(default)]
     sentence_start: bool,
     #[serde(default)]
@@ -97,7 +101,13 @@ struct ModifierPolicyFile {
     scope_points: u8,
     scope_cap: u8,
     boosts: bool,
-    trivial: bool,
+    trivial: String,
+    #[serde(default)]
+    floor: u8,
+}
+
+fn inflect_by_default() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -223,7 +233,32 @@ pub(crate) struct Policy {
     pub scope_points: i32,
     pub scope_cap: i32,
     pub boosts: bool,
-    pub trivial: bool,
+    pub trivial: Triviality,
+    /// The lowest points this candidate can end with.
+    pub floor: i32,
+}
+
+/// When triviality words pull a candidate down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Triviality {
+    Always,
+    Never,
+    /// Only when the text names no system-wide scope.
+    Unscoped,
+}
+
+impl Triviality {
+    fn parse(field: &str, value: &str) -> Result<Self, RulesError> {
+        match value {
+            "always" => Ok(Self::Always),
+            "never" => Ok(Self::Never),
+            "unscoped" => Ok(Self::Unscoped),
+            other => Err(RulesError::new(
+                field,
+                format!("{other:?} is not allowed: expected one of \"always\", \"never\", \"unscoped\""),
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -484,12 +519,28 @@ impl Compiler {
         lists: TermLists<'_>,
         terms: &mut Vec<String>,
     ) -> Result<(), RulesError> {
+        self.add_terms_inflected(field, group, lists, true, terms)
+    }
+
+    /// Like `add_terms`; with `inflect` false, `words` are taken as exact forms.
+    fn add_terms_inflected(
+        &mut self,
+        field: &str,
+        group: Group,
+        lists: TermLists<'_>,
+        inflect: bool,
+        terms: &mut Vec<String>,
+    ) -> Result<(), RulesError> {
         for (i, raw) in lists.words.iter().enumerate() {
             let field = format!("{field}.words[{i}]");
             let base = single_word(&field, raw)?;
             let hit = Hit { group, term: intern(terms, &base, &field)? };
-            for form in inflections(&base) {
-                self.add_word(form, hit);
+            if inflect {
+                for form in inflections(&base) {
+                    self.add_word(form, hit);
+                }
+            } else {
+                self.add_word(base, hit);
             }
         }
         for (i, raw) in lists.forms.iter().enumerate() {
@@ -528,7 +579,8 @@ impl Compiler {
             scope_points: check_points(&format!("{field}.scope_points"), p.scope_points)?,
             scope_cap: check_points(&format!("{field}.scope_cap"), p.scope_cap)?,
             boosts: p.boosts,
-            trivial: p.trivial,
+            trivial: Triviality::parse(&format!("{field}.trivial"), &p.trivial)?,
+            floor: check_points(&format!("{field}.floor"), p.floor)?,
         })
     }
 
@@ -564,14 +616,15 @@ impl Compiler {
                     scope_points: action.scope_points,
                     scope_cap: action.scope_cap,
                     boosts: action.boosts,
-                    trivial: action.trivial,
+                    trivial: action.trivial.clone(),
+                    floor: action.floor,
                 },
             )?;
             let verb_complexity =
                 parse_verb_complexity(&format!("{field}.verb_complexity"), &action.verb_complexity)?;
             let mut terms = Vec::new();
             let lists = TermLists { words: &action.words, forms: &action.forms, phrases: &action.phrases };
-            self.add_terms(&field, Group::Action(i as u8), lists, &mut terms)?;
+            self.add_terms_inflected(&field, Group::Action(i as u8), lists, action.inflect, &mut terms)?;
             classes.push(ActionClass {
                 name: action.name.clone(),
                 verb_complexity,

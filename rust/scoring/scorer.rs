@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use super::evidence::{collect, Evidence, TermSet};
-use super::rules::{Policy, ScoringRules, Weighted};
+use super::rules::{Policy, ScoringRules, Triviality, Weighted};
 
 /// The three tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -254,7 +254,12 @@ fn candidate(rules: &ScoringRules, ev: &Evidence, class: Option<usize>, out: &mu
         out.push(|| "steps".to_owned(), step_points);
         points += step_points;
     }
-    if policy.trivial {
+    let trivial_applies = match policy.trivial {
+        Triviality::Always => true,
+        Triviality::Never => false,
+        Triviality::Unscoped => ev.scope.len() == 0,
+    };
+    if trivial_applies {
         let trivial = &rules.trivial;
         for &term in ev.weak.as_slice() {
             out.push(|| format!("trivial:{}", trivial.weak_terms[usize::from(term)]), -trivial.weak_points);
@@ -274,6 +279,7 @@ fn candidate(rules: &ScoringRules, ev: &Evidence, class: Option<usize>, out: &mu
     if policy.scope_points > 0 && ev.scope.len() > 0 {
         raise_to(rules.medium_floor, "floor:scope", &mut points);
     }
+    raise_to(policy.floor, "floor:action", &mut points);
     let domain_hits = ev.domain.len();
     if domain_hits >= rules.domain.complex_floor_hits {
         raise_to(rules.complex_floor, "floor:domain", &mut points);
