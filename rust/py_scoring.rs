@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -49,7 +49,7 @@ fn count(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
     if value.is_instance_of::<PyBool>() {
         return Err(PyValueError::new_err(format!(
             "{name}={} is not valid: expected a non-negative int, not bool",
-            value.str()?
+            repr(value)
         )));
     }
     if !value.is_instance_of::<PyInt>() {
@@ -63,7 +63,7 @@ fn count(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
         if value.lt(0)? {
             Err(PyValueError::new_err(format!(
                 "{name}={} is not valid: expected a non-negative int",
-                value.str()?
+                repr(value)
             )))
         } else {
             Ok(u64::MAX)
@@ -78,19 +78,38 @@ fn flag(value: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
 }
 
 fn technical_depth(value: Option<&Bound<'_, PyAny>>) -> PyResult<TechnicalDepth> {
-    const ALLOWED: &str = "expected None or one of 'none', 'shallow', 'moderate', 'deep' (any case)";
+    const ALLOWED: &str =
+        "expected None, one of 'none', 'shallow', 'moderate', 'deep' (any case), or an int 0..=3";
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(TechnicalDepth::None);
     };
-    let string = value.cast::<PyString>().map_err(|_| {
-        PyTypeError::new_err(format!("technical_depth must be str or None, not {}; {ALLOWED}", type_name(value)))
-    })?;
-    let name = string.to_string_lossy().to_lowercase();
-    TechnicalDepth::NAMES
-        .iter()
-        .position(|n| *n == name)
-        .and_then(|i| TechnicalDepth::from_index(i as u8))
-        .ok_or_else(|| PyValueError::new_err(format!("technical_depth={:?} is not valid: {ALLOWED}", string.to_string_lossy())))
+    let invalid = || PyValueError::new_err(format!("technical_depth={} is not valid: {ALLOWED}", repr(value)));
+    if let Ok(string) = value.cast::<PyString>() {
+        let name = string.to_string_lossy().trim().to_lowercase();
+        return TechnicalDepth::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| TechnicalDepth::from_index(i as u8))
+            .ok_or_else(invalid);
+    }
+    if value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>() {
+        return value
+            .extract::<u8>()
+            .ok()
+            .and_then(TechnicalDepth::from_index)
+            .ok_or_else(invalid);
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Err(invalid());
+    }
+    Err(PyTypeError::new_err(format!(
+        "technical_depth must be str, int or None, not {}; {ALLOWED}",
+        type_name(value)
+    )))
+}
+
+fn repr(value: &Bound<'_, PyAny>) -> String {
+    value.repr().map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string())
 }
 
 fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
