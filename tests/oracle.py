@@ -296,7 +296,7 @@ def collect(rules: OracleRules, text: str) -> Evidence:
                 if len(recent) < length - 1 or recent[length - 2][0] == 0:
                     break
                 first = recent[length - 2]
-                key = tuple(r[0] for r in reversed(recent[: length - 1])) + (phrase_word,)
+                key = (*tuple(r[0] for r in reversed(recent[:length - 1])), phrase_word)
                 for hit in rules.phrases.get(key, []):
                     number_next = record(hit, first[1], first[2]) or number_next
         recent.insert(0, (phrase_word, negated, start))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
+from claude_pm._core import Scorer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import RULES_PATH, OracleScorer
-
-from claude_pm._core import Scorer
 
 ORACLE = OracleScorer()
 NATIVE = Scorer()

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from oracle import RULES_PATH
-
 from claude_pm._core import Scorer, ScoringRules
 from claude_pm.errors import RulesError
 from claude_pm.services.task_complexity_analyzer import TaskComplexityAnalyzer
+from oracle import RULES_PATH
 
 PACKAGED = RULES_PATH.read_text(encoding="utf-8")
 

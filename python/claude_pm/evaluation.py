@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any
 
 from claude_pm.services.task_complexity_analyzer import TaskComplexityAnalyzer
 
 __all__ = ["TIERS", "EvalReport", "evaluate_file", "evaluate_records", "format_report"]
 
-TIERS: Tuple[str, ...] = ("SIMPLE", "MEDIUM", "COMPLEX")
+TIERS: tuple[str, ...] = ("SIMPLE", "MEDIUM", "COMPLEX")
 
 _FACT_NAMES = (
     "file_count",
@@ -38,12 +38,12 @@ class EvalReport:
     total: int = 0
     correct: int = 0
     # confusion[expected][predicted] = count
-    confusion: Dict[str, Dict[str, int]] = field(
+    confusion: dict[str, dict[str, int]] = field(
         default_factory=lambda: {e: {p: 0 for p in TIERS} for e in TIERS}
     )
     complex_total: int = 0
     complex_scored_simple: int = 0
-    misses: List[Dict[str, Any]] = field(default_factory=list)
+    misses: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def accuracy(self) -> float:
@@ -54,14 +54,14 @@ class EvalReport:
         """Share of COMPLEX-labelled tasks scored SIMPLE."""
         return self.complex_scored_simple / self.complex_total if self.complex_total else 0.0
 
-    def per_tier_recall(self) -> Dict[str, float]:
+    def per_tier_recall(self) -> dict[str, float]:
         recall = {}
         for tier in TIERS:
             row_total = sum(self.confusion[tier].values())
             recall[tier] = self.confusion[tier][tier] / row_total if row_total else 0.0
         return recall
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "total": self.total,
             "correct": self.correct,
@@ -80,7 +80,7 @@ def _tier(value: Any, where: str) -> str:
     raise ValueError(f"{where}: {value!r} is not a tier: expected one of {', '.join(TIERS)}")
 
 
-def _parse_record(record: Any, where: str) -> Tuple[str, str, Tuple[str, ...], Dict[str, Any]]:
+def _parse_record(record: Any, where: str) -> tuple[str, str, tuple[str, ...], dict[str, Any]]:
     if not isinstance(record, dict):
         raise ValueError(f"{where}: expected a JSON object")
     text = record.get("task", record.get("text"))
@@ -102,7 +102,7 @@ def _parse_record(record: Any, where: str) -> Tuple[str, str, Tuple[str, ...], D
 
 
 def evaluate_records(
-    records: List[Tuple[str, Any]], analyzer: Optional[TaskComplexityAnalyzer] = None
+    records: list[tuple[str, Any]], analyzer: TaskComplexityAnalyzer | None = None
 ) -> EvalReport:
     """Evaluates (location, record) pairs; `location` names the record in errors."""
     analyzer = analyzer or TaskComplexityAnalyzer()
@@ -131,10 +131,10 @@ def evaluate_records(
 
 
 def evaluate_file(
-    path: Union[str, "os.PathLike[str]"], analyzer: Optional[TaskComplexityAnalyzer] = None
+    path: str | os.PathLike[str], analyzer: TaskComplexityAnalyzer | None = None
 ) -> EvalReport:
     """Evaluates a JSONL file; a malformed line raises ValueError naming its number."""
-    records: List[Tuple[str, Any]] = []
+    records: list[tuple[str, Any]] = []
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():

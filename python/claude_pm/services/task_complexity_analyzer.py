@@ -8,9 +8,10 @@ confidence (distance of the score to the nearest tier threshold).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any
 
 from claude_pm._core import Analysis, Scorer, ScoringRules
 from claude_pm.config import Settings, get_settings
@@ -62,7 +63,7 @@ class TaskComplexityFactors:
     requires_research: bool = False
     requires_testing: bool = False
     requires_documentation: bool = False
-    technical_depth: Optional[str] = None
+    technical_depth: str | None = None
 
 
 @dataclass
@@ -72,17 +73,16 @@ class ComplexityAnalysisResult:
     complexity_score: int
     complexity_level: ComplexityLevel
     recommended_model: ModelType
-    optimal_prompt_size: Tuple[int, int]
-    scoring_breakdown: Dict[str, int]
-    analysis_details: Dict[str, Any]
-    signals: List[Tuple[str, int]] = field(default_factory=list)
+    optimal_prompt_size: tuple[int, int]
+    scoring_breakdown: dict[str, int]
+    analysis_details: dict[str, Any]
+    signals: list[tuple[str, int]] = field(default_factory=list)
     confidence: int = 0
 
 
-RulesArg = Union[None, str, "os.PathLike[str]", ScoringRules]
-
-
-def _rules_of(rules: RulesArg, configured_path: Optional[str]) -> Optional[ScoringRules]:
+def _rules_of(
+    rules: str | os.PathLike[str] | ScoringRules | None, configured_path: str | None
+) -> ScoringRules | None:
     if isinstance(rules, ScoringRules):
         return rules
     if rules is None:
@@ -133,9 +133,9 @@ class TaskComplexityAnalyzer:
 
     def __init__(
         self,
-        rules: RulesArg = None,
-        simple_threshold: Optional[int] = None,
-        medium_threshold: Optional[int] = None,
+        rules: str | os.PathLike[str] | ScoringRules | None = None,
+        simple_threshold: int | None = None,
+        medium_threshold: int | None = None,
     ) -> None:
         settings = get_settings()
         self._scorer = Scorer(
@@ -169,7 +169,7 @@ class TaskComplexityAnalyzer:
         requires_research: bool = False,
         requires_testing: bool = False,
         requires_documentation: bool = False,
-        technical_depth: Optional[str] = None,
+        technical_depth: str | None = None,
     ) -> ComplexityAnalysisResult:
         """Scores one task; caller facts only ever raise the score."""
         if not isinstance(task_description, str):
@@ -202,12 +202,12 @@ class TaskComplexityAnalyzer:
         )
 
     def score_many(
-        self, tasks: Union[Sequence[str], npt.NDArray[np.str_]]
-    ) -> Tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+        self, tasks: Sequence[str] | npt.NDArray[np.str_]
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
         """Description-only (scores, levels) for many tasks; levels are 0/1/2."""
         return self._scorer.score_many(tasks)
 
-    def get_prompt_optimization_hints(self, result: ComplexityAnalysisResult) -> Dict[str, Any]:
+    def get_prompt_optimization_hints(self, result: ComplexityAnalysisResult) -> dict[str, Any]:
         """Model, prompt size and what the prompt should focus on (1.x)."""
         return get_prompt_optimization_hints(result)
 
@@ -233,7 +233,7 @@ _STRATEGIES_BY_LEVEL = {
 }
 
 
-def get_prompt_optimization_hints(result: ComplexityAnalysisResult) -> Dict[str, Any]:
+def get_prompt_optimization_hints(result: ComplexityAnalysisResult) -> dict[str, Any]:
     """Model, prompt size range, focus areas and strategies for an analysis result."""
     level = ComplexityLevel(result.complexity_level)
     indicators = result.analysis_details.get("technical_indicators", [])
@@ -249,7 +249,7 @@ def get_prompt_optimization_hints(result: ComplexityAnalysisResult) -> Dict[str,
     }
 
 
-_configured: List[Tuple[Settings, TaskComplexityAnalyzer]] = []
+_configured: list[tuple[Settings, TaskComplexityAnalyzer]] = []
 
 
 def _configured_analyzer() -> TaskComplexityAnalyzer:
@@ -261,7 +261,7 @@ def _configured_analyzer() -> TaskComplexityAnalyzer:
 
 
 def score_many(
-    tasks: Union[Sequence[str], npt.NDArray[np.str_]],
-) -> Tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    tasks: Sequence[str] | npt.NDArray[np.str_],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     """Description-only (scores, levels) under the configured rules and thresholds."""
     return _configured_analyzer().score_many(tasks)
