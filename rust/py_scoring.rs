@@ -381,11 +381,16 @@ impl PyScorer {
                 ))
             })?
             .collect::<PyResult<_>>()?;
-        let strings: Vec<Cow<'_, str>> = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| text_of(item, &format!("texts[{i}]")))
-            .collect::<PyResult<_>>()?;
+        let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let Ok(string) = item.cast::<PyString>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "texts[{i}] must be str, not {}",
+                    type_name(item)
+                )));
+            };
+            strings.push(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()));
+        }
         Ok(py.detach(|| self.score_all(strings.iter().map(|s| &**s), strings.len())))
     }
 
@@ -398,18 +403,21 @@ impl PyScorer {
         let code_points = buffer.to_vec(py)?;
         let count = array.len();
         Ok(py.detach(|| {
-            let texts: Vec<String> = if width == 0 {
-                vec![String::new(); count]
-            } else {
-                code_points
-                    .chunks(width)
-                    .map(|item| {
-                        let end = item.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
-                        item[..end].iter().map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')).collect()
-                    })
-                    .collect()
-            };
-            self.score_all(texts.iter().map(String::as_str), texts.len())
+            let thresholds = self.inner.thresholds();
+            let mut text = String::new();
+            let mut buf = String::new();
+            let mut scores = Vec::with_capacity(count);
+            let mut levels = Vec::with_capacity(count);
+            for index in 0..count {
+                let item = code_points.get(index * width..(index + 1) * width).unwrap_or(&[]);
+                let end = item.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+                text.clear();
+                text.extend(item[..end].iter().map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')));
+                let score = self.inner.score(&text, &mut buf);
+                scores.push(score);
+                levels.push(thresholds.level_of(score) as u8);
+            }
+            (scores, levels)
         }))
     }
 }

@@ -323,6 +323,8 @@ pub struct ScoringRules {
     pub(crate) negation_window: u32,
     pub(crate) indicators: Vec<String>,
     words: FxHashMap<Box<str>, Entry>,
+    /// Longer words cannot be in the table; they skip the lookup.
+    longest_word: usize,
     hits: Vec<Hit>,
     phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
 }
@@ -362,6 +364,9 @@ impl ScoringRules {
     }
 
     pub(crate) fn lookup(&self, word: &str) -> Option<Lookup<'_>> {
+        if word.len() > self.longest_word {
+            return None;
+        }
         let entry = self.words.get(word)?;
         let start = entry.hits_start as usize;
         Some(Lookup {
@@ -720,6 +725,7 @@ impl Compiler {
         }
 
         let (words, hits, phrases) = self.freeze();
+        let longest_word = words.keys().map(|w| w.len()).max().unwrap_or(0);
         Ok(ScoringRules {
             version: file.version,
             medium_floor,
@@ -736,6 +742,7 @@ impl Compiler {
             negation_window: u32::from(file.negation.window),
             indicators,
             words,
+            longest_word,
             hits,
             phrases,
         })

@@ -41,9 +41,31 @@ pub(crate) fn is_word_char(c: char) -> bool {
     )
 }
 
-fn ends_sentence(c: char) -> bool {
-    matches!(c, '.' | '!' | '?' | ';' | ':' | '\n')
-}
+/// Byte classes of ASCII characters, so the common case needs no char decoding.
+const WORD: u8 = 1;
+const SENTENCE_END: u8 = 2;
+const SPACE: u8 = 4;
+
+const ASCII_CLASSES: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = WORD;
+        } else {
+            if matches!(c, b'.' | b'!' | b'?' | b';' | b':' | b'\n') {
+                table[b] |= SENTENCE_END;
+            }
+            // Rust's White_Space in ASCII: \t \n \x0b \x0c \r and space.
+            if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+                table[b] |= SPACE;
+            }
+        }
+        b += 1;
+    }
+    table
+};
 
 fn is_list_number(word: &str) -> bool {
     (1..=2).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
@@ -55,37 +77,74 @@ fn closes_list_number(rest: &str) -> bool {
     matches!(chars.next(), Some('.' | ')')) && chars.next().is_some_and(char::is_whitespace)
 }
 
+/// The char starting at byte `i` of `text` (a char boundary).
+fn char_at(text: &str, i: usize) -> char {
+    text[i..].chars().next().unwrap_or('\u{fffd}')
+}
+
 /// Calls `on_word` for every word of `text`, in order. `buf` is scratch space for
-/// the lower-cased word, reused across calls to avoid allocation.
+/// words that need lower-casing, reused across calls to avoid allocation.
 pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<'_>)) {
-    let mut chars = text.char_indices().peekable();
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    let mut i = 0;
     let mut first = true;
     let mut saw_sentence_end = false;
     let mut last_separator_is_space = false;
-    while let Some(&(start, c)) = chars.peek() {
-        if !is_word_char(c) {
-            saw_sentence_end |= ends_sentence(c);
-            last_separator_is_space = c.is_whitespace();
-            chars.next();
-            continue;
+    while i < len {
+        let b = bytes[i];
+        if b < 0x80 {
+            let class = ASCII_CLASSES[usize::from(b)];
+            if class & WORD == 0 {
+                saw_sentence_end |= class & SENTENCE_END != 0;
+                last_separator_is_space = class & SPACE != 0;
+                i += 1;
+                continue;
+            }
+        } else {
+            let c = char_at(text, i);
+            if !is_word_char(c) {
+                last_separator_is_space = c.is_whitespace();
+                i += c.len_utf8();
+                continue;
+            }
         }
         let sentence_start = first || (saw_sentence_end && last_separator_is_space);
-        buf.clear();
-        let mut end = start;
-        while let Some(&(i, c)) = chars.peek() {
-            if !is_word_char(c) {
-                break;
-            }
-            if c.is_ascii() {
-                buf.push(c.to_ascii_lowercase());
+        let start = i;
+        // Lower-case ASCII words are passed as slices of `text`; others are copied.
+        let mut needs_lowering = false;
+        while i < len {
+            let b = bytes[i];
+            if b < 0x80 {
+                if ASCII_CLASSES[usize::from(b)] & WORD == 0 {
+                    break;
+                }
+                needs_lowering |= b.is_ascii_uppercase();
+                i += 1;
             } else {
-                buf.extend(c.to_lowercase());
+                let c = char_at(text, i);
+                if !is_word_char(c) {
+                    break;
+                }
+                needs_lowering = true;
+                i += c.len_utf8();
             }
-            end = i + c.len_utf8();
-            chars.next();
         }
-        let list_item = sentence_start && is_list_number(buf) && closes_list_number(&text[end..]);
-        on_word(Word { text: buf, sentence_start, list_item });
+        let word: &str = if needs_lowering {
+            buf.clear();
+            for c in text[start..i].chars() {
+                if c.is_ascii() {
+                    buf.push(c.to_ascii_lowercase());
+                } else {
+                    buf.extend(c.to_lowercase());
+                }
+            }
+            buf
+        } else {
+            &text[start..i]
+        };
+        let list_item = sentence_start && is_list_number(word) && closes_list_number(&text[i..]);
+        on_word(Word { text: word, sentence_start, list_item });
         first = false;
         saw_sentence_end = false;
         last_separator_is_space = false;
