@@ -2,8 +2,12 @@
 //! selection counters. Pure-Rust modules carry the logic; `py_*` modules are the
 //! thin PyO3 shims, compiled only with the `python` feature.
 
+pub mod scoring;
+
 #[cfg(feature = "python")]
 mod py_errors;
+#[cfg(feature = "python")]
+mod py_scoring;
 
 #[cfg(feature = "python")]
 use pyo3::prelude::*;
@@ -13,5 +17,6 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     py_errors::register(m)?;
+    py_scoring::register(m)?;
     Ok(())
 }
