@@ -2,6 +2,10 @@
 //! selection counters. Pure-Rust modules carry the logic; `py_*` modules are the
 //! thin PyO3 shims, compiled only with the `python` feature.
 
+pub mod cache;
+
+#[cfg(feature = "python")]
+mod py_cache;
 #[cfg(feature = "python")]
 mod py_errors;
 
@@ -13,5 +17,6 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     py_errors::register(m)?;
+    py_cache::register(m)?;
     Ok(())
 }
