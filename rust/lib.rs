@@ -3,6 +3,7 @@
 //! thin PyO3 shims, compiled only with the `python` feature.
 
 pub mod cache;
+pub mod stats;
 
 #[cfg(feature = "python")]
 mod py_cache;
