@@ -9,6 +9,8 @@ pub mod stats;
 mod py_cache;
 #[cfg(feature = "python")]
 mod py_errors;
+#[cfg(feature = "python")]
+mod py_stats;
 
 #[cfg(feature = "python")]
 use pyo3::prelude::*;
@@ -19,5 +21,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     py_errors::register(m)?;
     py_cache::register(m)?;
+    py_stats::register(m)?;
     Ok(())
 }
