@@ -320,7 +320,7 @@ def select(
             metric_model=state.metric_models.get(model_id, "other"),
             method=method,
             template=template.value,
-            level=-1 if analysis is None else analysis.level,
+            level=None if analysis is None else analysis.level,
             token_reduction=reduction,
             rollout_reason=decision.reason,
             shadow=decision.shadow,
