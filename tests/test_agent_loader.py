@@ -122,7 +122,7 @@ def test_caller_facts_raise_the_score():
     ],
 )
 def test_bad_caller_facts_name_the_argument(facts, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises((TypeError, ValueError), match=name):
         get_agent_prompt_with_model_info("engineer", task_description="Implement feature", **facts)
 
 
