@@ -9,6 +9,7 @@ import textwrap
 import pytest
 from claude_pm import metrics, selection
 from claude_pm.agents.agent_loader import get_agent_prompt_with_model_info
+from claude_pm.errors import ConfigError
 from prometheus_client import CollectorRegistry, generate_latest
 
 
@@ -80,6 +81,19 @@ def test_metrics_off_records_nothing_and_registers_nothing(monkeypatch):
     registry = CollectorRegistry()
     assert metrics.register(registry) is None
     assert b"claude_pm_" not in generate_latest(registry)
+
+
+def test_scrapes_with_broken_settings_count_only_failed_selections(monkeypatch):
+    monkeypatch.setenv("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "thirty")
+    before = selection.config_error_count()
+    with pytest.raises(ConfigError, match="CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD"):
+        get_agent_prompt_with_model_info("engineer", task_description="List files")
+    registry = CollectorRegistry()
+    registry.register(metrics.ClaudePMCollector())
+    for _ in range(3):
+        text = generate_latest(registry).decode()
+    assert _value(text, "claude_pm_config_errors_total") == before + 1
+    assert not [line for line in text.splitlines() if line.startswith("claude_pm_active_optimizations")]
 
 
 _WORKER = textwrap.dedent(

@@ -139,6 +139,8 @@ class Sources:
 def _library_stats() -> StatsSource | None:
     from claude_pm.selection import selection_stats
 
+    # Broken settings raise here first, so a scrape is never counted as a failed selection.
+    get_settings()
     return selection_stats()
 
 
@@ -230,15 +232,16 @@ class ProcessSamples:
     @staticmethod
     def gather(sources: Sources) -> ProcessSamples:
         samples = ProcessSamples()
+        samples._count("claude_pm_config_errors", (), sources.config_errors())
         try:
             stats = sources.stats()
             if stats is not None:
                 samples._add_stats(stats.prometheus_samples(), sources.label_sets())
+            cache = sources.cache_stats()
         except ConfigError as exc:
-            # The selections fail too and say so; the scrape still reports errors and cache.
-            logger.warning("selection metrics unavailable: %s", exc)
-        samples._count("claude_pm_config_errors", (), sources.config_errors())
-        cache = sources.cache_stats()
+            # Selections fail too and are counted; the scrape still reports that count.
+            logger.warning("selection and cache metrics unavailable: %s", exc)
+            return samples
         for name, key in _CACHE_COUNTERS.items():
             samples._count(name, (), cache.get(key, 0))
         for name, key in _CACHE_GAUGES.items():
@@ -533,8 +536,6 @@ class ClaudePMCollector(Collector):
             counter = CounterMetricFamily(name, documentation, labels=label_names)
             for labels, total in sorted(samples.counters.get(name, {}).items()):
                 counter.add_metric(labels, total)
-            if not label_names and not samples.counters.get(name):
-                counter.add_metric((), 0.0)
             yield counter
         for name, (documentation, label_names) in _HISTOGRAMS.items():
             histogram = HistogramMetricFamily(name, documentation, labels=label_names)
@@ -542,7 +543,7 @@ class ClaudePMCollector(Collector):
                 histogram.add_metric(labels, values.prometheus_buckets(), values.sum)
             yield histogram
         for name, documentation in _PROCESS_GAUGES.items():
-            yield GaugeMetricFamily(name, documentation, value=samples.gauges.get(name, 0.0))
+            yield GaugeMetricFamily(name, documentation, value=samples.gauges.get(name))
         name, documentation = _ACTIVE_OPTIMIZATIONS
         yield GaugeMetricFamily(name, documentation, value=None if active is None else float(active))
 
