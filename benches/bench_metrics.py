@@ -1,6 +1,6 @@
 """Selection with metrics on against metrics off, and the cost of one scrape, in the same run.
 
-Run with ``python -m pytest benches/test_metrics_bench.py --benchmark-enable``; compare
+Run with ``python -m pytest benches/bench_metrics.py --benchmark-enable``; compare
 the two ``selection`` rows (the ratio is what the metrics cost a selection).
 """
 
