@@ -99,13 +99,14 @@ def test_scrapes_with_broken_settings_count_only_failed_selections(monkeypatch):
 _WORKER = textwrap.dedent(
     """
     import sys
-    from claude_pm import metrics
     from claude_pm.agents.agent_loader import get_agent_prompt_with_model_info
+    from claude_pm.metrics.multiprocess import own_writer
 
-    assert metrics.ensure_multiprocess_writer(60) is not None
+    # No wiring: the first selection starts this worker's writer.
     for _ in range(int(sys.argv[1])):
         get_agent_prompt_with_model_info("engineer", task_description="List files")
         get_agent_prompt_with_model_info("qa", task_description="Refactor system")
+    assert own_writer() is not None
     """
 )
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO_ROOT
-
 from claude_pm.cli.config_cmd import markdown_table
+from conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -13,6 +13,7 @@ the agent's default model and the FULL prompt.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -160,7 +161,22 @@ def _rebuild(settings: Settings) -> _State:
             _stats = SelectionStats(retention_hours=settings.metrics_retention_hours)
             _stats_retention = settings.metrics_retention_hours
         _state = _State(settings, _stats)
-        return _state
+    if settings.metrics_enabled and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from claude_pm.metrics import ensure_multiprocess_writer
+
+        ensure_multiprocess_writer()
+    return _state
+
+
+def _forget_state_in_child() -> None:
+    # A forked worker rebuilds its state on its first selection, which also starts
+    # its own multi-process metrics writer when PROMETHEUS_MULTIPROC_DIR is set.
+    global _state
+    _state = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_state_in_child)
 
 
 def selection_stats() -> SelectionStats | None:
