@@ -6,8 +6,9 @@ schema migrations are serialised with a transaction-level advisory lock.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from claude_pm.decision_log.schema import Migration
 from claude_pm.decision_log.store import VARIABLE, Store, redact

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from claude_pm.decision_log.schema import Migration
 from claude_pm.decision_log.store import Store
@@ -54,6 +55,9 @@ class SqliteStore(Store):
             self._connection.execute("ROLLBACK")
             raise
         self._connection.execute("COMMIT")
+
+    def _lock_schema(self, cursor: Any) -> None:
+        """Nothing to add: BEGIN IMMEDIATE already holds the database's single write lock."""
 
     def _cursor(self) -> Any:
         return self._connection.cursor()

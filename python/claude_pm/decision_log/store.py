@@ -12,8 +12,9 @@ import re
 import secrets
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Sequence
+from typing import Any
 
 from claude_pm.decision_log.records import DecisionRow, UsageRow
 from claude_pm.decision_log.schema import MIGRATIONS, SCHEMA_VERSION
@@ -81,8 +82,9 @@ class Store(ABC):
     def _sql(self, sql: str) -> str:
         return sql
 
+    @abstractmethod
     def _lock_schema(self, cursor: Any) -> None:
-        """Serialise schema migration across processes (the write transaction may already do it)."""
+        """Serialise schema migration across processes, inside the migration transaction."""
 
     def migrate(self) -> None:
         """Apply missing migrations and load the task-hash salt; refuse a newer schema."""
