@@ -58,6 +58,7 @@ def record_usage(decision_id: str, input_tokens: int, output_tokens: int) -> Non
 def flush(timeout: float | None = None) -> bool:
     """Wait until every decision recorded so far is committed; False if `timeout` ran out."""
     with _lock:
+        _retired[:] = [log for log in _retired if log.running]
         logs = [*_retired, *([_current] if _current is not None else [])]
     return all([log.flush(timeout) for log in logs])
 

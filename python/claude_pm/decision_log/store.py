@@ -130,9 +130,10 @@ class Store(ABC):
         """Delete decisions and usage older than `before` (POSIX seconds); returns decisions deleted."""
         with self._transaction():
             cursor = self._cursor()
+            cursor.execute(self._sql("DELETE FROM claude_pm_usage WHERE ts < ? OR decision_id IN "
+                                     "(SELECT id FROM claude_pm_decisions WHERE ts < ?)"), (before, before))
             cursor.execute(self._sql("DELETE FROM claude_pm_decisions WHERE ts < ?"), (before,))
             deleted = cursor.rowcount
-            cursor.execute(self._sql("DELETE FROM claude_pm_usage WHERE ts < ?"), (before,))
         return max(deleted, 0)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:

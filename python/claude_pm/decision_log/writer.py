@@ -90,16 +90,25 @@ class DecisionLog:
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything recorded so far is committed; False if `timeout` ran out first."""
-        if not self._thread.is_alive():
-            return self._queue.empty()
         done = threading.Event()
         deadline = None if timeout is None else time.monotonic() + timeout
-        try:
-            self._queue.put(done, timeout=timeout)
-        except queue.Full:
-            return False
-        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-        return done.wait(remaining)
+        if self._thread.is_alive():
+            try:
+                self._queue.put(done, timeout=timeout)
+            except queue.Full:
+                return False
+        while not done.is_set():
+            if not self._thread.is_alive():
+                # The writer stopped (close) after draining; only records left behind matter.
+                return not any(not isinstance(item, threading.Event) for item in list(self._queue.queue))
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            done.wait(0.05)
+        return True
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     def close(self, timeout: float | None = None) -> bool:
         """Flush, then stop the writer thread; False if it did not finish within `timeout`."""
@@ -148,8 +157,12 @@ class DecisionLog:
     def _run(self) -> None:
         store: Store | None = None
         next_prune = 0.0
+        stopping = False
         while True:
-            items = self._next_batch(None if store is None else max(0.0, next_prune - time.monotonic()))
+            if stopping:
+                items = self._next_batch(0.0)
+            else:
+                items = self._next_batch(None if store is None else max(0.0, next_prune - time.monotonic()))
             decisions = [item for item in items if isinstance(item, tuple)]
             usages = [item for item in items if isinstance(item, UsageRow)]
             store = self._write(store, decisions, usages)
@@ -159,7 +172,8 @@ class DecisionLog:
             if time.monotonic() >= next_prune and store is not None:
                 next_prune = time.monotonic() + self._prune_interval
                 self._prune(store)
-            if any(item is _STOP for item in items):
+            stopping = stopping or any(item is _STOP for item in items)
+            if stopping and not items:
                 if store is not None:
                     store.close()
                 return
@@ -169,7 +183,7 @@ class DecisionLog:
             items = [self._queue.get(timeout=timeout)]
         except queue.Empty:
             return []
-        while len(items) < self._batch_size and items[-1] is not _STOP:
+        while len(items) < self._batch_size:
             try:
                 items.append(self._queue.get_nowait())
             except queue.Empty:
