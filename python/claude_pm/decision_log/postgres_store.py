@@ -37,7 +37,7 @@ def check_dsn(dsn: str) -> dict:
     try:
         parts = psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as error:
-        detail = str(error).strip().splitlines()[0]
+        detail = redact(str(error).strip().splitlines()[0])
         raise ConfigError(VARIABLE, redact(dsn), f"{_DSN_ALLOWED} ({detail})") from None
     port = str(parts.get("port", "5432"))
     if not all(piece.isdigit() for piece in port.split(",")):

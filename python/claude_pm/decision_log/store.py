@@ -63,7 +63,7 @@ class Store(ABC):
         return redact(self.target)
 
     def error(self, what: str, cause: BaseException | str) -> DecisionLogError:
-        detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        detail = redact(str(cause).strip().splitlines()[0]) if str(cause).strip() else type(cause).__name__
         return DecisionLogError(f"{VARIABLE}={self.display!r}: {what}: {detail}")
 
     @abstractmethod
