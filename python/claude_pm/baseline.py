@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from claude_pm.decision_log.queries import Since, counts_by, covered_days, model_totals, open_log, window
+from claude_pm.decision_log.queries import Since, collapse, counts_by, covered_days, group_totals, open_log, window
 from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = ["capture_baseline", "compare_baseline", "read_baseline"]
@@ -36,19 +36,19 @@ def capture_baseline(since: Since = "7d", *, shadow: bool | None = False, decisi
     scope = window(since, shadow=shadow)
     store = open_log(decision_log)
     try:
-        totals = model_totals(store, scope)
+        by_model = collapse(group_totals(store, scope, ("model_id",)), 0)
         agents = counts_by(store, "agent", scope)
         levels = counts_by(store, "level", scope)
         days = covered_days(store, scope)
     finally:
         store.close()
-    tokens = sum(row.input_tokens + row.output_tokens for row in totals)
+    tokens = sum(row.input_tokens + row.output_tokens for row in by_model.values())
     cost = 0.0
     unpriced = {}
-    for row in totals:
-        price = pricing.get(row.model_id)
+    for model, row in sorted(by_model.items()):
+        price = pricing.get(model)
         if price is None:
-            unpriced[row.model_id] = row.requests
+            unpriced[model] = row.requests
         else:
             cost += price.cost(row.input_tokens, row.output_tokens)
     return {
@@ -57,7 +57,7 @@ def capture_baseline(since: Since = "7d", *, shadow: bool | None = False, decisi
         "daily_cost": cost / days,
         "agent_distribution": agents,
         "task_types": levels,
-        "requests": sum(row.requests for row in totals),
+        "requests": sum(row.requests for row in by_model.values()),
         "window_days": round(scope.days, 6),
         "covered_days": round(days, 6),
         "unpriced_models": unpriced,

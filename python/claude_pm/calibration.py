@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from claude_pm.config import TIERS, get_settings
-from claude_pm.decision_log.queries import Since, covered_days, open_log, score_histogram, window
+from claude_pm.decision_log.queries import Since, Totals, collapse, covered_days, group_totals, open_log, window
 from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = ["calibrate", "parse_target"]
@@ -76,11 +76,11 @@ def calibrate(target: Mapping[str, float] | None = None, *, budget_usd_per_day: 
     scope = window(since, shadow=shadow)
     store = open_log(decision_log)
     try:
-        histogram = score_histogram(store, scope)
+        by_score = collapse(group_totals(store, scope, ("score",)), 0)
         days = covered_days(store, scope)
     finally:
         store.close()
-    distribution = _distribution(histogram, prices)
+    distribution = _distribution(by_score, prices)
     if distribution.total == 0:
         raise ValueError(f"since={since!r}: the decision log holds no scored decisions in this window, "
                          "nothing to calibrate")
@@ -129,14 +129,16 @@ def _tier_prices(pricing: PricingTable) -> dict[str, Any]:
     return prices
 
 
-def _distribution(histogram: list[tuple[int, int, int, int]], prices: dict[str, Any]) -> _Distribution:
+def _distribution(by_score: dict[int | None, Totals], prices: dict[str, Any]) -> _Distribution:
     requests = [0] * _SCORES
     cost = {tier: [0.0] * _SCORES for tier in TIERS}
-    for score, count, input_tokens, output_tokens in histogram:
-        bin_ = min(max(score, 0), _SCORES - 1)
-        requests[bin_] += count
+    for score, totals in by_score.items():
+        if score is None:
+            continue
+        bin_ = min(max(int(score), 0), _SCORES - 1)
+        requests[bin_] += totals.requests
         for tier in TIERS:
-            cost[tier][bin_] += prices[tier].cost(input_tokens, output_tokens)
+            cost[tier][bin_] += prices[tier].cost(totals.input_tokens, totals.output_tokens)
     return _Distribution(requests, cost)
 
 

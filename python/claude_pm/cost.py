@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from claude_pm.config import get_settings
-from claude_pm.decision_log.queries import Since, Window, model_totals, open_log, score_histogram, window
+from claude_pm.decision_log.queries import Since, Totals, Window, collapse, group_totals, open_log, window
 from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = ["analyze_cost_impact", "complexity_buckets"]
@@ -42,28 +42,28 @@ def analyze_cost_impact(since: Since = None, baseline_model: str = "claude-sonne
     scope = window(since, shadow=shadow)
     store = open_log(decision_log)
     try:
-        totals = model_totals(store, scope)
-        histogram = score_histogram(store, scope)
+        groups = group_totals(store, scope, ("model_id", "score"))
     finally:
         store.close()
 
-    total = sum(row.requests for row in totals)
-    priced = [(row, price) for row in totals if (price := pricing.get(row.model_id)) is not None]
+    by_model = sorted(collapse(groups, 0).items())
+    total = sum(row.requests for _, row in by_model)
+    priced = [(row, price) for model, row in by_model if (price := pricing.get(model)) is not None]
     priced_requests = sum(row.requests for row, _ in priced)
     weighted = (sum(row.requests * price.input_per_million for row, price in priced) / priced_requests
                 if priced_requests else None)
     baseline_rate = baseline_price.input_per_million
-    distribution = complexity_buckets(histogram)
+    distribution = complexity_buckets(collapse(groups, 1))
     return {
         "total_requests": total,
-        "model_distribution": {row.model_id: row.requests for row in totals},
+        "model_distribution": {model: row.requests for model, row in by_model},
         "weighted_cost_per_million": weighted,
         "baseline_cost_per_million": baseline_rate,
         "savings_percent": _percent_saved(baseline_rate, weighted),
         "complexity_distribution": distribution,
         "unscored_requests": total - sum(distribution.values()),
         "priced_requests": priced_requests,
-        "unpriced_models": {row.model_id: row.requests for row in totals if pricing.get(row.model_id) is None},
+        "unpriced_models": {model: row.requests for model, row in by_model if pricing.get(model) is None},
         "estimated_cost_usd": sum(price.cost(row.input_tokens, row.output_tokens) for row, price in priced),
         "baseline_estimated_cost_usd": sum(baseline_price.cost(row.input_tokens, row.output_tokens)
                                            for row, _ in priced),
@@ -75,14 +75,17 @@ def analyze_cost_impact(since: Since = None, baseline_model: str = "claude-sonne
     }
 
 
-def complexity_buckets(histogram: list[tuple[int, int, int, int]]) -> dict[str, int]:
-    """Requests per complexity band, labelled by the configured thresholds ("0-30", "31-70", "71-100")."""
+def complexity_buckets(by_score: dict[int | None, Totals]) -> dict[str, int]:
+    """Requests per complexity band, labelled by the configured thresholds ("0-30", "31-70", "71-100").
+
+    Decisions taken without an analysis (no score) are not in any band."""
     settings = get_settings()
     simple, medium = settings.simple_threshold, settings.medium_threshold
     bands = {f"0-{simple}": 0, f"{simple + 1}-{medium}": 0, f"{medium + 1}-100": 0}
     labels = list(bands)
-    for score, requests, _, _ in histogram:
-        bands[labels[0 if score <= simple else 1 if score <= medium else 2]] += requests
+    for score, totals in by_score.items():
+        if score is not None:
+            bands[labels[0 if score <= simple else 1 if score <= medium else 2]] += totals.requests
     return bands
 
 

@@ -1,9 +1,10 @@
 """Read side shared by cost reports, baselines and calibration: time windows and aggregates.
 
-Everything is aggregated in SQL (GROUP BY model, score, agent, level), so a report
-over millions of decisions moves a few hundred rows out of the database. Token counts
-of a decision are its real usage when `record_usage` was called, otherwise the
-estimated prompt tokens as input and no output.
+Everything is aggregated in SQL, so a report over millions of decisions moves a few
+hundred rows out of the database. Token counts of a decision are its real usage when
+`record_usage` was called, otherwise the estimated prompt tokens as input and no
+output. Decisions and usage are aggregated by two queries (a scan of the decisions,
+and a join from the usually much smaller usage table) rather than one outer join.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from claude_pm.config import get_settings
 from claude_pm.decision_log.store import VARIABLE, DecisionLogError, Store, open_store
 
 __all__ = [
-    "ModelTotals",
     "Since",
+    "Totals",
     "Window",
+    "collapse",
     "counts_by",
     "covered_days",
-    "first_timestamp",
-    "model_totals",
+    "group_totals",
     "open_log",
-    "score_histogram",
     "window",
 ]
 
@@ -34,9 +34,7 @@ Since = Union[datetime, timedelta, str, None]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _MIN_SPAN_DAYS = 1 / 24
-_GROUPABLE = ("agent", "level", "tier", "model_id", "template", "selection_method", "rollout_reason")
-_FROM = ("FROM claude_pm_decisions d LEFT JOIN claude_pm_usage u ON u.decision_id = d.id "
-         "WHERE d.ts >= ? AND d.ts <= ?")
+_GROUPABLE = ("agent", "level", "tier", "model_id", "score", "template", "selection_method", "rollout_reason")
 
 
 @dataclass(frozen=True)
@@ -47,27 +45,44 @@ class Window:
     end: float
     shadow: bool | None = False
 
-    def where(self) -> tuple[str, tuple]:
+    def where(self, *, whole_log: bool = False) -> tuple[str, tuple]:
+        """The WHERE clause on decisions `d`. When the window holds the whole log, the ts index
+        only adds a lookup per row, so the comparison is written to bypass it (``+d.ts``)."""
+        column = "+d.ts" if whole_log else "d.ts"
+        clause, params = f"WHERE {column} >= ? AND {column} <= ?", (self.start, self.end)
         if self.shadow is None:
-            return _FROM, (self.start, self.end)
-        return _FROM + " AND d.shadow = ?", (self.start, self.end, self.shadow)
+            return clause, params
+        return clause + " AND d.shadow = ?", (*params, self.shadow)
 
     @property
     def days(self) -> float:
         return (self.end - self.start) / 86400.0
 
 
-@dataclass(frozen=True)
-class ModelTotals:
-    model_id: str
-    requests: int
-    prompt_tokens: int
-    full_prompt_tokens: int
-    with_usage: int
-    usage_input_tokens: int
-    usage_output_tokens: int
-    input_tokens: int
-    output_tokens: int
+@dataclass
+class Totals:
+    """Aggregates of a group of decisions."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    full_prompt_tokens: int = 0
+    with_usage: int = 0
+    estimated_prompt_tokens_replaced: int = 0
+    usage_input_tokens: int = 0
+    usage_output_tokens: int = 0
+
+    @property
+    def input_tokens(self) -> int:
+        """Real input tokens where known, else the estimated prompt."""
+        return self.prompt_tokens - self.estimated_prompt_tokens_replaced + self.usage_input_tokens
+
+    @property
+    def output_tokens(self) -> int:
+        return self.usage_output_tokens
+
+    def add(self, other: Totals) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def window(since: Since, *, shadow: bool | None = False, now: float | None = None) -> Window:
@@ -100,45 +115,60 @@ def open_log(target: str | None = None) -> Store:
     return open_store(target, create=False)
 
 
-def model_totals(store: Store, scope: Window) -> list[ModelTotals]:
-    where, params = scope.where()
-    rows = store.query(
-        "SELECT d.model_id, COUNT(*), COALESCE(SUM(d.prompt_tokens), 0), "
-        "COALESCE(SUM(COALESCE(d.full_prompt_tokens, d.prompt_tokens)), 0), COUNT(u.decision_id), "
-        "COALESCE(SUM(u.input_tokens), 0), COALESCE(SUM(u.output_tokens), 0), "
-        "COALESCE(SUM(COALESCE(u.input_tokens, d.prompt_tokens)), 0), COALESCE(SUM(u.output_tokens), 0) "
-        f"{where} GROUP BY d.model_id ORDER BY d.model_id", params)
-    return [ModelTotals(row[0], *(int(value) for value in row[1:])) for row in rows]
+def group_totals(store: Store, scope: Window, columns: tuple[str, ...]) -> dict[tuple, Totals]:
+    """Totals per distinct value of `columns` (decision columns) inside `scope`."""
+    keys = ", ".join(f"d.{_checked(column)}" for column in columns)
+    where, params = scope.where(whole_log=_covers_whole_log(store, scope))
+    groups: dict[tuple, Totals] = {}
+    width = len(columns)
+    for row in store.query(
+            f"SELECT {keys}, COUNT(*), COALESCE(SUM(d.prompt_tokens), 0), "
+            f"COALESCE(SUM(COALESCE(d.full_prompt_tokens, d.prompt_tokens)), 0) "
+            f"FROM claude_pm_decisions d {where} GROUP BY {keys}", params):
+        groups[tuple(row[:width])] = Totals(*(int(value) for value in row[width:]))
+    for row in store.query(
+            f"SELECT {keys}, COUNT(*), COALESCE(SUM(d.prompt_tokens), 0), SUM(u.input_tokens), "
+            f"SUM(u.output_tokens) FROM claude_pm_usage u JOIN claude_pm_decisions d ON d.id = u.decision_id "
+            f"{where} GROUP BY {keys}", params):
+        totals = groups[tuple(row[:width])]
+        totals.with_usage, totals.estimated_prompt_tokens_replaced = int(row[width]), int(row[width + 1])
+        totals.usage_input_tokens, totals.usage_output_tokens = int(row[width + 2]), int(row[width + 3])
+    return groups
 
 
-def score_histogram(store: Store, scope: Window) -> list[tuple[int, int, int, int]]:
-    """(score, requests, input tokens, output tokens) for every logged score, ascending."""
-    where, params = scope.where()
-    rows = store.query(
-        "SELECT d.score, COUNT(*), COALESCE(SUM(COALESCE(u.input_tokens, d.prompt_tokens)), 0), "
-        f"COALESCE(SUM(u.output_tokens), 0) {where} AND d.score IS NOT NULL GROUP BY d.score ORDER BY d.score",
-        params)
-    return [(int(score), int(requests), int(inp), int(out)) for score, requests, inp, out in rows]
+def collapse(groups: dict[tuple, Totals], position: int) -> dict:
+    """Re-group totals keyed by several columns on the key at `position` only."""
+    result: dict = {}
+    for key, totals in groups.items():
+        result.setdefault(key[position], Totals()).add(totals)
+    return result
 
 
 def counts_by(store: Store, column: str, scope: Window) -> dict[str, int]:
-    """Requests per value of `column` (an allowed decision column); NULL is reported as "none"."""
-    if column not in _GROUPABLE:
-        raise ValueError(f"column={column!r} is not valid: expected one of {', '.join(_GROUPABLE)}")
-    where, params = scope.where()
-    rows = store.query(f"SELECT d.{column}, COUNT(*) {where} GROUP BY d.{column}", params)
+    """Requests per value of `column`; NULL is reported as "none"."""
+    where, params = scope.where(whole_log=_covers_whole_log(store, scope))
+    rows = store.query(f"SELECT d.{_checked(column)}, COUNT(*) FROM claude_pm_decisions d {where} "
+                       f"GROUP BY d.{column}", params)
     return {("none" if value is None else str(value)): int(count)
             for value, count in sorted(rows, key=lambda row: (row[0] is None, str(row[0])))}
 
 
-def first_timestamp(store: Store, scope: Window) -> float | None:
-    where, params = scope.where()
-    rows = store.query(f"SELECT MIN(d.ts) {where}", params)
-    return None if not rows or rows[0][0] is None else float(rows[0][0])
-
-
 def covered_days(store: Store, scope: Window) -> float:
     """Days the log covers inside `scope`: from its first decision there (at least one hour) to the end."""
-    first = first_timestamp(store, scope)
+    where, params = scope.where()
+    rows = store.query(f"SELECT MIN(d.ts) FROM claude_pm_decisions d {where}", params)
+    first = None if not rows or rows[0][0] is None else float(rows[0][0])
     start = scope.end if first is None else max(scope.start, first)
     return max(_MIN_SPAN_DAYS, (scope.end - start) / 86400.0)
+
+
+def _covers_whole_log(store: Store, scope: Window) -> bool:
+    rows = store.query("SELECT MIN(ts), MAX(ts) FROM claude_pm_decisions")
+    first, last = rows[0] if rows else (None, None)
+    return first is None or (scope.start <= first and last <= scope.end)
+
+
+def _checked(column: str) -> str:
+    if column not in _GROUPABLE:
+        raise ValueError(f"column={column!r} is not valid: expected one of {', '.join(_GROUPABLE)}")
+    return column
