@@ -25,7 +25,7 @@ from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = ["capture_baseline", "compare_baseline", "read_baseline"]
 
-_REQUIRED = {"date": str, "daily_tokens": (int, float), "daily_cost": (int, float),
+_REQUIRED: dict[str, type | tuple[type, ...]] = {"date": str, "daily_tokens": (int, float), "daily_cost": (int, float),
              "agent_distribution": dict, "task_types": dict}
 
 
