@@ -207,7 +207,17 @@ def test_a_failing_log_drops_beyond_its_queue_rather_than_stall(tmp_path):
     for _ in range(20):
         log.record(decision())
     assert log.stats()["dropped"] >= 15
-    assert log.stats()["written"] == 0
+    assert not log.close(0.1)
+    assert log.stats()["written"] == 0 and log.stats()["dropped"] == 21
+
+
+def test_closing_a_failing_log_gives_up_and_counts_what_it_drops(tmp_path):
+    log = DecisionLog(str(tmp_path / "missing" / "decisions.db"), max_backoff=0.05)
+    for _ in range(3):
+        log.record(decision())
+    assert not log.close(0.2)
+    assert not log.running and log.stats()["dropped"] == 3
+    assert flush(1)
 
 
 def test_an_unreachable_postgres_is_retried_with_the_password_redacted():
@@ -217,6 +227,7 @@ def test_an_unreachable_postgres_is_retried_with_the_password_redacted():
     stats = log.stats()
     assert stats["failed_writes"] >= 1
     assert "hunter2" not in str(stats) and "runner:***@" in stats["target"]
+    log.close(0.1)
 
 
 @pytest.mark.parametrize("dsn", ["postgresql://runner@[::1/decisions", "postgresql://runner@db:port/decisions"])

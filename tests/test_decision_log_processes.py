@@ -51,8 +51,12 @@ def test_two_processes_writing_one_log_lose_nothing(log_target):
 
 
 def test_sigterm_with_an_exiting_handler_loses_nothing(log_target):
+    # A small queue bounds what the exit flush has to write, so a loaded machine cannot
+    # turn this into a test of the exit timeout; back-pressure keeps the producer busy.
     writer = _spawn("""
-        import signal
+        import os, signal
+        from claude_pm.decision_log import DecisionLog
+        log = DecisionLog(os.environ["CLAUDE_PM_DECISION_LOG"], max_queued=1000)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         recorded = 0
         try:
@@ -93,3 +97,24 @@ def test_kill_9_loses_at_most_what_was_not_flushed(log_target):
         store = open_store(log_target)
         assert store.query("PRAGMA integrity_check") == [("ok",)]
         store.close()
+
+
+def test_a_forked_child_gets_its_own_writer(log_target):
+    from claude_pm.decision_log import flush, get_decision_log
+    from decision_log_support import decision
+
+    get_decision_log().record(decision(agent="parent"))
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            get_decision_log().record(decision(agent="child"))
+            code = 0 if flush(30) else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert flush(30)
+    store = open_store(log_target)
+    assert sorted(store.query("SELECT agent FROM claude_pm_decisions")) == [("child",), ("parent",)]
+    store.close()

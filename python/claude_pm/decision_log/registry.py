@@ -1,22 +1,17 @@
-"""The process-wide decision log: one writer per configured target, flushed at exit."""
+"""The process-wide decision log: one writer per configured target."""
 
 from __future__ import annotations
 
-import atexit
-import logging
+import os
 import threading
 
 from claude_pm.config import get_settings
-from claude_pm.decision_log.writer import DecisionLog
+from claude_pm.decision_log.writer import DecisionLog, flush_all
 
-__all__ = ["EXIT_FLUSH_TIMEOUT", "flush", "get_decision_log", "record_usage"]
+__all__ = ["flush", "get_decision_log", "record_usage"]
 
-EXIT_FLUSH_TIMEOUT = 10.0
-
-logger = logging.getLogger("claude_pm.decision_log")
 _lock = threading.Lock()
 _current: DecisionLog | None = None
-_retired: list[DecisionLog] = []
 
 
 def get_decision_log() -> DecisionLog | None:
@@ -42,7 +37,6 @@ def _retarget(target: str | None) -> DecisionLog | None:
         if _current is not None and _current.target == target:
             return _current
         if _current is not None:
-            _retired.append(_current)
             threading.Thread(target=_current.close, name="claude-pm-decision-log-retire", daemon=True).start()
         _current = None if target is None else DecisionLog(target)
         return _current
@@ -56,16 +50,18 @@ def record_usage(decision_id: str, input_tokens: int, output_tokens: int) -> Non
 
 
 def flush(timeout: float | None = None) -> bool:
-    """Wait until every decision recorded so far is committed; False if `timeout` ran out."""
-    with _lock:
-        _retired[:] = [log for log in _retired if log.running]
-        logs = [*_retired, *([_current] if _current is not None else [])]
-    return all([log.flush(timeout) for log in logs])
+    """Wait until every decision recorded so far in this process is committed; False if `timeout` ran out.
+
+    Interpreter exit does the same through ``atexit`` (up to EXIT_FLUSH_TIMEOUT seconds).
+    """
+    return flush_all(timeout)
 
 
-def _flush_at_exit() -> None:
-    if not flush(EXIT_FLUSH_TIMEOUT):
-        logger.error("decision log: some decisions were not written within %ss of exit", EXIT_FLUSH_TIMEOUT)
+def _forget_parent_writer() -> None:
+    """A forked child has none of its parent's threads: start its own writer on first use."""
+    global _current
+    _current = None
 
 
-atexit.register(_flush_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parent_writer)

@@ -17,18 +17,22 @@ the queue in batches and writes each batch in one transaction. Guarantees:
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
 import threading
 import time
+import weakref
 from typing import Callable, Union
 
 from claude_pm.config import get_settings
 from claude_pm.decision_log.records import DecisionRecord, TaskTextPolicy, UsageRow, level_name, to_row
 from claude_pm.decision_log.store import Store, is_postgres_target, open_store, redact
 
-__all__ = ["DecisionLog"]
+__all__ = ["EXIT_FLUSH_TIMEOUT", "DecisionLog", "flush_all"]
+
+EXIT_FLUSH_TIMEOUT = 10.0
 
 logger = logging.getLogger("claude_pm.decision_log")
 
@@ -68,10 +72,12 @@ class DecisionLog:
         self._last_error: str | None = None
         self._healthy = True
         self._last_warning = 0.0
-        self._policy_settings: object = None
-        self._policy = TaskTextPolicy(None, False)
+        self._abandon = threading.Event()
+        # (settings object, policy derived from it), swapped as one reference so threads agree.
+        self._policy: tuple[object, TaskTextPolicy] = (None, TaskTextPolicy(None, False))
         self._thread = threading.Thread(target=self._run, name="claude-pm-decision-log", daemon=True)
         self._thread.start()
+        _instances.add(self)
 
     # -- producer side (hot path) ------------------------------------------------------
 
@@ -79,11 +85,12 @@ class DecisionLog:
         """Queue `record` for writing and return its decision id at once."""
         level_name(record.level)
         settings = get_settings()
-        if settings is not self._policy_settings:
-            self._policy = TaskTextPolicy(settings.audit_secret, settings.audit_include_task_text)
-            self._policy_settings = settings
+        seen, policy = self._policy
+        if settings is not seen:
+            policy = TaskTextPolicy(settings.audit_secret, settings.audit_include_task_text)
+            self._policy = (settings, policy)
         decision_id = _new_id()
-        self._put((decision_id, record, self._policy))
+        self._put((decision_id, record, policy))
         return decision_id
 
     def record_usage(self, decision_id: str, input_tokens: int, output_tokens: int) -> None:
@@ -118,8 +125,14 @@ class DecisionLog:
         return self._thread.is_alive()
 
     def close(self, timeout: float | None = None) -> bool:
-        """Flush, then stop the writer thread; False if it did not finish within `timeout`."""
+        """Flush, then stop the writer thread; False if it did not finish within `timeout`.
+
+        When the database is still failing at the timeout the writer gives up: what it
+        still holds is dropped and counted in `stats()["dropped"]`.
+        """
         flushed = self.flush(timeout)
+        if not flushed:
+            self._abandon.set()
         if self._thread.is_alive():
             try:
                 self._queue.put(_STOP, timeout=timeout)
@@ -180,10 +193,25 @@ class DecisionLog:
                 next_prune = time.monotonic() + self._prune_interval
                 self._prune(store)
             stopping = stopping or any(item is _STOP for item in items)
-            if stopping and not items:
+            if self._abandon.is_set():
+                self._drop_queued()
+            if (stopping and not items) or self._abandon.is_set():
                 if store is not None:
                     store.close()
+                _instances.discard(self)
                 return
+
+    def _drop_queued(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, threading.Event):
+                item.set()
+            elif item is not _STOP:
+                with self._counts_lock:
+                    self._dropped += 1
 
     def _next_batch(self, timeout: float | None) -> list:
         try:
@@ -200,7 +228,7 @@ class DecisionLog:
     def _write(self, store: Store | None, decisions: list, usages: list) -> Store | None:
         """Write one batch, retrying with backoff until it is committed; returns the open store."""
         delay = 0.05
-        while True:
+        while not self._abandon.is_set():
             try:
                 if store is None:
                     store = self._opener(self.target)
@@ -226,8 +254,11 @@ class DecisionLog:
                     except Exception:
                         logger.debug("closing a failed decision-log connection failed", exc_info=True)
                     store = None
-                time.sleep(delay)
+                self._abandon.wait(delay)
                 delay = min(delay * 2, self._max_backoff)
+        with self._counts_lock:
+            self._dropped += len(decisions) + len(usages)
+        return store
 
     def _store_batch(self, store: Store, decisions: list, usages: list) -> None:
         rows = [to_row(decision_id, record, policy, store.salt) for decision_id, record, policy in decisions]
@@ -277,6 +308,29 @@ class DecisionLog:
         if now - self._last_warning >= _LOG_EVERY:
             self._last_warning = now
             logger.warning(message)
+
+
+_instances: weakref.WeakSet[DecisionLog] = weakref.WeakSet()
+
+
+def flush_all(timeout: float | None = None) -> bool:
+    """Flush every writer in this process (each gets `timeout`); False if any ran out of time."""
+    return all([log.flush(timeout) for log in list(_instances)])
+
+
+def _flush_at_exit() -> None:
+    if not flush_all(EXIT_FLUSH_TIMEOUT):
+        logger.error("decision log: some decisions were not written within %ss of exit", EXIT_FLUSH_TIMEOUT)
+
+
+def _forget_parent_writers() -> None:
+    """A forked child has none of its parent's threads, so its copies of the writers are dead."""
+    _instances.clear()
+
+
+atexit.register(_flush_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parent_writers)
 
 
 def _new_id() -> str:
