@@ -179,9 +179,10 @@ def test_a_rejected_row_is_dropped_alone_and_counted(log_target):
     log = DecisionLog(log_target)
     log.record(decision(score=1))
     log.record(decision(score=2**70))
+    log.record(decision(score="high"))
     log.record(decision(score=3))
     assert log.close(30)
-    assert log.stats()["dropped"] == 1 and log.stats()["written"] == 2
+    assert log.stats()["dropped"] == 2 and log.stats()["written"] == 2
     assert sorted(_rows(log_target, "SELECT score FROM claude_pm_decisions")) == [(1,), (3,)]
 
 

@@ -42,8 +42,8 @@ _Item = Union[_Decision, UsageRow, threading.Event, object]
 _LOG_EVERY = 60.0
 # RFC 4122 variant: the top two bits of the clock_seq byte are 10.
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-_DATA_ERRORS = frozenset({"DataError", "IntegrityError", "ProgrammingError", "InterfaceError", "ValueError",
-                          "TypeError", "OverflowError"})
+# Errors caused by the rows themselves (by class name, across sqlite3 and psycopg): no retry can fix them.
+_DATA_ERRORS = frozenset({"DataError", "IntegrityError", "ValueError", "TypeError", "OverflowError"})
 
 
 class DecisionLog:
@@ -261,7 +261,12 @@ class DecisionLog:
         return store
 
     def _store_batch(self, store: Store, decisions: list, usages: list) -> None:
-        rows = [to_row(decision_id, record, policy, store.salt) for decision_id, record, policy in decisions]
+        rows = []
+        for decision_id, record, policy in decisions:
+            try:
+                rows.append(to_row(decision_id, record, policy, store.salt))
+            except (TypeError, ValueError, OverflowError) as error:
+                self._reject(error)
         try:
             store.write(rows, usages)
         except Exception as error:
@@ -282,16 +287,19 @@ class DecisionLog:
             except Exception as error:
                 if not _is_data_error(error):
                     raise
-                with self._counts_lock:
-                    self._dropped += 1
-                logger.error("decision log %s rejected a record, dropped: %s", redact(self.target),
-                             redact(str(error).strip().splitlines()[0] if str(error).strip() else repr(error)))
+                self._reject(error)
                 continue
             with self._counts_lock:
                 if is_decision:
                     self._written += 1
                 else:
                     self._usage_written += 1
+
+    def _reject(self, error: BaseException) -> None:
+        with self._counts_lock:
+            self._dropped += 1
+        logger.error("decision log %s rejected a record, dropped: %s", redact(self.target),
+                     redact(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__))
 
     def _prune(self, store: Store) -> None:
         try:
@@ -341,5 +349,4 @@ def _new_id() -> str:
 
 
 def _is_data_error(error: BaseException) -> bool:
-    """Errors caused by the rows themselves, which no retry can fix."""
     return any(cls.__name__ in _DATA_ERRORS for cls in type(error).__mro__)
