@@ -228,12 +228,17 @@ class DecisionLog:
     def _write(self, store: Store | None, decisions: list, usages: list) -> Store | None:
         """Write one batch, retrying with backoff until it is committed; returns the open store."""
         delay = 0.05
+        rows: list | None = None
         while not self._abandon.is_set():
             try:
                 if store is None:
                     store = self._opener(self.target)
-                if decisions or usages:
-                    self._store_batch(store, decisions, usages)
+                if rows is None:
+                    # The salt comes from the database, so rows exist only once it is open; it
+                    # never changes, so a retry reuses them.
+                    rows = self._rows(decisions, store.salt)
+                if rows or usages:
+                    self._store_batch(store, rows, usages)
                 with self._counts_lock:
                     recovered = not self._healthy
                     self._healthy = True
@@ -257,16 +262,19 @@ class DecisionLog:
                 self._abandon.wait(delay)
                 delay = min(delay * 2, self._max_backoff)
         with self._counts_lock:
-            self._dropped += len(decisions) + len(usages)
+            self._dropped += (len(decisions) if rows is None else len(rows)) + len(usages)
         return store
 
-    def _store_batch(self, store: Store, decisions: list, usages: list) -> None:
+    def _rows(self, decisions: list, salt: bytes) -> list:
         rows = []
         for decision_id, record, policy in decisions:
             try:
-                rows.append(to_row(decision_id, record, policy, store.salt))
+                rows.append(to_row(decision_id, record, policy, salt))
             except (TypeError, ValueError, OverflowError) as error:
                 self._reject(error)
+        return rows
+
+    def _store_batch(self, store: Store, rows: list, usages: list) -> None:
         try:
             store.write(rows, usages)
         except Exception as error:
