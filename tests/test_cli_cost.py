@@ -52,6 +52,13 @@ def test_cost_table(log_target):
         assert text in result.stdout
 
 
+def test_cost_can_price_live_or_shadow_decisions_only(log_target):
+    record_all(log_target, [decision(), decision(shadow=True), decision(shadow=True)])
+    for choice, expected in (("all", 3), ("live", 1), ("shadow", 2)):
+        result = _run("cost", "--decisions", choice, "--json")
+        assert json.loads(result.stdout)["total_requests"] == expected
+
+
 def test_cost_names_unpriced_models_on_stderr(log_target):
     record_all(log_target, [decision(model_id="in-house-model")])
     result = _run("cost")

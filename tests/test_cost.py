@@ -6,7 +6,15 @@ import json
 import time
 
 import pytest
-from claude_pm.baseline import capture_baseline, compare_baseline, read_baseline
+from claude_pm.baseline import (
+    capture_baseline,
+    compare_baseline,
+    get_agent_usage_stats,
+    get_api_costs,
+    get_task_type_distribution,
+    get_token_usage,
+    read_baseline,
+)
 from claude_pm.cost import analyze_cost_impact
 from claude_pm.decision_log import DecisionLogError
 from claude_pm.errors import ConfigError
@@ -25,7 +33,7 @@ def _keep_a_month(monkeypatch):
 
 
 def _seed(target: str) -> list[str]:
-    """Two haiku, one sonnet, one opus, one unpriced model, one old and one shadow decision."""
+    """Two haiku, one sonnet, one opus, one unpriced model and one old decision."""
     now = time.time()
     return record_all(target, [
         decision(model_id=HAIKU, tier="haiku", level="SIMPLE", score=10, prompt_tokens=400, full_prompt_tokens=1400,
@@ -35,9 +43,8 @@ def _seed(target: str) -> list[str]:
         decision(model_id=SONNET, score=50, prompt_tokens=900, full_prompt_tokens=1400),
         decision(model_id=OPUS, tier="opus", level="COMPLEX", score=90, prompt_tokens=1400, full_prompt_tokens=1400),
         decision(model_id="mystery-model", tier=None, level=None, score=None, prompt_tokens=500,
-                 full_prompt_tokens=500, selection_method="forced"),
+                 full_prompt_tokens=500, selection_method="environment_override"),
         decision(model_id=OPUS, timestamp=now - 10 * 86400, score=95),
-        decision(model_id=OPUS, shadow=True, score=99),
     ], usage={2: (1000, 2000)})
 
 
@@ -76,12 +83,19 @@ def test_token_reduction_and_real_usage_costs(log_target):
     assert report["estimated_cost_usd"] == pytest.approx(expected)
 
 
-def test_window_and_shadow_selection(log_target):
+def test_the_window_follows_since(log_target):
     _seed(log_target)
     assert analyze_cost_impact(since="30d")["total_requests"] == 6
     assert analyze_cost_impact(since="1h")["total_requests"] == 5
+
+
+def test_all_decisions_count_unless_live_or_shadow_is_asked_for(log_target):
+    record_all(log_target, [decision(), decision(model_id=HAIKU, shadow=True), decision(model_id=HAIKU, shadow=True)])
+    assert analyze_cost_impact(since="7d")["total_requests"] == 3
+    live = analyze_cost_impact(since="7d", shadow=False)
+    assert live["model_distribution"] == {SONNET: 1} and live["window"]["decisions"] == "live"
     shadow = analyze_cost_impact(since="7d", shadow=True)
-    assert shadow["model_distribution"] == {OPUS: 1} and shadow["window"]["decisions"] == "shadow"
+    assert shadow["model_distribution"] == {HAIKU: 2} and shadow["window"]["decisions"] == "shadow"
 
 
 def test_baseline_model_may_be_a_tier_and_must_be_priced(log_target):
@@ -163,6 +177,15 @@ def test_baseline_capture_has_the_guides_shape(log_target):
     assert baseline["daily_tokens"] == pytest.approx((800 + 3000 + 1400 + 500) * 24)
     assert baseline["daily_cost"] == pytest.approx((800 * 0.25 + 3000 * 3.0 + 1400 * 15.0) / 1e6 * 24)
     assert baseline["unpriced_models"] == {"mystery-model": 1}
+
+
+def test_the_guides_baseline_helpers_read_the_log(log_target):
+    _seed(log_target)
+    baseline = capture_baseline("7d")
+    assert get_token_usage(days=7) == pytest.approx(baseline["daily_tokens"], rel=1e-3)
+    assert get_api_costs(days=7) == pytest.approx(baseline["daily_cost"], rel=1e-3)
+    assert get_agent_usage_stats() == {"engineer": 3, "qa": 2}
+    assert get_task_type_distribution() == {"COMPLEX": 1, "MEDIUM": 1, "SIMPLE": 2, "none": 1}
 
 
 def test_baseline_compare_reports_the_change(log_target, tmp_path):

@@ -1,6 +1,8 @@
 """Baselines from the decision log, in the shape of the guide's "Baseline Metrics Collection".
 
-A baseline file holds::
+The guide's snippet runs as written with its placeholder import replaced by
+``from claude_pm.baseline import get_token_usage, get_api_costs, get_agent_usage_stats,
+get_task_type_distribution``. A baseline file holds::
 
     {"date": ISO time, "daily_tokens": tokens/day, "daily_cost": USD/day,
      "agent_distribution": {agent: requests}, "task_types": {level: requests}, ...}
@@ -16,20 +18,28 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from claude_pm.decision_log.queries import Since, collapse, counts_by, covered_days, group_totals, open_log, window
 from claude_pm.pricing import PricingTable, load_pricing
 
-__all__ = ["capture_baseline", "compare_baseline", "read_baseline"]
+__all__ = [
+    "capture_baseline",
+    "compare_baseline",
+    "get_agent_usage_stats",
+    "get_api_costs",
+    "get_task_type_distribution",
+    "get_token_usage",
+    "read_baseline",
+]
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {"date": str, "daily_tokens": (int, float), "daily_cost": (int, float),
              "agent_distribution": dict, "task_types": dict}
 
 
-def capture_baseline(since: Since = "7d", *, shadow: bool | None = False, decision_log: str | None = None,
+def capture_baseline(since: Since = "7d", *, shadow: bool | None = None, decision_log: str | None = None,
                      pricing: PricingTable | None = None) -> dict[str, Any]:
     """Daily tokens, daily cost, agent and task-type distributions of the decisions since `since`."""
     pricing = pricing if pricing is not None else load_pricing()
@@ -64,6 +74,26 @@ def capture_baseline(since: Since = "7d", *, shadow: bool | None = False, decisi
     }
 
 
+def get_token_usage(days: float = 7) -> float:
+    """Tokens per day over the last `days` days of the decision log (the guide's `get_token_usage`)."""
+    return float(capture_baseline(timedelta(days=days))["daily_tokens"])
+
+
+def get_api_costs(days: float = 7) -> float:
+    """USD per day over the last `days` days, priced models only (the guide's `get_api_costs`)."""
+    return float(capture_baseline(timedelta(days=days))["daily_cost"])
+
+
+def get_agent_usage_stats(days: float = 7) -> dict[str, int]:
+    """Requests per agent over the last `days` days (the guide's `get_agent_usage_stats`)."""
+    return dict(capture_baseline(timedelta(days=days))["agent_distribution"])
+
+
+def get_task_type_distribution(days: float = 7) -> dict[str, int]:
+    """Requests per complexity level over the last `days` days (the guide's `get_task_type_distribution`)."""
+    return dict(capture_baseline(timedelta(days=days))["task_types"])
+
+
 def read_baseline(path: str) -> dict[str, Any]:
     """Load and check a baseline file; ValueError naming the file and the offending key."""
     try:
@@ -87,8 +117,8 @@ def read_baseline(path: str) -> dict[str, Any]:
     return document
 
 
-def compare_baseline(path: str, *, since: Since = None, shadow: bool | None = False, decision_log: str | None = None,
-                     pricing: PricingTable | None = None) -> dict[str, Any]:
+def compare_baseline(path: str, *, since: Since = None, shadow: bool | None = None,
+                     decision_log: str | None = None, pricing: PricingTable | None = None) -> dict[str, Any]:
     """The baseline in `path` against the log now, over a window as long as the baseline's (default 7d)."""
     before = read_baseline(path)
     if since is None:

@@ -28,12 +28,14 @@ __all__ = ["analyze_cost_impact", "complexity_buckets"]
 
 
 def analyze_cost_impact(since: Since = None, baseline_model: str = "claude-sonnet-4-20250514", *,
-                        shadow: bool = False, decision_log: str | None = None,
+                        shadow: bool | None = None, decision_log: str | None = None,
                         pricing: PricingTable | None = None) -> dict[str, Any]:
     """The cost report for decisions since `since` (default: the retention window).
 
-    `shadow=True` analyses shadow decisions (CLAUDE_PM_TEST_MODE), i.e. what selection
-    would have saved; the default analyses live decisions. `baseline_model` is a model
+    Every decision records what the caller actually got, so the default (``shadow=None``)
+    prices all of them; ``shadow=False`` keeps live decisions only and ``shadow=True``
+    test-mode (CLAUDE_PM_TEST_MODE) ones only, whose callers got the agent's default
+    model and the FULL prompt. `baseline_model` is a model
     id or tier name with a price. Raises ValueError naming a bad argument,
     ConfigError for a bad pricing file, DecisionLogError when the log is unusable.
     """

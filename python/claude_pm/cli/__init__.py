@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from claude_pm.cli import cost_cmd
 from claude_pm.cli.app import main
 from claude_pm.cli.completion_cmd import completion
 from claude_pm.cli.config_cmd import config_group
+from claude_pm.cli.cost_cmd import baseline, calibrate, cost
 from claude_pm.cli.eval_cmd import eval_command
 from claude_pm.cli.loadtest_cmd import loadtest
 from claude_pm.cli.rollout_cmd import rollout_group
@@ -18,9 +18,8 @@ main.add_command(eval_command)
 main.add_command(loadtest)
 main.add_command(completion)
 main.add_command(rollout_group)
-
-main.add_command(cost_cmd.cost)
-main.add_command(cost_cmd.baseline)
-main.add_command(cost_cmd.calibrate)
+main.add_command(cost)
+main.add_command(baseline)
+main.add_command(calibrate)
 
 __all__ = ["main"]

@@ -15,6 +15,7 @@ from claude_pm.cli.app import CliError, emit_json, json_option
 
 __all__ = ["baseline", "calibrate", "cost"]
 
+_DECISIONS = {"all": None, "live": False, "shadow": True}
 _SINCE_HELP = "Window to analyse: a duration such as 7d, 24h, 30m, 2w, or an ISO date."
 
 
@@ -48,14 +49,15 @@ def _table(title: str, *columns: str) -> Table:
 @click.option("--since", default="7d", show_default=True, help=_SINCE_HELP)
 @click.option("--baseline-model", default="claude-sonnet-4-20250514", show_default=True,
               help="Model (id or tier name) every request is compared against.")
-@click.option("--shadow", is_flag=True, help="Analyse shadow decisions (test mode) instead of live ones.")
+@click.option("--decisions", type=click.Choice(sorted(_DECISIONS)), default="all", show_default=True,
+              help="Which decisions to price: all, live only, or shadow (test-mode) only.")
 @json_option
-def cost(since: str, baseline_model: str, shadow: bool, as_json: bool) -> None:
+def cost(since: str, baseline_model: str, decisions: str, as_json: bool) -> None:
     """Cost impact of model selection over the decision log (CLAUDE_PM_DECISION_LOG)."""
     from claude_pm.cost import analyze_cost_impact
 
     with _user_errors():
-        report = analyze_cost_impact(since=since, baseline_model=baseline_model, shadow=shadow)
+        report = analyze_cost_impact(since=since, baseline_model=baseline_model, shadow=_DECISIONS[decisions])
     if as_json:
         emit_json(report)
         return
