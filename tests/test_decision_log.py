@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sqlite3
 import time
 
 import pytest
@@ -106,6 +107,20 @@ def test_an_older_schema_is_migrated_in_place_keeping_its_rows(log_target, monke
     assert store.schema_versions() == [1, 2]
     assert store.query("SELECT score FROM claude_pm_decisions") == [(7,)]
     store.close()
+
+
+def test_opening_an_up_to_date_log_does_not_need_the_write_lock(tmp_path):
+    path = str(tmp_path / "decisions.db")
+    record_all(path, [decision(score=9)])
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        store = open_store(path, create=False)
+        assert store.query("SELECT score FROM claude_pm_decisions") == [(9,)]
+        store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
 
 
 def test_a_schema_newer_than_the_code_is_refused(log_target):

@@ -87,7 +87,13 @@ class Store(ABC):
         """Serialise schema migration across processes, inside the migration transaction."""
 
     def migrate(self) -> None:
-        """Apply missing migrations and load the task-hash salt; refuse a newer schema."""
+        """Apply missing migrations and load the task-hash salt; refuse a newer schema.
+
+        An up-to-date log is only read, so reports work on a read-only copy and opening
+        does not contend for the write lock.
+        """
+        if self._load_if_current():
+            return
         with self._transaction():
             cursor = self._cursor()
             self._lock_schema(cursor)
@@ -113,6 +119,19 @@ class Store(ABC):
                                      "ON CONFLICT (key) DO NOTHING"), (_SALT_KEY, secrets.token_hex(32)))
             cursor.execute(self._sql("SELECT value FROM claude_pm_meta WHERE key = ?"), (_SALT_KEY,))
             self.salt = bytes.fromhex(cursor.fetchone()[0])
+
+    def _load_if_current(self) -> bool:
+        try:
+            versions = set(self.schema_versions())
+            salt = self.query("SELECT value FROM claude_pm_meta WHERE key = ?", (_SALT_KEY,))
+        except Exception:
+            # No schema yet (or unreadable): the migration transaction sorts it out or reports it.
+            # Both connections run in autocommit mode, so the failed read leaves nothing open.
+            return False
+        if versions != {migration.version for migration in MIGRATIONS} or not salt:
+            return False
+        self.salt = bytes.fromhex(salt[0][0])
+        return True
 
     def schema_versions(self) -> list[int]:
         return [row[0] for row in self.query("SELECT version FROM claude_pm_schema_migrations ORDER BY version")]
