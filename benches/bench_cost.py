@@ -2,7 +2,8 @@
 
 As a script it prints what the issue's closing note needs: the output and wall time of
 `claude-pm cost` and `claude-pm calibrate` (whole CLI processes, interpreter start
-included) on SQLite and, when CLAUDE_PM_TEST_PG_DSN is set, on PostgreSQL::
+included) on SQLite and, when CLAUDE_PM_TEST_PG_DSN is set, on PostgreSQL (whose
+claude_pm_* tables it drops first: point it at a throwaway database)::
 
     python benches/bench_cost.py [--decisions 100000]
 
