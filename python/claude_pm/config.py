@@ -36,6 +36,8 @@ __all__ = [
     "get_settings",
     "parse_bool",
     "parse_rollout_windows",
+    "unrecognised_variables",
+    "validate_environment",
 ]
 
 TIERS: tuple[str, ...] = ("haiku", "sonnet", "opus")
@@ -472,3 +474,37 @@ def _apply_log_level(settings: Settings) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
+
+
+_THRESHOLD_VARIABLES = ("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD")
+
+
+def validate_environment(env: Mapping[str, str] | None = None) -> list[ConfigError]:
+    """Every bad variable in `env` (default: os.environ), not just the first one."""
+    env = os.environ if env is None else env
+    errors: list[ConfigError] = []
+    reported: set = set()
+    for name in sorted(n for n in env if _is_ours(n)):
+        subset = {name: env[name]}
+        if name in _THRESHOLD_VARIABLES:
+            subset.update({other: env[other] for other in _THRESHOLD_VARIABLES if other in env})
+        try:
+            _build(subset)
+        except ConfigError as error:
+            if error.variable not in reported:
+                reported.add(error.variable)
+                errors.append(error)
+    return errors
+
+
+def unrecognised_variables(agents: tuple[str, ...], env: Mapping[str, str] | None = None) -> list[str]:
+    """CLAUDE_PM_* variables that configure nothing (typos, unknown agents)."""
+    env = os.environ if env is None else env
+    fixed = {v.name for v in KNOWN_VARIABLES if "<AGENT>" not in v.name}
+    unknown = []
+    for name in sorted(n for n in env if _is_ours(n) and n not in fixed):
+        match = _PER_AGENT.match(name)
+        if match and match.group(1).lower() in agents:
+            continue
+        unknown.append(name)
+    return unknown
