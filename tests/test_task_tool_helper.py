@@ -125,7 +125,7 @@ def test_model_override_goes_through_the_pipeline():
     result = create(TaskToolHelper(), model_override="opus")
     expected = selection.select("engineer", task_description=SIMPLE_TASK, model_override="opus")
     assert result["selected_model"] == expected.model_id
-    assert result["model_config"]["selection_method"] == "forced"
+    assert result["model_config"]["selection_method"] == expected.config["selection_method"] == "caller_override"
 
 
 def test_facts_reach_the_scorer():
