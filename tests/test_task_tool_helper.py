@@ -344,3 +344,24 @@ def test_executor_results_without_usage_are_refused(outcome):
 
     with pytest.raises(TypeError, match="usage"):
         create(TaskToolHelper(executor=executor), execute=True)
+
+
+def test_concurrent_delegations_each_get_their_own_record():
+    async def many(helper):
+        return await asyncio.gather(*(helper.create_agent_subprocess("engineer", f"Fix bug number {n}")
+                                      for n in range(40)))
+
+    helper = TaskToolHelper()
+    results = asyncio.run(many(helper))
+    assert len({r["subprocess_id"] for r in results}) == 40
+    assert len(helper.list_subprocesses()) == 40
+
+
+def test_the_executor_cannot_change_the_record():
+    async def meddling(subprocess):
+        subprocess["selected_model"] = "someone-elses-model"
+        return {"usage": {"input_tokens": 1, "output_tokens": 1}}
+
+    helper = TaskToolHelper(executor=meddling)
+    result = create(helper, execute=True)
+    assert result["selected_model"] != "someone-elses-model"
