@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from claude_pm.config import KNOWN_VARIABLES, get_settings
+from claude_pm.config import KNOWN_VARIABLES, get_settings, validate_environment
 
 yaml = pytest.importorskip("yaml")
 
@@ -117,8 +117,10 @@ def test_configmap_sets_only_known_variables(configmap):
 
 
 def test_configmap_values_are_strings_the_settings_accept(configmap, monkeypatch):
-    for name, value in configmap["data"].items():
-        assert isinstance(value, str), f"{name}: ConfigMap values must be strings"
+    data = configmap["data"]
+    assert [name for name, value in data.items() if not isinstance(value, str)] == []
+    assert [str(error) for error in validate_environment(data)] == []
+    for name, value in data.items():
         monkeypatch.setenv(name, value)
     settings = get_settings()
     assert settings.dynamic_model_selection and settings.dynamic_prompt_templates
