@@ -55,7 +55,7 @@ _BOOL_ALLOWED = "one of true/false, 1/0, yes/no, on/off (any case)"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE)$")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
-_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _WINDOWS_EXAMPLE = "e.g. '02:00-06:59' or '22:00-01:59,12:00-12:59@Europe/Berlin'"
 
 
@@ -265,7 +265,7 @@ def _check_zone(variable: str, raw: str, zone: str) -> None:
 
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as 'Europe' on some platforms
         raise ConfigError(variable, raw, f"a known IANA time zone after '@', {_WINDOWS_EXAMPLE}") from None
 
 
@@ -304,7 +304,11 @@ def _build(env: Mapping[str, str]) -> Settings:
     medium = 70 if medium_raw is None else _parse_int(
         "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw, 1, 100, "an integer from 1 to 100")
     if simple >= medium:
-        raise ConfigError("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw or str(simple),
+        if simple_raw is None:
+            # Only the medium threshold was set, so it is the value to fix, not the default.
+            raise ConfigError("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw,
+                              f"a value above CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD ({simple})")
+        raise ConfigError("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw,
                           f"a value below CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD ({medium})")
 
     agent_switch: dict = {}

@@ -22,6 +22,7 @@ from typing import Any
 
 from claude_pm import tokens
 from claude_pm._core import Scorer, ScoringRules, SelectionStats
+from claude_pm.agents import base_agent_loader
 from claude_pm.agents.base_agent_loader import (
     AGENT_NAMES,
     PromptTemplate,
@@ -179,6 +180,7 @@ def metric_model_label(model_id: str) -> str:
 
 def clear_prompt_cache(agent: str | None = None) -> int:
     """Drop assembled prompts (all agents, or one) so the next selection re-reads the files."""
+    base_agent_loader.clear_prompt_cache()
     cache = SharedPromptCache.get_instance()
     if agent is None:
         return cache.invalidate(_PROMPT_KEY.format(agent="*", template="*"))
@@ -188,7 +190,9 @@ def clear_prompt_cache(agent: str | None = None) -> int:
 def _prompt_for(agent: str, template: PromptTemplate, prompts_dir: str | None, force_reload: bool) -> str:
     cache = SharedPromptCache.get_instance()
     key = _PROMPT_KEY.format(agent=agent, template=template.value)
-    if not force_reload:
+    if force_reload:
+        base_agent_loader.clear_prompt_cache()
+    else:
         prompt = cache.get(key)
         if prompt is not None:
             return prompt
