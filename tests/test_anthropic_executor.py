@@ -116,9 +116,7 @@ def api(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def decision_log_file(tmp_path, monkeypatch):
-    for name in ("ENABLE_DYNAMIC_MODEL_SELECTION", "CLAUDE_PM_TEST_MODE", "CLAUDE_PM_ROLLOUT_PERCENTAGE",
-                 "CLAUDE_PM_ROLLOUT_WINDOWS", "CLAUDE_PM_ENGINEER_MODEL", "CLAUDE_PM_ENGINEER_MODEL_SELECTION"):
-        monkeypatch.delenv(name, raising=False)
+    """Every test records into its own SQLite decision log (conftest clears the rest)."""
     path = tmp_path / "decisions.sqlite3"
     monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(path))
     return path
@@ -135,6 +133,19 @@ def usage_calls(monkeypatch):
 
     monkeypatch.setattr(decision_log, "record_usage", spy)
     return calls
+
+
+def logged(path, decision_id: str) -> tuple[list[tuple], list[tuple]]:
+    """(decision rows, usage rows) the decision log holds for `decision_id`, once written."""
+    assert decision_log.flush(timeout=10)
+    store = decision_log.open_store(str(path), create=False)
+    try:
+        decisions = store.query("SELECT model_id, task_text FROM claude_pm_decisions WHERE id = ?", (decision_id,))
+        usage = store.query("SELECT input_tokens, output_tokens FROM claude_pm_usage WHERE decision_id = ?",
+                            (decision_id,))
+    finally:
+        store.close()
+    return decisions, usage
 
 
 def sent_key(headers: dict) -> str | None:
@@ -171,7 +182,7 @@ def test_request_carries_model_system_prompt_task_and_key(api, usage_calls):
     assert body["max_tokens"] == 256
 
 
-def test_answer_and_usage_reach_the_result_and_the_decision_log(api, usage_calls):
+def test_answer_and_usage_reach_the_result_and_the_decision_log(api, usage_calls, decision_log_file):
     api.replies.append(Reply(input_tokens=1234, output_tokens=56, text="src/ and tests/"))
     result = delegate()
 
@@ -181,12 +192,15 @@ def test_answer_and_usage_reach_the_result_and_the_decision_log(api, usage_calls
     assert result["results"]["stop_reason"] == "end_turn"
     assert result["usage"] == {"input_tokens": 1234, "output_tokens": 56}
     assert usage_calls == [(result["decision_id"], 1234, 56)]
+    decisions, usage = logged(decision_log_file, result["decision_id"])
+    assert decisions == [(result["selected_model"], None)]
+    assert usage == [(1234, 56)]
 
 
 @pytest.mark.parametrize(("status", "kind"), [
     (429, "rate_limit"), (500, "server_error"), (529, "server_error"), (400, "api_error"),
 ])
-def test_http_errors_are_surfaced_with_the_decision_kept(api, usage_calls, status, kind):
+def test_http_errors_are_surfaced_with_the_decision_kept(api, usage_calls, decision_log_file, status, kind):
     api.replies.append(Reply(status=status, error_message=f"loopback says {status}"))
     result = delegate()
 
@@ -196,20 +210,21 @@ def test_http_errors_are_surfaced_with_the_decision_kept(api, usage_calls, statu
     assert result["usage"] is None
     assert usage_calls == []
     assert len(api.requests) == 1
+    assert logged(decision_log_file, result["decision_id"]) == ([(result["selected_model"], None)], [])
 
 
-def test_timeouts_are_surfaced(api, usage_calls):
+def test_timeouts_are_surfaced(api, usage_calls, decision_log_file):
     api.replies.append(Reply(delay=10.0))
     result = delegate(timeout=0.3)
 
     assert result["status"] == "failed"
     assert result["error"]["type"] == "timeout"
     assert result["error"]["status_code"] is None
-    assert result["decision_id"] is not None
     assert usage_calls == []
+    assert logged(decision_log_file, result["decision_id"]) == ([(result["selected_model"], None)], [])
 
 
-def test_connection_failures_are_surfaced(monkeypatch, usage_calls):
+def test_connection_failures_are_surfaced(monkeypatch, usage_calls, decision_log_file):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
@@ -219,10 +234,10 @@ def test_connection_failures_are_surfaced(monkeypatch, usage_calls):
 
     assert result["status"] == "failed"
     assert result["error"]["type"] == "connection"
-    assert result["decision_id"] is not None
+    assert logged(decision_log_file, result["decision_id"]) == ([(result["selected_model"], None)], [])
 
 
-def test_retries_follow_retry_after(api, usage_calls):
+def test_retries_follow_retry_after(api, usage_calls, decision_log_file):
     api.replies.extend([Reply(status=429, headers={"retry-after-ms": "10"}),
                         Reply(status=503, headers={"retry-after-ms": "10"}),
                         Reply(input_tokens=9, output_tokens=3)])
@@ -231,6 +246,7 @@ def test_retries_follow_retry_after(api, usage_calls):
     assert result["status"] == "completed"
     assert len(api.requests) == 3
     assert usage_calls == [(result["decision_id"], 9, 3)]
+    assert logged(decision_log_file, result["decision_id"])[1] == [(9, 3)]
 
 
 def test_a_client_passed_in_is_used_and_left_open(api):

@@ -19,9 +19,7 @@ COMPLEX_TASK = ("Refactor the distributed authentication architecture across ser
 
 @pytest.fixture(autouse=True)
 def decision_log_file(tmp_path, monkeypatch):
-    for name in ("ENABLE_DYNAMIC_MODEL_SELECTION", "CLAUDE_PM_TEST_MODE", "CLAUDE_PM_ROLLOUT_PERCENTAGE",
-                 "CLAUDE_PM_ROLLOUT_WINDOWS", "CLAUDE_PM_ENGINEER_MODEL", "CLAUDE_PM_ENGINEER_MODEL_SELECTION"):
-        monkeypatch.delenv(name, raising=False)
+    """Every test records into its own SQLite decision log (conftest clears the rest)."""
     path = tmp_path / "decisions.sqlite3"
     monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(path))
     return path
