@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from claude_pm.config import KNOWN_VARIABLES, get_settings, validate_environment
+from claude_pm.agents.base_agent_loader import AGENT_ALIASES, AGENT_NAMES
+from claude_pm.config import KNOWN_VARIABLES, get_settings, unrecognised_variables, validate_environment
 
 yaml = pytest.importorskip("yaml")
 
@@ -29,6 +30,8 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(name).replace(re.escape("<AGENT>"), "[A-Z][A-Z0-9_]*") + "$")
 
 
+AGENTS = tuple(AGENT_NAMES) + tuple(AGENT_ALIASES)
+EXAMPLE_LINE = re.compile(r'^\s*#\s*([A-Z][A-Z0-9_]+):\s*"([^"]*)"\s*$', re.MULTILINE)
 KNOWN_PATTERNS = tuple(_pattern(variable.name) for variable in KNOWN_VARIABLES)
 
 
@@ -114,6 +117,15 @@ def test_configmap_keeps_the_guides_entries(configmap):
 def test_configmap_sets_only_known_variables(configmap):
     unknown = sorted(name for name in configmap["data"] if not is_known(name))
     assert unknown == []
+    assert unrecognised_variables(AGENTS, configmap["data"]) == []
+
+
+def test_commented_examples_in_the_configmap_are_valid_too():
+    examples = dict(EXAMPLE_LINE.findall((K8S / "configmap.yaml").read_text()))
+    assert examples, "the ConfigMap shows per-agent examples"
+    assert sorted(name for name in examples if not is_known(name)) == []
+    assert unrecognised_variables(AGENTS, examples) == []
+    assert [str(error) for error in validate_environment(examples)] == []
 
 
 def test_configmap_values_are_strings_the_settings_accept(configmap, monkeypatch):
