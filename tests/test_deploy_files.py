@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from claude_pm.agents.base_agent_loader import AGENT_ALIASES, AGENT_NAMES
 from claude_pm.config import KNOWN_VARIABLES, get_settings, unrecognised_variables, validate_environment
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 yaml = pytest.importorskip("yaml")
 
@@ -232,3 +238,14 @@ def test_dockerignore_keeps_build_output_and_vcs_out():
     ignored = set((DEPLOY.parent / ".dockerignore").read_text().split())
     assert {".git", "target", ".venv"} <= ignored
     assert not {"rust", "python", "Cargo.toml", "Cargo.lock", "pyproject.toml", "README.md"} & ignored
+
+
+def test_dockerignore_keeps_every_cargo_target_in_the_context():
+    manifest = tomllib.loads((DEPLOY.parent / "Cargo.toml").read_text())
+    targets = [manifest.get("lib", {})]
+    for kind in ("bin", "bench", "test", "example"):
+        targets += manifest.get(kind, [])
+    paths = [target["path"] for target in targets if "path" in target]
+    ignored = set((DEPLOY.parent / ".dockerignore").read_text().split())
+    assert paths
+    assert [path for path in paths if Path(path).parts[0] in ignored] == []
