@@ -242,6 +242,11 @@ def test_unknown_agent_is_rejected_by_the_pipeline():
         create(TaskToolHelper(), agent_type="astronaut")
 
 
+def test_unknown_facts_are_rejected_by_the_pipeline():
+    with pytest.raises(TypeError, match="colour"):
+        create(TaskToolHelper(), colour="red")
+
+
 def test_every_priority_is_accepted():
     helper = TaskToolHelper()
     assert [create(helper, priority=p)["priority"] for p in PRIORITIES] == list(PRIORITIES)
