@@ -7,9 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
-
 from claude_pm.cli import main
+from click.testing import CliRunner
 
 
 @pytest.fixture

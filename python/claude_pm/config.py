@@ -26,6 +26,7 @@ from typing import Callable
 from claude_pm.errors import ConfigError
 
 __all__ = [
+    "AGENT_ALIASES",
     "DEFAULT_MODEL_IDS",
     "KNOWN_VARIABLES",
     "TIERS",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 TIERS: tuple[str, ...] = ("haiku", "sonnet", "opus")
+# Alternative agent names; their per-agent variables configure the canonical agent.
+AGENT_ALIASES: Mapping[str, str] = MappingProxyType({"orchestrator": "pm"})
 DEFAULT_MODEL_IDS: Mapping[str, str] = MappingProxyType(
     {
         "haiku": "claude-3-haiku-20240307",
@@ -194,6 +197,10 @@ def agent_variable(agent: str, suffix: str) -> str:
     return f"CLAUDE_PM_{agent.upper()}_{suffix}"
 
 
+def _alias_of(agent: str) -> str:
+    return next(alias for alias, target in AGENT_ALIASES.items() if target == agent)
+
+
 def parse_bool(variable: str, raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in _TRUE:
@@ -321,11 +328,17 @@ def _build(env: Mapping[str, str]) -> Settings:
             continue
         agent, kind = match.group(1).lower(), match.group(2)
         if kind == "MODEL_SELECTION":
-            agent_switch[agent] = parse_bool(name, raw)
+            value: object = parse_bool(name, raw)
+            target = agent_switch
         elif kind == "MODEL":
-            agent_model[agent] = _parse_model(name, raw, model_ids)
+            value, target = _parse_model(name, raw, model_ids), agent_model
         else:
-            agent_percentage[agent] = _parse_percentage(name, raw)
+            value, target = _parse_percentage(name, raw), agent_percentage
+        canonical = AGENT_ALIASES.get(agent, agent)
+        if canonical in target and target[canonical] != value:
+            other = agent_variable(canonical if agent != canonical else _alias_of(agent), kind)
+            raise ConfigError(name, raw, f"the same value as {other}, which names the same agent")
+        target[canonical] = value
 
     windows: tuple[RolloutWindow, ...] = ()
     zone = None
