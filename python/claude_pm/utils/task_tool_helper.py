@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from claude_pm import decision_log, selection
+from claude_pm import selection
 from claude_pm.errors import ExecutorError
 
 __all__ = ["PRIORITIES", "Executor", "TaskToolHelper"]
@@ -200,6 +200,10 @@ class TaskToolHelper:
     def _record_usage(record: dict[str, Any], usage: dict[str, int]) -> None:
         record["usage"] = usage
         if record["decision_id"] is not None:
+            # Only reached when a decision log is configured; runners without one never
+            # import its machinery (the pipeline defers it the same way).
+            from claude_pm import decision_log
+
             decision_log.record_usage(record["decision_id"], usage["input_tokens"], usage["output_tokens"])
 
 
