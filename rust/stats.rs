@@ -24,10 +24,12 @@ use parking_lot::Mutex;
 pub const MAX_LABELS: usize = 256;
 pub const OTHER_LABEL: &str = "other";
 pub const LEVEL_NAMES: [&str; 3] = ["SIMPLE", "MEDIUM", "COMPLEX"];
-pub const DEFAULT_REDUCTION_BUCKETS: [f64; 9] = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0];
+pub const DEFAULT_REDUCTION_BUCKETS: [f64; 9] =
+    [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0];
 /// Seconds; a warm selection takes a few microseconds, a cold one up to milliseconds.
-pub const DEFAULT_LATENCY_BUCKETS: [f64; 12] =
-    [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 2.5e-2];
+pub const DEFAULT_LATENCY_BUCKETS: [f64; 12] = [
+    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 2.5e-2,
+];
 const SECONDS_PER_HOUR: f64 = 3600.0;
 /// Ten years of hourly buckets is more than any retention worth configuring.
 const MAX_RETENTION_HOURS: u32 = 24 * 366 * 10;
@@ -35,13 +37,21 @@ const MAX_RETENTION_HOURS: u32 = 24 * 366 * 10;
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatsError {
     /// An argument outside its allowed values.
-    InvalidArgument { name: &'static str, value: String, allowed: &'static str },
+    InvalidArgument {
+        name: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
 }
 
 impl fmt::Display for StatsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidArgument { name, value, allowed } => {
+            Self::InvalidArgument {
+                name,
+                value,
+                allowed,
+            } => {
                 write!(f, "{name}={value} is not valid: expected {allowed}")
             }
         }
@@ -51,7 +61,11 @@ impl fmt::Display for StatsError {
 impl std::error::Error for StatsError {}
 
 fn invalid(name: &'static str, value: impl fmt::Display, allowed: &'static str) -> StatsError {
-    StatsError::InvalidArgument { name, value: value.to_string(), allowed }
+    StatsError::InvalidArgument {
+        name,
+        value: value.to_string(),
+        allowed,
+    }
 }
 
 /// One selection, as the pipeline records it.
@@ -123,7 +137,11 @@ impl Labels {
         if let Some(&id) = self.ids.get(name) {
             return id;
         }
-        let name = if self.names.len() + 1 < MAX_LABELS { name } else { OTHER_LABEL };
+        let name = if self.names.len() + 1 < MAX_LABELS {
+            name
+        } else {
+            OTHER_LABEL
+        };
         if let Some(&id) = self.ids.get(name) {
             return id;
         }
@@ -134,11 +152,18 @@ impl Labels {
     }
 
     fn name(&self, id: usize) -> String {
-        self.names.get(id).map_or_else(|| OTHER_LABEL.to_owned(), |name| name.to_string())
+        self.names
+            .get(id)
+            .map_or_else(|| OTHER_LABEL.to_owned(), |name| name.to_string())
     }
 
     fn named(&self, counts: &[u64]) -> Vec<(String, u64)> {
-        counts.iter().enumerate().filter(|(_, &n)| n > 0).map(|(id, &n)| (self.name(id), n)).collect()
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(id, &n)| (self.name(id), n))
+            .collect()
     }
 }
 
@@ -182,7 +207,10 @@ struct Histogram {
 
 impl Histogram {
     fn new(bounds: &[f64]) -> Self {
-        Self { counts: vec![0; bounds.len() + 1], sum: 0.0 }
+        Self {
+            counts: vec![0; bounds.len() + 1],
+            sum: 0.0,
+        }
     }
 
     fn observe(&mut self, bounds: &[f64], value: f64) {
@@ -197,7 +225,11 @@ impl Histogram {
             running += n;
             buckets.push((*bound, running));
         }
-        HistogramSample { buckets, sum: self.sum, count: running }
+        HistogramSample {
+            buckets,
+            sum: self.sum,
+            count: running,
+        }
     }
 }
 
@@ -242,7 +274,11 @@ impl State {
     }
 
     fn drop_hours_before(&mut self, oldest: i64) {
-        while self.hours.front().is_some_and(|bucket| bucket.hour < oldest) {
+        while self
+            .hours
+            .front()
+            .is_some_and(|bucket| bucket.hour < oldest)
+        {
             self.hours.pop_front();
         }
     }
@@ -250,7 +286,10 @@ impl State {
     /// The bucket of `hour`, created in order; None when the hour is already outside
     /// the window of the newest bucket (a late record from a skewed clock).
     fn hour_bucket(&mut self, hour: i64) -> Option<&mut HourBucket> {
-        let newest = self.hours.back().map_or(hour, |bucket| bucket.hour.max(hour));
+        let newest = self
+            .hours
+            .back()
+            .map_or(hour, |bucket| bucket.hour.max(hour));
         self.drop_hours_before(self.oldest_kept_hour(newest));
         if hour < self.oldest_kept_hour(newest) {
             return None;
@@ -259,11 +298,20 @@ impl State {
         let index = match position {
             Some(index) if self.hours[index].hour == hour => index,
             Some(index) => {
-                self.hours.insert(index + 1, HourBucket { hour, ..HourBucket::default() });
+                self.hours.insert(
+                    index + 1,
+                    HourBucket {
+                        hour,
+                        ..HourBucket::default()
+                    },
+                );
                 index + 1
             }
             None => {
-                self.hours.push_front(HourBucket { hour, ..HourBucket::default() });
+                self.hours.push_front(HourBucket {
+                    hour,
+                    ..HourBucket::default()
+                });
                 0
             }
         };
@@ -285,14 +333,22 @@ fn level_cell(table: &mut Vec<Vec<[u64; 3]>>, agent: usize, model: usize) -> &mu
 fn validate_bounds(name: &'static str, bounds: &[f64]) -> Result<(), StatsError> {
     let increasing = bounds.windows(2).all(|pair| pair[0] < pair[1]);
     if bounds.is_empty() || !increasing || !bounds.iter().all(|bound| bound.is_finite()) {
-        return Err(invalid(name, format!("{bounds:?}"), "a non-empty, strictly increasing sequence of finite numbers"));
+        return Err(invalid(
+            name,
+            format!("{bounds:?}"),
+            "a non-empty, strictly increasing sequence of finite numbers",
+        ));
     }
     Ok(())
 }
 
 fn validate_retention(hours: u32) -> Result<u32, StatsError> {
     if hours == 0 || hours > MAX_RETENTION_HOURS {
-        return Err(invalid("retention_hours", hours, "a whole number of hours from 1 to 87840"));
+        return Err(invalid(
+            "retention_hours",
+            hours,
+            "a whole number of hours from 1 to 87840",
+        ));
     }
     Ok(hours)
 }
@@ -304,12 +360,20 @@ pub struct SelectionStats {
 }
 
 impl SelectionStats {
-    pub fn new(retention_hours: u32, reduction_bounds: Vec<f64>, latency_bounds: Vec<f64>) -> Result<Self, StatsError> {
+    pub fn new(
+        retention_hours: u32,
+        reduction_bounds: Vec<f64>,
+        latency_bounds: Vec<f64>,
+    ) -> Result<Self, StatsError> {
         let retention_hours = validate_retention(retention_hours)?;
         validate_bounds("histogram_buckets", &reduction_bounds)?;
         validate_bounds("latency_buckets", &latency_bounds)?;
         let state = Mutex::new(State::new(retention_hours, &latency_bounds));
-        Ok(Self { reduction_bounds, latency_bounds, state })
+        Ok(Self {
+            reduction_bounds,
+            latency_bounds,
+            state,
+        })
     }
 
     pub fn retention_hours(&self) -> u32 {
@@ -326,13 +390,25 @@ impl SelectionStats {
     pub fn record(&self, selection: &Selection<'_>, now: f64) -> Result<(), StatsError> {
         let level = usize::from(selection.level);
         if level >= LEVEL_NAMES.len() {
-            return Err(invalid("level", selection.level, "0 (SIMPLE), 1 (MEDIUM) or 2 (COMPLEX)"));
+            return Err(invalid(
+                "level",
+                selection.level,
+                "0 (SIMPLE), 1 (MEDIUM) or 2 (COMPLEX)",
+            ));
         }
         if !selection.token_reduction.is_finite() {
-            return Err(invalid("token_reduction", selection.token_reduction, "a finite percentage"));
+            return Err(invalid(
+                "token_reduction",
+                selection.token_reduction,
+                "a finite percentage",
+            ));
         }
         if !(selection.latency_seconds.is_finite() && selection.latency_seconds >= 0.0) {
-            return Err(invalid("latency_seconds", selection.latency_seconds, "a finite number of seconds >= 0"));
+            return Err(invalid(
+                "latency_seconds",
+                selection.latency_seconds,
+                "a finite number of seconds >= 0",
+            ));
         }
         if !now.is_finite() {
             return Err(invalid("now", now, "finite seconds since the Unix epoch"));
@@ -364,15 +440,23 @@ impl SelectionStats {
             }
         }
 
-        let table = if selection.shadow { &mut state.shadow_decisions } else { &mut state.optimizations };
+        let table = if selection.shadow {
+            &mut state.shadow_decisions
+        } else {
+            &mut state.optimizations
+        };
         level_cell(table, agent, metric_model)[level] += 1;
         if !selection.shadow {
             if state.reduction.len() <= agent {
-                state.reduction.resize(agent + 1, Histogram::new(&self.reduction_bounds));
+                state
+                    .reduction
+                    .resize(agent + 1, Histogram::new(&self.reduction_bounds));
             }
             state.reduction[agent].observe(&self.reduction_bounds, selection.token_reduction);
         }
-        state.latency.observe(&self.latency_bounds, selection.latency_seconds);
+        state
+            .latency
+            .observe(&self.latency_bounds, selection.latency_seconds);
         bump(&mut state.rollout_reasons, reason);
         Ok(())
     }
@@ -422,7 +506,11 @@ impl SelectionStats {
             for (agent, row) in table.iter().enumerate() {
                 for (model, levels) in row.iter().enumerate() {
                     for (level, &n) in levels.iter().enumerate().filter(|(_, &n)| n > 0) {
-                        let labels = (state.agents.name(agent), state.metric_models.name(model), LEVEL_NAMES[level]);
+                        let labels = (
+                            state.agents.name(agent),
+                            state.metric_models.name(model),
+                            LEVEL_NAMES[level],
+                        );
                         samples.push((labels, n));
                     }
                 }
@@ -437,7 +525,12 @@ impl SelectionStats {
                 .iter()
                 .enumerate()
                 .filter(|(_, histogram)| histogram.counts.iter().any(|&n| n > 0))
-                .map(|(agent, histogram)| (state.agents.name(agent), histogram.sample(&self.reduction_bounds)))
+                .map(|(agent, histogram)| {
+                    (
+                        state.agents.name(agent),
+                        histogram.sample(&self.reduction_bounds),
+                    )
+                })
                 .collect(),
             latency: state.latency.sample(&self.latency_bounds),
             rollout_reasons: state.reasons.named(&state.rollout_reasons),
@@ -460,14 +553,22 @@ mod tests {
     const NOW: f64 = 1_800_000_000.0;
 
     fn stats(retention_hours: u32) -> SelectionStats {
-        SelectionStats::new(retention_hours, DEFAULT_REDUCTION_BUCKETS.to_vec(), DEFAULT_LATENCY_BUCKETS.to_vec())
-            .expect("valid arguments")
+        SelectionStats::new(
+            retention_hours,
+            DEFAULT_REDUCTION_BUCKETS.to_vec(),
+            DEFAULT_LATENCY_BUCKETS.to_vec(),
+        )
+        .expect("valid arguments")
     }
 
     fn selection(agent: &str, level: u8, reduction: f64, shadow: bool) -> Selection<'_> {
         Selection {
             agent,
-            model: ["claude-3-haiku-20240307", "claude-sonnet-4-20250514", "claude-4-opus"][usize::from(level)],
+            model: [
+                "claude-3-haiku-20240307",
+                "claude-sonnet-4-20250514",
+                "claude-4-opus",
+            ][usize::from(level)],
             metric_model: ["haiku", "sonnet", "opus"][usize::from(level)],
             method: "dynamic_complexity_based",
             template: ["MINIMAL", "STANDARD", "FULL"][usize::from(level)],
@@ -485,20 +586,32 @@ mod tests {
         assert_eq!(snapshot, Snapshot::default());
         let samples = stats(168).prometheus_samples();
         assert_eq!(samples.latency.count, 0);
-        assert_eq!(samples.latency.buckets.len(), DEFAULT_LATENCY_BUCKETS.len() + 1);
+        assert_eq!(
+            samples.latency.buckets.len(),
+            DEFAULT_LATENCY_BUCKETS.len() + 1
+        );
     }
 
     #[test]
     fn snapshot_counts_every_dimension() {
         let s = stats(168);
-        s.record(&selection("engineer", 2, 0.0, false), NOW).expect("valid");
-        s.record(&selection("qa", 0, 60.0, false), NOW).expect("valid");
-        s.record(&selection("qa", 0, 50.0, true), NOW).expect("valid");
+        s.record(&selection("engineer", 2, 0.0, false), NOW)
+            .expect("valid");
+        s.record(&selection("qa", 0, 60.0, false), NOW)
+            .expect("valid");
+        s.record(&selection("qa", 0, 50.0, true), NOW)
+            .expect("valid");
         let snapshot = s.snapshot(NOW);
         assert_eq!(snapshot.total_selections, 3);
-        assert_eq!(snapshot.by_agent, vec![("engineer".into(), 1), ("qa".into(), 2)]);
+        assert_eq!(
+            snapshot.by_agent,
+            vec![("engineer".into(), 1), ("qa".into(), 2)]
+        );
         assert_eq!(snapshot.by_level, [2, 0, 1]);
-        assert_eq!(snapshot.by_template, vec![("FULL".into(), 1), ("MINIMAL".into(), 2)]);
+        assert_eq!(
+            snapshot.by_template,
+            vec![("FULL".into(), 1), ("MINIMAL".into(), 2)]
+        );
         assert_eq!(snapshot.shadow_decisions, 1);
         assert_eq!(snapshot.average_token_reduction, 30.0);
     }
@@ -506,23 +619,33 @@ mod tests {
     #[test]
     fn old_hours_leave_the_window() {
         let s = stats(2);
-        s.record(&selection("qa", 0, 10.0, false), NOW - 2.0 * 3600.0).expect("valid");
-        s.record(&selection("qa", 0, 20.0, false), NOW - 3600.0).expect("valid");
-        s.record(&selection("qa", 0, 30.0, false), NOW).expect("valid");
+        s.record(&selection("qa", 0, 10.0, false), NOW - 2.0 * 3600.0)
+            .expect("valid");
+        s.record(&selection("qa", 0, 20.0, false), NOW - 3600.0)
+            .expect("valid");
+        s.record(&selection("qa", 0, 30.0, false), NOW)
+            .expect("valid");
         let snapshot = s.snapshot(NOW);
         assert_eq!(snapshot.total_selections, 2);
         assert_eq!(snapshot.average_token_reduction, 25.0);
         assert_eq!(s.snapshot(NOW + 3600.0).total_selections, 1);
         assert_eq!(s.snapshot(NOW + 2.0 * 3600.0).total_selections, 0);
-        assert_eq!(s.prometheus_samples().latency.count, 3, "cumulative samples are never windowed");
+        assert_eq!(
+            s.prometheus_samples().latency.count,
+            3,
+            "cumulative samples are never windowed"
+        );
     }
 
     #[test]
     fn late_records_land_in_their_own_hour() {
         let s = stats(3);
-        s.record(&selection("qa", 0, 10.0, false), NOW).expect("valid");
-        s.record(&selection("qa", 0, 10.0, false), NOW - 3600.0).expect("valid");
-        s.record(&selection("qa", 0, 10.0, false), NOW - 10.0 * 3600.0).expect("valid");
+        s.record(&selection("qa", 0, 10.0, false), NOW)
+            .expect("valid");
+        s.record(&selection("qa", 0, 10.0, false), NOW - 3600.0)
+            .expect("valid");
+        s.record(&selection("qa", 0, 10.0, false), NOW - 10.0 * 3600.0)
+            .expect("valid");
         assert_eq!(s.snapshot(NOW).total_selections, 2);
         assert_eq!(s.snapshot(NOW + 2.0 * 3600.0).total_selections, 1);
     }
@@ -531,22 +654,28 @@ mod tests {
     fn histogram_buckets_are_cumulative_and_inclusive() {
         let s = stats(168);
         for reduction in [5.0, 10.0, 10.5, 55.0, 95.0] {
-            s.record(&selection("qa", 0, reduction, false), NOW).expect("valid");
+            s.record(&selection("qa", 0, reduction, false), NOW)
+                .expect("valid");
         }
         let samples = s.prometheus_samples();
         let (agent, histogram) = &samples.token_reduction[0];
         assert_eq!(agent, "qa");
         let counts: Vec<u64> = histogram.buckets.iter().map(|&(_, n)| n).collect();
         assert_eq!(counts, vec![2, 3, 3, 3, 3, 4, 4, 4, 4, 5]);
-        assert_eq!(histogram.buckets.last().map(|&(le, _)| le), Some(f64::INFINITY));
+        assert_eq!(
+            histogram.buckets.last().map(|&(le, _)| le),
+            Some(f64::INFINITY)
+        );
         assert_eq!((histogram.sum, histogram.count), (175.5, 5));
     }
 
     #[test]
     fn shadow_decisions_are_counted_apart() {
         let s = stats(168);
-        s.record(&selection("qa", 1, 40.0, true), NOW).expect("valid");
-        s.record(&selection("qa", 1, 40.0, false), NOW).expect("valid");
+        s.record(&selection("qa", 1, 40.0, true), NOW)
+            .expect("valid");
+        s.record(&selection("qa", 1, 40.0, false), NOW)
+            .expect("valid");
         let samples = s.prometheus_samples();
         let key = ("qa".to_owned(), "sonnet".to_owned(), "MEDIUM");
         assert_eq!(samples.optimizations, vec![(key.clone(), 1)]);
@@ -560,17 +689,24 @@ mod tests {
         let s = stats(168);
         let names: Vec<String> = (0..MAX_LABELS + 10).map(|i| format!("agent{i}")).collect();
         for name in &names {
-            s.record(&selection(name, 0, 10.0, false), NOW).expect("valid");
+            s.record(&selection(name, 0, 10.0, false), NOW)
+                .expect("valid");
         }
         let snapshot = s.snapshot(NOW);
         assert_eq!(snapshot.by_agent.len(), MAX_LABELS);
-        assert_eq!(snapshot.by_agent.last(), Some(&(OTHER_LABEL.to_owned(), 11)));
+        assert_eq!(
+            snapshot.by_agent.last(),
+            Some(&(OTHER_LABEL.to_owned(), 11))
+        );
     }
 
     #[test]
     fn bad_arguments_are_rejected() {
         let s = stats(168);
-        let unknown_level = Selection { level: 3, ..selection("qa", 0, 10.0, false) };
+        let unknown_level = Selection {
+            level: 3,
+            ..selection("qa", 0, 10.0, false)
+        };
         assert!(s.record(&unknown_level, NOW).is_err());
         assert!(s.record(&selection("qa", 0, f64::NAN, false), NOW).is_err());
         assert!(SelectionStats::new(0, vec![1.0], vec![1.0]).is_err());
@@ -582,7 +718,8 @@ mod tests {
     #[test]
     fn reset_forgets_everything() {
         let s = stats(168);
-        s.record(&selection("qa", 0, 10.0, false), NOW).expect("valid");
+        s.record(&selection("qa", 0, 10.0, false), NOW)
+            .expect("valid");
         s.reset();
         assert_eq!(s.snapshot(NOW), Snapshot::default());
         assert!(s.prometheus_samples().optimizations.is_empty());
@@ -597,7 +734,8 @@ mod tests {
                 thread::spawn(move || {
                     for i in 0..10_000u32 {
                         let agent = ["qa", "engineer", "ops"][(i % 3) as usize];
-                        s.record(&selection(agent, t % 3, 20.0, i % 10 == 0), NOW).expect("valid");
+                        s.record(&selection(agent, t % 3, 20.0, i % 10 == 0), NOW)
+                            .expect("valid");
                     }
                 })
             })
@@ -611,6 +749,9 @@ mod tests {
         assert_eq!(snapshot.by_level, [30_000, 30_000, 20_000]);
         let samples = s.prometheus_samples();
         assert_eq!(samples.latency.count, 80_000);
-        assert_eq!(samples.optimizations.iter().map(|(_, n)| n).sum::<u64>(), 72_000);
+        assert_eq!(
+            samples.optimizations.iter().map(|(_, n)| n).sum::<u64>(),
+            72_000
+        );
     }
 }
