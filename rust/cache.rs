@@ -72,8 +72,8 @@ impl fmt::Display for CacheError {
             Self::EntryTooLarge { key, bytes, limit } => write!(
                 f,
                 "the entry for key {key:?} takes {bytes} bytes (key plus value), more than the \
-                 {limit} bytes the cache admits per entry (about a quarter of its byte bound); \
-                 it was not stored"
+                 {limit} bytes the cache admits for one entry (97% of one shard's share of the \
+                 byte bound: about a quarter of it, or all of it under 64 entries); it was not stored"
             ),
             Self::InvalidPattern { pattern, reason } => {
                 write!(f, "pattern {pattern:?} is not a valid glob: {reason}")
@@ -284,8 +284,11 @@ impl<V: Send + Sync + 'static> PromptCache<V> {
 
     pub fn get(&self, key: &str) -> Option<Arc<Stored<V>>> {
         let found = self.map.get(key).and_then(|stored| {
+            let Some(deadline) = stored.expires_at else {
+                return Some(stored);
+            };
             let now = Instant::now();
-            if !stored.is_expired(now) {
+            if now < deadline {
                 return Some(stored);
             }
             if let Some((_, removed)) = self
