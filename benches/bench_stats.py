@@ -4,7 +4,8 @@ Run: python -m pytest benches/bench_stats.py --benchmark-enable -q
 
 The baseline keeps the same windowed counts (hourly buckets of dicts) and cumulative
 Prometheus series (dicts and bucket lists) behind a threading.Lock. Each round records
-the same 1,000 selections; the report gives nanoseconds per record call.
+the same 1,000 selections; the report gives nanoseconds per record call (loop and
+argument look-ups included), by position (the pipeline's call shape) and by keyword.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class PythonStats:
         self._latency = [0] * (len(LATENCY_BUCKETS) + 1)
         self._reasons: dict[str, int] = defaultdict(int)
 
-    def record(self, *, agent, model, metric_model, method, template, level, token_reduction, rollout_reason,
+    def record(self, agent, model, metric_model, method, template, level, token_reduction, rollout_reason,
                shadow, latency_seconds):
         hour = int(time.time() // 3600)
         with self._lock:
@@ -86,24 +87,33 @@ class PythonStats:
             self._reasons[rollout_reason] += 1
 
 
+def run_positional(record) -> None:
+    # The selection pipeline's call shape.
+    for s in SELECTIONS:
+        record(s["agent"], s["model"], s["metric_model"], s["method"], s["template"], s["level"],
+               s["token_reduction"], s["rollout_reason"], s["shadow"], s["latency_seconds"])
+
+
 def run_keyword(record) -> None:
     for selection in SELECTIONS:
         record(**selection)
 
 
 def run_literal_keywords(record) -> None:
-    # The pipeline's call shape: keyword arguments written out at the call site.
     for s in SELECTIONS:
         record(agent=s["agent"], model=s["model"], metric_model=s["metric_model"], method=s["method"],
                template=s["template"], level=s["level"], token_reduction=s["token_reduction"],
                rollout_reason=s["rollout_reason"], shadow=s["shadow"], latency_seconds=s["latency_seconds"])
 
 
+RUNNERS = {"positional": run_positional, "literal_keywords": run_literal_keywords, "dict_unpacking": run_keyword}
+
+
 @pytest.mark.parametrize("implementation", ["claude_pm", "python_locked"])
-@pytest.mark.parametrize("call", ["literal_keywords", "dict_unpacking"])
+@pytest.mark.parametrize("call", list(RUNNERS))
 def test_record(benchmark, implementation, call):
     stats = SelectionStats(retention_hours=168) if implementation == "claude_pm" else PythonStats()
-    runner = run_literal_keywords if call == "literal_keywords" else run_keyword
+    runner = RUNNERS[call]
     benchmark.group = f"record_{call}"
     benchmark(runner, stats.record)
     if benchmark.stats is not None:
@@ -121,7 +131,7 @@ def report(request):
         reporter.write_line("SelectionStats.record, median nanoseconds per call")
         for name, nanoseconds in sorted(_per_call_ns.items()):
             reporter.write_line(f"  {name:34} {nanoseconds:7.0f} ns")
-        for call in ("literal_keywords", "dict_unpacking"):
+        for call in ("positional", "literal_keywords", "dict_unpacking"):
             mine, theirs = _per_call_ns.get(f"claude_pm {call}"), _per_call_ns.get(f"python_locked {call}")
             if mine and theirs:
                 reporter.write_line(f"  {call}: python_locked / claude_pm = {theirs / mine:.2f}x")

@@ -45,8 +45,11 @@ impl SelectionStats {
 
     /// Records one selection; `now` (seconds since the Unix epoch) defaults to the
     /// current time and exists so tests can place selections in given hours.
+    ///
+    /// The arguments may be passed by position, in this order: the selection hot path
+    /// does, because matching ten keyword names costs PyO3 more than the record itself.
     #[pyo3(signature = (
-        *, agent, model, metric_model, method, template, level, token_reduction,
+        agent, model, metric_model, method, template, level, token_reduction,
         rollout_reason, shadow, latency_seconds, now = None
     ))]
     #[allow(clippy::too_many_arguments)]

@@ -183,3 +183,16 @@ def test_record_defaults_to_the_current_time():
     stats.record(agent="qa", model=model, metric_model=metric_model, method="m", template="MINIMAL", level=0,
                  token_reduction=60.0, rollout_reason="enabled", shadow=False, latency_seconds=1e-6)
     assert stats.snapshot()["total_selections"] == 1
+
+
+def test_positional_arguments_follow_the_documented_order():
+    stats = SelectionStats(retention_hours=2)
+    stats.record("qa", "claude-4-opus", "opus", "dynamic_complexity_based", "FULL", 2, 12.5, "enabled", True, 1e-6,
+                 NOW)
+    snapshot = stats.snapshot(now=NOW)
+    assert snapshot["by_agent"] == {"qa": 1}
+    assert snapshot["by_model"] == {"claude-4-opus": 1}
+    assert snapshot["by_template"] == {"FULL": 1}
+    assert snapshot["by_level"] == [0, 0, 1]
+    assert snapshot["shadow_decisions"] == 1
+    assert stats.prometheus_samples()["shadow_decisions"] == {("qa", "opus", "COMPLEX"): 1}
