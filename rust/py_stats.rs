@@ -88,7 +88,7 @@ impl SelectionStats {
     /// The windowed selection statistics; every key is present, zero before any record.
     #[pyo3(signature = (now = None))]
     fn snapshot<'py>(&self, py: Python<'py>, now: Option<f64>) -> PyResult<Bound<'py, PyDict>> {
-        let snapshot = self.engine.snapshot(now.unwrap_or_else(unix_now));
+        let snapshot = self.engine.snapshot(now.unwrap_or_else(unix_now))?;
         let dict = PyDict::new(py);
         dict.set_item("total_selections", snapshot.total_selections)?;
         dict.set_item("by_model", counts(py, &snapshot.by_model)?)?;

@@ -270,7 +270,9 @@ impl State {
     }
 
     fn oldest_kept_hour(&self, hour: i64) -> i64 {
-        hour - i64::from(self.retention_hours) + 1
+        // Saturating: `now` can be any float, and a cast of an extreme one saturates too.
+        hour.saturating_sub(i64::from(self.retention_hours))
+            .saturating_add(1)
     }
 
     fn drop_hours_before(&mut self, oldest: i64) {
@@ -461,13 +463,21 @@ impl SelectionStats {
         Ok(())
     }
 
-    /// Sums over the hours of the window that ends at `now`.
-    pub fn snapshot(&self, now: f64) -> Snapshot {
-        let mut state = self.state.lock();
-        let oldest = state.oldest_kept_hour((now / SECONDS_PER_HOUR).floor() as i64);
-        state.drop_hours_before(oldest);
+    /// Sums over the hours of the window that ends at `now` (read-only: old hours are
+    /// dropped by `record`, so a snapshot at any `now` loses nothing).
+    pub fn snapshot(&self, now: f64) -> Result<Snapshot, StatsError> {
+        if !now.is_finite() {
+            return Err(invalid("now", now, "finite seconds since the Unix epoch"));
+        }
+        let state = self.state.lock();
+        let hour = (now / SECONDS_PER_HOUR).floor() as i64;
+        let window = state.oldest_kept_hour(hour)..=hour;
         let mut totals = HourBucket::default();
-        for bucket in state.hours.iter().filter(|bucket| bucket.hour >= oldest) {
+        for bucket in state
+            .hours
+            .iter()
+            .filter(|bucket| window.contains(&bucket.hour))
+        {
             totals.total += bucket.total;
             add_into(&mut totals.by_model, &bucket.by_model);
             add_into(&mut totals.by_agent, &bucket.by_agent);
@@ -486,7 +496,7 @@ impl SelectionStats {
         } else {
             totals.reduction_sum / totals.reduction_count as f64
         };
-        Snapshot {
+        Ok(Snapshot {
             total_selections: totals.total,
             by_model: state.models.named(&totals.by_model),
             by_agent: state.agents.named(&totals.by_agent),
@@ -496,7 +506,7 @@ impl SelectionStats {
             by_rollout_reason: state.reasons.named(&totals.by_rollout_reason),
             shadow_decisions: totals.shadow,
             average_token_reduction,
-        }
+        })
     }
 
     pub fn prometheus_samples(&self) -> PrometheusSamples {
@@ -582,7 +592,7 @@ mod tests {
 
     #[test]
     fn empty_snapshot_has_zeros() {
-        let snapshot = stats(168).snapshot(NOW);
+        let snapshot = stats(168).snapshot(NOW).expect("finite");
         assert_eq!(snapshot, Snapshot::default());
         let samples = stats(168).prometheus_samples();
         assert_eq!(samples.latency.count, 0);
@@ -601,7 +611,7 @@ mod tests {
             .expect("valid");
         s.record(&selection("qa", 0, 50.0, true), NOW)
             .expect("valid");
-        let snapshot = s.snapshot(NOW);
+        let snapshot = s.snapshot(NOW).expect("finite");
         assert_eq!(snapshot.total_selections, 3);
         assert_eq!(
             snapshot.by_agent,
@@ -625,11 +635,19 @@ mod tests {
             .expect("valid");
         s.record(&selection("qa", 0, 30.0, false), NOW)
             .expect("valid");
-        let snapshot = s.snapshot(NOW);
+        let snapshot = s.snapshot(NOW).expect("finite");
         assert_eq!(snapshot.total_selections, 2);
         assert_eq!(snapshot.average_token_reduction, 25.0);
-        assert_eq!(s.snapshot(NOW + 3600.0).total_selections, 1);
-        assert_eq!(s.snapshot(NOW + 2.0 * 3600.0).total_selections, 0);
+        assert_eq!(
+            s.snapshot(NOW + 3600.0).expect("finite").total_selections,
+            1
+        );
+        assert_eq!(
+            s.snapshot(NOW + 2.0 * 3600.0)
+                .expect("finite")
+                .total_selections,
+            0
+        );
         assert_eq!(
             s.prometheus_samples().latency.count,
             3,
@@ -646,8 +664,13 @@ mod tests {
             .expect("valid");
         s.record(&selection("qa", 0, 10.0, false), NOW - 10.0 * 3600.0)
             .expect("valid");
-        assert_eq!(s.snapshot(NOW).total_selections, 2);
-        assert_eq!(s.snapshot(NOW + 2.0 * 3600.0).total_selections, 1);
+        assert_eq!(s.snapshot(NOW).expect("finite").total_selections, 2);
+        assert_eq!(
+            s.snapshot(NOW + 2.0 * 3600.0)
+                .expect("finite")
+                .total_selections,
+            1
+        );
     }
 
     #[test]
@@ -692,7 +715,7 @@ mod tests {
             s.record(&selection(name, 0, 10.0, false), NOW)
                 .expect("valid");
         }
-        let snapshot = s.snapshot(NOW);
+        let snapshot = s.snapshot(NOW).expect("finite");
         assert_eq!(snapshot.by_agent.len(), MAX_LABELS);
         assert_eq!(
             snapshot.by_agent.last(),
@@ -712,7 +735,23 @@ mod tests {
         assert!(SelectionStats::new(0, vec![1.0], vec![1.0]).is_err());
         assert!(SelectionStats::new(1, vec![2.0, 1.0], vec![1.0]).is_err());
         assert!(SelectionStats::new(1, vec![1.0], vec![]).is_err());
-        assert_eq!(s.snapshot(NOW).total_selections, 0);
+        assert_eq!(s.snapshot(NOW).expect("finite").total_selections, 0);
+    }
+
+    #[test]
+    fn extreme_times_do_not_overflow() {
+        let s = stats(168);
+        s.record(&selection("qa", 0, 10.0, false), -1e300)
+            .expect("finite");
+        s.record(&selection("qa", 0, 10.0, false), 1e300)
+            .expect("finite");
+        // The later record's window no longer reaches the earlier one's hour.
+        assert_eq!(s.snapshot(1e300).expect("finite").total_selections, 1);
+        assert_eq!(s.snapshot(-1e300).expect("finite").total_selections, 0);
+        for now in [f64::NEG_INFINITY, f64::INFINITY, f64::NAN] {
+            assert!(s.snapshot(now).is_err());
+        }
+        assert_eq!(s.prometheus_samples().latency.count, 2);
     }
 
     #[test]
@@ -721,7 +760,7 @@ mod tests {
         s.record(&selection("qa", 0, 10.0, false), NOW)
             .expect("valid");
         s.reset();
-        assert_eq!(s.snapshot(NOW), Snapshot::default());
+        assert_eq!(s.snapshot(NOW).expect("finite"), Snapshot::default());
         assert!(s.prometheus_samples().optimizations.is_empty());
     }
 
@@ -743,7 +782,7 @@ mod tests {
         for worker in workers {
             worker.join().expect("worker");
         }
-        let snapshot = s.snapshot(NOW);
+        let snapshot = s.snapshot(NOW).expect("finite");
         assert_eq!(snapshot.total_selections, 80_000);
         assert_eq!(snapshot.shadow_decisions, 8_000);
         assert_eq!(snapshot.by_level, [30_000, 30_000, 20_000]);

@@ -196,3 +196,12 @@ def test_positional_arguments_follow_the_documented_order():
     assert snapshot["by_level"] == [0, 0, 1]
     assert snapshot["shadow_decisions"] == 1
     assert stats.prometheus_samples()["shadow_decisions"] == {("qa", "opus", "COMPLEX"): 1}
+
+
+def test_a_snapshot_never_loses_data_and_rejects_non_finite_times():
+    stats = SelectionStats(retention_hours=2)
+    record(stats, now=NOW)
+    assert stats.snapshot(now=NOW + 10 * HOUR)["total_selections"] == 0
+    assert stats.snapshot(now=NOW)["total_selections"] == 1
+    with pytest.raises(ValueError, match="now"):
+        stats.snapshot(now=math.nan)
