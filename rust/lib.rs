@@ -3,12 +3,15 @@
 //! thin PyO3 shims, compiled only with the `python` feature.
 
 pub mod cache;
+pub mod scoring;
 pub mod stats;
 
 #[cfg(feature = "python")]
 mod py_cache;
 #[cfg(feature = "python")]
 mod py_errors;
+#[cfg(feature = "python")]
+mod py_scoring;
 #[cfg(feature = "python")]
 mod py_stats;
 
@@ -20,6 +23,7 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     py_errors::register(m)?;
+    py_scoring::register(m)?;
     py_cache::register(m)?;
     py_stats::register(m)?;
     Ok(())

@@ -60,14 +60,14 @@ impl SelectionStats {
         metric_model: &str,
         method: &str,
         template: &str,
-        level: i64,
+        level: Option<i64>,
         token_reduction: f64,
         rollout_reason: &str,
         shadow: bool,
         latency_seconds: f64,
         now: Option<f64>,
     ) -> PyResult<()> {
-        let level = u8::try_from(level).unwrap_or(u8::MAX);
+        let level = level.map(|level| u8::try_from(level).unwrap_or(u8::MAX));
         let selection = Selection {
             agent,
             model,

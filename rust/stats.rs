@@ -78,8 +78,9 @@ pub struct Selection<'a> {
     pub metric_model: &'a str,
     pub method: &'a str,
     pub template: &'a str,
-    /// 0 SIMPLE, 1 MEDIUM, 2 COMPLEX.
-    pub level: u8,
+    /// 0 SIMPLE, 1 MEDIUM, 2 COMPLEX; None when no task was analysed (it then counts in
+    /// the totals but in no complexity bucket).
+    pub level: Option<u8>,
     /// Percent of tokens saved against the FULL prompt.
     pub token_reduction: f64,
     pub rollout_reason: &'a str,
@@ -390,12 +391,15 @@ impl SelectionStats {
 
     /// Records one selection made at `now` (seconds since the Unix epoch).
     pub fn record(&self, selection: &Selection<'_>, now: f64) -> Result<(), StatsError> {
-        let level = usize::from(selection.level);
-        if level >= LEVEL_NAMES.len() {
+        let level = selection.level.map(usize::from);
+        if let Some(unknown) = selection
+            .level
+            .filter(|&l| usize::from(l) >= LEVEL_NAMES.len())
+        {
             return Err(invalid(
                 "level",
-                selection.level,
-                "0 (SIMPLE), 1 (MEDIUM) or 2 (COMPLEX)",
+                unknown,
+                "0 (SIMPLE), 1 (MEDIUM), 2 (COMPLEX) or None",
             ));
         }
         if !selection.token_reduction.is_finite() {
@@ -432,7 +436,9 @@ impl SelectionStats {
             bump(&mut bucket.by_agent, agent);
             bump(&mut bucket.by_method, method);
             bump(&mut bucket.by_template, template);
-            bucket.by_level[level] += 1;
+            if let Some(level) = level {
+                bucket.by_level[level] += 1;
+            }
             bump(&mut bucket.by_rollout_reason, reason);
             if selection.shadow {
                 bucket.shadow += 1;
@@ -447,7 +453,9 @@ impl SelectionStats {
         } else {
             &mut state.optimizations
         };
-        level_cell(table, agent, metric_model)[level] += 1;
+        if let Some(level) = level {
+            level_cell(table, agent, metric_model)[level] += 1;
+        }
         if !selection.shadow {
             if state.reduction.len() <= agent {
                 state
@@ -582,7 +590,7 @@ mod tests {
             metric_model: ["haiku", "sonnet", "opus"][usize::from(level)],
             method: "dynamic_complexity_based",
             template: ["MINIMAL", "STANDARD", "FULL"][usize::from(level)],
-            level,
+            level: Some(level),
             token_reduction: reduction,
             rollout_reason: "enabled",
             shadow,
@@ -727,7 +735,7 @@ mod tests {
     fn bad_arguments_are_rejected() {
         let s = stats(168);
         let unknown_level = Selection {
-            level: 3,
+            level: Some(3),
             ..selection("qa", 0, 10.0, false)
         };
         assert!(s.record(&unknown_level, NOW).is_err());
@@ -752,6 +760,22 @@ mod tests {
             assert!(s.snapshot(now).is_err());
         }
         assert_eq!(s.prometheus_samples().latency.count, 2);
+    }
+
+    #[test]
+    fn unanalysed_selections_count_in_totals_but_no_complexity_bucket() {
+        let s = stats(168);
+        let unanalysed = Selection {
+            level: None,
+            ..selection("qa", 0, 0.0, false)
+        };
+        s.record(&unanalysed, NOW).expect("valid");
+        let snapshot = s.snapshot(NOW).expect("finite");
+        assert_eq!(
+            (snapshot.total_selections, snapshot.by_level),
+            (1, [0, 0, 0])
+        );
+        assert!(s.prometheus_samples().optimizations.is_empty());
     }
 
     #[test]

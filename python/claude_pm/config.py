@@ -26,6 +26,7 @@ from typing import Callable
 from claude_pm.errors import ConfigError
 
 __all__ = [
+    "AGENT_ALIASES",
     "DEFAULT_MODEL_IDS",
     "KNOWN_VARIABLES",
     "TIERS",
@@ -36,9 +37,13 @@ __all__ = [
     "get_settings",
     "parse_bool",
     "parse_rollout_windows",
+    "unrecognised_variables",
+    "validate_environment",
 ]
 
 TIERS: tuple[str, ...] = ("haiku", "sonnet", "opus")
+# Alternative agent names; their per-agent variables configure the canonical agent.
+AGENT_ALIASES: Mapping[str, str] = MappingProxyType({"orchestrator": "pm"})
 DEFAULT_MODEL_IDS: Mapping[str, str] = MappingProxyType(
     {
         "haiku": "claude-3-haiku-20240307",
@@ -53,7 +58,7 @@ _BOOL_ALLOWED = "one of true/false, 1/0, yes/no, on/off (any case)"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE)$")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
-_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _WINDOWS_EXAMPLE = "e.g. '02:00-06:59' or '22:00-01:59,12:00-12:59@Europe/Berlin'"
 
 
@@ -192,6 +197,10 @@ def agent_variable(agent: str, suffix: str) -> str:
     return f"CLAUDE_PM_{agent.upper()}_{suffix}"
 
 
+def _alias_of(agent: str) -> str:
+    return next(alias for alias, target in AGENT_ALIASES.items() if target == agent)
+
+
 def parse_bool(variable: str, raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in _TRUE:
@@ -263,7 +272,7 @@ def _check_zone(variable: str, raw: str, zone: str) -> None:
 
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as 'Europe' on some platforms
         raise ConfigError(variable, raw, f"a known IANA time zone after '@', {_WINDOWS_EXAMPLE}") from None
 
 
@@ -302,7 +311,11 @@ def _build(env: Mapping[str, str]) -> Settings:
     medium = 70 if medium_raw is None else _parse_int(
         "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw, 1, 100, "an integer from 1 to 100")
     if simple >= medium:
-        raise ConfigError("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw or str(simple),
+        if simple_raw is None:
+            # Only the medium threshold was set, so it is the value to fix, not the default.
+            raise ConfigError("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw,
+                              f"a value above CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD ({simple})")
+        raise ConfigError("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw,
                           f"a value below CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD ({medium})")
 
     agent_switch: dict = {}
@@ -315,11 +328,17 @@ def _build(env: Mapping[str, str]) -> Settings:
             continue
         agent, kind = match.group(1).lower(), match.group(2)
         if kind == "MODEL_SELECTION":
-            agent_switch[agent] = parse_bool(name, raw)
+            value: object = parse_bool(name, raw)
+            target = agent_switch
         elif kind == "MODEL":
-            agent_model[agent] = _parse_model(name, raw, model_ids)
+            value, target = _parse_model(name, raw, model_ids), agent_model
         else:
-            agent_percentage[agent] = _parse_percentage(name, raw)
+            value, target = _parse_percentage(name, raw), agent_percentage
+        canonical = AGENT_ALIASES.get(agent, agent)
+        if canonical in target and target[canonical] != value:
+            other = agent_variable(canonical if agent != canonical else _alias_of(agent), kind)
+            raise ConfigError(name, raw, f"the same value as {other}, which names the same agent")
+        target[canonical] = value
 
     windows: tuple[RolloutWindow, ...] = ()
     zone = None
@@ -472,3 +491,37 @@ def _apply_log_level(settings: Settings) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
+
+
+_THRESHOLD_VARIABLES = ("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD")
+
+
+def validate_environment(env: Mapping[str, str] | None = None) -> list[ConfigError]:
+    """Every bad variable in `env` (default: os.environ), not just the first one."""
+    env = os.environ if env is None else env
+    errors: list[ConfigError] = []
+    reported: set = set()
+    for name in sorted(n for n in env if _is_ours(n)):
+        subset = {name: env[name]}
+        if name in _THRESHOLD_VARIABLES:
+            subset.update({other: env[other] for other in _THRESHOLD_VARIABLES if other in env})
+        try:
+            _build(subset)
+        except ConfigError as error:
+            if error.variable not in reported:
+                reported.add(error.variable)
+                errors.append(error)
+    return errors
+
+
+def unrecognised_variables(agents: tuple[str, ...], env: Mapping[str, str] | None = None) -> list[str]:
+    """CLAUDE_PM_* variables that configure nothing (typos, unknown agents)."""
+    env = os.environ if env is None else env
+    fixed = {v.name for v in KNOWN_VARIABLES if "<AGENT>" not in v.name}
+    unknown = []
+    for name in sorted(n for n in env if _is_ours(n) and n not in fixed):
+        match = _PER_AGENT.match(name)
+        if match and match.group(1).lower() in agents:
+            continue
+        unknown.append(name)
+    return unknown

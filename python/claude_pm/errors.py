@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "RulesError"]
+__all__ = ["ConfigError", "PromptFileError", "RulesError"]
 
 
 class ConfigError(ValueError):
@@ -16,6 +16,20 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{variable}={value!r} is not valid: expected {allowed}")
+
+
+class PromptFileError(ValueError):
+    """A prompt file or prompts directory is missing, unreadable or malformed.
+
+    The message starts with the offending path (and line, for a bad section marker).
+    """
+
+    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
+        self.path = path
+        self.problem = problem
+        self.line = line
+        where = path if line is None else f"{path}:{line}"
+        super().__init__(f"{where}: {problem}")
 
 
 class RulesError(ValueError):

@@ -1,0 +1,1 @@
+"""Agent prompts: role prompts, sized base instructions and the agent loader facade."""

@@ -1,0 +1,87 @@
+"""`claude-pm config check`: the effective configuration, every variable validated."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from claude_pm import config
+from claude_pm.agents.base_agent_loader import AGENT_ALIASES, AGENT_NAMES
+from claude_pm.cli.app import emit_json, json_option
+
+__all__ = ["config_group", "markdown_table"]
+
+
+@click.group("config")
+def config_group() -> None:
+    """Inspect and validate the configuration taken from the environment."""
+
+
+def _rows() -> list[dict[str, Any]]:
+    rows = []
+    for variable in config.KNOWN_VARIABLES:
+        if "<AGENT>" in variable.name:
+            prefix, suffix = variable.name.split("<AGENT>")
+            for name in sorted(n for n in os.environ if n.startswith(prefix) and n.endswith(suffix)):
+                if config._PER_AGENT.match(name) and not name.endswith("_MODEL_ID"):
+                    rows.append({"variable": name, "value": os.environ[name], "source": "environment",
+                                 "meaning": variable.meaning})
+            continue
+        value = os.environ.get(variable.name)
+        rows.append({
+            "variable": variable.name,
+            "value": variable.default if value is None else value,
+            "source": "default" if value is None else "environment",
+            "meaning": variable.meaning,
+        })
+    return rows
+
+
+@config_group.command("check")
+@json_option
+def check(as_json: bool) -> None:
+    """Print the effective configuration; exit 2 if any variable is invalid."""
+    errors = config.validate_environment()
+    unknown = config.unrecognised_variables(tuple(AGENT_NAMES) + tuple(AGENT_ALIASES))
+    rows = _rows()
+    bad = {error.variable: str(error) for error in errors}
+    for row in rows:
+        row["error"] = bad.get(row["variable"])
+    if as_json:
+        emit_json({"valid": not errors, "variables": rows, "errors": list(bad.values()),
+                   "unrecognised": unknown})
+    else:
+        console = Console()
+        table = Table(title="claude-pm configuration", title_justify="left")
+        for column in ("variable", "value", "source", "status"):
+            table.add_column(column)
+        for row in rows:
+            status = "[red]invalid[/red]" if row["error"] else "ok"
+            table.add_row(row["variable"], row["value"], row["source"], status)
+        console.print(table)
+        for message in bad.values():
+            click.echo(f"error: {message}", err=True)
+        for name in unknown:
+            click.echo(f"warning: {name} is not a claude-pm variable (typo or unknown agent?)", err=True)
+        if not errors:
+            click.echo("configuration OK")
+    if errors:
+        raise SystemExit(2)
+
+
+def markdown_table() -> str:
+    """The configuration reference as a Markdown table (the README embeds it verbatim)."""
+    lines = ["| variable | default | allowed | meaning |", "| --- | --- | --- | --- |"]
+    for variable in config.KNOWN_VARIABLES:
+        lines.append(f"| `{variable.name}` | {variable.default} | {variable.allowed} | {variable.meaning} |")
+    return "\n".join(lines)
+
+
+@config_group.command("table")
+def table() -> None:
+    """Print the configuration reference as a Markdown table."""
+    click.echo(markdown_table())

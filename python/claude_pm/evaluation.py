@@ -1,0 +1,167 @@
+"""Routing quality on a labelled JSONL file: accuracy, per-tier confusion matrix and
+the under-routing rate (COMPLEX work scored SIMPLE, i.e. sent to haiku).
+
+Each line is a JSON object with the task in ``task`` (or ``text``) and the expected
+tier in ``tier`` (SIMPLE/MEDIUM/COMPLEX). When ``acceptable_tiers`` is present, a
+prediction is correct if it is any of them; the confusion matrix uses ``tier``.
+Caller facts found in ``extra`` (file_count, context_size, ...) are passed on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from claude_pm.services.task_complexity_analyzer import TaskComplexityAnalyzer
+
+__all__ = ["TIERS", "EvalReport", "evaluate_file", "evaluate_records", "format_report"]
+
+TIERS: tuple[str, ...] = ("SIMPLE", "MEDIUM", "COMPLEX")
+
+_FACT_NAMES = (
+    "file_count",
+    "context_size",
+    "integration_points",
+    "requires_research",
+    "requires_testing",
+    "requires_documentation",
+    "technical_depth",
+)
+
+
+@dataclass
+class EvalReport:
+    """The outcome of an evaluation run."""
+
+    total: int = 0
+    correct: int = 0
+    # confusion[expected][predicted] = count
+    confusion: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {e: {p: 0 for p in TIERS} for e in TIERS}
+    )
+    complex_total: int = 0
+    complex_scored_simple: int = 0
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    @property
+    def under_routing_rate(self) -> float:
+        """Share of COMPLEX-labelled tasks scored SIMPLE."""
+        return self.complex_scored_simple / self.complex_total if self.complex_total else 0.0
+
+    def per_tier_recall(self) -> dict[str, float]:
+        recall = {}
+        for tier in TIERS:
+            row_total = sum(self.confusion[tier].values())
+            recall[tier] = self.confusion[tier][tier] / row_total if row_total else 0.0
+        return recall
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "correct": self.correct,
+            "accuracy": self.accuracy,
+            "under_routing_rate": self.under_routing_rate,
+            "complex_scored_simple": self.complex_scored_simple,
+            "confusion": {e: dict(row) for e, row in self.confusion.items()},
+            "per_tier_recall": self.per_tier_recall(),
+            "misses": list(self.misses),
+        }
+
+
+def _tier(value: Any, where: str) -> str:
+    if isinstance(value, str) and value.upper() in TIERS:
+        return value.upper()
+    raise ValueError(f"{where}: {value!r} is not a tier: expected one of {', '.join(TIERS)}")
+
+
+def _parse_record(record: Any, where: str) -> tuple[str, str, tuple[str, ...], dict[str, Any]]:
+    if not isinstance(record, dict):
+        raise ValueError(f"{where}: expected a JSON object")
+    text = record.get("task", record.get("text"))
+    if not isinstance(text, str):
+        raise ValueError(f"{where}: expected the task text in 'task' or 'text'")
+    if "tier" in record:
+        expected = _tier(record["tier"], f"{where} field 'tier'")
+    elif record.get("acceptable_tiers"):
+        expected = _tier(record["acceptable_tiers"][0], f"{where} field 'acceptable_tiers'")
+    else:
+        raise ValueError(f"{where}: expected the label in 'tier' or 'acceptable_tiers'")
+    raw_acceptable = record.get("acceptable_tiers") or [expected]
+    if not isinstance(raw_acceptable, list):
+        raise ValueError(f"{where} field 'acceptable_tiers': expected a list of tiers")
+    acceptable = tuple(_tier(t, f"{where} field 'acceptable_tiers'") for t in raw_acceptable)
+    extra = record.get("extra") or {}
+    facts = {k: extra[k] for k in _FACT_NAMES if isinstance(extra, dict) and k in extra}
+    return text, expected, acceptable, facts
+
+
+def evaluate_records(
+    records: list[tuple[str, Any]], analyzer: TaskComplexityAnalyzer | None = None
+) -> EvalReport:
+    """Evaluates (location, record) pairs; `location` names the record in errors."""
+    analyzer = analyzer or TaskComplexityAnalyzer()
+    report = EvalReport()
+    for where, record in records:
+        text, expected, acceptable, facts = _parse_record(record, where)
+        try:
+            result = analyzer.analyze_task(text, **facts)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{where}: {error}") from None
+        predicted = result.complexity_level.value
+        report.total += 1
+        report.confusion[expected][predicted] += 1
+        if predicted in acceptable:
+            report.correct += 1
+        else:
+            record_id = record.get("id", where)
+            report.misses.append(
+                {"id": record_id, "expected": expected, "predicted": predicted,
+                 "score": result.complexity_score}
+            )
+        if expected == "COMPLEX":
+            report.complex_total += 1
+            report.complex_scored_simple += predicted == "SIMPLE"
+    return report
+
+
+def evaluate_file(
+    path: str | os.PathLike[str], analyzer: TaskComplexityAnalyzer | None = None
+) -> EvalReport:
+    """Evaluates a JSONL file; a malformed line raises ValueError naming its number."""
+    records: list[tuple[str, Any]] = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{os.fspath(path)}:{number}"
+            try:
+                records.append((where, json.loads(line)))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{where}: not valid JSON ({error.msg})") from None
+    return evaluate_records(records, analyzer)
+
+
+def format_report(report: EvalReport) -> str:
+    """A plain-text report: accuracy, under-routing and the confusion matrix."""
+    width = max(len(t) for t in TIERS) + 2
+    lines = [
+        f"tasks:          {report.total}",
+        f"accuracy:       {report.accuracy:.1%} ({report.correct}/{report.total})",
+        f"under-routing:  {report.under_routing_rate:.1%} "
+        f"({report.complex_scored_simple} of {report.complex_total} COMPLEX tasks scored SIMPLE)",
+        "",
+        "confusion (rows: expected, columns: predicted)",
+        " " * width + "".join(t.rjust(width) for t in TIERS) + "recall".rjust(width),
+    ]
+    recall = report.per_tier_recall()
+    for expected in TIERS:
+        row = report.confusion[expected]
+        cells = "".join(str(row[p]).rjust(width) for p in TIERS)
+        lines.append(expected.ljust(width) + cells + f"{recall[expected]:.0%}".rjust(width))
+    return "\n".join(lines)

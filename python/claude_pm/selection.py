@@ -1,0 +1,395 @@
+"""The one selection pipeline: agent + task in, model + sized prompt + explanation out.
+
+`agent_loader.get_agent_prompt_with_model_info` and `TaskToolHelper.create_agent_subprocess`
+both call `select`, so the library can never give two different answers for one request.
+
+Order of decisions (DESIGN section 4): a forced model beats the per-agent switch, which
+beats the global switch, which comes before the rollout gates. Template sizing has its own
+switch (ENABLE_DYNAMIC_PROMPT_TEMPLATES) and works whether or not model selection is on.
+Shadow mode (CLAUDE_PM_TEST_MODE) computes and counts the decision but hands the caller
+the agent's default model and the FULL prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from claude_pm import tokens
+from claude_pm._core import Scorer, ScoringRules, SelectionStats
+from claude_pm.agents import base_agent_loader
+from claude_pm.agents.base_agent_loader import (
+    AGENT_NAMES,
+    PromptTemplate,
+    build_agent_prompt,
+    resolve_agent_name,
+    template_for_score,
+    token_reduction_percentage,
+)
+from claude_pm.config import Settings, get_settings
+from claude_pm.errors import ConfigError
+from claude_pm.rollout import Decision, should_enable_optimization
+from claude_pm.services.shared_prompt_cache import SharedPromptCache
+
+__all__ = [
+    "DEFAULT_AGENT_TIERS",
+    "FACT_NAMES",
+    "LEVEL_NAMES",
+    "OPTIMAL_PROMPT_SIZES",
+    "Selection",
+    "clear_prompt_cache",
+    "count_config_error",
+    "default_model_for",
+    "metric_model_label",
+    "scoring_breakdown",
+    "select",
+    "selection_stats",
+]
+
+logger = logging.getLogger("claude_pm.selection")
+
+LEVEL_NAMES = ("SIMPLE", "MEDIUM", "COMPLEX")
+TIER_BY_LEVEL = ("haiku", "sonnet", "opus")
+OPTIMAL_PROMPT_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {"haiku": (300, 500), "sonnet": (700, 1000), "opus": (1200, 1500)}
+)
+# The model an agent gets when no complexity analysis applies: planning and
+# implementation roles default to the strongest tier, the rest to the balanced one.
+DEFAULT_AGENT_TIERS: Mapping[str, str] = MappingProxyType(
+    {
+        "engineer": "opus",
+        "pm": "opus",
+        "qa": "sonnet",
+        "documentation": "sonnet",
+        "research": "sonnet",
+        "ops": "sonnet",
+        "security": "sonnet",
+        "data_engineer": "sonnet",
+        "version_control": "sonnet",
+    }
+)
+FACT_NAMES = frozenset(
+    {
+        "file_count",
+        "context_size",
+        "integration_points",
+        "requires_research",
+        "requires_testing",
+        "requires_documentation",
+        "technical_depth",
+    }
+)
+_PROMPT_KEY = "claude_pm:agent_prompt:{agent}:{template}"
+_FULL = PromptTemplate.FULL.value
+
+
+class Selection(NamedTuple):
+    """What the pipeline decided for one request."""
+
+    agent: str
+    prompt: str
+    model_id: str
+    config: dict
+    decision_id: str | None = None
+
+
+class _State:
+    """Everything derived from one Settings object, rebuilt only when settings change."""
+
+    def __init__(self, settings: Settings, stats: SelectionStats | None) -> None:
+        self.settings = settings
+        rules = ScoringRules.from_path(settings.scoring_rules) if settings.scoring_rules else None
+        self.scorer = Scorer(
+            rules,
+            simple_threshold=settings.simple_threshold,
+            medium_threshold=settings.medium_threshold,
+        )
+        self.tier_models = tuple(settings.model_ids[tier] for tier in TIER_BY_LEVEL)
+        self.default_tiers = {agent: DEFAULT_AGENT_TIERS.get(agent, "sonnet") for agent in AGENT_NAMES}
+        self.default_models = {agent: settings.model_ids[tier] for agent, tier in self.default_tiers.items()}
+        # Templates follow the complexity score with the tiers' thresholds, so the
+        # template is a function of the level (base_agent_loader.template_for_score).
+        self.templates_by_level = tuple(
+            template_for_score(score, settings.simple_threshold, settings.medium_threshold).value
+            for score in (settings.simple_threshold, settings.medium_threshold, 100)
+        )
+        self.prompt_keys = {
+            (agent, template.value): _PROMPT_KEY.format(agent=agent, template=template.value)
+            for agent in AGENT_NAMES
+            for template in PromptTemplate
+        }
+        self.reductions: dict[tuple[str, str], float] = {}
+        known = set(settings.model_ids.values())
+        self.metric_models = {model: model for model in known}
+        self.stats = stats if settings.metrics_enabled else None
+        self.debug = settings.log_level == "DEBUG"
+
+
+_lock = threading.Lock()
+_state: _State | None = None
+_stats: SelectionStats | None = None
+_stats_retention: int | None = None
+_config_errors = 0
+
+
+def _current_state() -> _State:
+    global _config_errors
+    try:
+        settings = get_settings()
+    except ConfigError:
+        _config_errors += 1
+        raise
+    state = _state
+    if state is not None and state.settings is settings:
+        return state
+    return _rebuild(settings)
+
+
+def _rebuild(settings: Settings) -> _State:
+    global _state, _stats, _stats_retention
+    with _lock:
+        if _state is not None and _state.settings is settings:
+            return _state
+        if _stats is None or _stats_retention != settings.metrics_retention_hours:
+            # A new retention window starts a new window of statistics; counters are
+            # cumulative for Prometheus, so only a retention change replaces them.
+            _stats = SelectionStats(retention_hours=settings.metrics_retention_hours)
+            _stats_retention = settings.metrics_retention_hours
+        _state = _State(settings, _stats)
+        return _state
+
+
+def selection_stats() -> SelectionStats | None:
+    """The process-wide statistics the pipeline records into (None when metrics are off)."""
+    return _current_state().stats
+
+
+def config_error_count() -> int:
+    """How many selections failed on a configuration error since the process started."""
+    return _config_errors
+
+
+def count_config_error() -> None:
+    global _config_errors
+    _config_errors += 1
+
+
+def default_model_for(agent: str) -> str:
+    state = _current_state()
+    return state.default_models[resolve_agent_name(agent)]
+
+
+def metric_model_label(model_id: str) -> str:
+    """Bounded Prometheus label for a model id: a configured tier id or 'other'."""
+    return _current_state().metric_models.get(model_id, "other")
+
+
+def clear_prompt_cache(agent: str | None = None) -> int:
+    """Drop assembled prompts (all agents, or one) so the next selection re-reads the files."""
+    base_agent_loader.clear_prompt_cache()
+    if _state is not None:
+        _state.reductions.clear()
+    cache = SharedPromptCache.get_instance()
+    if agent is None:
+        return cache.invalidate(_PROMPT_KEY.format(agent="*", template="*"))
+    return cache.invalidate(_PROMPT_KEY.format(agent=resolve_agent_name(agent), template="*"))
+
+
+def _prompt_for(state: _State, agent: str, template: str, force_reload: bool) -> str:
+    cache = SharedPromptCache.get_instance()
+    key = state.prompt_keys[agent, template]
+    if force_reload:
+        base_agent_loader.clear_prompt_cache()
+    else:
+        prompt = cache.get(key)
+        if prompt is not None:
+            return prompt
+    prompt = build_agent_prompt(agent, template)
+    cache.set(key, prompt)
+    return prompt
+
+
+def _check_fact_names(facts: dict[str, Any]) -> None:
+    # Values are validated by the native scorer, which names the argument and the
+    # allowed values; only unknown names need catching here.
+    unknown = sorted(set(facts) - FACT_NAMES)
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument(s) {', '.join(unknown)}; "
+            f"task facts are: {', '.join(sorted(FACT_NAMES))}"
+        )
+
+
+def select(
+    agent: str,
+    *,
+    task_description: str | None = None,
+    user_id: str | None = None,
+    model_override: str | None = None,
+    force_reload: bool = False,
+    **facts: Any,
+) -> Selection:
+    """Choose model and prompt for `agent` doing `task_description` and record the decision."""
+    started = time.perf_counter()
+    state = _current_state()
+    settings = state.settings
+    name = resolve_agent_name(agent)
+    if task_description is not None and not isinstance(task_description, str):
+        raise TypeError(f"task_description must be str, not {type(task_description).__name__}")
+
+    decision: Decision = should_enable_optimization(name, user_id, settings=settings)
+    analysis = None
+    if task_description is not None:
+        if facts:
+            _check_fact_names(facts)
+            analysis = state.scorer.analyze(task_description, **facts)
+        else:
+            analysis = state.scorer.analyze(task_description)
+    elif facts:
+        _check_fact_names(facts)
+
+    default_model = state.default_models[name]
+    level_name = None
+    tier_model = None
+    template = _FULL
+    if analysis is not None:
+        level_name = LEVEL_NAMES[analysis.level]
+        tier_model = state.tier_models[analysis.level]
+        if settings.dynamic_prompt_templates:
+            template = state.templates_by_level[analysis.level]
+
+    forced = model_override or settings.agent_forced_model.get(name)
+    if forced is not None:
+        if model_override:
+            model_id = settings.model_ids.get(forced.lower(), forced)
+            method = "caller_override"
+        else:
+            model_id, method = forced, "environment_override"
+        reason = "forced_model"
+        tier = settings.tier_of_model(model_id)
+    elif analysis is None:
+        model_id, method, reason = default_model, "default_mapping", "no_complexity_analysis"
+        tier = state.default_tiers[name]
+    elif decision.enabled:
+        model_id, method, reason = tier_model, "dynamic_complexity_based", decision.reason
+        tier = TIER_BY_LEVEL[analysis.level]
+    else:
+        model_id, method, reason = default_model, "default_mapping", _disabled_reason(decision)
+        tier = state.default_tiers[name]
+
+    shadow = None
+    if decision.shadow:
+        shadow = {
+            "model": tier_model if analysis is not None and decision.enabled else model_id,
+            "template_used": template,
+            "complexity_level": level_name,
+        }
+        if forced is None:
+            model_id, method, reason = default_model, "default_mapping", "shadow_mode"
+            tier = state.default_tiers[name]
+        template = _FULL
+
+    prompt = _prompt_for(state, name, template, force_reload)
+    reduction = state.reductions.get((name, template))
+    if reduction is None:
+        reduction = state.reductions[name, template] = token_reduction_percentage(name, template)
+    config: dict[str, Any] = {
+        "selection_method": method,
+        "reason": reason,
+        "model_tier": tier,
+        "complexity_score": None if analysis is None else analysis.score,
+        "complexity_level": level_name,
+        "signals": [] if analysis is None else analysis.signals,
+        "confidence": None if analysis is None else analysis.confidence,
+        "template_used": template,
+        "token_reduction_percentage": reduction,
+        "optimal_prompt_size": OPTIMAL_PROMPT_SIZES.get(tier) if tier else None,
+        "rollout": {"enabled": decision.enabled, "reason": decision.reason, "shadow": decision.shadow},
+        "shadow": shadow,
+    }
+
+    stats = state.stats
+    if stats is not None:
+        stats.record(
+            agent=name,
+            model=model_id,
+            metric_model=state.metric_models.get(model_id, "other"),
+            method=method,
+            template=template,
+            level=None if analysis is None else analysis.level,
+            token_reduction=reduction,
+            rollout_reason=decision.reason,
+            shadow=decision.shadow,
+            latency_seconds=time.perf_counter() - started,
+        )
+    decision_id = _log_decision(settings, name, model_id, tier, analysis, template, method, decision, task_description)
+    if state.debug:
+        _debug_log(settings, name, model_id, method, config, task_description)
+    return Selection(name, prompt, model_id, config, decision_id)
+
+
+def _disabled_reason(decision: Decision) -> str:
+    if decision.reason in ("global_switch_off", "agent_switch_off"):
+        return "dynamic_selection_disabled"
+    return decision.reason
+
+
+def scoring_breakdown(analysis: Any) -> dict[str, int]:
+    """The 1.x score parts of an analysis (its score is their sum, clamped to 0..100)."""
+    return {
+        "description_complexity": analysis.description_points,
+        "file_complexity": analysis.file_points,
+        "context_complexity": analysis.context_points,
+        "integration_complexity": analysis.integration_points,
+        "additional_requirements": analysis.requirement_points,
+        "technical_depth": analysis.depth_points,
+    }
+
+
+def _log_decision(settings: Settings, agent: str, model_id: str, tier: str | None, analysis: Any,
+                  template: str, method: str, decision: Decision,
+                  task_description: str | None) -> str | None:
+    if settings.decision_log is None:
+        return None
+    from claude_pm.decision_log import DecisionRecord, get_decision_log
+
+    log = get_decision_log()
+    if log is None:
+        return None
+    return log.record(
+        DecisionRecord(
+            timestamp=time.time(),
+            agent=agent,
+            model_id=model_id,
+            tier=tier,
+            level=None if analysis is None else LEVEL_NAMES[analysis.level],
+            score=None if analysis is None else analysis.score,
+            template=template,
+            prompt_tokens=tokens.prompt_tokens(agent, template),
+            full_prompt_tokens=tokens.prompt_tokens(agent, _FULL),
+            rollout_reason=decision.reason,
+            selection_method=method,
+            shadow=decision.shadow,
+            task_text=task_description,
+        )
+    )
+
+
+def _debug_log(settings: Settings, agent: str, model_id: str, method: str, config: dict,
+               task_description: str | None) -> None:
+    task = f" task={task_description!r}" if settings.log_task_text and task_description is not None else ""
+    logger.debug(
+        "selection agent=%s score=%s level=%s model=%s method=%s template=%s signals=%s%s",
+        agent,
+        config["complexity_score"],
+        config["complexity_level"],
+        model_id,
+        method,
+        config["template_used"],
+        config["signals"],
+        task,
+    )

@@ -1,0 +1,430 @@
+//! Python shim over the scoring engine: `ScoringRules`, `Scorer`, `Analysis`.
+//! Converts arguments, validates them with errors that name the argument, releases
+//! the GIL for batch work, and maps engine errors through `py_errors`.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use numpy::{PyArray1, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::buffer::PyBuffer;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt, PyString};
+
+use crate::py_errors::CoreError;
+use crate::scoring::{
+    Analysis, CallerFacts, Scorer, ScoringRules, TechnicalDepth, Thresholds,
+};
+
+/// Texts longer than this are scored with the GIL released; shorter ones finish
+/// faster than a release/re-acquire round trip.
+const DETACH_ABOVE_BYTES: usize = 16 * 1024;
+
+fn default_rules() -> Arc<ScoringRules> {
+    static DEFAULT: OnceLock<Arc<ScoringRules>> = OnceLock::new();
+    DEFAULT.get_or_init(|| Arc::new(ScoringRules::default_rules())).clone()
+}
+
+/// The text of a `str`; lone surrogates become U+FFFD instead of failing.
+fn text_of<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
+    let string = value.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{name} must be str, not {}",
+            type_name(value)
+        ))
+    })?;
+    Ok(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()))
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map_or_else(|_| "object".to_owned(), |n| n.to_string())
+}
+
+/// A non-negative int; bools are rejected because they are almost always a mistake.
+fn count(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyValueError::new_err(format!(
+            "{name}={} is not valid: expected a non-negative int, not bool",
+            repr(value)
+        )));
+    }
+    if !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be a non-negative int, not {}",
+            type_name(value)
+        )));
+    }
+    value.extract::<u64>().or_else(|_| {
+        // Negative (or beyond u64): the only ints that fail to convert.
+        if value.lt(0)? {
+            Err(PyValueError::new_err(format!(
+                "{name}={} is not valid: expected a non-negative int",
+                repr(value)
+            )))
+        } else {
+            Ok(u64::MAX)
+        }
+    })
+}
+
+fn flag(value: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
+    value.extract::<bool>().map_err(|_| {
+        PyTypeError::new_err(format!("{name} must be bool, not {}", type_name(value)))
+    })
+}
+
+fn technical_depth(value: Option<&Bound<'_, PyAny>>) -> PyResult<TechnicalDepth> {
+    const ALLOWED: &str =
+        "expected None, one of 'none', 'shallow', 'moderate', 'deep' (any case), or an int 0..=3";
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(TechnicalDepth::None);
+    };
+    let invalid = || PyValueError::new_err(format!("technical_depth={} is not valid: {ALLOWED}", repr(value)));
+    if let Ok(string) = value.cast::<PyString>() {
+        let name = string.to_string_lossy().trim().to_lowercase();
+        return TechnicalDepth::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| TechnicalDepth::from_index(i as u8))
+            .ok_or_else(invalid);
+    }
+    if value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>() {
+        return value
+            .extract::<u8>()
+            .ok()
+            .and_then(TechnicalDepth::from_index)
+            .ok_or_else(invalid);
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Err(invalid());
+    }
+    Err(PyTypeError::new_err(format!(
+        "technical_depth must be str, int or None, not {}; {ALLOWED}",
+        type_name(value)
+    )))
+}
+
+fn repr(value: &Bound<'_, PyAny>) -> String {
+    value.repr().map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string())
+}
+
+fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        let err = format!("{name} must be an int in 0..=100, not {}", type_name(value));
+        return Err(if value.is_instance_of::<PyBool>() {
+            PyValueError::new_err(err)
+        } else {
+            PyTypeError::new_err(err)
+        });
+    }
+    Ok(value.extract::<i64>().unwrap_or(i64::MAX))
+}
+
+/// Scoring vocabulary and weights, compiled and immutable.
+#[pyclass(frozen, module = "claude_pm._core", name = "ScoringRules")]
+pub(crate) struct PyScoringRules {
+    inner: Arc<ScoringRules>,
+}
+
+#[pymethods]
+impl PyScoringRules {
+    /// The rules shipped with the package.
+    #[staticmethod]
+    fn default() -> Self {
+        Self { inner: default_rules() }
+    }
+
+    /// Loads a rules file; `RulesError` names the offending field, `OSError` the path.
+    #[staticmethod]
+    fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let rules = py.detach(|| -> Result<ScoringRules, CoreError> {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| CoreError::Io { path: path.clone(), source })?;
+            Ok(ScoringRules::from_toml(&text)?)
+        })?;
+        Ok(Self { inner: Arc::new(rules) })
+    }
+
+    /// Parses rules from TOML text.
+    #[staticmethod]
+    fn from_toml(text: &str) -> PyResult<Self> {
+        let rules = ScoringRules::from_toml(text).map_err(CoreError::from)?;
+        Ok(Self { inner: Arc::new(rules) })
+    }
+
+    #[getter]
+    fn version(&self) -> &str {
+        self.inner.version()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ScoringRules(version={:?})", self.inner.version())
+    }
+}
+
+/// The explained result of scoring one task.
+#[pyclass(frozen, module = "claude_pm._core", name = "Analysis")]
+pub(crate) struct PyAnalysis {
+    #[pyo3(get)]
+    score: u8,
+    #[pyo3(get)]
+    level: u8,
+    #[pyo3(get)]
+    confidence: u8,
+    #[pyo3(get)]
+    description_points: u8,
+    #[pyo3(get)]
+    file_points: u8,
+    #[pyo3(get)]
+    context_points: u8,
+    #[pyo3(get)]
+    integration_points: u8,
+    #[pyo3(get)]
+    requirement_points: u8,
+    #[pyo3(get)]
+    depth_points: u8,
+    #[pyo3(get)]
+    verb_complexity: &'static str,
+    #[pyo3(get)]
+    technical_indicators: Vec<String>,
+    #[pyo3(get)]
+    estimated_steps: u32,
+    #[pyo3(get)]
+    word_count: u32,
+    #[pyo3(get)]
+    signals: Vec<(String, i32)>,
+}
+
+impl From<Analysis> for PyAnalysis {
+    fn from(a: Analysis) -> Self {
+        Self {
+            score: a.score,
+            level: a.level as u8,
+            confidence: a.confidence,
+            description_points: a.description_points,
+            file_points: a.file_points,
+            context_points: a.context_points,
+            integration_points: a.integration_points,
+            requirement_points: a.requirement_points,
+            depth_points: a.depth_points,
+            verb_complexity: a.verb_complexity.as_str(),
+            technical_indicators: a.technical_indicators,
+            estimated_steps: a.estimated_steps,
+            word_count: a.word_count,
+            signals: a.signals,
+        }
+    }
+}
+
+#[pymethods]
+impl PyAnalysis {
+    fn __repr__(&self) -> String {
+        format!(
+            "Analysis(score={}, level={}, confidence={}, signals={:?})",
+            self.score, self.level, self.confidence, self.signals
+        )
+    }
+}
+
+/// Scores task descriptions under one set of rules and thresholds. Thread-safe.
+#[pyclass(frozen, module = "claude_pm._core", name = "Scorer")]
+pub(crate) struct PyScorer {
+    inner: Scorer,
+}
+
+#[pymethods]
+impl PyScorer {
+    #[new]
+    #[pyo3(signature = (rules = None, *, simple_threshold = None, medium_threshold = None))]
+    fn new(
+        rules: Option<&Bound<'_, PyScoringRules>>,
+        simple_threshold: Option<&Bound<'_, PyAny>>,
+        medium_threshold: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let rules = rules.map_or_else(default_rules, |r| r.get().inner.clone());
+        let simple = match simple_threshold {
+            Some(v) => threshold(v, "simple_threshold")?,
+            None => i64::from(Thresholds::DEFAULT.simple()),
+        };
+        let medium = match medium_threshold {
+            Some(v) => threshold(v, "medium_threshold")?,
+            None => i64::from(Thresholds::DEFAULT.medium()),
+        };
+        let thresholds = Thresholds::new(simple, medium).map_err(CoreError::from)?;
+        Ok(Self { inner: Scorer::new(rules, thresholds) })
+    }
+
+    #[getter]
+    fn simple_threshold(&self) -> u8 {
+        self.inner.thresholds().simple()
+    }
+
+    #[getter]
+    fn medium_threshold(&self) -> u8 {
+        self.inner.thresholds().medium()
+    }
+
+    #[getter]
+    fn rules_version(&self) -> &str {
+        self.inner.rules().version()
+    }
+
+    /// Scores one task with the caller's facts.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (
+        text, *, file_count = None, context_size = None, integration_points = None,
+        requires_research = None, requires_testing = None, requires_documentation = None,
+        technical_depth = None,
+    ))]
+    fn analyze(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        file_count: Option<&Bound<'_, PyAny>>,
+        context_size: Option<&Bound<'_, PyAny>>,
+        integration_points: Option<&Bound<'_, PyAny>>,
+        requires_research: Option<&Bound<'_, PyAny>>,
+        requires_testing: Option<&Bound<'_, PyAny>>,
+        requires_documentation: Option<&Bound<'_, PyAny>>,
+        technical_depth: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyAnalysis> {
+        let text = text_of(text, "text")?;
+        let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
+        let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
+        let facts = CallerFacts {
+            file_count: opt_count(file_count, "file_count")?,
+            context_size: opt_count(context_size, "context_size")?,
+            integration_points: opt_count(integration_points, "integration_points")?,
+            requires_research: opt_flag(requires_research, "requires_research")?,
+            requires_testing: opt_flag(requires_testing, "requires_testing")?,
+            requires_documentation: opt_flag(requires_documentation, "requires_documentation")?,
+            technical_depth: self::technical_depth(technical_depth)?,
+        };
+        let analysis = if text.len() > DETACH_ABOVE_BYTES {
+            py.detach(|| self.inner.analyze(&text, &facts))
+        } else {
+            self.inner.analyze(&text, &facts)
+        };
+        Ok(analysis.into())
+    }
+
+    /// 0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds.
+    fn level_of(&self, score: &Bound<'_, PyAny>) -> PyResult<u8> {
+        let value = threshold(score, "score")?;
+        let score = u8::try_from(value)
+            .ok()
+            .filter(|s| *s <= 100)
+            .ok_or_else(|| PyValueError::new_err(format!("score={value} is not valid: expected 0..=100")))?;
+        Ok(self.inner.thresholds().level_of(score) as u8)
+    }
+
+    /// Description-only scores and levels for many tasks, with the GIL released.
+    /// Accepts a sequence of str or a NumPy array of str; returns two uint8 arrays.
+    fn score_many<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<u8>>)> {
+        let (scores, levels) = if let Ok(array) = texts.cast::<PyUntypedArray>() {
+            if array.dtype().kind() == b'U' {
+                self.score_unicode_array(py, array)?
+            } else {
+                self.score_sequence(py, texts)?
+            }
+        } else {
+            self.score_sequence(py, texts)?
+        };
+        Ok((PyArray1::from_vec(py, scores), PyArray1::from_vec(py, levels)))
+    }
+
+    fn __repr__(&self) -> String {
+        let t = self.inner.thresholds();
+        format!(
+            "Scorer(rules_version={:?}, simple_threshold={}, medium_threshold={})",
+            self.inner.rules().version(),
+            t.simple(),
+            t.medium()
+        )
+    }
+}
+
+impl PyScorer {
+    fn score_all<'t>(&self, texts: impl Iterator<Item = &'t str>, len: usize) -> (Vec<u8>, Vec<u8>) {
+        let thresholds = self.inner.thresholds();
+        let mut buf = String::new();
+        let mut scores = Vec::with_capacity(len);
+        let mut levels = Vec::with_capacity(len);
+        for text in texts {
+            let score = self.inner.score(text, &mut buf);
+            scores.push(score);
+            levels.push(thresholds.level_of(score) as u8);
+        }
+        (scores, levels)
+    }
+
+    fn score_sequence(&self, py: Python<'_>, texts: &Bound<'_, PyAny>) -> PyResult<(Vec<u8>, Vec<u8>)> {
+        if texts.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "texts must be a sequence of str or a NumPy array of str, not a single str",
+            ));
+        }
+        let items: Vec<Bound<'_, PyAny>> = texts
+            .try_iter()
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "texts must be a sequence of str or a NumPy array of str, not {}",
+                    type_name(texts)
+                ))
+            })?
+            .collect::<PyResult<_>>()?;
+        let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let Ok(string) = item.cast::<PyString>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "texts[{i}] must be str, not {}",
+                    type_name(item)
+                )));
+            };
+            strings.push(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()));
+        }
+        Ok(py.detach(|| self.score_all(strings.iter().map(|s| &**s), strings.len())))
+    }
+
+    /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded.
+    fn score_unicode_array(&self, py: Python<'_>, array: &Bound<'_, PyUntypedArray>) -> PyResult<(Vec<u8>, Vec<u8>)> {
+        let width = array.dtype().itemsize() / 4;
+        let numpy = py.import("numpy")?;
+        let flat = numpy.call_method1("ascontiguousarray", (array,))?.call_method1("view", ("uint32",))?;
+        let buffer = PyBuffer::<u32>::get(&flat)?;
+        let code_points = buffer.to_vec(py)?;
+        let count = array.len();
+        Ok(py.detach(|| {
+            let thresholds = self.inner.thresholds();
+            let mut text = String::new();
+            let mut buf = String::new();
+            let mut scores = Vec::with_capacity(count);
+            let mut levels = Vec::with_capacity(count);
+            for index in 0..count {
+                let item = code_points.get(index * width..(index + 1) * width).unwrap_or(&[]);
+                let end = item.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+                text.clear();
+                text.extend(item[..end].iter().map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')));
+                let score = self.inner.score(&text, &mut buf);
+                scores.push(score);
+                levels.push(thresholds.level_of(score) as u8);
+            }
+            (scores, levels)
+        }))
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyScoringRules>()?;
+    m.add_class::<PyScorer>()?;
+    m.add_class::<PyAnalysis>()?;
+    Ok(())
+}

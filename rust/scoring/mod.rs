@@ -1,0 +1,15 @@
+//! The complexity engine: a rules file (vocabulary, phrases, weights), a one-pass
+//! word scanner and the scorer that turns the evidence into points and a tier.
+//! Pure Rust; the Python shim lives in `py_scoring.rs`.
+
+mod evidence;
+mod rules;
+mod scorer;
+mod tokenizer;
+
+pub use rules::{RulesError, ScoringRules};
+pub use scorer::{
+    Analysis, CallerFacts, Level, Scorer, TechnicalDepth, Thresholds, ThresholdsError,
+    VerbComplexity,
+};
+pub use tokenizer::for_each_word;

@@ -1,0 +1,854 @@
+//! The rules file: parsing, validation with errors that name the field, and the
+//! compiled word and phrase tables the scanner looks words up in.
+
+use std::fmt;
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+
+use super::tokenizer::for_each_word;
+
+/// The rules shipped with the package, embedded at build time.
+const DEFAULT_RULES: &str = include_str!("../../python/claude_pm/data/scoring_rules.toml");
+
+/// Phrases are matched on at most this many consecutive words.
+pub(crate) const MAX_PHRASE_WORDS: usize = 4;
+/// Action classes are tracked in fixed-size arrays on the hot path.
+pub(crate) const MAX_ACTION_CLASSES: usize = 16;
+/// Indicators are tracked in a 64-bit mask.
+const MAX_INDICATORS: usize = 64;
+
+/// A malformed rules file. `field` is the dotted path of the offending value
+/// (`actions[2].base`), or `<document>` for TOML syntax errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesError {
+    pub field: String,
+    pub message: String,
+}
+
+impl RulesError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for RulesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "scoring rules field `{}`: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for RulesError {}
+
+// ---------------------------------------------------------------------------------
+// The file as written
+// ---------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    version: String,
+    points: PointsFile,
+    actions: Vec<ActionFile>,
+    no_action: ModifierPolicyFile,
+    scope: TermsFile,
+    tradeoff: WeightedTermsFile,
+    coordination: WeightedTermsFile,
+    domain: DomainFile,
+    steps: StepsFile,
+    trivial: TrivialFile,
+    negation: NegationFile,
+    #[serde(default)]
+    indicators: Vec<IndicatorFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PointsFile {
+    medium_floor: u8,
+    complex_floor: u8,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionFile {
+    name: String,
+    verb_complexity: String,
+    base: u8,
+    scope_points: u8,
+    scope_cap: u8,
+    boosts: bool,
+    trivial: String,
+    #[serde(default)]
+    floor: u8,
+    #[serde(default = "inflect_by_default")]
+    inflect: bool,
+    #[serde(default)]
+    sentence_start: bool,
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    forms: Vec<String>,
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModifierPolicyFile {
+    base: u8,
+    scope_points: u8,
+    scope_cap: u8,
+    boosts: bool,
+    trivial: String,
+    #[serde(default)]
+    floor: u8,
+}
+
+fn inflect_by_default() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TermsFile {
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    forms: Vec<String>,
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightedTermsFile {
+    points: u8,
+    cap: u8,
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    forms: Vec<String>,
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainFile {
+    points: u8,
+    cap: u8,
+    medium_floor_hits: u8,
+    complex_floor_hits: u8,
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    forms: Vec<String>,
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepsFile {
+    points: u8,
+    cap: u8,
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    forms: Vec<String>,
+    #[serde(default)]
+    phrases: Vec<String>,
+    markers: Vec<String>,
+    ordinals: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrivialFile {
+    weak_points: u8,
+    strong_points: u8,
+    value_words: Vec<String>,
+    weak: Vec<String>,
+    #[serde(default)]
+    weak_phrases: Vec<String>,
+    strong: Vec<String>,
+    #[serde(default)]
+    strong_phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NegationFile {
+    window: u8,
+    forms: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndicatorFile {
+    name: String,
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    forms: Vec<String>,
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------
+// Compiled rules
+// ---------------------------------------------------------------------------------
+
+/// Which list a word or phrase belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Group {
+    Action(u8),
+    Scope,
+    Tradeoff,
+    Coordination,
+    Domain,
+    Sequencer,
+    StepMarker,
+    Ordinal,
+    TrivialWeak,
+    TrivialStrong,
+    ValueWord,
+    Negator,
+    Indicator(u8),
+}
+
+/// One vocabulary hit: the list and the term's index in that list's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub group: Group,
+    pub term: u16,
+}
+
+/// How an action class (or the no-action case) turns evidence into points.
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    pub base: i32,
+    pub scope_points: i32,
+    pub scope_cap: i32,
+    pub boosts: bool,
+    pub trivial: Triviality,
+    /// The lowest points this candidate can end with.
+    pub floor: i32,
+}
+
+/// When triviality words pull a candidate down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Triviality {
+    Always,
+    Never,
+    /// Only when the text names no system-wide scope.
+    Unscoped,
+}
+
+impl Triviality {
+    fn parse(field: &str, value: &str) -> Result<Self, RulesError> {
+        match value {
+            "always" => Ok(Self::Always),
+            "never" => Ok(Self::Never),
+            "unscoped" => Ok(Self::Unscoped),
+            other => Err(RulesError::new(
+                field,
+                format!("{other:?} is not allowed: expected one of \"always\", \"never\", \"unscoped\""),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ActionClass {
+    pub name: String,
+    pub verb_complexity: super::VerbComplexity,
+    pub policy: Policy,
+    pub sentence_start: bool,
+    pub terms: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Weighted {
+    pub points: i32,
+    pub cap: i32,
+    pub terms: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DomainRules {
+    pub weighted: Weighted,
+    pub medium_floor_hits: usize,
+    pub complex_floor_hits: usize,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TrivialRules {
+    pub weak_points: i32,
+    pub strong_points: i32,
+    pub weak_terms: Vec<String>,
+    pub strong_terms: Vec<String>,
+    /// Index in `weak_terms` of the "a value is given" evidence.
+    pub value_term: u16,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    hits_start: u32,
+    hits_len: u16,
+    /// 1-based id of the word inside phrases, 0 when no phrase uses it.
+    phrase_word: u32,
+}
+
+/// A word or phrase found in the text: its hits.
+pub(crate) type Hits<'r> = &'r [Hit];
+
+/// Compiled, immutable scoring rules. Cheap to share behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct ScoringRules {
+    pub(crate) version: String,
+    pub(crate) medium_floor: i32,
+    pub(crate) complex_floor: i32,
+    pub(crate) classes: Vec<ActionClass>,
+    pub(crate) no_action: Policy,
+    pub(crate) scope_terms: Vec<String>,
+    pub(crate) tradeoff: Weighted,
+    pub(crate) coordination: Weighted,
+    pub(crate) domain: DomainRules,
+    pub(crate) step_points: i32,
+    pub(crate) step_cap: i32,
+    pub(crate) trivial: TrivialRules,
+    pub(crate) negation_window: u32,
+    pub(crate) indicators: Vec<String>,
+    words: FxHashMap<Box<str>, Entry>,
+    /// Longer words cannot be in the table; they skip the lookup.
+    longest_word: usize,
+    hits: Vec<Hit>,
+    phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
+}
+
+/// A word looked up in the tables.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lookup<'r> {
+    pub hits: Hits<'r>,
+    pub phrase_word: u32,
+}
+
+impl ScoringRules {
+    /// The rules shipped with the package.
+    pub fn default_rules() -> Self {
+        // The embedded file is validated by a unit test, so this cannot fail at run time.
+        match Self::from_toml(DEFAULT_RULES) {
+            Ok(rules) => rules,
+            Err(err) => unreachable!("embedded scoring rules are invalid: {err}"),
+        }
+    }
+
+    /// Parses and validates a rules document.
+    pub fn from_toml(text: &str) -> Result<Self, RulesError> {
+        let deserializer = toml::Deserializer::parse(text)
+            .map_err(|err| RulesError::new("<document>", err.to_string().trim_end().to_owned()))?;
+        let file: RulesFile = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            let message = err.into_inner().message().to_owned();
+            RulesError::new(if path == "." { "<document>".to_owned() } else { path }, message)
+        })?;
+        Compiler::default().compile(file)
+    }
+
+    /// The file's `version`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub(crate) fn lookup(&self, word: &str) -> Option<Lookup<'_>> {
+        if word.len() > self.longest_word {
+            return None;
+        }
+        let entry = self.words.get(word)?;
+        let start = entry.hits_start as usize;
+        Some(Lookup {
+            hits: &self.hits[start..start + entry.hits_len as usize],
+            phrase_word: entry.phrase_word,
+        })
+    }
+
+    /// Hits of the phrase made of these phrase-word ids (zero-padded), if any.
+    pub(crate) fn phrase(&self, key: &[u32; MAX_PHRASE_WORDS]) -> Option<Hits<'_>> {
+        self.phrases.get(key).map(|r| &self.hits[r.start as usize..r.end as usize])
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Compilation
+// ---------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Compiler {
+    words: FxHashMap<String, (Vec<Hit>, u32)>,
+    phrase_word_ids: FxHashMap<String, u32>,
+    phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Vec<Hit>>,
+}
+
+fn check_points(field: &str, value: u8) -> Result<i32, RulesError> {
+    if value > 100 {
+        return Err(RulesError::new(field, format!("{value} is out of range: expected 0..=100")));
+    }
+    Ok(i32::from(value))
+}
+
+fn parse_verb_complexity(field: &str, value: &str) -> Result<super::VerbComplexity, RulesError> {
+    use super::VerbComplexity as V;
+    match value {
+        "simple" => Ok(V::Simple),
+        "medium" => Ok(V::Medium),
+        "complex" => Ok(V::Complex),
+        other => Err(RulesError::new(
+            field,
+            format!("{other:?} is not allowed: expected one of \"simple\", \"medium\", \"complex\""),
+        )),
+    }
+}
+
+/// Normalises one configured word the way the scanner sees text.
+fn single_word(field: &str, raw: &str) -> Result<String, RulesError> {
+    let mut found: Vec<String> = Vec::new();
+    for_each_word(raw, &mut String::new(), |w| found.push(w.text.to_owned()));
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(RulesError::new(field, format!("{raw:?} must be exactly one word"))),
+    }
+}
+
+fn phrase_words(field: &str, raw: &str) -> Result<Vec<String>, RulesError> {
+    let mut found: Vec<String> = Vec::new();
+    for_each_word(raw, &mut String::new(), |w| found.push(w.text.to_owned()));
+    if !(2..=MAX_PHRASE_WORDS).contains(&found.len()) {
+        return Err(RulesError::new(
+            field,
+            format!("{raw:?} must have 2 to {MAX_PHRASE_WORDS} words"),
+        ));
+    }
+    Ok(found)
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u')
+}
+
+/// The English inflections recognised for a base form listed under `words`:
+/// +s, +es, +ed, +ing; a final "e" dropped before -ing and taking +d; a final
+/// consonant-y becoming -ies/-ied; a final consonant-vowel-consonant (not w, x, y)
+/// doubled before -ed/-ing.
+pub(crate) fn inflections(base: &str) -> Vec<String> {
+    let mut forms = vec![
+        base.to_owned(),
+        format!("{base}s"),
+        format!("{base}es"),
+        format!("{base}ed"),
+        format!("{base}ing"),
+    ];
+    let chars: Vec<char> = base.chars().collect();
+    let n = chars.len();
+    if let Some(stem) = base.strip_suffix('e') {
+        forms.push(format!("{base}d"));
+        forms.push(format!("{stem}ing"));
+    }
+    if n >= 2 && chars[n - 1] == 'y' && !is_vowel(chars[n - 2]) {
+        let stem: String = chars[..n - 1].iter().collect();
+        forms.push(format!("{stem}ies"));
+        forms.push(format!("{stem}ied"));
+    }
+    if n >= 3 {
+        let (a, b, c) = (chars[n - 3], chars[n - 2], chars[n - 1]);
+        let consonant = |x: char| x.is_ascii_alphabetic() && !is_vowel(x);
+        if consonant(a) && is_vowel(b) && consonant(c) && !matches!(c, 'w' | 'x' | 'y') {
+            forms.push(format!("{base}{c}ed"));
+            forms.push(format!("{base}{c}ing"));
+        }
+    }
+    forms
+}
+
+/// Interns a term name in a list, returning its index.
+fn intern(terms: &mut Vec<String>, name: &str, field: &str) -> Result<u16, RulesError> {
+    if let Some(i) = terms.iter().position(|t| t == name) {
+        return Ok(i as u16);
+    }
+    let index = u16::try_from(terms.len())
+        .map_err(|_| RulesError::new(field, "too many terms in one list (at most 65535)"))?;
+    terms.push(name.to_owned());
+    Ok(index)
+}
+
+struct TermLists<'a> {
+    words: &'a [String],
+    forms: &'a [String],
+    phrases: &'a [String],
+}
+
+impl Compiler {
+    fn add_word(&mut self, word: String, hit: Hit) {
+        let slot = self.words.entry(word).or_default();
+        if !slot.0.contains(&hit) {
+            slot.0.push(hit);
+        }
+    }
+
+    fn phrase_word_id(&mut self, word: &str) -> u32 {
+        let next = self.phrase_word_ids.len() as u32 + 1;
+        let id = *self.phrase_word_ids.entry(word.to_owned()).or_insert(next);
+        self.words.entry(word.to_owned()).or_default().1 = id;
+        id
+    }
+
+    fn add_phrase(&mut self, words: &[String], hit: Hit) {
+        let mut key = [0u32; MAX_PHRASE_WORDS];
+        for (slot, word) in key.iter_mut().zip(words) {
+            *slot = self.phrase_word_id(word);
+        }
+        let hits = self.phrases.entry(key).or_default();
+        if !hits.contains(&hit) {
+            hits.push(hit);
+        }
+    }
+
+    /// Adds every word, form and phrase of a list to the tables under `group`,
+    /// interning term names in `terms`.
+    fn add_terms(
+        &mut self,
+        field: &str,
+        group: Group,
+        lists: TermLists<'_>,
+        terms: &mut Vec<String>,
+    ) -> Result<(), RulesError> {
+        self.add_terms_inflected(field, group, lists, true, terms)
+    }
+
+    /// Like `add_terms`; with `inflect` false, `words` are taken as exact forms.
+    fn add_terms_inflected(
+        &mut self,
+        field: &str,
+        group: Group,
+        lists: TermLists<'_>,
+        inflect: bool,
+        terms: &mut Vec<String>,
+    ) -> Result<(), RulesError> {
+        for (i, raw) in lists.words.iter().enumerate() {
+            let field = format!("{field}.words[{i}]");
+            let base = single_word(&field, raw)?;
+            let hit = Hit { group, term: intern(terms, &base, &field)? };
+            if inflect {
+                for form in inflections(&base) {
+                    self.add_word(form, hit);
+                }
+            } else {
+                self.add_word(base, hit);
+            }
+        }
+        for (i, raw) in lists.forms.iter().enumerate() {
+            let field = format!("{field}.forms[{i}]");
+            let form = single_word(&field, raw)?;
+            let hit = Hit { group, term: intern(terms, &form, &field)? };
+            self.add_word(form, hit);
+        }
+        for (i, raw) in lists.phrases.iter().enumerate() {
+            let field = format!("{field}.phrases[{i}]");
+            let words = phrase_words(&field, raw)?;
+            let hit = Hit { group, term: intern(terms, &words.join(" "), &field)? };
+            self.add_phrase(&words, hit);
+        }
+        Ok(())
+    }
+
+    fn weighted(
+        &mut self,
+        field: &str,
+        group: Group,
+        points: u8,
+        cap: u8,
+        lists: TermLists<'_>,
+    ) -> Result<Weighted, RulesError> {
+        let points = check_points(&format!("{field}.points"), points)?;
+        let cap = check_points(&format!("{field}.cap"), cap)?;
+        let mut terms = Vec::new();
+        self.add_terms(field, group, lists, &mut terms)?;
+        Ok(Weighted { points, cap, terms })
+    }
+
+    fn policy(field: &str, p: &ModifierPolicyFile) -> Result<Policy, RulesError> {
+        Ok(Policy {
+            base: check_points(&format!("{field}.base"), p.base)?,
+            scope_points: check_points(&format!("{field}.scope_points"), p.scope_points)?,
+            scope_cap: check_points(&format!("{field}.scope_cap"), p.scope_cap)?,
+            boosts: p.boosts,
+            trivial: Triviality::parse(&format!("{field}.trivial"), &p.trivial)?,
+            floor: check_points(&format!("{field}.floor"), p.floor)?,
+        })
+    }
+
+    fn compile(mut self, file: RulesFile) -> Result<ScoringRules, RulesError> {
+        if file.version.trim().is_empty() {
+            return Err(RulesError::new("version", "must be a non-empty string"));
+        }
+        let medium_floor = check_points("points.medium_floor", file.points.medium_floor)?;
+        let complex_floor = check_points("points.complex_floor", file.points.complex_floor)?;
+
+        if file.actions.is_empty() || file.actions.len() > MAX_ACTION_CLASSES {
+            return Err(RulesError::new(
+                "actions",
+                format!("expected 1 to {MAX_ACTION_CLASSES} action classes"),
+            ));
+        }
+        let mut classes = Vec::with_capacity(file.actions.len());
+        for (i, action) in file.actions.iter().enumerate() {
+            let field = format!("actions[{i}]");
+            if action.name.trim().is_empty() {
+                return Err(RulesError::new(format!("{field}.name"), "must be a non-empty string"));
+            }
+            if classes.iter().any(|c: &ActionClass| c.name == action.name) {
+                return Err(RulesError::new(
+                    format!("{field}.name"),
+                    format!("{:?} names two action classes", action.name),
+                ));
+            }
+            let policy = Self::policy(
+                &field,
+                &ModifierPolicyFile {
+                    base: action.base,
+                    scope_points: action.scope_points,
+                    scope_cap: action.scope_cap,
+                    boosts: action.boosts,
+                    trivial: action.trivial.clone(),
+                    floor: action.floor,
+                },
+            )?;
+            let verb_complexity =
+                parse_verb_complexity(&format!("{field}.verb_complexity"), &action.verb_complexity)?;
+            let mut terms = Vec::new();
+            let lists = TermLists { words: &action.words, forms: &action.forms, phrases: &action.phrases };
+            self.add_terms_inflected(&field, Group::Action(i as u8), lists, action.inflect, &mut terms)?;
+            classes.push(ActionClass {
+                name: action.name.clone(),
+                verb_complexity,
+                policy,
+                sentence_start: action.sentence_start,
+                terms,
+            });
+        }
+        let no_action = Self::policy("no_action", &file.no_action)?;
+
+        let mut scope_terms = Vec::new();
+        let s = &file.scope;
+        let lists = TermLists { words: &s.words, forms: &s.forms, phrases: &s.phrases };
+        self.add_terms("scope", Group::Scope, lists, &mut scope_terms)?;
+
+        let t = &file.tradeoff;
+        let lists = TermLists { words: &t.words, forms: &t.forms, phrases: &t.phrases };
+        let tradeoff = self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, lists)?;
+
+        let c = &file.coordination;
+        let lists = TermLists { words: &c.words, forms: &c.forms, phrases: &c.phrases };
+        let coordination =
+            self.weighted("coordination", Group::Coordination, c.points, c.cap, lists)?;
+
+        let d = &file.domain;
+        let lists = TermLists { words: &d.words, forms: &d.forms, phrases: &d.phrases };
+        let domain = DomainRules {
+            weighted: self.weighted("domain", Group::Domain, d.points, d.cap, lists)?,
+            medium_floor_hits: usize::from(d.medium_floor_hits),
+            complex_floor_hits: usize::from(d.complex_floor_hits),
+        };
+        if domain.medium_floor_hits == 0 || domain.complex_floor_hits == 0 {
+            let field = if domain.medium_floor_hits == 0 {
+                "domain.medium_floor_hits"
+            } else {
+                "domain.complex_floor_hits"
+            };
+            return Err(RulesError::new(field, "must be at least 1"));
+        }
+
+        let st = &file.steps;
+        let step_points = check_points("steps.points", st.points)?;
+        let step_cap = check_points("steps.cap", st.cap)?;
+        let mut sequencer_terms = Vec::new();
+        let lists = TermLists { words: &st.words, forms: &st.forms, phrases: &st.phrases };
+        self.add_terms("steps", Group::Sequencer, lists, &mut sequencer_terms)?;
+        let mut marker_terms = Vec::new();
+        let lists = TermLists { words: &[], forms: &st.markers, phrases: &[] };
+        self.add_terms("steps.markers", Group::StepMarker, lists, &mut marker_terms)?;
+        let mut ordinal_terms = Vec::new();
+        let lists = TermLists { words: &[], forms: &st.ordinals, phrases: &[] };
+        self.add_terms("steps.ordinals", Group::Ordinal, lists, &mut ordinal_terms)?;
+
+        let tr = &file.trivial;
+        let mut weak_terms = Vec::new();
+        let lists = TermLists { words: &[], forms: &tr.weak, phrases: &tr.weak_phrases };
+        self.add_terms("trivial.weak", Group::TrivialWeak, lists, &mut weak_terms)?;
+        let value_term = intern(&mut weak_terms, "value", "trivial.value_words")?;
+        let mut strong_terms = Vec::new();
+        let lists = TermLists { words: &[], forms: &tr.strong, phrases: &tr.strong_phrases };
+        self.add_terms("trivial.strong", Group::TrivialStrong, lists, &mut strong_terms)?;
+        let mut value_terms = Vec::new();
+        let lists = TermLists { words: &[], forms: &tr.value_words, phrases: &[] };
+        self.add_terms("trivial.value_words", Group::ValueWord, lists, &mut value_terms)?;
+        let trivial = TrivialRules {
+            weak_points: check_points("trivial.weak_points", tr.weak_points)?,
+            strong_points: check_points("trivial.strong_points", tr.strong_points)?,
+            weak_terms,
+            strong_terms,
+            value_term,
+        };
+
+        let mut negator_terms = Vec::new();
+        let lists = TermLists { words: &[], forms: &file.negation.forms, phrases: &[] };
+        self.add_terms("negation", Group::Negator, lists, &mut negator_terms)?;
+
+        if file.indicators.len() > MAX_INDICATORS {
+            return Err(RulesError::new(
+                "indicators",
+                format!("at most {MAX_INDICATORS} indicators are supported"),
+            ));
+        }
+        let mut indicators = Vec::with_capacity(file.indicators.len());
+        for (i, ind) in file.indicators.iter().enumerate() {
+            let field = format!("indicators[{i}]");
+            if ind.name.trim().is_empty() {
+                return Err(RulesError::new(format!("{field}.name"), "must be a non-empty string"));
+            }
+            let mut terms = Vec::new();
+            let lists = TermLists { words: &ind.words, forms: &ind.forms, phrases: &ind.phrases };
+            self.add_terms(&field, Group::Indicator(i as u8), lists, &mut terms)?;
+            indicators.push(ind.name.clone());
+        }
+
+        let (words, hits, phrases) = self.freeze();
+        let longest_word = words.keys().map(|w| w.len()).max().unwrap_or(0);
+        Ok(ScoringRules {
+            version: file.version,
+            medium_floor,
+            complex_floor,
+            classes,
+            no_action,
+            scope_terms,
+            tradeoff,
+            coordination,
+            domain,
+            step_points,
+            step_cap,
+            trivial,
+            negation_window: u32::from(file.negation.window),
+            indicators,
+            words,
+            longest_word,
+            hits,
+            phrases,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn freeze(
+        self,
+    ) -> (FxHashMap<Box<str>, Entry>, Vec<Hit>, FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>) {
+        let mut hits = Vec::new();
+        let mut words = FxHashMap::default();
+        for (word, (word_hits, phrase_word)) in self.words {
+            let hits_start = hits.len() as u32;
+            hits.extend_from_slice(&word_hits);
+            words.insert(
+                word.into_boxed_str(),
+                Entry { hits_start, hits_len: word_hits.len() as u16, phrase_word },
+            );
+        }
+        let mut phrases = FxHashMap::default();
+        for (key, phrase_hits) in self.phrases {
+            let start = hits.len() as u32;
+            hits.extend_from_slice(&phrase_hits);
+            phrases.insert(key, start..hits.len() as u32);
+        }
+        (words, hits, phrases)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(find: &str, replace: &str) -> String {
+        assert!(DEFAULT_RULES.contains(find), "fixture text not found: {find}");
+        DEFAULT_RULES.replacen(find, replace, 1)
+    }
+
+    #[test]
+    fn shipped_rules_load() {
+        let rules = ScoringRules::from_toml(DEFAULT_RULES).unwrap();
+        assert!(!rules.version().is_empty());
+        assert!(rules.classes.len() >= 5);
+    }
+
+    #[test]
+    fn inflections_cover_regular_verb_forms() {
+        let forms = inflections("refactor");
+        for form in ["refactor", "refactors", "refactored", "refactoring"] {
+            assert!(forms.iter().any(|f| f == form), "{form}");
+        }
+        let forms = inflections("migrate");
+        assert!(forms.contains(&"migrating".to_owned()) && forms.contains(&"migrated".to_owned()));
+        let forms = inflections("debug");
+        assert!(forms.contains(&"debugging".to_owned()) && forms.contains(&"debugged".to_owned()));
+        let forms = inflections("apply");
+        assert!(forms.contains(&"applies".to_owned()) && forms.contains(&"applied".to_owned()));
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field() {
+        let text = with("base = 78", "base = \"high\"");
+        let err = ScoringRules::from_toml(&text).unwrap_err();
+        assert_eq!(err.field, "actions[0].base");
+    }
+
+    #[test]
+    fn a_missing_field_names_its_table() {
+        let text = with("weak_points = 15\n", "");
+        let err = ScoringRules::from_toml(&text).unwrap_err();
+        assert_eq!(err.field, "trivial");
+        assert!(err.message.contains("weak_points"), "{}", err.message);
+    }
+
+    #[test]
+    fn out_of_range_points_name_the_field() {
+        let text = with("complex_floor = 75", "complex_floor = 175");
+        let err = ScoringRules::from_toml(&text).unwrap_err();
+        assert_eq!(err.field, "points.complex_floor");
+    }
+
+    #[test]
+    fn a_form_with_two_words_is_rejected() {
+        let text = with("\"proof\", \"proven\",", "\"proof\", \"proof read\",");
+        let err = ScoringRules::from_toml(&text).unwrap_err();
+        assert_eq!(err.field, "actions[0].forms[1]");
+    }
+
+    #[test]
+    fn an_unknown_verb_complexity_lists_the_allowed_values() {
+        let text = with("verb_complexity = \"complex\"", "verb_complexity = \"huge\"");
+        let err = ScoringRules::from_toml(&text).unwrap_err();
+        assert_eq!(err.field, "actions[0].verb_complexity");
+        assert!(err.message.contains("\"simple\""));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let text = with("[points]\n", "[points]\nbonus = 3\n");
+        let err = ScoringRules::from_toml(&text).unwrap_err();
+        assert!(err.message.contains("bonus"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_document() {
+        let err = ScoringRules::from_toml("version = ").unwrap_err();
+        assert_eq!(err.field, "<document>");
+    }
+}

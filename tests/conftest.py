@@ -1,0 +1,52 @@
+"""Every test starts from the documented defaults: no claude-pm variables, empty stats and cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("CLAUDE_PM_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+# Variables that point the test suite at its inputs, not settings of the library.
+_TEST_INPUTS = frozenset({"CLAUDE_PM_TEST_PG_DSN", "CLAUDE_PM_SHARED_DIR"})
+
+
+def _is_claude_pm_variable(name: str) -> bool:
+    if name in _TEST_INPUTS:
+        return False
+    return name.startswith("CLAUDE_PM_") or name in (
+        "ENABLE_DYNAMIC_MODEL_SELECTION",
+        "ENABLE_DYNAMIC_PROMPT_TEMPLATES",
+    )
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch):
+    for name in [n for n in os.environ if _is_claude_pm_variable(n)]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    yield
+    _reset_process_state()
+
+
+def _reset_process_state() -> None:
+    try:
+        from claude_pm import selection
+        from claude_pm.services.shared_prompt_cache import SharedPromptCache
+    except ImportError:
+        return
+    stats = selection._stats
+    if stats is not None:
+        stats.reset()
+    SharedPromptCache.reset_instance()
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.fail(f"shared data directory not found at {SHARED_DIR} (set CLAUDE_PM_SHARED_DIR)")
+    return SHARED_DIR

@@ -1,0 +1,80 @@
+"""The rules file: the packaged one, a user's own, and malformed ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from claude_pm._core import Scorer, ScoringRules
+from claude_pm.errors import RulesError
+from claude_pm.services.task_complexity_analyzer import TaskComplexityAnalyzer
+from oracle import RULES_PATH
+
+PACKAGED = RULES_PATH.read_text(encoding="utf-8")
+
+
+def edited(find: str, replace: str) -> str:
+    assert find in PACKAGED, find
+    return PACKAGED.replace(find, replace, 1)
+
+
+def test_packaged_rules_have_a_version():
+    assert ScoringRules.default().version
+    assert Scorer().rules_version == ScoringRules.default().version
+
+
+def test_a_users_vocabulary_changes_the_tier(tmp_path: Path):
+    # A domain team teaches the router that "reconcile" is complex work.
+    custom = tmp_path / "rules.toml"
+    custom.write_text(edited('"reengineer",', '"reengineer", "reconcile",'), encoding="utf-8")
+    default = TaskComplexityAnalyzer()
+    theirs = TaskComplexityAnalyzer(rules=custom)
+    task = "Reconcile the ledgers"
+    assert default.analyze_task(task).complexity_level.value == "MEDIUM"
+    assert theirs.analyze_task(task).complexity_level.value == "COMPLEX"
+    assert TaskComplexityAnalyzer(rules=str(custom)).analyze_task(task).complexity_score == (
+        theirs.analyze_task(task).complexity_score
+    )
+
+
+def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatch):
+    custom = tmp_path / "rules.toml"
+    custom.write_text(edited('"reengineer",', '"reengineer", "reconcile",'), encoding="utf-8")
+    monkeypatch.setenv("CLAUDE_PM_SCORING_RULES", str(custom))
+    assert TaskComplexityAnalyzer().analyze_task("Reconcile the ledgers").complexity_level.value == (
+        "COMPLEX"
+    )
+
+
+@pytest.mark.parametrize(
+    ("find", "replace", "field"),
+    [
+        ("base = 78", 'base = "high"', "actions[0].base"),
+        ("complex_floor = 75", "complex_floor = 175", "points.complex_floor"),
+        ('trivial = "unscoped"', 'trivial = "sometimes"', "actions[0].trivial"),
+        ('verb_complexity = "complex"', 'verb_complexity = "huge"', "actions[0].verb_complexity"),
+        ('"proof", "proven",', '"proof", "proof read",', "actions[0].forms[1]"),
+        ("window = 2", "window = -2", "negation.window"),
+    ],
+)
+def test_a_malformed_file_names_the_field(find: str, replace: str, field: str):
+    with pytest.raises(RulesError, match=field.replace("[", r"\[").replace("]", r"\]")) as info:
+        ScoringRules.from_toml(edited(find, replace))
+    assert info.value.field == field
+
+
+def test_rules_errors_are_value_errors_and_catchable_without_the_native_module():
+    with pytest.raises(ValueError, match="<document>"):
+        ScoringRules.from_toml("version = ")
+
+
+def test_a_missing_file_is_an_os_error_naming_the_path(tmp_path: Path):
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(FileNotFoundError) as info:
+        TaskComplexityAnalyzer(rules=missing)
+    assert info.value.filename == str(missing)
+
+
+def test_rules_of_the_wrong_type_are_a_type_error():
+    with pytest.raises(TypeError, match="rules"):
+        TaskComplexityAnalyzer(rules=42)  # type: ignore[arg-type]
