@@ -132,3 +132,20 @@ def test_loadtest_reproduces_the_guide(cli):
     }
     assert summary["latency_ms"]["p50"] <= summary["latency_ms"]["p99"]
     assert summary["throughput_per_second"] > 0
+
+
+def test_loadtest_ctrl_c_prints_what_it_measured():
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "claude_pm", "loadtest", "-n", "50000000", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(2.0)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    summary = json.loads(out)
+    assert summary["interrupted"] is True
+    assert 0 < summary["requests"] < 50000000

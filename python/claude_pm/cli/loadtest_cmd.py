@@ -31,16 +31,13 @@ async def _drive(requests: int, concurrency: int, agent: str, progress: Progress
     from claude_pm.utils.task_tool_helper import TaskToolHelper
 
     helper = TaskToolHelper()
-    queue: asyncio.Queue = asyncio.Queue()
-    for index in range(requests):
-        queue.put_nowait(GUIDE_TASKS[index % len(GUIDE_TASKS)])
+    issued = 0
 
     async def worker() -> None:
-        while True:
-            try:
-                task = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
+        nonlocal issued
+        while issued < requests:
+            task = GUIDE_TASKS[issued % len(GUIDE_TASKS)]
+            issued += 1
             started = time.perf_counter()
             result = await helper.create_agent_subprocess(agent_type=agent, task_description=task)
             latencies.append(time.perf_counter() - started)
