@@ -46,7 +46,6 @@ __all__ = [
     "count_config_error",
     "default_model_for",
     "metric_model_label",
-    "scoring_breakdown",
     "select",
     "selection_stats",
 ]
@@ -354,18 +353,6 @@ def _disabled_reason(decision: Decision) -> str:
     if decision.reason in ("global_switch_off", "agent_switch_off"):
         return "dynamic_selection_disabled"
     return decision.reason
-
-
-def scoring_breakdown(analysis: Any) -> dict[str, int]:
-    """The 1.x score parts of an analysis (its score is their sum, clamped to 0..100)."""
-    return {
-        "description_complexity": analysis.description_points,
-        "file_complexity": analysis.file_points,
-        "context_complexity": analysis.context_points,
-        "integration_complexity": analysis.integration_points,
-        "additional_requirements": analysis.requirement_points,
-        "technical_depth": analysis.depth_points,
-    }
 
 
 def _log_decision(settings: Settings, agent: str, model_id: str, tier: str | None, analysis: Any,
