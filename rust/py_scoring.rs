@@ -10,7 +10,8 @@ use numpy::{PyArray1, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt, PyString};
+use pyo3::intern;
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::py_errors::CoreError;
 use crate::scoring::{
@@ -292,24 +293,62 @@ impl PyScorer {
         requires_documentation: Option<&Bound<'_, PyAny>>,
         technical_depth: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAnalysis> {
-        let text = text_of(text, "text")?;
-        let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
-        let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
-        let facts = CallerFacts {
-            file_count: opt_count(file_count, "file_count")?,
-            context_size: opt_count(context_size, "context_size")?,
-            integration_points: opt_count(integration_points, "integration_points")?,
-            requires_research: opt_flag(requires_research, "requires_research")?,
-            requires_testing: opt_flag(requires_testing, "requires_testing")?,
-            requires_documentation: opt_flag(requires_documentation, "requires_documentation")?,
-            technical_depth: self::technical_depth(technical_depth)?,
-        };
-        let analysis = if text.len() > DETACH_ABOVE_BYTES {
-            py.detach(|| self.inner.analyze(&text, &facts))
-        } else {
-            self.inner.analyze(&text, &facts)
-        };
-        Ok(analysis.into())
+        let facts = [
+            file_count, context_size, integration_points, requires_research, requires_testing,
+            requires_documentation, technical_depth,
+        ];
+        Ok(self.run(py, text, facts)?.into())
+    }
+
+    /// The 1.x result in one call, for the `TaskComplexityAnalyzer` facade:
+    /// `(score, level, confidence, scoring_breakdown, analysis_details, signals)`.
+    /// `analysis_details` lacks `task_length`, which the caller knows; its
+    /// `complexity_factors` are the names of the signals.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (
+        text, file_count = None, context_size = None, integration_points = None,
+        requires_research = None, requires_testing = None, requires_documentation = None,
+        technical_depth = None,
+    ))]
+    fn analyze_parts<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyAny>,
+        file_count: Option<&Bound<'py, PyAny>>,
+        context_size: Option<&Bound<'py, PyAny>>,
+        integration_points: Option<&Bound<'py, PyAny>>,
+        requires_research: Option<&Bound<'py, PyAny>>,
+        requires_testing: Option<&Bound<'py, PyAny>>,
+        requires_documentation: Option<&Bound<'py, PyAny>>,
+        technical_depth: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let facts = [
+            file_count, context_size, integration_points, requires_research, requires_testing,
+            requires_documentation, technical_depth,
+        ];
+        let a = self.run(py, text, facts)?;
+        let breakdown = PyDict::new(py);
+        breakdown.set_item(intern!(py, "description_complexity"), a.description_points)?;
+        breakdown.set_item(intern!(py, "file_complexity"), a.file_points)?;
+        breakdown.set_item(intern!(py, "context_complexity"), a.context_points)?;
+        breakdown.set_item(intern!(py, "integration_complexity"), a.integration_points)?;
+        breakdown.set_item(intern!(py, "additional_requirements"), a.requirement_points)?;
+        breakdown.set_item(intern!(py, "technical_depth"), a.depth_points)?;
+        // One str object per signal name, shared by `signals` and `complexity_factors`.
+        let names: Vec<Bound<'py, PyString>> =
+            a.signals.iter().map(|(name, _)| PyString::new(py, name)).collect();
+        let signals = PyList::empty(py);
+        for (name, (_, points)) in names.iter().zip(&a.signals) {
+            signals.append((name, *points))?;
+        }
+        let factors = PyList::new(py, &names)?;
+        let details = PyDict::new(py);
+        details.set_item(intern!(py, "verb_complexity"), a.verb_complexity.as_str())?;
+        details.set_item(intern!(py, "technical_indicators"), a.technical_indicators)?;
+        details.set_item(intern!(py, "word_count"), a.word_count)?;
+        details.set_item(intern!(py, "estimated_steps"), a.estimated_steps)?;
+        details.set_item(intern!(py, "complexity_factors"), factors)?;
+        (a.score, a.level as u8, a.confidence, breakdown, details, signals).into_pyobject(py)
     }
 
     /// 0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds.
@@ -353,6 +392,33 @@ impl PyScorer {
 }
 
 impl PyScorer {
+    /// Validates the caller's facts (in `analyze`'s keyword order) and scores the text.
+    fn run(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        facts: [Option<&Bound<'_, PyAny>>; 7],
+    ) -> PyResult<Analysis> {
+        let text = text_of(text, "text")?;
+        let [files, context, integrations, research, testing, documentation, depth] = facts;
+        let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
+        let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
+        let facts = CallerFacts {
+            file_count: opt_count(files, "file_count")?,
+            context_size: opt_count(context, "context_size")?,
+            integration_points: opt_count(integrations, "integration_points")?,
+            requires_research: opt_flag(research, "requires_research")?,
+            requires_testing: opt_flag(testing, "requires_testing")?,
+            requires_documentation: opt_flag(documentation, "requires_documentation")?,
+            technical_depth: technical_depth(depth)?,
+        };
+        Ok(if text.len() > DETACH_ABOVE_BYTES {
+            py.detach(|| self.inner.analyze(&text, &facts))
+        } else {
+            self.inner.analyze(&text, &facts)
+        })
+    }
+
     fn score_all<'t>(&self, texts: impl Iterator<Item = &'t str>, len: usize) -> (Vec<u8>, Vec<u8>) {
         let thresholds = self.inner.thresholds();
         let mut buf = String::new();

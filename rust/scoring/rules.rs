@@ -472,6 +472,12 @@ pub(crate) fn inflections(base: &str) -> Vec<String> {
     forms
 }
 
+fn prefix_all(terms: &mut [String], kind: &str) {
+    for term in terms {
+        *term = format!("{kind}:{term}");
+    }
+}
+
 /// Interns a term name in a list, returning its index.
 fn intern(terms: &mut Vec<String>, name: &str, field: &str) -> Result<u16, RulesError> {
     if let Some(i) = terms.iter().position(|t| t == name) {
@@ -723,6 +729,21 @@ impl Compiler {
             self.add_terms(&field, Group::Indicator(i as u8), lists, &mut terms)?;
             indicators.push(ind.name.clone());
         }
+
+        // Term lists are only read to name signals, so they hold the signal names.
+        for class in &mut classes {
+            prefix_all(&mut class.terms, "action");
+        }
+        prefix_all(&mut scope_terms, "scope");
+        let mut tradeoff = tradeoff;
+        prefix_all(&mut tradeoff.terms, "tradeoff");
+        let mut coordination = coordination;
+        prefix_all(&mut coordination.terms, "phased");
+        let mut domain = domain;
+        prefix_all(&mut domain.weighted.terms, "domain");
+        let mut trivial = trivial;
+        prefix_all(&mut trivial.weak_terms, "trivial");
+        prefix_all(&mut trivial.strong_terms, "trivial");
 
         let (words, hits, phrases) = self.freeze();
         let longest_word = words.keys().map(|w| w.len()).max().unwrap_or(0);

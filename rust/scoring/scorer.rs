@@ -204,10 +204,10 @@ impl Signals for Vec<(String, i32)> {
     }
 }
 
-/// Adds `per_term` points for each term, in order, until `cap` is reached.
+/// Adds `per_term` points for each term, in order, until `cap` is reached; `names`
+/// are the terms' signal names.
 fn capped(
     out: &mut impl Signals,
-    kind: &str,
     names: &[String],
     found: &TermSet,
     per_term: i32,
@@ -219,14 +219,14 @@ fn capped(
         if points <= 0 {
             break;
         }
-        out.push(|| format!("{kind}:{}", names[usize::from(term)]), points);
+        out.push(|| names[usize::from(term)].clone(), points);
         used += points;
     }
     used
 }
 
-fn weighted(out: &mut impl Signals, kind: &str, rules: &Weighted, found: &TermSet) -> i32 {
-    capped(out, kind, &rules.terms, found, rules.points, rules.cap)
+fn weighted(out: &mut impl Signals, rules: &Weighted, found: &TermSet) -> i32 {
+    capped(out, &rules.terms, found, rules.points, rules.cap)
 }
 
 /// Scores a text as if its most demanding action were `class` (None: no action).
@@ -240,15 +240,15 @@ fn candidate(rules: &ScoringRules, ev: &Evidence, class: Option<usize>, out: &mu
         Some(c) => {
             let class_rules = &rules.classes[c];
             let term = ev.actions[c].map_or(0, usize::from);
-            out.push(|| format!("action:{}", class_rules.terms[term]), points);
+            out.push(|| class_rules.terms[term].clone(), points);
         }
         None => out.push(|| "no_action".to_owned(), points),
     }
-    points += capped(out, "scope", &rules.scope_terms, &ev.scope, policy.scope_points, policy.scope_cap);
+    points += capped(out, &rules.scope_terms, &ev.scope, policy.scope_points, policy.scope_cap);
     if policy.boosts {
-        points += weighted(out, "tradeoff", &rules.tradeoff, &ev.tradeoff);
-        points += weighted(out, "phased", &rules.coordination, &ev.coordination);
-        points += weighted(out, "domain", &rules.domain.weighted, &ev.domain);
+        points += weighted(out, &rules.tradeoff, &ev.tradeoff);
+        points += weighted(out, &rules.coordination, &ev.coordination);
+        points += weighted(out, &rules.domain.weighted, &ev.domain);
         let extra_steps = i32::try_from(ev.estimated_steps().saturating_sub(1)).unwrap_or(i32::MAX);
         let step_points = rules.step_points.saturating_mul(extra_steps).min(rules.step_cap);
         out.push(|| "steps".to_owned(), step_points);
@@ -262,11 +262,11 @@ fn candidate(rules: &ScoringRules, ev: &Evidence, class: Option<usize>, out: &mu
     if trivial_applies {
         let trivial = &rules.trivial;
         for &term in ev.weak.as_slice() {
-            out.push(|| format!("trivial:{}", trivial.weak_terms[usize::from(term)]), -trivial.weak_points);
+            out.push(|| trivial.weak_terms[usize::from(term)].clone(), -trivial.weak_points);
             points -= trivial.weak_points;
         }
         for &term in ev.strong.as_slice() {
-            out.push(|| format!("trivial:{}", trivial.strong_terms[usize::from(term)]), -trivial.strong_points);
+            out.push(|| trivial.strong_terms[usize::from(term)].clone(), -trivial.strong_points);
             points -= trivial.strong_points;
         }
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from claude_pm._core import Analysis, Scorer, ScoringRules
+from claude_pm._core import Scorer, ScoringRules
 from claude_pm.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -94,35 +94,6 @@ def _rules_of(
     )
 
 
-def _result_of(analysis: Analysis, task_length: int) -> ComplexityAnalysisResult:
-    level = analysis.level
-    signals = analysis.signals
-    return ComplexityAnalysisResult(
-        complexity_score=analysis.score,
-        complexity_level=_LEVELS[level],
-        recommended_model=_MODELS[level],
-        optimal_prompt_size=_PROMPT_SIZES[level],
-        scoring_breakdown={
-            "description_complexity": analysis.description_points,
-            "file_complexity": analysis.file_points,
-            "context_complexity": analysis.context_points,
-            "integration_complexity": analysis.integration_points,
-            "additional_requirements": analysis.requirement_points,
-            "technical_depth": analysis.depth_points,
-        },
-        analysis_details={
-            "verb_complexity": analysis.verb_complexity,
-            "technical_indicators": analysis.technical_indicators,
-            "task_length": task_length,
-            "word_count": analysis.word_count,
-            "estimated_steps": analysis.estimated_steps,
-            "complexity_factors": [f"{name} ({points:+d})" for name, points in signals],
-        },
-        signals=signals,
-        confidence=analysis.confidence,
-    )
-
-
 class TaskComplexityAnalyzer:
     """Scores task descriptions and recommends a model tier.
 
@@ -176,17 +147,27 @@ class TaskComplexityAnalyzer:
             raise TypeError(
                 f"task_description must be str, not {type(task_description).__name__}"
             )
-        analysis = self._scorer.analyze(
+        score, level, confidence, breakdown, details, signals = self._scorer.analyze_parts(
             task_description,
-            file_count=file_count,
-            context_size=context_size,
-            integration_points=integration_points,
-            requires_research=requires_research,
-            requires_testing=requires_testing,
-            requires_documentation=requires_documentation,
-            technical_depth=technical_depth,
+            file_count,
+            context_size,
+            integration_points,
+            requires_research,
+            requires_testing,
+            requires_documentation,
+            technical_depth,
         )
-        return _result_of(analysis, len(task_description))
+        details["task_length"] = len(task_description)
+        return ComplexityAnalysisResult(
+            score,
+            _LEVELS[level],
+            _MODELS[level],
+            _PROMPT_SIZES[level],
+            breakdown,
+            details,
+            signals,
+            confidence,
+        )
 
     def analyze_factors(self, factors: TaskComplexityFactors) -> ComplexityAnalysisResult:
         """Scores a `TaskComplexityFactors` record."""
