@@ -23,7 +23,10 @@ static RULES_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 pub(crate) enum CoreError {
     Rules(RulesError),
     Thresholds(ThresholdsError),
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl From<RulesError> for CoreError {

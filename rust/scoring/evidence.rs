@@ -125,7 +125,11 @@ impl<'r> Scan<'r> {
         }
 
         let rules = self.rules;
-        let lookup = if is_number { None } else { rules.lookup(word.text) };
+        let lookup = if is_number {
+            None
+        } else {
+            rules.lookup(word.text)
+        };
         let mut number_next = false;
         let mut is_ordinal = false;
         if let Some(found) = lookup {
@@ -143,7 +147,11 @@ impl<'r> Scan<'r> {
             self.match_phrases(phrase_word, &mut number_next);
         }
         self.recent.rotate_right(1);
-        self.recent[0] = Recent { phrase_word, negated, sentence_start: word.sentence_start };
+        self.recent[0] = Recent {
+            phrase_word,
+            negated,
+            sentence_start: word.sentence_start,
+        };
         self.step_marker_before = number_next;
     }
 

@@ -29,7 +29,10 @@ pub struct RulesError {
 
 impl RulesError {
     fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -255,7 +258,9 @@ impl Triviality {
             "unscoped" => Ok(Self::Unscoped),
             other => Err(RulesError::new(
                 field,
-                format!("{other:?} is not allowed: expected one of \"always\", \"never\", \"unscoped\""),
+                format!(
+                    "{other:?} is not allowed: expected one of \"always\", \"never\", \"unscoped\""
+                ),
             )),
         }
     }
@@ -322,7 +327,10 @@ pub struct ScoringRules {
     pub(crate) trivial: TrivialRules,
     pub(crate) negation_window: u32,
     pub(crate) indicators: Vec<String>,
-    words: FxHashMap<Box<str>, Entry>,
+    /// Words of up to 8 bytes, keyed by their bytes packed into an integer: one
+    /// multiply to hash, one compare to match (most words are this short).
+    short_words: FxHashMap<u64, Entry>,
+    long_words: FxHashMap<Box<str>, Entry>,
     /// Longer words cannot be in the table; they skip the lookup.
     longest_word: usize,
     hits: Vec<Hit>,
@@ -353,7 +361,14 @@ impl ScoringRules {
         let file: RulesFile = serde_path_to_error::deserialize(deserializer).map_err(|err| {
             let path = err.path().to_string();
             let message = err.into_inner().message().to_owned();
-            RulesError::new(if path == "." { "<document>".to_owned() } else { path }, message)
+            RulesError::new(
+                if path == "." {
+                    "<document>".to_owned()
+                } else {
+                    path
+                },
+                message,
+            )
         })?;
         Compiler::default().compile(file)
     }
@@ -367,7 +382,10 @@ impl ScoringRules {
         if word.len() > self.longest_word {
             return None;
         }
-        let entry = self.words.get(word)?;
+        let entry = match pack_short(word) {
+            Some(key) => self.short_words.get(&key)?,
+            None => self.long_words.get(word)?,
+        };
         let start = entry.hits_start as usize;
         Some(Lookup {
             hits: &self.hits[start..start + entry.hits_len as usize],
@@ -377,7 +395,9 @@ impl ScoringRules {
 
     /// Hits of the phrase made of these phrase-word ids (zero-padded), if any.
     pub(crate) fn phrase(&self, key: &[u32; MAX_PHRASE_WORDS]) -> Option<Hits<'_>> {
-        self.phrases.get(key).map(|r| &self.hits[r.start as usize..r.end as usize])
+        self.phrases
+            .get(key)
+            .map(|r| &self.hits[r.start as usize..r.end as usize])
     }
 }
 
@@ -394,7 +414,10 @@ struct Compiler {
 
 fn check_points(field: &str, value: u8) -> Result<i32, RulesError> {
     if value > 100 {
-        return Err(RulesError::new(field, format!("{value} is out of range: expected 0..=100")));
+        return Err(RulesError::new(
+            field,
+            format!("{value} is out of range: expected 0..=100"),
+        ));
     }
     Ok(i32::from(value))
 }
@@ -407,7 +430,9 @@ fn parse_verb_complexity(field: &str, value: &str) -> Result<super::VerbComplexi
         "complex" => Ok(V::Complex),
         other => Err(RulesError::new(
             field,
-            format!("{other:?} is not allowed: expected one of \"simple\", \"medium\", \"complex\""),
+            format!(
+                "{other:?} is not allowed: expected one of \"simple\", \"medium\", \"complex\""
+            ),
         )),
     }
 }
@@ -418,7 +443,10 @@ fn single_word(field: &str, raw: &str) -> Result<String, RulesError> {
     for_each_word(raw, &mut String::new(), |w| found.push(w.text.to_owned()));
     match found.as_slice() {
         [one] => Ok(one.clone()),
-        _ => Err(RulesError::new(field, format!("{raw:?} must be exactly one word"))),
+        _ => Err(RulesError::new(
+            field,
+            format!("{raw:?} must be exactly one word"),
+        )),
     }
 }
 
@@ -476,6 +504,18 @@ fn prefix_all(terms: &mut [String], kind: &str) {
     for term in terms {
         *term = format!("{kind}:{term}");
     }
+}
+
+/// A word of at most 8 bytes as an integer. Words never contain NUL, so the
+/// zero padding keeps the packing one-to-one.
+fn pack_short(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    if bytes.len() > 8 {
+        return None;
+    }
+    let mut packed = [0u8; 8];
+    packed[..bytes.len()].copy_from_slice(bytes);
+    Some(u64::from_le_bytes(packed))
 }
 
 /// Interns a term name in a list, returning its index.
@@ -545,7 +585,10 @@ impl Compiler {
         for (i, raw) in lists.words.iter().enumerate() {
             let field = format!("{field}.words[{i}]");
             let base = single_word(&field, raw)?;
-            let hit = Hit { group, term: intern(terms, &base, &field)? };
+            let hit = Hit {
+                group,
+                term: intern(terms, &base, &field)?,
+            };
             if inflect {
                 for form in inflections(&base) {
                     self.add_word(form, hit);
@@ -557,13 +600,19 @@ impl Compiler {
         for (i, raw) in lists.forms.iter().enumerate() {
             let field = format!("{field}.forms[{i}]");
             let form = single_word(&field, raw)?;
-            let hit = Hit { group, term: intern(terms, &form, &field)? };
+            let hit = Hit {
+                group,
+                term: intern(terms, &form, &field)?,
+            };
             self.add_word(form, hit);
         }
         for (i, raw) in lists.phrases.iter().enumerate() {
             let field = format!("{field}.phrases[{i}]");
             let words = phrase_words(&field, raw)?;
-            let hit = Hit { group, term: intern(terms, &words.join(" "), &field)? };
+            let hit = Hit {
+                group,
+                term: intern(terms, &words.join(" "), &field)?,
+            };
             self.add_phrase(&words, hit);
         }
         Ok(())
@@ -612,7 +661,10 @@ impl Compiler {
         for (i, action) in file.actions.iter().enumerate() {
             let field = format!("actions[{i}]");
             if action.name.trim().is_empty() {
-                return Err(RulesError::new(format!("{field}.name"), "must be a non-empty string"));
+                return Err(RulesError::new(
+                    format!("{field}.name"),
+                    "must be a non-empty string",
+                ));
             }
             if classes.iter().any(|c: &ActionClass| c.name == action.name) {
                 return Err(RulesError::new(
@@ -631,11 +683,23 @@ impl Compiler {
                     floor: action.floor,
                 },
             )?;
-            let verb_complexity =
-                parse_verb_complexity(&format!("{field}.verb_complexity"), &action.verb_complexity)?;
+            let verb_complexity = parse_verb_complexity(
+                &format!("{field}.verb_complexity"),
+                &action.verb_complexity,
+            )?;
             let mut terms = Vec::new();
-            let lists = TermLists { words: &action.words, forms: &action.forms, phrases: &action.phrases };
-            self.add_terms_inflected(&field, Group::Action(i as u8), lists, action.inflect, &mut terms)?;
+            let lists = TermLists {
+                words: &action.words,
+                forms: &action.forms,
+                phrases: &action.phrases,
+            };
+            self.add_terms_inflected(
+                &field,
+                Group::Action(i as u8),
+                lists,
+                action.inflect,
+                &mut terms,
+            )?;
             classes.push(ActionClass {
                 name: action.name.clone(),
                 verb_complexity,
@@ -648,20 +712,36 @@ impl Compiler {
 
         let mut scope_terms = Vec::new();
         let s = &file.scope;
-        let lists = TermLists { words: &s.words, forms: &s.forms, phrases: &s.phrases };
+        let lists = TermLists {
+            words: &s.words,
+            forms: &s.forms,
+            phrases: &s.phrases,
+        };
         self.add_terms("scope", Group::Scope, lists, &mut scope_terms)?;
 
         let t = &file.tradeoff;
-        let lists = TermLists { words: &t.words, forms: &t.forms, phrases: &t.phrases };
+        let lists = TermLists {
+            words: &t.words,
+            forms: &t.forms,
+            phrases: &t.phrases,
+        };
         let tradeoff = self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, lists)?;
 
         let c = &file.coordination;
-        let lists = TermLists { words: &c.words, forms: &c.forms, phrases: &c.phrases };
+        let lists = TermLists {
+            words: &c.words,
+            forms: &c.forms,
+            phrases: &c.phrases,
+        };
         let coordination =
             self.weighted("coordination", Group::Coordination, c.points, c.cap, lists)?;
 
         let d = &file.domain;
-        let lists = TermLists { words: &d.words, forms: &d.forms, phrases: &d.phrases };
+        let lists = TermLists {
+            words: &d.words,
+            forms: &d.forms,
+            phrases: &d.phrases,
+        };
         let domain = DomainRules {
             weighted: self.weighted("domain", Group::Domain, d.points, d.cap, lists)?,
             medium_floor_hits: usize::from(d.medium_floor_hits),
@@ -680,26 +760,60 @@ impl Compiler {
         let step_points = check_points("steps.points", st.points)?;
         let step_cap = check_points("steps.cap", st.cap)?;
         let mut sequencer_terms = Vec::new();
-        let lists = TermLists { words: &st.words, forms: &st.forms, phrases: &st.phrases };
+        let lists = TermLists {
+            words: &st.words,
+            forms: &st.forms,
+            phrases: &st.phrases,
+        };
         self.add_terms("steps", Group::Sequencer, lists, &mut sequencer_terms)?;
         let mut marker_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &st.markers, phrases: &[] };
+        let lists = TermLists {
+            words: &[],
+            forms: &st.markers,
+            phrases: &[],
+        };
         self.add_terms("steps.markers", Group::StepMarker, lists, &mut marker_terms)?;
         let mut ordinal_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &st.ordinals, phrases: &[] };
+        let lists = TermLists {
+            words: &[],
+            forms: &st.ordinals,
+            phrases: &[],
+        };
         self.add_terms("steps.ordinals", Group::Ordinal, lists, &mut ordinal_terms)?;
 
         let tr = &file.trivial;
         let mut weak_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &tr.weak, phrases: &tr.weak_phrases };
+        let lists = TermLists {
+            words: &[],
+            forms: &tr.weak,
+            phrases: &tr.weak_phrases,
+        };
         self.add_terms("trivial.weak", Group::TrivialWeak, lists, &mut weak_terms)?;
         let value_term = intern(&mut weak_terms, "value", "trivial.value_words")?;
         let mut strong_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &tr.strong, phrases: &tr.strong_phrases };
-        self.add_terms("trivial.strong", Group::TrivialStrong, lists, &mut strong_terms)?;
+        let lists = TermLists {
+            words: &[],
+            forms: &tr.strong,
+            phrases: &tr.strong_phrases,
+        };
+        self.add_terms(
+            "trivial.strong",
+            Group::TrivialStrong,
+            lists,
+            &mut strong_terms,
+        )?;
         let mut value_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &tr.value_words, phrases: &[] };
-        self.add_terms("trivial.value_words", Group::ValueWord, lists, &mut value_terms)?;
+        let lists = TermLists {
+            words: &[],
+            forms: &tr.value_words,
+            phrases: &[],
+        };
+        self.add_terms(
+            "trivial.value_words",
+            Group::ValueWord,
+            lists,
+            &mut value_terms,
+        )?;
         let trivial = TrivialRules {
             weak_points: check_points("trivial.weak_points", tr.weak_points)?,
             strong_points: check_points("trivial.strong_points", tr.strong_points)?,
@@ -709,7 +823,11 @@ impl Compiler {
         };
 
         let mut negator_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &file.negation.forms, phrases: &[] };
+        let lists = TermLists {
+            words: &[],
+            forms: &file.negation.forms,
+            phrases: &[],
+        };
         self.add_terms("negation", Group::Negator, lists, &mut negator_terms)?;
 
         if file.indicators.len() > MAX_INDICATORS {
@@ -722,10 +840,17 @@ impl Compiler {
         for (i, ind) in file.indicators.iter().enumerate() {
             let field = format!("indicators[{i}]");
             if ind.name.trim().is_empty() {
-                return Err(RulesError::new(format!("{field}.name"), "must be a non-empty string"));
+                return Err(RulesError::new(
+                    format!("{field}.name"),
+                    "must be a non-empty string",
+                ));
             }
             let mut terms = Vec::new();
-            let lists = TermLists { words: &ind.words, forms: &ind.forms, phrases: &ind.phrases };
+            let lists = TermLists {
+                words: &ind.words,
+                forms: &ind.forms,
+                phrases: &ind.phrases,
+            };
             self.add_terms(&field, Group::Indicator(i as u8), lists, &mut terms)?;
             indicators.push(ind.name.clone());
         }
@@ -747,6 +872,13 @@ impl Compiler {
 
         let (words, hits, phrases) = self.freeze();
         let longest_word = words.keys().map(|w| w.len()).max().unwrap_or(0);
+        let (mut short_words, mut long_words) = (FxHashMap::default(), FxHashMap::default());
+        for (word, entry) in words {
+            match pack_short(&word) {
+                Some(key) => short_words.insert(key, entry),
+                None => long_words.insert(word, entry),
+            };
+        }
         Ok(ScoringRules {
             version: file.version,
             medium_floor,
@@ -762,7 +894,8 @@ impl Compiler {
             trivial,
             negation_window: u32::from(file.negation.window),
             indicators,
-            words,
+            short_words,
+            long_words,
             longest_word,
             hits,
             phrases,
@@ -772,7 +905,11 @@ impl Compiler {
     #[allow(clippy::type_complexity)]
     fn freeze(
         self,
-    ) -> (FxHashMap<Box<str>, Entry>, Vec<Hit>, FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>) {
+    ) -> (
+        FxHashMap<Box<str>, Entry>,
+        Vec<Hit>,
+        FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
+    ) {
         let mut hits = Vec::new();
         let mut words = FxHashMap::default();
         for (word, (word_hits, phrase_word)) in self.words {
@@ -780,7 +917,11 @@ impl Compiler {
             hits.extend_from_slice(&word_hits);
             words.insert(
                 word.into_boxed_str(),
-                Entry { hits_start, hits_len: word_hits.len() as u16, phrase_word },
+                Entry {
+                    hits_start,
+                    hits_len: word_hits.len() as u16,
+                    phrase_word,
+                },
             );
         }
         let mut phrases = FxHashMap::default();
@@ -798,7 +939,10 @@ mod tests {
     use super::*;
 
     fn with(find: &str, replace: &str) -> String {
-        assert!(DEFAULT_RULES.contains(find), "fixture text not found: {find}");
+        assert!(
+            DEFAULT_RULES.contains(find),
+            "fixture text not found: {find}"
+        );
         DEFAULT_RULES.replacen(find, replace, 1)
     }
 
@@ -854,7 +998,10 @@ mod tests {
 
     #[test]
     fn an_unknown_verb_complexity_lists_the_allowed_values() {
-        let text = with("verb_complexity = \"complex\"", "verb_complexity = \"huge\"");
+        let text = with(
+            "verb_complexity = \"complex\"",
+            "verb_complexity = \"huge\"",
+        );
         let err = ScoringRules::from_toml(&text).unwrap_err();
         assert_eq!(err.field, "actions[0].verb_complexity");
         assert!(err.message.contains("\"simple\""));

@@ -144,7 +144,11 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             &text[start..i]
         };
         let list_item = sentence_start && is_list_number(word) && closes_list_number(&text[i..]);
-        on_word(Word { text: word, sentence_start, list_item });
+        on_word(Word {
+            text: word,
+            sentence_start,
+            list_item,
+        });
         first = false;
         saw_sentence_end = false;
         last_separator_is_space = false;
@@ -171,23 +175,35 @@ mod tests {
 
     #[test]
     fn punctuation_and_case_are_stripped() {
-        assert_eq!(words("REFACTOR, the db-layer!"), ["refactor", "the", "db", "layer"]);
+        assert_eq!(
+            words("REFACTOR, the db-layer!"),
+            ["refactor", "the", "db", "layer"]
+        );
     }
 
     #[test]
     fn apostrophes_split_words() {
-        assert_eq!(words("don't fix the endpoint's bug"), ["don", "t", "fix", "the", "endpoint", "s", "bug"]);
+        assert_eq!(
+            words("don't fix the endpoint's bug"),
+            ["don", "t", "fix", "the", "endpoint", "s", "bug"]
+        );
         assert_eq!(words("l'ensemble"), ["l", "ensemble"]);
     }
 
     #[test]
     fn underscores_keep_identifiers_whole() {
-        assert_eq!(words("test_invoice_totals passes"), ["test_invoice_totals", "passes"]);
+        assert_eq!(
+            words("test_invoice_totals passes"),
+            ["test_invoice_totals", "passes"]
+        );
     }
 
     #[test]
     fn unicode_letters_lowercase_fully() {
-        assert_eq!(words("Conçois ÜBER Straße İ"), ["conçois", "über", "straße", "i\u{307}"]);
+        assert_eq!(
+            words("Conçois ÜBER Straße İ"),
+            ["conçois", "über", "straße", "i\u{307}"]
+        );
         assert_eq!(words("e\u{301}tape"), ["e\u{301}tape"]);
     }
 
