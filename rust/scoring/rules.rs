@@ -58,6 +58,7 @@ struct RulesFile {
     scope: TermsFile,
     tradeoff: WeightedTermsFile,
     coordination: WeightedTermsFile,
+    narrow: WeightedTermsFile,
     domain: DomainFile,
     steps: StepsFile,
     trivial: TrivialFile,
@@ -88,6 +89,8 @@ struct ActionFile {
     #[serde(default = "inflect_by_default")]
     inflect: bool,
     #[serde(default)]
+    narrow: bool,
+    #[serde(default)]
     sentence_start: bool,
     #[serde(default)]
     words: Vec<String>,
@@ -107,6 +110,8 @@ struct ModifierPolicyFile {
     trivial: String,
     #[serde(default)]
     floor: u8,
+    #[serde(default)]
+    narrow: bool,
 }
 
 fn inflect_by_default() -> bool {
@@ -211,6 +216,7 @@ pub(crate) enum Group {
     Scope,
     Tradeoff,
     Coordination,
+    Narrow,
     Domain,
     Sequencer,
     StepMarker,
@@ -239,6 +245,9 @@ pub(crate) struct Policy {
     pub trivial: Triviality,
     /// The lowest points this candidate can end with.
     pub floor: i32,
+    /// Whether narrow-scope words ("this function") pull it down when no scope
+    /// term was found.
+    pub narrow: bool,
 }
 
 /// When triviality words pull a candidate down.
@@ -321,6 +330,7 @@ pub struct ScoringRules {
     pub(crate) scope_terms: Vec<String>,
     pub(crate) tradeoff: Weighted,
     pub(crate) coordination: Weighted,
+    pub(crate) narrow: Weighted,
     pub(crate) domain: DomainRules,
     pub(crate) step_points: i32,
     pub(crate) step_cap: i32,
@@ -641,6 +651,7 @@ impl Compiler {
             boosts: p.boosts,
             trivial: Triviality::parse(&format!("{field}.trivial"), &p.trivial)?,
             floor: check_points(&format!("{field}.floor"), p.floor)?,
+            narrow: p.narrow,
         })
     }
 
@@ -681,6 +692,7 @@ impl Compiler {
                     boosts: action.boosts,
                     trivial: action.trivial.clone(),
                     floor: action.floor,
+                    narrow: action.narrow,
                 },
             )?;
             let verb_complexity = parse_verb_complexity(
@@ -735,6 +747,10 @@ impl Compiler {
         };
         let coordination =
             self.weighted("coordination", Group::Coordination, c.points, c.cap, lists)?;
+
+        let nw = &file.narrow;
+        let lists = TermLists { words: &nw.words, forms: &nw.forms, phrases: &nw.phrases };
+        let narrow = self.weighted("narrow", Group::Narrow, nw.points, nw.cap, lists)?;
 
         let d = &file.domain;
         let lists = TermLists {
@@ -864,6 +880,8 @@ impl Compiler {
         prefix_all(&mut tradeoff.terms, "tradeoff");
         let mut coordination = coordination;
         prefix_all(&mut coordination.terms, "phased");
+        let mut narrow = narrow;
+        prefix_all(&mut narrow.terms, "narrow");
         let mut domain = domain;
         prefix_all(&mut domain.weighted.terms, "domain");
         let mut trivial = trivial;
@@ -888,6 +906,7 @@ impl Compiler {
             scope_terms,
             tradeoff,
             coordination,
+            narrow,
             domain,
             step_points,
             step_cap,
@@ -993,7 +1012,7 @@ mod tests {
     fn a_form_with_two_words_is_rejected() {
         let text = with("\"proof\", \"proven\",", "\"proof\", \"proof read\",");
         let err = ScoringRules::from_toml(&text).unwrap_err();
-        assert_eq!(err.field, "actions[0].forms[1]");
+        assert_eq!(err.field, "actions[1].forms[1]");
     }
 
     #[test]

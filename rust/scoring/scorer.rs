@@ -298,6 +298,19 @@ fn candidate(
             points -= trivial.strong_points;
         }
     }
+    if policy.narrow && ev.scope.len() == 0 {
+        let narrow = &rules.narrow;
+        let mut used = 0;
+        for &term in ev.narrow.as_slice() {
+            let penalty = narrow.points.min(narrow.cap - used);
+            if penalty <= 0 {
+                break;
+            }
+            out.push(|| narrow.terms[usize::from(term)].clone(), -penalty);
+            points -= penalty;
+            used += penalty;
+        }
+    }
     let mut raise_to = |floor: i32, name: &str, points: &mut i32| {
         if *points < floor {
             out.push(|| name.to_owned(), floor - *points);
