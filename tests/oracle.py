@@ -26,7 +26,7 @@ RULES_PATH = (
 )
 
 MAX_PHRASE_WORDS = 4
-MAX_DISTINCT_TERMS = 16
+MAX_DISTINCT_TERMS = 8
 
 # Unicode White_Space, as Rust's char::is_whitespace uses it.
 WHITE_SPACE = frozenset(

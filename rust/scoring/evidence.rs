@@ -6,7 +6,7 @@ use super::tokenizer::{for_each_word, Word};
 
 /// Distinct terms kept per list. Points saturate long before this, and the bound
 /// keeps memory flat for texts of any size; the oracle applies the same bound.
-pub(crate) const MAX_DISTINCT_TERMS: usize = 16;
+pub(crate) const MAX_DISTINCT_TERMS: usize = 8;
 
 /// The distinct terms of one list in order of first appearance.
 #[derive(Debug, Clone, Copy, Default)]

@@ -523,9 +523,12 @@ fn pack_short(word: &str) -> Option<u64> {
     if bytes.len() > 8 {
         return None;
     }
-    let mut packed = [0u8; 8];
-    packed[..bytes.len()].copy_from_slice(bytes);
-    Some(u64::from_le_bytes(packed))
+    Some(
+        bytes
+            .iter()
+            .rev()
+            .fold(0u64, |packed, &b| (packed << 8) | u64::from(b)),
+    )
 }
 
 /// Interns a term name in a list, returning its index.
@@ -749,7 +752,11 @@ impl Compiler {
             self.weighted("coordination", Group::Coordination, c.points, c.cap, lists)?;
 
         let nw = &file.narrow;
-        let lists = TermLists { words: &nw.words, forms: &nw.forms, phrases: &nw.phrases };
+        let lists = TermLists {
+            words: &nw.words,
+            forms: &nw.forms,
+            phrases: &nw.phrases,
+        };
         let narrow = self.weighted("narrow", Group::Narrow, nw.points, nw.cap, lists)?;
 
         let d = &file.domain;
