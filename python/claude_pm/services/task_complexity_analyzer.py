@@ -50,6 +50,7 @@ class ModelType(str, Enum):
 _LEVELS = (ComplexityLevel.SIMPLE, ComplexityLevel.MEDIUM, ComplexityLevel.COMPLEX)
 _MODELS = (ModelType.HAIKU, ModelType.SONNET, ModelType.OPUS)
 _PROMPT_SIZES = ((300, 500), (700, 1000), (1200, 1500))
+_new_instance = object.__new__
 
 
 @dataclass
@@ -158,16 +159,20 @@ class TaskComplexityAnalyzer:
             technical_depth,
         )
         details["task_length"] = len(task_description)
-        return ComplexityAnalysisResult(
-            score,
-            _LEVELS[level],
-            _MODELS[level],
-            _PROMPT_SIZES[level],
-            breakdown,
-            details,
-            signals,
-            confidence,
-        )
+        # The hot path fills the instance dict directly: the generated __init__
+        # costs as much as the native analysis itself.
+        result = _new_instance(ComplexityAnalysisResult)
+        result.__dict__ = {
+            "complexity_score": score,
+            "complexity_level": _LEVELS[level],
+            "recommended_model": _MODELS[level],
+            "optimal_prompt_size": _PROMPT_SIZES[level],
+            "scoring_breakdown": breakdown,
+            "analysis_details": details,
+            "signals": signals,
+            "confidence": confidence,
+        }
+        return result
 
     def analyze_factors(self, factors: TaskComplexityFactors) -> ComplexityAnalysisResult:
         """Scores a `TaskComplexityFactors` record."""
