@@ -32,6 +32,8 @@ SIMPLE = [
     "Get the current Kubernetes context",
     "Capitalize the heading in the changelog",
     "Add the missing comma in the example",
+    "Fix the broken link in the contributing guide",
+    "Where is the retry limit defined?",
 ]
 
 MEDIUM = [
@@ -70,6 +72,8 @@ COMPLEX = [
     "Prove that there are infinitely many primes",
     "Prove that this recursive function terminates for every input",
     "Refactor the sorting function used across all services",
+    "Propose an architecture for live co-editing, comparing CRDTs and operational transforms",
+    "Estimate the expected loss of the loan book under a recession scenario",
     "Assess whether this indemnity clause is enforceable under the governing law",
     "A patient with diabetes and hypertension asks about switching medication; assess the "
     "interactions and justify a treatment plan",
