@@ -72,7 +72,7 @@ COMPLEX = [
     "Prove that there are infinitely many primes",
     "Prove that this recursive function terminates for every input",
     "Refactor the sorting function used across all services",
-    "Propose an architecture for live co-editing, comparing CRDTs and operational transforms",
+    "Propose a new architecture for the whole notification platform",
     "Estimate the expected loss of the loan book under a recession scenario",
     "Assess whether this indemnity clause is enforceable under the governing law",
     "A patient with diabetes and hypertension asks about switching medication; assess the "
