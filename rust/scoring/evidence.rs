@@ -81,6 +81,7 @@ struct Scan<'r> {
 }
 
 impl<'r> Scan<'r> {
+    #[inline(always)]
     fn record(&mut self, hit: Hit, negated: bool, sentence_start: bool, number_next: &mut bool) {
         let ev = &mut self.evidence;
         match hit.group {
@@ -110,7 +111,6 @@ impl<'r> Scan<'r> {
     }
 
     fn word(&mut self, word: Word<'_>) {
-        self.evidence.word_count = self.evidence.word_count.saturating_add(1);
         self.index = self.index.saturating_add(1);
         if word.sentence_start {
             self.negated_until = 0;
@@ -148,12 +148,15 @@ impl<'r> Scan<'r> {
         if phrase_word != 0 {
             self.match_phrases(phrase_word, &mut number_next);
         }
-        self.recent.rotate_right(1);
-        self.recent[0] = Recent {
-            phrase_word,
-            negated,
-            sentence_start: word.sentence_start,
-        };
+        self.recent = [
+            Recent {
+                phrase_word,
+                negated,
+                sentence_start: word.sentence_start,
+            },
+            self.recent[0],
+            self.recent[1],
+        ];
         self.step_marker_before = number_next;
     }
 
@@ -198,5 +201,6 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         recent: [Recent::default(); MAX_PHRASE_WORDS - 1],
     };
     for_each_word(text, buf, |word| scan.word(word));
+    scan.evidence.word_count = scan.index;
     scan.evidence
 }
