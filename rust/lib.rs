@@ -2,12 +2,18 @@
 //! selection counters. Pure-Rust modules carry the logic; `py_*` modules are the
 //! thin PyO3 shims, compiled only with the `python` feature.
 
+pub mod cache;
 pub mod scoring;
+pub mod stats;
 
+#[cfg(feature = "python")]
+mod py_cache;
 #[cfg(feature = "python")]
 mod py_errors;
 #[cfg(feature = "python")]
 mod py_scoring;
+#[cfg(feature = "python")]
+mod py_stats;
 
 #[cfg(feature = "python")]
 use pyo3::prelude::*;
@@ -18,5 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     py_errors::register(m)?;
     py_scoring::register(m)?;
+    py_cache::register(m)?;
+    py_stats::register(m)?;
     Ok(())
 }

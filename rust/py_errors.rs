@@ -10,7 +10,23 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
+use crate::cache::CacheError;
 use crate::scoring::{RulesError, ThresholdsError};
+use crate::stats::StatsError;
+
+/// Lets the cache and stats shims use `?` on engine errors; the mapping itself is
+/// the one in `From<CoreError> for PyErr`.
+impl From<CacheError> for PyErr {
+    fn from(error: CacheError) -> Self {
+        CoreError::Cache(error).into()
+    }
+}
+
+impl From<StatsError> for PyErr {
+    fn from(error: StatsError) -> Self {
+        CoreError::Stats(error).into()
+    }
+}
 
 pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
@@ -23,10 +39,11 @@ static RULES_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 pub(crate) enum CoreError {
     Rules(RulesError),
     Thresholds(ThresholdsError),
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
+    /// A bad cache argument: a bound, a ttl, an oversized entry or a glob pattern.
+    Cache(CacheError),
+    /// A bad selection-statistics argument.
+    Stats(StatsError),
 }
 
 impl From<RulesError> for CoreError {
@@ -63,6 +80,8 @@ impl From<CoreError> for PyErr {
         match err {
             CoreError::Rules(err) => Python::attach(|py| rules_error(py, &err)),
             CoreError::Thresholds(err) => PyValueError::new_err(err.to_string()),
+            CoreError::Cache(err) => PyValueError::new_err(err.to_string()),
+            CoreError::Stats(err) => PyValueError::new_err(err.to_string()),
             // OSError(errno, strerror, filename) picks the matching subclass
             // (FileNotFoundError, PermissionError, ...).
             CoreError::Io { path, source } => PyOSError::new_err((

@@ -22,5 +22,15 @@ log "static checks"
 .venv/bin/ruff check python tests benches
 .venv/bin/python -m mypy.stubtest claude_pm._core
 
+log "alert rules"
+promtool check rules deploy/prometheus/alerts.yaml
+promtool test rules deploy/prometheus/alerts.test.yaml
+
+log "PostgreSQL for the decision-log tests (throwaway server on loopback)"
+pg_dir="$(mktemp -d)"
+trap 'bash scripts/test-postgres.sh stop "$pg_dir"' EXIT
+CLAUDE_PM_TEST_PG_DSN="$(bash scripts/test-postgres.sh start "$pg_dir")"
+export CLAUDE_PM_TEST_PG_DSN
+
 log "pytest"
 .venv/bin/python -m pytest -q

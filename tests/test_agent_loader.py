@@ -122,7 +122,7 @@ def test_caller_facts_raise_the_score():
     ],
 )
 def test_bad_caller_facts_name_the_argument(facts, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises((TypeError, ValueError), match=name):
         get_agent_prompt_with_model_info("engineer", task_description="Implement feature", **facts)
 
 
@@ -305,3 +305,12 @@ def test_debug_log_includes_task_text_only_when_opted_in(monkeypatch, caplog):
     with caplog.at_level(logging.DEBUG, logger="claude_pm"):
         get_agent_prompt_with_model_info("engineer", task_description="Rename ACME-OPT-IN")
     assert "ACME-OPT-IN" in caplog.text
+
+
+def test_alias_variables_configure_the_canonical_agent(monkeypatch):
+    monkeypatch.setenv("CLAUDE_PM_ORCHESTRATOR_MODEL", "haiku")
+    _, model_id, config = get_agent_prompt_with_model_info("pm", task_description="Refactor system")
+    assert model_id == HAIKU and config["reason"] == "forced_model"
+    monkeypatch.setenv("CLAUDE_PM_PM_MODEL", "opus")
+    with pytest.raises(ConfigError, match="CLAUDE_PM_ORCHESTRATOR_MODEL"):
+        get_agent_prompt_with_model_info("pm", task_description="Refactor system")

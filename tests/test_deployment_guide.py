@@ -261,7 +261,8 @@ def test_monitoring_hook(guide):
 
 
 def test_dashboard_and_alert_blocks_parse_and_name_emitted_metrics(guide):
-    dashboard = json.loads(guide.block('"title": "Claude PM Optimization Metrics"'))
+    # The guide labels this block yaml and starts it with a comment line: parse it as YAML.
+    dashboard = yaml.safe_load(guide.block('"title": "Claude PM Optimization Metrics"'))
     exprs = [t["expr"] for panel in dashboard["dashboard"]["panels"] for t in panel["targets"]]
     alerts = yaml.safe_load(guide.block("alert: LowTokenReduction"))
     exprs += [rule["expr"] for rule in alerts["groups"][0]["rules"]]

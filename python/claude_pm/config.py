@@ -26,6 +26,7 @@ from typing import Callable
 from claude_pm.errors import ConfigError
 
 __all__ = [
+    "AGENT_ALIASES",
     "DEFAULT_MODEL_IDS",
     "KNOWN_VARIABLES",
     "TIERS",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 TIERS: tuple[str, ...] = ("haiku", "sonnet", "opus")
+# Alternative agent names; their per-agent variables configure the canonical agent.
+AGENT_ALIASES: Mapping[str, str] = MappingProxyType({"orchestrator": "pm"})
 DEFAULT_MODEL_IDS: Mapping[str, str] = MappingProxyType(
     {
         "haiku": "claude-3-haiku-20240307",
@@ -55,7 +58,7 @@ _BOOL_ALLOWED = "one of true/false, 1/0, yes/no, on/off (any case)"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE)$")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
-_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _WINDOWS_EXAMPLE = "e.g. '02:00-06:59' or '22:00-01:59,12:00-12:59@Europe/Berlin'"
 
 
@@ -113,7 +116,7 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
              "Directory of agent prompt files overriding the packaged ones."),
     Variable("CLAUDE_PM_CACHE_MAX_ENTRIES", "10000", "integer >= 1",
              "Entry bound of the shared prompt cache."),
-    Variable("CLAUDE_PM_CACHE_MAX_MB", "64", "number > 0",
+    Variable("CLAUDE_PM_CACHE_MAX_MB", "64", "number >= 0.001",
              "Byte bound of the shared prompt cache, in MiB."),
     Variable("CLAUDE_PM_CACHE_DEFAULT_TTL", "3600", "seconds >= 0 (0 = no expiry)",
              "Default time to live of cache entries."),
@@ -194,6 +197,10 @@ def agent_variable(agent: str, suffix: str) -> str:
     return f"CLAUDE_PM_{agent.upper()}_{suffix}"
 
 
+def _alias_of(agent: str) -> str:
+    return next(alias for alias, target in AGENT_ALIASES.items() if target == agent)
+
+
 def parse_bool(variable: str, raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in _TRUE:
@@ -213,14 +220,12 @@ def _parse_int(variable: str, raw: str, low: int, high: int | None, allowed: str
     return value
 
 
-def _parse_number(variable: str, raw: str, low: float, high: float | None, allowed: str,
-                  *, low_inclusive: bool = True) -> float:
+def _parse_number(variable: str, raw: str, low: float, high: float | None, allowed: str) -> float:
     try:
         value = float(raw.strip())
     except ValueError:
         raise ConfigError(variable, raw, allowed) from None
-    too_low = value < low if low_inclusive else value <= low
-    if value != value or too_low or (high is not None and value > high):
+    if value != value or value < low or (high is not None and value > high):
         raise ConfigError(variable, raw, allowed)
     return value
 
@@ -265,7 +270,7 @@ def _check_zone(variable: str, raw: str, zone: str) -> None:
 
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as 'Europe' on some platforms
         raise ConfigError(variable, raw, f"a known IANA time zone after '@', {_WINDOWS_EXAMPLE}") from None
 
 
@@ -304,7 +309,11 @@ def _build(env: Mapping[str, str]) -> Settings:
     medium = 70 if medium_raw is None else _parse_int(
         "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw, 1, 100, "an integer from 1 to 100")
     if simple >= medium:
-        raise ConfigError("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw or str(simple),
+        if simple_raw is None:
+            # Only the medium threshold was set, so it is the value to fix, not the default.
+            raise ConfigError("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw,
+                              f"a value above CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD ({simple})")
+        raise ConfigError("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw,
                           f"a value below CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD ({medium})")
 
     agent_switch: dict = {}
@@ -317,11 +326,17 @@ def _build(env: Mapping[str, str]) -> Settings:
             continue
         agent, kind = match.group(1).lower(), match.group(2)
         if kind == "MODEL_SELECTION":
-            agent_switch[agent] = parse_bool(name, raw)
+            value: object = parse_bool(name, raw)
+            target = agent_switch
         elif kind == "MODEL":
-            agent_model[agent] = _parse_model(name, raw, model_ids)
+            value, target = _parse_model(name, raw, model_ids), agent_model
         else:
-            agent_percentage[agent] = _parse_percentage(name, raw)
+            value, target = _parse_percentage(name, raw), agent_percentage
+        canonical = AGENT_ALIASES.get(agent, agent)
+        if canonical in target and target[canonical] != value:
+            other = agent_variable(canonical if agent != canonical else _alias_of(agent), kind)
+            raise ConfigError(name, raw, f"the same value as {other}, which names the same agent")
+        target[canonical] = value
 
     windows: tuple[RolloutWindow, ...] = ()
     zone = None
@@ -343,9 +358,9 @@ def _build(env: Mapping[str, str]) -> Settings:
                             "a number of seconds >= 0 (0 means no expiry)")
         ttl = None if ttl == 0 else ttl
     max_mb_raw = get("CLAUDE_PM_CACHE_MAX_MB")
+    # Below 1 KiB no prompt fits; the bound is checked here so the error names the variable.
     max_mb = 64.0 if max_mb_raw is None else _parse_number(
-        "CLAUDE_PM_CACHE_MAX_MB", max_mb_raw, 0.0, 1024.0 * 1024, "a number of MiB > 0, e.g. 64",
-        low_inclusive=False)
+        "CLAUDE_PM_CACHE_MAX_MB", max_mb_raw, 1 / 1024, 1024.0 * 1024, "a number of MiB >= 0.001, e.g. 64")
     entries_raw = get("CLAUDE_PM_CACHE_MAX_ENTRIES")
     percentage_raw = get("CLAUDE_PM_ROLLOUT_PERCENTAGE")
     retention_raw = get("CLAUDE_PM_METRICS_RETENTION_HOURS")

@@ -13,12 +13,12 @@ the agent's default model and the FULL prompt.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_pm import tokens
 from claude_pm._core import Scorer, ScoringRules, SelectionStats
@@ -46,6 +46,7 @@ __all__ = [
     "count_config_error",
     "default_model_for",
     "metric_model_label",
+    "scoring_breakdown",
     "select",
     "selection_stats",
 ]
@@ -83,12 +84,11 @@ FACT_NAMES = frozenset(
         "technical_depth",
     }
 )
-_DEPTHS = {"none": 0, "shallow": 1, "moderate": 2, "deep": 3}
 _PROMPT_KEY = "claude_pm:agent_prompt:{agent}:{template}"
+_FULL = PromptTemplate.FULL.value
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """What the pipeline decided for one request."""
 
     agent: str
@@ -110,9 +110,20 @@ class _State:
             medium_threshold=settings.medium_threshold,
         )
         self.tier_models = tuple(settings.model_ids[tier] for tier in TIER_BY_LEVEL)
-        self.default_models = {
-            agent: settings.model_ids[DEFAULT_AGENT_TIERS.get(agent, "sonnet")] for agent in AGENT_NAMES
+        self.default_tiers = {agent: DEFAULT_AGENT_TIERS.get(agent, "sonnet") for agent in AGENT_NAMES}
+        self.default_models = {agent: settings.model_ids[tier] for agent, tier in self.default_tiers.items()}
+        # Templates follow the complexity score with the tiers' thresholds, so the
+        # template is a function of the level (base_agent_loader.template_for_score).
+        self.templates_by_level = tuple(
+            template_for_score(score, settings.simple_threshold, settings.medium_threshold).value
+            for score in (settings.simple_threshold, settings.medium_threshold, 100)
+        )
+        self.prompt_keys = {
+            (agent, template.value): _PROMPT_KEY.format(agent=agent, template=template.value)
+            for agent in AGENT_NAMES
+            for template in PromptTemplate
         }
+        self.reductions: dict[tuple[str, str], float] = {}
         known = set(settings.model_ids.values())
         self.metric_models = {model: model for model in known}
         self.stats = stats if settings.metrics_enabled else None
@@ -144,13 +155,29 @@ def _rebuild(settings: Settings) -> _State:
     with _lock:
         if _state is not None and _state.settings is settings:
             return _state
-        if _stats is None or _stats_retention != settings.metrics_retention_hours:
-            # A new retention window starts a new window of statistics; counters are
-            # cumulative for Prometheus, so only a retention change replaces them.
+        if _stats is None:
             _stats = SelectionStats(retention_hours=settings.metrics_retention_hours)
-            _stats_retention = settings.metrics_retention_hours
+        elif _stats_retention != settings.metrics_retention_hours:
+            # Keeps the cumulative Prometheus counters; only the window changes.
+            _stats.set_retention_hours(settings.metrics_retention_hours)
+        _stats_retention = settings.metrics_retention_hours
         _state = _State(settings, _stats)
-        return _state
+    if settings.metrics_enabled and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from claude_pm.metrics import ensure_multiprocess_writer
+
+        ensure_multiprocess_writer()
+    return _state
+
+
+def _forget_state_in_child() -> None:
+    # A forked worker rebuilds its state on its first selection, which also starts
+    # its own multi-process metrics writer when PROMETHEUS_MULTIPROC_DIR is set.
+    global _state
+    _state = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_state_in_child)
 
 
 def selection_stats() -> SelectionStats | None:
@@ -181,55 +208,37 @@ def metric_model_label(model_id: str) -> str:
 def clear_prompt_cache(agent: str | None = None) -> int:
     """Drop assembled prompts (all agents, or one) so the next selection re-reads the files."""
     base_agent_loader.clear_prompt_cache()
+    if _state is not None:
+        _state.reductions.clear()
     cache = SharedPromptCache.get_instance()
     if agent is None:
         return cache.invalidate(_PROMPT_KEY.format(agent="*", template="*"))
     return cache.invalidate(_PROMPT_KEY.format(agent=resolve_agent_name(agent), template="*"))
 
 
-def _prompt_for(agent: str, template: PromptTemplate, prompts_dir: str | None, force_reload: bool) -> str:
+def _prompt_for(state: _State, agent: str, template: str, force_reload: bool) -> str:
     cache = SharedPromptCache.get_instance()
-    key = _PROMPT_KEY.format(agent=agent, template=template.value)
+    key = state.prompt_keys[agent, template]
     if force_reload:
         base_agent_loader.clear_prompt_cache()
     else:
         prompt = cache.get(key)
         if prompt is not None:
             return prompt
-    prompt = build_agent_prompt(agent, template, prompts_dir=prompts_dir)
+    prompt = build_agent_prompt(agent, template)
     cache.set(key, prompt)
     return prompt
 
 
-def _validated_facts(facts: dict[str, Any]) -> dict[str, Any]:
+def _check_fact_names(facts: dict[str, Any]) -> None:
+    # Values are validated by the native scorer, which names the argument and the
+    # allowed values; only unknown names need catching here.
     unknown = sorted(set(facts) - FACT_NAMES)
     if unknown:
         raise TypeError(
             f"unexpected keyword argument(s) {', '.join(unknown)}; "
             f"task facts are: {', '.join(sorted(FACT_NAMES))}"
         )
-    depth = facts.get("technical_depth")
-    if depth is None:
-        facts.pop("technical_depth", None)
-    elif isinstance(depth, str) and depth.strip().lower() in _DEPTHS:
-        facts["technical_depth"] = _DEPTHS[depth.strip().lower()]
-    else:
-        raise ValueError(
-            f"technical_depth={depth!r} is not valid: expected one of none, shallow, moderate, deep"
-        )
-    for name in ("file_count", "context_size", "integration_points"):
-        value = facts.get(name)
-        if value is None:
-            facts.pop(name, None)
-        elif type(value) is bool or not isinstance(value, int):
-            raise ValueError(f"{name}={value!r} is not valid: expected a non-negative integer")
-    for name in ("requires_research", "requires_testing", "requires_documentation"):
-        value = facts.get(name)
-        if value is None:
-            facts.pop(name, None)
-        elif type(value) is not bool:
-            raise ValueError(f"{name}={value!r} is not valid: expected True or False")
-    return facts
 
 
 def select(
@@ -253,59 +262,67 @@ def select(
     analysis = None
     if task_description is not None:
         if facts:
-            analysis = state.scorer.analyze(task_description, **_validated_facts(facts))
+            _check_fact_names(facts)
+            analysis = state.scorer.analyze(task_description, **facts)
         else:
             analysis = state.scorer.analyze(task_description)
     elif facts:
-        _validated_facts(facts)
+        _check_fact_names(facts)
 
     default_model = state.default_models[name]
     level_name = None
     tier_model = None
-    template = PromptTemplate.FULL
+    template = _FULL
     if analysis is not None:
         level_name = LEVEL_NAMES[analysis.level]
         tier_model = state.tier_models[analysis.level]
         if settings.dynamic_prompt_templates:
-            template = template_for_score(
-                analysis.score, settings.simple_threshold, settings.medium_threshold
-            )
+            template = state.templates_by_level[analysis.level]
 
     forced = model_override or settings.agent_forced_model.get(name)
     if forced is not None:
-        model_id = settings.model_ids.get(forced.lower(), forced) if model_override else forced
-        method, reason = "environment_override" if not model_override else "caller_override", "forced_model"
+        if model_override:
+            model_id = settings.model_ids.get(forced.lower(), forced)
+            method = "caller_override"
+        else:
+            model_id, method = forced, "environment_override"
+        reason = "forced_model"
+        tier = settings.tier_of_model(model_id)
     elif analysis is None:
         model_id, method, reason = default_model, "default_mapping", "no_complexity_analysis"
+        tier = state.default_tiers[name]
     elif decision.enabled:
         model_id, method, reason = tier_model, "dynamic_complexity_based", decision.reason
+        tier = TIER_BY_LEVEL[analysis.level]
     else:
         model_id, method, reason = default_model, "default_mapping", _disabled_reason(decision)
+        tier = state.default_tiers[name]
 
     shadow = None
     if decision.shadow:
         shadow = {
             "model": tier_model if analysis is not None and decision.enabled else model_id,
-            "template_used": template.value,
+            "template_used": template,
             "complexity_level": level_name,
         }
         if forced is None:
             model_id, method, reason = default_model, "default_mapping", "shadow_mode"
-        template = PromptTemplate.FULL
+            tier = state.default_tiers[name]
+        template = _FULL
 
-    prompt = _prompt_for(name, template, settings.prompts_dir, force_reload)
-    reduction = token_reduction_percentage(name, template)
-    tier = settings.tier_of_model(model_id)
+    prompt = _prompt_for(state, name, template, force_reload)
+    reduction = state.reductions.get((name, template))
+    if reduction is None:
+        reduction = state.reductions[name, template] = token_reduction_percentage(name, template)
     config: dict[str, Any] = {
         "selection_method": method,
         "reason": reason,
         "model_tier": tier,
         "complexity_score": None if analysis is None else analysis.score,
         "complexity_level": level_name,
-        "scoring_breakdown": None if analysis is None else _breakdown(analysis),
         "signals": [] if analysis is None else analysis.signals,
         "confidence": None if analysis is None else analysis.confidence,
-        "template_used": template.value,
+        "template_used": template,
         "token_reduction_percentage": reduction,
         "optimal_prompt_size": OPTIMAL_PROMPT_SIZES.get(tier) if tier else None,
         "rollout": {"enabled": decision.enabled, "reason": decision.reason, "shadow": decision.shadow},
@@ -314,17 +331,18 @@ def select(
 
     stats = state.stats
     if stats is not None:
+        # Positional: PyO3 matches keyword names slower than it records.
         stats.record(
-            agent=name,
-            model=model_id,
-            metric_model=state.metric_models.get(model_id, "other"),
-            method=method,
-            template=template.value,
-            level=-1 if analysis is None else analysis.level,
-            token_reduction=reduction,
-            rollout_reason=decision.reason,
-            shadow=decision.shadow,
-            latency_seconds=time.perf_counter() - started,
+            name,
+            model_id,
+            state.metric_models.get(model_id, "other"),
+            method,
+            template,
+            None if analysis is None else analysis.level,
+            reduction,
+            decision.reason,
+            decision.shadow,
+            time.perf_counter() - started,
         )
     decision_id = _log_decision(settings, name, model_id, tier, analysis, template, method, decision, task_description)
     if state.debug:
@@ -338,7 +356,8 @@ def _disabled_reason(decision: Decision) -> str:
     return decision.reason
 
 
-def _breakdown(analysis: Any) -> dict[str, int]:
+def scoring_breakdown(analysis: Any) -> dict[str, int]:
+    """The 1.x score parts of an analysis (its score is their sum, clamped to 0..100)."""
     return {
         "description_complexity": analysis.description_points,
         "file_complexity": analysis.file_points,
@@ -350,7 +369,7 @@ def _breakdown(analysis: Any) -> dict[str, int]:
 
 
 def _log_decision(settings: Settings, agent: str, model_id: str, tier: str | None, analysis: Any,
-                  template: PromptTemplate, method: str, decision: Decision,
+                  template: str, method: str, decision: Decision,
                   task_description: str | None) -> str | None:
     if settings.decision_log is None:
         return None
@@ -367,9 +386,9 @@ def _log_decision(settings: Settings, agent: str, model_id: str, tier: str | Non
             tier=tier,
             level=None if analysis is None else LEVEL_NAMES[analysis.level],
             score=None if analysis is None else analysis.score,
-            template=template.value,
-            prompt_tokens=tokens.prompt_tokens(agent, template.value),
-            full_prompt_tokens=tokens.prompt_tokens(agent, PromptTemplate.FULL.value),
+            template=template,
+            prompt_tokens=tokens.prompt_tokens(agent, template),
+            full_prompt_tokens=tokens.prompt_tokens(agent, _FULL),
             rollout_reason=decision.reason,
             selection_method=method,
             shadow=decision.shadow,

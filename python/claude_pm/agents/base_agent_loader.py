@@ -38,7 +38,7 @@ from claude_pm.agents.prompt_files import (
     read_prompt_text,
 )
 from claude_pm.agents.templates import PromptTemplate, coerce_template, template_for_score
-from claude_pm.config import get_settings
+from claude_pm.config import AGENT_ALIASES, get_settings
 from claude_pm.errors import PromptFileError
 from claude_pm.tokens import estimate_tokens
 
@@ -74,7 +74,6 @@ AGENT_NAMES: tuple[str, ...] = (
     "version_control",
     "pm",
 )
-AGENT_ALIASES: Mapping[str, str] = MappingProxyType({"orchestrator": "pm"})
 BASE_INSTRUCTIONS_FILE = "base_instructions.md"
 DEFAULT_SEPARATOR = "\n\n---\n\n"
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from claude_pm import selection
 from claude_pm.cli.app import CliError, emit_json, json_option
+from claude_pm.services.task_complexity_analyzer import TaskComplexityAnalyzer
 
 __all__ = ["explain", "run"]
 
@@ -100,8 +101,10 @@ def explain(task: str, agent: str, user_id: str | None, as_json: bool, **facts: 
     """Show how TASK was scored: every signal and score part with its points."""
     chosen = _select(task, agent, user_id, facts)
     config = chosen.config
+    given = {name: value for name, value in facts.items() if value is not None}
+    breakdown = TaskComplexityAnalyzer().analyze_task(task, **given).scoring_breakdown
     if as_json:
-        emit_json({**_summary(chosen), "scoring_breakdown": config["scoring_breakdown"]})
+        emit_json({**_summary(chosen), "scoring_breakdown": breakdown})
         return
     console = Console()
     signals = Table(title="Signals", title_justify="left")
@@ -113,7 +116,7 @@ def explain(task: str, agent: str, user_id: str | None, as_json: bool, **facts: 
     parts = Table(title="Score", title_justify="left")
     parts.add_column("part")
     parts.add_column("points", justify="right")
-    for part, points in config["scoring_breakdown"].items():
+    for part, points in breakdown.items():
         parts.add_row(part, str(points))
     parts.add_row("total (clamped 0..100)", str(config["complexity_score"]), style="bold")
     console.print(parts)

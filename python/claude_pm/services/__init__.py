@@ -1,5 +1,1 @@
-"""Services with the 1.x import paths (thin facades over the native core)."""
-
-from __future__ import annotations
-
-__all__: list[str] = []
+"""1.x service import paths, each a thin facade over the native core."""

@@ -1,0 +1,67 @@
+"""The process-wide decision log: one writer per configured target."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from claude_pm.config import get_settings
+from claude_pm.decision_log.writer import DecisionLog, flush_all
+
+__all__ = ["flush", "get_decision_log", "record_usage"]
+
+_lock = threading.Lock()
+_current: DecisionLog | None = None
+
+
+def get_decision_log() -> DecisionLog | None:
+    """The writer for CLAUDE_PM_DECISION_LOG, or None when it is unset.
+
+    Cheap enough for the hot path: after the first call it is one settings lookup and a
+    string comparison. Changing the variable retires the old writer (it still drains
+    what it holds) and starts one for the new target. Never connects on the caller's
+    thread; raises only ConfigError for a malformed target.
+    """
+    target = get_settings().decision_log
+    current = _current
+    if current is not None and current.target == target:
+        return current
+    if current is None and target is None:
+        return None
+    return _retarget(target)
+
+
+def _retarget(target: str | None) -> DecisionLog | None:
+    global _current
+    with _lock:
+        if _current is not None and _current.target == target:
+            return _current
+        if _current is not None:
+            threading.Thread(target=_current.close, name="claude-pm-decision-log-retire", daemon=True).start()
+        _current = None if target is None else DecisionLog(target)
+        return _current
+
+
+def record_usage(decision_id: str, input_tokens: int, output_tokens: int) -> None:
+    """Attach real token counts to a decision; a no-op while the decision log is off."""
+    log = get_decision_log()
+    if log is not None:
+        log.record_usage(decision_id, input_tokens, output_tokens)
+
+
+def flush(timeout: float | None = None) -> bool:
+    """Wait until every decision recorded so far in this process is committed; False if `timeout` ran out.
+
+    Interpreter exit does the same through ``atexit`` (up to EXIT_FLUSH_TIMEOUT seconds).
+    """
+    return flush_all(timeout)
+
+
+def _forget_parent_writer() -> None:
+    """A forked child has none of its parent's threads: start its own writer on first use."""
+    global _current
+    _current = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parent_writer)

@@ -1,0 +1,181 @@
+//! Python shim over the shared prompt cache (`claude_pm._core.PromptCache`).
+//!
+//! `str` and `bytes` are held as the very (immutable) Python objects they are, so
+//! a hit is a reference-count bump; they weigh their data size. Any other value is
+//! pickled on `set` and unpickled on every `get`: the caller gets an equal copy,
+//! mutating it cannot corrupt the cache, its weight is its pickle's length, and the
+//! cache never holds references that could form cycles with other objects.
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::cache::{self, CacheConfig, Ttl};
+
+enum CachedValue {
+    Text(Py<PyString>),
+    Bytes(Py<PyBytes>),
+    Pickled(Py<PyBytes>),
+}
+
+static PICKLE_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static PICKLE_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Thread-safe cache bounded by entries and bytes, with a time to live per entry.
+#[pyclass(frozen, subclass, module = "claude_pm._core")]
+pub struct PromptCache {
+    engine: cache::PromptCache<CachedValue>,
+}
+
+#[pymethods]
+impl PromptCache {
+    #[new]
+    #[pyo3(signature = (*, max_entries, max_bytes, default_ttl))]
+    fn new(max_entries: i64, max_bytes: i64, default_ttl: Option<f64>) -> PyResult<Self> {
+        let default_ttl = match default_ttl {
+            None => None,
+            Some(seconds) => match Ttl::from_seconds("default_ttl", seconds)? {
+                Ttl::After(duration) => Some(duration),
+                Ttl::Never | Ttl::Default => None,
+            },
+        };
+        let config = CacheConfig {
+            max_entries: positive("max_entries", max_entries)?,
+            max_bytes: positive("max_bytes", max_bytes)?,
+            default_ttl,
+        };
+        Ok(Self {
+            engine: cache::PromptCache::new(config)?,
+        })
+    }
+
+    #[getter]
+    fn max_entries(&self) -> u64 {
+        self.engine.config().max_entries
+    }
+
+    #[getter]
+    fn max_bytes(&self) -> u64 {
+        self.engine.config().max_bytes
+    }
+
+    /// Seconds, or None when entries stored without a ttl never expire.
+    #[getter]
+    fn default_ttl(&self) -> Option<f64> {
+        self.engine
+            .config()
+            .default_ttl
+            .map(|ttl| ttl.as_secs_f64())
+    }
+
+    #[pyo3(signature = (key, default = None))]
+    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        let Some(stored) = self.engine.get(key) else {
+            return Ok(default.unwrap_or_else(|| py.None()));
+        };
+        match stored.value() {
+            CachedValue::Text(text) => Ok(text.clone_ref(py).into_any()),
+            CachedValue::Bytes(bytes) => Ok(bytes.clone_ref(py).into_any()),
+            CachedValue::Pickled(pickle) => {
+                let loads = PICKLE_LOADS.import(py, "pickle", "loads")?;
+                Ok(loads.call1((pickle.bind(py),))?.unbind())
+            }
+        }
+    }
+
+    /// `ttl`: None for the default, seconds > 0, or 0 / math.inf for no expiry.
+    #[pyo3(signature = (key, value, ttl = None))]
+    fn set(&self, key: &str, value: &Bound<'_, PyAny>, ttl: Option<f64>) -> PyResult<()> {
+        let ttl = match ttl {
+            None => Ttl::Default,
+            Some(seconds) => Ttl::from_seconds("ttl", seconds)?,
+        };
+        let (value, bytes) = to_cached(value)?;
+        self.engine.set(key, value, bytes, ttl)?;
+        Ok(())
+    }
+
+    /// True when a live entry was removed.
+    fn delete(&self, key: &str) -> bool {
+        self.engine.delete(key)
+    }
+
+    /// Removes the entries whose keys match the glob `pattern`; returns how many.
+    fn invalidate(&self, py: Python<'_>, pattern: &str) -> PyResult<u64> {
+        Ok(py.detach(|| self.engine.invalidate(pattern))?)
+    }
+
+    /// Removes every entry (counted as invalidations); returns how many.
+    fn clear(&self, py: Python<'_>) -> u64 {
+        py.detach(|| self.engine.clear())
+    }
+
+    /// Counters since creation, plus the live `entries` and `bytes`.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = self.engine.stats();
+        let dict = PyDict::new(py);
+        for (name, value) in [
+            ("hits", stats.hits),
+            ("misses", stats.misses),
+            ("sets", stats.sets),
+            ("deletes", stats.deletes),
+            ("evictions", stats.evictions),
+            ("expirations", stats.expirations),
+            ("invalidations", stats.invalidations),
+            ("entries", stats.entries),
+            ("bytes", stats.bytes),
+        ] {
+            dict.set_item(name, value)?;
+        }
+        Ok(dict)
+    }
+}
+
+fn positive(name: &'static str, value: i64) -> PyResult<u64> {
+    u64::try_from(value)
+        .ok()
+        .filter(|&value| value > 0)
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{name}={value} is not valid: expected an integer >= 1"
+            ))
+        })
+}
+
+fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
+    if let Ok(text) = value.cast_exact::<PyString>() {
+        // SAFETY: the data is only measured, while `text` keeps the string alive;
+        // Python strings are immutable.
+        let bytes = unsafe { text.data() }?.as_bytes().len();
+        return Ok((CachedValue::Text(text.clone().unbind()), bytes as u64));
+    }
+    if let Ok(bytes) = value.cast_exact::<PyBytes>() {
+        let size = bytes.as_bytes().len() as u64;
+        return Ok((CachedValue::Bytes(bytes.clone().unbind()), size));
+    }
+    let py = value.py();
+    let dumps = PICKLE_DUMPS.import(py, "pickle", "dumps")?;
+    let pickled = dumps
+        .call1((value, -1))
+        .and_then(|pickled| Ok(pickled.cast_into::<PyBytes>()?));
+    match pickled {
+        Ok(pickled) => {
+            let size = pickled.as_bytes().len() as u64;
+            Ok((CachedValue::Pickled(pickled.unbind()), size))
+        }
+        Err(cause) => {
+            let type_name = value.get_type().name()?;
+            let error = PyTypeError::new_err(format!(
+                "cannot cache a value of type {type_name}: values other than str and bytes are \
+                 pickled, and pickling failed"
+            ));
+            error.set_cause(py, Some(cause));
+            Err(error)
+        }
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PromptCache>()
+}
