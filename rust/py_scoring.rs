@@ -9,13 +9,12 @@ use std::sync::{Arc, OnceLock};
 use numpy::{PyArray1, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::py_errors::CoreError;
-use crate::scoring::{
-    Analysis, CallerFacts, Scorer, ScoringRules, TechnicalDepth, Thresholds,
-};
+use crate::scoring::{Analysis, CallerFacts, Scorer, ScoringRules, TechnicalDepth, Thresholds};
 
 /// Texts longer than this are scored with the GIL released; shorter ones finish
 /// faster than a release/re-acquire round trip.
@@ -23,16 +22,15 @@ const DETACH_ABOVE_BYTES: usize = 16 * 1024;
 
 fn default_rules() -> Arc<ScoringRules> {
     static DEFAULT: OnceLock<Arc<ScoringRules>> = OnceLock::new();
-    DEFAULT.get_or_init(|| Arc::new(ScoringRules::default_rules())).clone()
+    DEFAULT
+        .get_or_init(|| Arc::new(ScoringRules::default_rules()))
+        .clone()
 }
 
 /// The text of a `str`; lone surrogates become U+FFFD instead of failing.
 fn text_of<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
     let string = value.cast::<PyString>().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "{name} must be str, not {}",
-            type_name(value)
-        ))
+        PyTypeError::new_err(format!("{name} must be str, not {}", type_name(value)))
     })?;
     Ok(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()))
 }
@@ -72,9 +70,9 @@ fn count(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
 }
 
 fn flag(value: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
-    value.extract::<bool>().map_err(|_| {
-        PyTypeError::new_err(format!("{name} must be bool, not {}", type_name(value)))
-    })
+    value
+        .extract::<bool>()
+        .map_err(|_| PyTypeError::new_err(format!("{name} must be bool, not {}", type_name(value))))
 }
 
 fn technical_depth(value: Option<&Bound<'_, PyAny>>) -> PyResult<TechnicalDepth> {
@@ -83,7 +81,12 @@ fn technical_depth(value: Option<&Bound<'_, PyAny>>) -> PyResult<TechnicalDepth>
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(TechnicalDepth::None);
     };
-    let invalid = || PyValueError::new_err(format!("technical_depth={} is not valid: {ALLOWED}", repr(value)));
+    let invalid = || {
+        PyValueError::new_err(format!(
+            "technical_depth={} is not valid: {ALLOWED}",
+            repr(value)
+        ))
+    };
     if let Ok(string) = value.cast::<PyString>() {
         let name = string.to_string_lossy().trim().to_lowercase();
         return TechnicalDepth::NAMES
@@ -109,7 +112,9 @@ fn technical_depth(value: Option<&Bound<'_, PyAny>>) -> PyResult<TechnicalDepth>
 }
 
 fn repr(value: &Bound<'_, PyAny>) -> String {
-    value.repr().map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string())
+    value
+        .repr()
+        .map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string())
 }
 
 fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
@@ -124,6 +129,9 @@ fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
     Ok(value.extract::<i64>().unwrap_or(i64::MAX))
 }
 
+/// `score_many`'s result: uint8 scores and uint8 levels.
+type ScoresAndLevels<'py> = (Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<u8>>);
+
 /// Scoring vocabulary and weights, compiled and immutable.
 #[pyclass(frozen, module = "claude_pm._core", name = "ScoringRules")]
 pub(crate) struct PyScoringRules {
@@ -135,25 +143,33 @@ impl PyScoringRules {
     /// The rules shipped with the package.
     #[staticmethod]
     fn default() -> Self {
-        Self { inner: default_rules() }
+        Self {
+            inner: default_rules(),
+        }
     }
 
     /// Loads a rules file; `RulesError` names the offending field, `OSError` the path.
     #[staticmethod]
     fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let rules = py.detach(|| -> Result<ScoringRules, CoreError> {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| CoreError::Io { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| CoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
             Ok(ScoringRules::from_toml(&text)?)
         })?;
-        Ok(Self { inner: Arc::new(rules) })
+        Ok(Self {
+            inner: Arc::new(rules),
+        })
     }
 
     /// Parses rules from TOML text.
     #[staticmethod]
     fn from_toml(text: &str) -> PyResult<Self> {
         let rules = ScoringRules::from_toml(text).map_err(CoreError::from)?;
-        Ok(Self { inner: Arc::new(rules) })
+        Ok(Self {
+            inner: Arc::new(rules),
+        })
     }
 
     #[getter]
@@ -255,7 +271,9 @@ impl PyScorer {
             None => i64::from(Thresholds::DEFAULT.medium()),
         };
         let thresholds = Thresholds::new(simple, medium).map_err(CoreError::from)?;
-        Ok(Self { inner: Scorer::new(rules, thresholds) })
+        Ok(Self {
+            inner: Scorer::new(rules, thresholds),
+        })
     }
 
     #[getter]
@@ -292,24 +310,83 @@ impl PyScorer {
         requires_documentation: Option<&Bound<'_, PyAny>>,
         technical_depth: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAnalysis> {
-        let text = text_of(text, "text")?;
-        let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
-        let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
-        let facts = CallerFacts {
-            file_count: opt_count(file_count, "file_count")?,
-            context_size: opt_count(context_size, "context_size")?,
-            integration_points: opt_count(integration_points, "integration_points")?,
-            requires_research: opt_flag(requires_research, "requires_research")?,
-            requires_testing: opt_flag(requires_testing, "requires_testing")?,
-            requires_documentation: opt_flag(requires_documentation, "requires_documentation")?,
-            technical_depth: self::technical_depth(technical_depth)?,
-        };
-        let analysis = if text.len() > DETACH_ABOVE_BYTES {
-            py.detach(|| self.inner.analyze(&text, &facts))
-        } else {
-            self.inner.analyze(&text, &facts)
-        };
-        Ok(analysis.into())
+        let facts = [
+            file_count,
+            context_size,
+            integration_points,
+            requires_research,
+            requires_testing,
+            requires_documentation,
+            technical_depth,
+        ];
+        Ok(self.run(py, text, facts)?.into())
+    }
+
+    /// The 1.x result in one call, for the `TaskComplexityAnalyzer` facade:
+    /// `(score, level, confidence, scoring_breakdown, analysis_details, signals)`.
+    /// `analysis_details` lacks `task_length`, which the caller knows; its
+    /// `complexity_factors` are the names of the signals.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (
+        text, file_count = None, context_size = None, integration_points = None,
+        requires_research = None, requires_testing = None, requires_documentation = None,
+        technical_depth = None,
+    ))]
+    fn analyze_parts<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyAny>,
+        file_count: Option<&Bound<'py, PyAny>>,
+        context_size: Option<&Bound<'py, PyAny>>,
+        integration_points: Option<&Bound<'py, PyAny>>,
+        requires_research: Option<&Bound<'py, PyAny>>,
+        requires_testing: Option<&Bound<'py, PyAny>>,
+        requires_documentation: Option<&Bound<'py, PyAny>>,
+        technical_depth: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let facts = [
+            file_count,
+            context_size,
+            integration_points,
+            requires_research,
+            requires_testing,
+            requires_documentation,
+            technical_depth,
+        ];
+        let a = self.run(py, text, facts)?;
+        let breakdown = PyDict::new(py);
+        breakdown.set_item(intern!(py, "description_complexity"), a.description_points)?;
+        breakdown.set_item(intern!(py, "file_complexity"), a.file_points)?;
+        breakdown.set_item(intern!(py, "context_complexity"), a.context_points)?;
+        breakdown.set_item(intern!(py, "integration_complexity"), a.integration_points)?;
+        breakdown.set_item(intern!(py, "additional_requirements"), a.requirement_points)?;
+        breakdown.set_item(intern!(py, "technical_depth"), a.depth_points)?;
+        // One str object per signal name, shared by `signals` and `complexity_factors`.
+        let names: Vec<Bound<'py, PyString>> = a
+            .signals
+            .iter()
+            .map(|(name, _)| PyString::new(py, name))
+            .collect();
+        let signals = PyList::empty(py);
+        for (name, (_, points)) in names.iter().zip(&a.signals) {
+            signals.append((name, *points))?;
+        }
+        let factors = PyList::new(py, &names)?;
+        let details = PyDict::new(py);
+        details.set_item(intern!(py, "verb_complexity"), a.verb_complexity.as_str())?;
+        details.set_item(intern!(py, "technical_indicators"), a.technical_indicators)?;
+        details.set_item(intern!(py, "word_count"), a.word_count)?;
+        details.set_item(intern!(py, "estimated_steps"), a.estimated_steps)?;
+        details.set_item(intern!(py, "complexity_factors"), factors)?;
+        (
+            a.score,
+            a.level as u8,
+            a.confidence,
+            breakdown,
+            details,
+            signals,
+        )
+            .into_pyobject(py)
     }
 
     /// 0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds.
@@ -318,7 +395,9 @@ impl PyScorer {
         let score = u8::try_from(value)
             .ok()
             .filter(|s| *s <= 100)
-            .ok_or_else(|| PyValueError::new_err(format!("score={value} is not valid: expected 0..=100")))?;
+            .ok_or_else(|| {
+                PyValueError::new_err(format!("score={value} is not valid: expected 0..=100"))
+            })?;
         Ok(self.inner.thresholds().level_of(score) as u8)
     }
 
@@ -328,7 +407,7 @@ impl PyScorer {
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
-    ) -> PyResult<(Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<u8>>)> {
+    ) -> PyResult<ScoresAndLevels<'py>> {
         let (scores, levels) = if let Ok(array) = texts.cast::<PyUntypedArray>() {
             if array.dtype().kind() == b'U' {
                 self.score_unicode_array(py, array)?
@@ -338,7 +417,10 @@ impl PyScorer {
         } else {
             self.score_sequence(py, texts)?
         };
-        Ok((PyArray1::from_vec(py, scores), PyArray1::from_vec(py, levels)))
+        Ok((
+            PyArray1::from_vec(py, scores),
+            PyArray1::from_vec(py, levels),
+        ))
     }
 
     fn __repr__(&self) -> String {
@@ -353,7 +435,38 @@ impl PyScorer {
 }
 
 impl PyScorer {
-    fn score_all<'t>(&self, texts: impl Iterator<Item = &'t str>, len: usize) -> (Vec<u8>, Vec<u8>) {
+    /// Validates the caller's facts (in `analyze`'s keyword order) and scores the text.
+    fn run(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        facts: [Option<&Bound<'_, PyAny>>; 7],
+    ) -> PyResult<Analysis> {
+        let text = text_of(text, "text")?;
+        let [files, context, integrations, research, testing, documentation, depth] = facts;
+        let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
+        let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
+        let facts = CallerFacts {
+            file_count: opt_count(files, "file_count")?,
+            context_size: opt_count(context, "context_size")?,
+            integration_points: opt_count(integrations, "integration_points")?,
+            requires_research: opt_flag(research, "requires_research")?,
+            requires_testing: opt_flag(testing, "requires_testing")?,
+            requires_documentation: opt_flag(documentation, "requires_documentation")?,
+            technical_depth: technical_depth(depth)?,
+        };
+        Ok(if text.len() > DETACH_ABOVE_BYTES {
+            py.detach(|| self.inner.analyze(&text, &facts))
+        } else {
+            self.inner.analyze(&text, &facts)
+        })
+    }
+
+    fn score_all<'t>(
+        &self,
+        texts: impl Iterator<Item = &'t str>,
+        len: usize,
+    ) -> (Vec<u8>, Vec<u8>) {
         let thresholds = self.inner.thresholds();
         let mut buf = String::new();
         let mut scores = Vec::with_capacity(len);
@@ -366,7 +479,11 @@ impl PyScorer {
         (scores, levels)
     }
 
-    fn score_sequence(&self, py: Python<'_>, texts: &Bound<'_, PyAny>) -> PyResult<(Vec<u8>, Vec<u8>)> {
+    fn score_sequence(
+        &self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+    ) -> PyResult<(Vec<u8>, Vec<u8>)> {
         if texts.is_instance_of::<PyString>() {
             return Err(PyTypeError::new_err(
                 "texts must be a sequence of str or a NumPy array of str, not a single str",
@@ -395,10 +512,16 @@ impl PyScorer {
     }
 
     /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded.
-    fn score_unicode_array(&self, py: Python<'_>, array: &Bound<'_, PyUntypedArray>) -> PyResult<(Vec<u8>, Vec<u8>)> {
+    fn score_unicode_array(
+        &self,
+        py: Python<'_>,
+        array: &Bound<'_, PyUntypedArray>,
+    ) -> PyResult<(Vec<u8>, Vec<u8>)> {
         let width = array.dtype().itemsize() / 4;
         let numpy = py.import("numpy")?;
-        let flat = numpy.call_method1("ascontiguousarray", (array,))?.call_method1("view", ("uint32",))?;
+        let flat = numpy
+            .call_method1("ascontiguousarray", (array,))?
+            .call_method1("view", ("uint32",))?;
         let buffer = PyBuffer::<u32>::get(&flat)?;
         let code_points = buffer.to_vec(py)?;
         let count = array.len();
@@ -409,10 +532,16 @@ impl PyScorer {
             let mut scores = Vec::with_capacity(count);
             let mut levels = Vec::with_capacity(count);
             for index in 0..count {
-                let item = code_points.get(index * width..(index + 1) * width).unwrap_or(&[]);
+                let item = code_points
+                    .get(index * width..(index + 1) * width)
+                    .unwrap_or(&[]);
                 let end = item.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
                 text.clear();
-                text.extend(item[..end].iter().map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')));
+                text.extend(
+                    item[..end]
+                        .iter()
+                        .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')),
+                );
                 let score = self.inner.score(&text, &mut buf);
                 scores.push(score);
                 levels.push(thresholds.level_of(score) as u8);

@@ -26,7 +26,7 @@ RULES_PATH = (
 )
 
 MAX_PHRASE_WORDS = 4
-MAX_DISTINCT_TERMS = 16
+MAX_DISTINCT_TERMS = 8
 
 # Unicode White_Space, as Rust's char::is_whitespace uses it.
 WHITE_SPACE = frozenset(
@@ -109,6 +109,7 @@ class Policy:
     boosts: bool
     trivial: str
     floor: int
+    narrow: bool
 
 
 @dataclass
@@ -123,7 +124,7 @@ class ActionClass:
 def _policy(table: dict[str, Any]) -> Policy:
     return Policy(
         table["base"], table["scope_points"], table["scope_cap"], table["boosts"],
-        table["trivial"], table.get("floor", 0),
+        table["trivial"], table.get("floor", 0), table.get("narrow", False),
     )
 
 
@@ -151,6 +152,7 @@ class OracleRules:
         self._add("scope", doc["scope"], self.scope_terms)
         self.tradeoff = self._weighted("tradeoff", doc["tradeoff"])
         self.coordination = self._weighted("coordination", doc["coordination"])
+        self.narrow = self._weighted("narrow", doc["narrow"])
         domain = doc["domain"]
         self.domain = self._weighted("domain", domain)
         self.domain_medium_hits: int = domain["medium_floor_hits"]
@@ -254,7 +256,7 @@ def collect(rules: OracleRules, text: str) -> Evidence:
                 ev.actions.setdefault(group[1], term)
         elif isinstance(group, tuple):
             ev.indicators.add(group[1])
-        elif group in ("scope", "tradeoff", "coordination", "domain"):
+        elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
             ev.add(group, term)
         elif group in ("weak", "strong"):
             if not negated:
@@ -359,6 +361,17 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
         for term in ev.terms("strong"):
             push(f"trivial:{rules.strong_terms[term]}", -rules.strong_points)
             points -= rules.strong_points
+
+    if policy.narrow and not scope:
+        per, cap, names = rules.narrow
+        used = 0
+        for term in ev.terms("narrow"):
+            penalty = min(per, cap - used)
+            if penalty <= 0:
+                break
+            push(f"narrow:{names[term]}", -penalty)
+            points -= penalty
+            used += penalty
 
     def raise_to(floor: int, name: str) -> None:
         nonlocal points

@@ -219,3 +219,10 @@ def test_one_analyzer_is_safe_to_share_between_threads(analyzer):
     for thread in threads:
         thread.join()
     assert len(results) == 8 and all(r == expected for r in results)
+
+
+def test_module_score_many_follows_the_configured_thresholds(monkeypatch):
+    assert score_many(["Implement feature"])[1].tolist() == [1]
+    monkeypatch.setenv("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "10")
+    monkeypatch.setenv("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "40")
+    assert score_many(["Implement feature"])[1].tolist() == [2]

@@ -29,6 +29,11 @@ SIMPLE = [
     "Muestra los registros de hoy",
     "Affiche la version de Python",
     "Convert 72 kilograms to pounds for the dosage form",
+    "Get the current Kubernetes context",
+    "Capitalize the heading in the changelog",
+    "Add the missing comma in the example",
+    "Fix the broken link in the contributing guide",
+    "Where is the retry limit defined?",
 ]
 
 MEDIUM = [
@@ -47,6 +52,10 @@ MEDIUM = [
     "Behebe den Absturz beim Speichern",
     "Corrige el error de validación del formulario y añade una prueba",
     "Ajoute la pagination à la liste des commandes",
+    "Refactor the parse_date helper to remove the duplicated branch",
+    "Optimise this regex",
+    "Design the tooltip for the save button",
+    "Compare the two retry helpers",
 ]
 
 COMPLEX = [
@@ -61,6 +70,10 @@ COMPLEX = [
     "Conduct a security review of the payment platform",
     "Weigh building our own search against buying a hosted one, considering cost and lock-in",
     "Prove that there are infinitely many primes",
+    "Prove that this recursive function terminates for every input",
+    "Refactor the sorting function used across all services",
+    "Propose a new architecture for the whole notification platform",
+    "Estimate the expected loss of the loan book under a recession scenario",
     "Assess whether this indemnity clause is enforceable under the governing law",
     "A patient with diabetes and hypertension asks about switching medication; assess the "
     "interactions and justify a treatment plan",

@@ -53,7 +53,7 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ("complex_floor = 75", "complex_floor = 175", "points.complex_floor"),
         ('trivial = "unscoped"', 'trivial = "sometimes"', "actions[0].trivial"),
         ('verb_complexity = "complex"', 'verb_complexity = "huge"', "actions[0].verb_complexity"),
-        ('"proof", "proven",', '"proof", "proof read",', "actions[0].forms[1]"),
+        ('"proof", "proven",', '"proof", "proof read",', "actions[1].forms[1]"),
         ("window = 2", "window = -2", "negation.window"),
     ],
 )

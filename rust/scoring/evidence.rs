@@ -6,7 +6,7 @@ use super::tokenizer::{for_each_word, Word};
 
 /// Distinct terms kept per list. Points saturate long before this, and the bound
 /// keeps memory flat for texts of any size; the oracle applies the same bound.
-pub(crate) const MAX_DISTINCT_TERMS: usize = 16;
+pub(crate) const MAX_DISTINCT_TERMS: usize = 8;
 
 /// The distinct terms of one list in order of first appearance.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,6 +43,7 @@ pub(crate) struct Evidence {
     pub scope: TermSet,
     pub tradeoff: TermSet,
     pub coordination: TermSet,
+    pub narrow: TermSet,
     pub domain: TermSet,
     pub weak: TermSet,
     pub strong: TermSet,
@@ -80,6 +81,7 @@ struct Scan<'r> {
 }
 
 impl<'r> Scan<'r> {
+    #[inline(always)]
     fn record(&mut self, hit: Hit, negated: bool, sentence_start: bool, number_next: &mut bool) {
         let ev = &mut self.evidence;
         match hit.group {
@@ -92,6 +94,7 @@ impl<'r> Scan<'r> {
             Group::Scope => ev.scope.insert(hit.term),
             Group::Tradeoff => ev.tradeoff.insert(hit.term),
             Group::Coordination => ev.coordination.insert(hit.term),
+            Group::Narrow => ev.narrow.insert(hit.term),
             Group::Domain => ev.domain.insert(hit.term),
             Group::TrivialWeak if !negated => ev.weak.insert(hit.term),
             Group::TrivialStrong if !negated => ev.strong.insert(hit.term),
@@ -108,7 +111,6 @@ impl<'r> Scan<'r> {
     }
 
     fn word(&mut self, word: Word<'_>) {
-        self.evidence.word_count = self.evidence.word_count.saturating_add(1);
         self.index = self.index.saturating_add(1);
         if word.sentence_start {
             self.negated_until = 0;
@@ -125,7 +127,11 @@ impl<'r> Scan<'r> {
         }
 
         let rules = self.rules;
-        let lookup = if is_number { None } else { rules.lookup(word.text) };
+        let lookup = if is_number {
+            None
+        } else {
+            rules.lookup(word.text)
+        };
         let mut number_next = false;
         let mut is_ordinal = false;
         if let Some(found) = lookup {
@@ -142,8 +148,15 @@ impl<'r> Scan<'r> {
         if phrase_word != 0 {
             self.match_phrases(phrase_word, &mut number_next);
         }
-        self.recent.rotate_right(1);
-        self.recent[0] = Recent { phrase_word, negated, sentence_start: word.sentence_start };
+        self.recent = [
+            Recent {
+                phrase_word,
+                negated,
+                sentence_start: word.sentence_start,
+            },
+            self.recent[0],
+            self.recent[1],
+        ];
         self.step_marker_before = number_next;
     }
 
@@ -188,5 +201,6 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         recent: [Recent::default(); MAX_PHRASE_WORDS - 1],
     };
     for_each_word(text, buf, |word| scan.word(word));
+    scan.evidence.word_count = scan.index;
     scan.evidence
 }

@@ -29,7 +29,10 @@ pub struct RulesError {
 
 impl RulesError {
     fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -55,6 +58,7 @@ struct RulesFile {
     scope: TermsFile,
     tradeoff: WeightedTermsFile,
     coordination: WeightedTermsFile,
+    narrow: WeightedTermsFile,
     domain: DomainFile,
     steps: StepsFile,
     trivial: TrivialFile,
@@ -85,6 +89,8 @@ struct ActionFile {
     #[serde(default = "inflect_by_default")]
     inflect: bool,
     #[serde(default)]
+    narrow: bool,
+    #[serde(default)]
     sentence_start: bool,
     #[serde(default)]
     words: Vec<String>,
@@ -104,6 +110,8 @@ struct ModifierPolicyFile {
     trivial: String,
     #[serde(default)]
     floor: u8,
+    #[serde(default)]
+    narrow: bool,
 }
 
 fn inflect_by_default() -> bool {
@@ -208,6 +216,7 @@ pub(crate) enum Group {
     Scope,
     Tradeoff,
     Coordination,
+    Narrow,
     Domain,
     Sequencer,
     StepMarker,
@@ -236,6 +245,9 @@ pub(crate) struct Policy {
     pub trivial: Triviality,
     /// The lowest points this candidate can end with.
     pub floor: i32,
+    /// Whether narrow-scope words ("this function") pull it down when no scope
+    /// term was found.
+    pub narrow: bool,
 }
 
 /// When triviality words pull a candidate down.
@@ -255,7 +267,9 @@ impl Triviality {
             "unscoped" => Ok(Self::Unscoped),
             other => Err(RulesError::new(
                 field,
-                format!("{other:?} is not allowed: expected one of \"always\", \"never\", \"unscoped\""),
+                format!(
+                    "{other:?} is not allowed: expected one of \"always\", \"never\", \"unscoped\""
+                ),
             )),
         }
     }
@@ -316,13 +330,17 @@ pub struct ScoringRules {
     pub(crate) scope_terms: Vec<String>,
     pub(crate) tradeoff: Weighted,
     pub(crate) coordination: Weighted,
+    pub(crate) narrow: Weighted,
     pub(crate) domain: DomainRules,
     pub(crate) step_points: i32,
     pub(crate) step_cap: i32,
     pub(crate) trivial: TrivialRules,
     pub(crate) negation_window: u32,
     pub(crate) indicators: Vec<String>,
-    words: FxHashMap<Box<str>, Entry>,
+    /// Words of up to 8 bytes, keyed by their bytes packed into an integer: one
+    /// multiply to hash, one compare to match (most words are this short).
+    short_words: FxHashMap<u64, Entry>,
+    long_words: FxHashMap<Box<str>, Entry>,
     /// Longer words cannot be in the table; they skip the lookup.
     longest_word: usize,
     hits: Vec<Hit>,
@@ -353,7 +371,14 @@ impl ScoringRules {
         let file: RulesFile = serde_path_to_error::deserialize(deserializer).map_err(|err| {
             let path = err.path().to_string();
             let message = err.into_inner().message().to_owned();
-            RulesError::new(if path == "." { "<document>".to_owned() } else { path }, message)
+            RulesError::new(
+                if path == "." {
+                    "<document>".to_owned()
+                } else {
+                    path
+                },
+                message,
+            )
         })?;
         Compiler::default().compile(file)
     }
@@ -367,7 +392,10 @@ impl ScoringRules {
         if word.len() > self.longest_word {
             return None;
         }
-        let entry = self.words.get(word)?;
+        let entry = match pack_short(word) {
+            Some(key) => self.short_words.get(&key)?,
+            None => self.long_words.get(word)?,
+        };
         let start = entry.hits_start as usize;
         Some(Lookup {
             hits: &self.hits[start..start + entry.hits_len as usize],
@@ -377,7 +405,9 @@ impl ScoringRules {
 
     /// Hits of the phrase made of these phrase-word ids (zero-padded), if any.
     pub(crate) fn phrase(&self, key: &[u32; MAX_PHRASE_WORDS]) -> Option<Hits<'_>> {
-        self.phrases.get(key).map(|r| &self.hits[r.start as usize..r.end as usize])
+        self.phrases
+            .get(key)
+            .map(|r| &self.hits[r.start as usize..r.end as usize])
     }
 }
 
@@ -394,7 +424,10 @@ struct Compiler {
 
 fn check_points(field: &str, value: u8) -> Result<i32, RulesError> {
     if value > 100 {
-        return Err(RulesError::new(field, format!("{value} is out of range: expected 0..=100")));
+        return Err(RulesError::new(
+            field,
+            format!("{value} is out of range: expected 0..=100"),
+        ));
     }
     Ok(i32::from(value))
 }
@@ -407,7 +440,9 @@ fn parse_verb_complexity(field: &str, value: &str) -> Result<super::VerbComplexi
         "complex" => Ok(V::Complex),
         other => Err(RulesError::new(
             field,
-            format!("{other:?} is not allowed: expected one of \"simple\", \"medium\", \"complex\""),
+            format!(
+                "{other:?} is not allowed: expected one of \"simple\", \"medium\", \"complex\""
+            ),
         )),
     }
 }
@@ -418,7 +453,10 @@ fn single_word(field: &str, raw: &str) -> Result<String, RulesError> {
     for_each_word(raw, &mut String::new(), |w| found.push(w.text.to_owned()));
     match found.as_slice() {
         [one] => Ok(one.clone()),
-        _ => Err(RulesError::new(field, format!("{raw:?} must be exactly one word"))),
+        _ => Err(RulesError::new(
+            field,
+            format!("{raw:?} must be exactly one word"),
+        )),
     }
 }
 
@@ -470,6 +508,27 @@ pub(crate) fn inflections(base: &str) -> Vec<String> {
         }
     }
     forms
+}
+
+fn prefix_all(terms: &mut [String], kind: &str) {
+    for term in terms {
+        *term = format!("{kind}:{term}");
+    }
+}
+
+/// A word of at most 8 bytes as an integer. Words never contain NUL, so the
+/// zero padding keeps the packing one-to-one.
+fn pack_short(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    if bytes.len() > 8 {
+        return None;
+    }
+    Some(
+        bytes
+            .iter()
+            .rev()
+            .fold(0u64, |packed, &b| (packed << 8) | u64::from(b)),
+    )
 }
 
 /// Interns a term name in a list, returning its index.
@@ -539,7 +598,10 @@ impl Compiler {
         for (i, raw) in lists.words.iter().enumerate() {
             let field = format!("{field}.words[{i}]");
             let base = single_word(&field, raw)?;
-            let hit = Hit { group, term: intern(terms, &base, &field)? };
+            let hit = Hit {
+                group,
+                term: intern(terms, &base, &field)?,
+            };
             if inflect {
                 for form in inflections(&base) {
                     self.add_word(form, hit);
@@ -551,13 +613,19 @@ impl Compiler {
         for (i, raw) in lists.forms.iter().enumerate() {
             let field = format!("{field}.forms[{i}]");
             let form = single_word(&field, raw)?;
-            let hit = Hit { group, term: intern(terms, &form, &field)? };
+            let hit = Hit {
+                group,
+                term: intern(terms, &form, &field)?,
+            };
             self.add_word(form, hit);
         }
         for (i, raw) in lists.phrases.iter().enumerate() {
             let field = format!("{field}.phrases[{i}]");
             let words = phrase_words(&field, raw)?;
-            let hit = Hit { group, term: intern(terms, &words.join(" "), &field)? };
+            let hit = Hit {
+                group,
+                term: intern(terms, &words.join(" "), &field)?,
+            };
             self.add_phrase(&words, hit);
         }
         Ok(())
@@ -586,6 +654,7 @@ impl Compiler {
             boosts: p.boosts,
             trivial: Triviality::parse(&format!("{field}.trivial"), &p.trivial)?,
             floor: check_points(&format!("{field}.floor"), p.floor)?,
+            narrow: p.narrow,
         })
     }
 
@@ -606,7 +675,10 @@ impl Compiler {
         for (i, action) in file.actions.iter().enumerate() {
             let field = format!("actions[{i}]");
             if action.name.trim().is_empty() {
-                return Err(RulesError::new(format!("{field}.name"), "must be a non-empty string"));
+                return Err(RulesError::new(
+                    format!("{field}.name"),
+                    "must be a non-empty string",
+                ));
             }
             if classes.iter().any(|c: &ActionClass| c.name == action.name) {
                 return Err(RulesError::new(
@@ -623,13 +695,26 @@ impl Compiler {
                     boosts: action.boosts,
                     trivial: action.trivial.clone(),
                     floor: action.floor,
+                    narrow: action.narrow,
                 },
             )?;
-            let verb_complexity =
-                parse_verb_complexity(&format!("{field}.verb_complexity"), &action.verb_complexity)?;
+            let verb_complexity = parse_verb_complexity(
+                &format!("{field}.verb_complexity"),
+                &action.verb_complexity,
+            )?;
             let mut terms = Vec::new();
-            let lists = TermLists { words: &action.words, forms: &action.forms, phrases: &action.phrases };
-            self.add_terms_inflected(&field, Group::Action(i as u8), lists, action.inflect, &mut terms)?;
+            let lists = TermLists {
+                words: &action.words,
+                forms: &action.forms,
+                phrases: &action.phrases,
+            };
+            self.add_terms_inflected(
+                &field,
+                Group::Action(i as u8),
+                lists,
+                action.inflect,
+                &mut terms,
+            )?;
             classes.push(ActionClass {
                 name: action.name.clone(),
                 verb_complexity,
@@ -642,20 +727,44 @@ impl Compiler {
 
         let mut scope_terms = Vec::new();
         let s = &file.scope;
-        let lists = TermLists { words: &s.words, forms: &s.forms, phrases: &s.phrases };
+        let lists = TermLists {
+            words: &s.words,
+            forms: &s.forms,
+            phrases: &s.phrases,
+        };
         self.add_terms("scope", Group::Scope, lists, &mut scope_terms)?;
 
         let t = &file.tradeoff;
-        let lists = TermLists { words: &t.words, forms: &t.forms, phrases: &t.phrases };
+        let lists = TermLists {
+            words: &t.words,
+            forms: &t.forms,
+            phrases: &t.phrases,
+        };
         let tradeoff = self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, lists)?;
 
         let c = &file.coordination;
-        let lists = TermLists { words: &c.words, forms: &c.forms, phrases: &c.phrases };
+        let lists = TermLists {
+            words: &c.words,
+            forms: &c.forms,
+            phrases: &c.phrases,
+        };
         let coordination =
             self.weighted("coordination", Group::Coordination, c.points, c.cap, lists)?;
 
+        let nw = &file.narrow;
+        let lists = TermLists {
+            words: &nw.words,
+            forms: &nw.forms,
+            phrases: &nw.phrases,
+        };
+        let narrow = self.weighted("narrow", Group::Narrow, nw.points, nw.cap, lists)?;
+
         let d = &file.domain;
-        let lists = TermLists { words: &d.words, forms: &d.forms, phrases: &d.phrases };
+        let lists = TermLists {
+            words: &d.words,
+            forms: &d.forms,
+            phrases: &d.phrases,
+        };
         let domain = DomainRules {
             weighted: self.weighted("domain", Group::Domain, d.points, d.cap, lists)?,
             medium_floor_hits: usize::from(d.medium_floor_hits),
@@ -674,26 +783,60 @@ impl Compiler {
         let step_points = check_points("steps.points", st.points)?;
         let step_cap = check_points("steps.cap", st.cap)?;
         let mut sequencer_terms = Vec::new();
-        let lists = TermLists { words: &st.words, forms: &st.forms, phrases: &st.phrases };
+        let lists = TermLists {
+            words: &st.words,
+            forms: &st.forms,
+            phrases: &st.phrases,
+        };
         self.add_terms("steps", Group::Sequencer, lists, &mut sequencer_terms)?;
         let mut marker_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &st.markers, phrases: &[] };
+        let lists = TermLists {
+            words: &[],
+            forms: &st.markers,
+            phrases: &[],
+        };
         self.add_terms("steps.markers", Group::StepMarker, lists, &mut marker_terms)?;
         let mut ordinal_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &st.ordinals, phrases: &[] };
+        let lists = TermLists {
+            words: &[],
+            forms: &st.ordinals,
+            phrases: &[],
+        };
         self.add_terms("steps.ordinals", Group::Ordinal, lists, &mut ordinal_terms)?;
 
         let tr = &file.trivial;
         let mut weak_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &tr.weak, phrases: &tr.weak_phrases };
+        let lists = TermLists {
+            words: &[],
+            forms: &tr.weak,
+            phrases: &tr.weak_phrases,
+        };
         self.add_terms("trivial.weak", Group::TrivialWeak, lists, &mut weak_terms)?;
         let value_term = intern(&mut weak_terms, "value", "trivial.value_words")?;
         let mut strong_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &tr.strong, phrases: &tr.strong_phrases };
-        self.add_terms("trivial.strong", Group::TrivialStrong, lists, &mut strong_terms)?;
+        let lists = TermLists {
+            words: &[],
+            forms: &tr.strong,
+            phrases: &tr.strong_phrases,
+        };
+        self.add_terms(
+            "trivial.strong",
+            Group::TrivialStrong,
+            lists,
+            &mut strong_terms,
+        )?;
         let mut value_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &tr.value_words, phrases: &[] };
-        self.add_terms("trivial.value_words", Group::ValueWord, lists, &mut value_terms)?;
+        let lists = TermLists {
+            words: &[],
+            forms: &tr.value_words,
+            phrases: &[],
+        };
+        self.add_terms(
+            "trivial.value_words",
+            Group::ValueWord,
+            lists,
+            &mut value_terms,
+        )?;
         let trivial = TrivialRules {
             weak_points: check_points("trivial.weak_points", tr.weak_points)?,
             strong_points: check_points("trivial.strong_points", tr.strong_points)?,
@@ -703,7 +846,11 @@ impl Compiler {
         };
 
         let mut negator_terms = Vec::new();
-        let lists = TermLists { words: &[], forms: &file.negation.forms, phrases: &[] };
+        let lists = TermLists {
+            words: &[],
+            forms: &file.negation.forms,
+            phrases: &[],
+        };
         self.add_terms("negation", Group::Negator, lists, &mut negator_terms)?;
 
         if file.indicators.len() > MAX_INDICATORS {
@@ -716,16 +863,47 @@ impl Compiler {
         for (i, ind) in file.indicators.iter().enumerate() {
             let field = format!("indicators[{i}]");
             if ind.name.trim().is_empty() {
-                return Err(RulesError::new(format!("{field}.name"), "must be a non-empty string"));
+                return Err(RulesError::new(
+                    format!("{field}.name"),
+                    "must be a non-empty string",
+                ));
             }
             let mut terms = Vec::new();
-            let lists = TermLists { words: &ind.words, forms: &ind.forms, phrases: &ind.phrases };
+            let lists = TermLists {
+                words: &ind.words,
+                forms: &ind.forms,
+                phrases: &ind.phrases,
+            };
             self.add_terms(&field, Group::Indicator(i as u8), lists, &mut terms)?;
             indicators.push(ind.name.clone());
         }
 
+        // Term lists are only read to name signals, so they hold the signal names.
+        for class in &mut classes {
+            prefix_all(&mut class.terms, "action");
+        }
+        prefix_all(&mut scope_terms, "scope");
+        let mut tradeoff = tradeoff;
+        prefix_all(&mut tradeoff.terms, "tradeoff");
+        let mut coordination = coordination;
+        prefix_all(&mut coordination.terms, "phased");
+        let mut narrow = narrow;
+        prefix_all(&mut narrow.terms, "narrow");
+        let mut domain = domain;
+        prefix_all(&mut domain.weighted.terms, "domain");
+        let mut trivial = trivial;
+        prefix_all(&mut trivial.weak_terms, "trivial");
+        prefix_all(&mut trivial.strong_terms, "trivial");
+
         let (words, hits, phrases) = self.freeze();
         let longest_word = words.keys().map(|w| w.len()).max().unwrap_or(0);
+        let (mut short_words, mut long_words) = (FxHashMap::default(), FxHashMap::default());
+        for (word, entry) in words {
+            match pack_short(&word) {
+                Some(key) => short_words.insert(key, entry),
+                None => long_words.insert(word, entry),
+            };
+        }
         Ok(ScoringRules {
             version: file.version,
             medium_floor,
@@ -735,13 +913,15 @@ impl Compiler {
             scope_terms,
             tradeoff,
             coordination,
+            narrow,
             domain,
             step_points,
             step_cap,
             trivial,
             negation_window: u32::from(file.negation.window),
             indicators,
-            words,
+            short_words,
+            long_words,
             longest_word,
             hits,
             phrases,
@@ -751,7 +931,11 @@ impl Compiler {
     #[allow(clippy::type_complexity)]
     fn freeze(
         self,
-    ) -> (FxHashMap<Box<str>, Entry>, Vec<Hit>, FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>) {
+    ) -> (
+        FxHashMap<Box<str>, Entry>,
+        Vec<Hit>,
+        FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
+    ) {
         let mut hits = Vec::new();
         let mut words = FxHashMap::default();
         for (word, (word_hits, phrase_word)) in self.words {
@@ -759,7 +943,11 @@ impl Compiler {
             hits.extend_from_slice(&word_hits);
             words.insert(
                 word.into_boxed_str(),
-                Entry { hits_start, hits_len: word_hits.len() as u16, phrase_word },
+                Entry {
+                    hits_start,
+                    hits_len: word_hits.len() as u16,
+                    phrase_word,
+                },
             );
         }
         let mut phrases = FxHashMap::default();
@@ -777,7 +965,10 @@ mod tests {
     use super::*;
 
     fn with(find: &str, replace: &str) -> String {
-        assert!(DEFAULT_RULES.contains(find), "fixture text not found: {find}");
+        assert!(
+            DEFAULT_RULES.contains(find),
+            "fixture text not found: {find}"
+        );
         DEFAULT_RULES.replacen(find, replace, 1)
     }
 
@@ -828,12 +1019,15 @@ mod tests {
     fn a_form_with_two_words_is_rejected() {
         let text = with("\"proof\", \"proven\",", "\"proof\", \"proof read\",");
         let err = ScoringRules::from_toml(&text).unwrap_err();
-        assert_eq!(err.field, "actions[0].forms[1]");
+        assert_eq!(err.field, "actions[1].forms[1]");
     }
 
     #[test]
     fn an_unknown_verb_complexity_lists_the_allowed_values() {
-        let text = with("verb_complexity = \"complex\"", "verb_complexity = \"huge\"");
+        let text = with(
+            "verb_complexity = \"complex\"",
+            "verb_complexity = \"huge\"",
+        );
         let err = ScoringRules::from_toml(&text).unwrap_err();
         assert_eq!(err.field, "actions[0].verb_complexity");
         assert!(err.message.contains("\"simple\""));

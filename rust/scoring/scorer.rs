@@ -1,10 +1,10 @@
 //! Turns evidence into points, a tier and the signals that explain them.
 //!
-//! description = the best candidate over the action classes found (or the no-action
-//! policy): base + scope + trade-offs + phased work + hard domain + steps
-//! - triviality, raised to the floors, clamped to 0..=100.
-//! score = clamp(description + caller facts on their 1.x scales, 0, 100).
-//! The signals always add up to the score.
+//! The description's points are the best candidate over the action classes found
+//! (or the no-action policy): base, plus scope, trade-offs, phased work, hard domain
+//! and steps, minus triviality, raised to the floors and clamped to 0..=100. The
+//! score is clamp(description + caller facts on their 1.x scales, 0, 100), and the
+//! signals always add up to it.
 
 use std::sync::Arc;
 
@@ -53,7 +53,9 @@ impl TechnicalDepth {
     pub const NAMES: [&'static str; 4] = ["none", "shallow", "moderate", "deep"];
 
     pub fn from_index(index: u8) -> Option<Self> {
-        [Self::None, Self::Shallow, Self::Moderate, Self::Deep].get(usize::from(index)).copied()
+        [Self::None, Self::Shallow, Self::Moderate, Self::Deep]
+            .get(usize::from(index))
+            .copied()
     }
 
     fn points(self) -> i32 {
@@ -132,11 +134,17 @@ impl std::fmt::Display for ThresholdsError {
 impl std::error::Error for ThresholdsError {}
 
 impl Thresholds {
-    pub const DEFAULT: Self = Self { simple: 30, medium: 70 };
+    pub const DEFAULT: Self = Self {
+        simple: 30,
+        medium: 70,
+    };
 
     pub fn new(simple: i64, medium: i64) -> Result<Self, ThresholdsError> {
         if 0 <= simple && simple < medium && medium <= 100 {
-            Ok(Self { simple: simple as u8, medium: medium as u8 })
+            Ok(Self {
+                simple: simple as u8,
+                medium: medium as u8,
+            })
         } else {
             Err(ThresholdsError { simple, medium })
         }
@@ -204,10 +212,10 @@ impl Signals for Vec<(String, i32)> {
     }
 }
 
-/// Adds `per_term` points for each term, in order, until `cap` is reached.
+/// Adds `per_term` points for each term, in order, until `cap` is reached; `names`
+/// are the terms' signal names.
 fn capped(
     out: &mut impl Signals,
-    kind: &str,
     names: &[String],
     found: &TermSet,
     per_term: i32,
@@ -219,18 +227,23 @@ fn capped(
         if points <= 0 {
             break;
         }
-        out.push(|| format!("{kind}:{}", names[usize::from(term)]), points);
+        out.push(|| names[usize::from(term)].clone(), points);
         used += points;
     }
     used
 }
 
-fn weighted(out: &mut impl Signals, kind: &str, rules: &Weighted, found: &TermSet) -> i32 {
-    capped(out, kind, &rules.terms, found, rules.points, rules.cap)
+fn weighted(out: &mut impl Signals, rules: &Weighted, found: &TermSet) -> i32 {
+    capped(out, &rules.terms, found, rules.points, rules.cap)
 }
 
 /// Scores a text as if its most demanding action were `class` (None: no action).
-fn candidate(rules: &ScoringRules, ev: &Evidence, class: Option<usize>, out: &mut impl Signals) -> i32 {
+fn candidate(
+    rules: &ScoringRules,
+    ev: &Evidence,
+    class: Option<usize>,
+    out: &mut impl Signals,
+) -> i32 {
     let policy: &Policy = match class {
         Some(c) => &rules.classes[c].policy,
         None => &rules.no_action,
@@ -240,17 +253,26 @@ fn candidate(rules: &ScoringRules, ev: &Evidence, class: Option<usize>, out: &mu
         Some(c) => {
             let class_rules = &rules.classes[c];
             let term = ev.actions[c].map_or(0, usize::from);
-            out.push(|| format!("action:{}", class_rules.terms[term]), points);
+            out.push(|| class_rules.terms[term].clone(), points);
         }
         None => out.push(|| "no_action".to_owned(), points),
     }
-    points += capped(out, "scope", &rules.scope_terms, &ev.scope, policy.scope_points, policy.scope_cap);
+    points += capped(
+        out,
+        &rules.scope_terms,
+        &ev.scope,
+        policy.scope_points,
+        policy.scope_cap,
+    );
     if policy.boosts {
-        points += weighted(out, "tradeoff", &rules.tradeoff, &ev.tradeoff);
-        points += weighted(out, "phased", &rules.coordination, &ev.coordination);
-        points += weighted(out, "domain", &rules.domain.weighted, &ev.domain);
+        points += weighted(out, &rules.tradeoff, &ev.tradeoff);
+        points += weighted(out, &rules.coordination, &ev.coordination);
+        points += weighted(out, &rules.domain.weighted, &ev.domain);
         let extra_steps = i32::try_from(ev.estimated_steps().saturating_sub(1)).unwrap_or(i32::MAX);
-        let step_points = rules.step_points.saturating_mul(extra_steps).min(rules.step_cap);
+        let step_points = rules
+            .step_points
+            .saturating_mul(extra_steps)
+            .min(rules.step_cap);
         out.push(|| "steps".to_owned(), step_points);
         points += step_points;
     }
@@ -262,12 +284,31 @@ fn candidate(rules: &ScoringRules, ev: &Evidence, class: Option<usize>, out: &mu
     if trivial_applies {
         let trivial = &rules.trivial;
         for &term in ev.weak.as_slice() {
-            out.push(|| format!("trivial:{}", trivial.weak_terms[usize::from(term)]), -trivial.weak_points);
+            out.push(
+                || trivial.weak_terms[usize::from(term)].clone(),
+                -trivial.weak_points,
+            );
             points -= trivial.weak_points;
         }
         for &term in ev.strong.as_slice() {
-            out.push(|| format!("trivial:{}", trivial.strong_terms[usize::from(term)]), -trivial.strong_points);
+            out.push(
+                || trivial.strong_terms[usize::from(term)].clone(),
+                -trivial.strong_points,
+            );
             points -= trivial.strong_points;
+        }
+    }
+    if policy.narrow && ev.scope.len() == 0 {
+        let narrow = &rules.narrow;
+        let mut used = 0;
+        for &term in ev.narrow.as_slice() {
+            let penalty = narrow.points.min(narrow.cap - used);
+            if penalty <= 0 {
+                break;
+            }
+            out.push(|| narrow.terms[usize::from(term)].clone(), -penalty);
+            points -= penalty;
+            used += penalty;
         }
     }
     let mut raise_to = |floor: i32, name: &str, points: &mut i32| {
@@ -340,7 +381,11 @@ impl Scorer {
         let ev = collect(rules, text, &mut String::new());
         let (_, winner) = description(rules, &ev);
         let mut signals: Vec<(String, i32)> = Vec::new();
-        let description_points = if ev.blank { 0 } else { candidate(rules, &ev, winner, &mut signals) };
+        let description_points = if ev.blank {
+            0
+        } else {
+            candidate(rules, &ev, winner, &mut signals)
+        };
 
         let facts_points = [
             ("files", facts.file_points()),
@@ -348,7 +393,10 @@ impl Scorer {
             ("integration", facts.integration_points()),
             ("research", if facts.requires_research { 5 } else { 0 }),
             ("testing", if facts.requires_testing { 5 } else { 0 }),
-            ("documentation", if facts.requires_documentation { 5 } else { 0 }),
+            (
+                "documentation",
+                if facts.requires_documentation { 5 } else { 0 },
+            ),
             ("depth", facts.technical_depth.points()),
         ];
         let mut total = description_points;
@@ -415,7 +463,10 @@ mod tests {
         let a = scorer().analyze(" \n\t", &CallerFacts::default());
         assert_eq!((a.score, a.level), (0, Level::Simple));
         assert!(a.signals.is_empty());
-        assert_eq!(level("Intermittent gremlins on the blue widget"), Level::Medium);
+        assert_eq!(
+            level("Intermittent gremlins on the blue widget"),
+            Level::Medium
+        );
     }
 
     #[test]
@@ -428,7 +479,10 @@ mod tests {
     #[test]
     fn words_are_never_matched_inside_other_words() {
         // "authentication" holds "then"; "latest" holds "test"; "listing" is a listing.
-        let a = scorer().analyze("Show the authentication page's latest banner", &CallerFacts::default());
+        let a = scorer().analyze(
+            "Show the authentication page's latest banner",
+            &CallerFacts::default(),
+        );
         assert_eq!(a.estimated_steps, 1);
         assert_eq!(a.level, Level::Simple);
         assert_eq!(level("Showcase the replanning toolkit"), Level::Medium);
@@ -436,43 +490,67 @@ mod tests {
 
     #[test]
     fn the_most_demanding_action_wins_wherever_it_stands() {
-        assert_eq!(level("Print the queue depth and then re-architect the broker layer"), Level::Complex);
-        assert_eq!(level("Redesign the broker layer, then print the queue depth"), Level::Complex);
+        assert_eq!(
+            level("Print the queue depth and then re-architect the broker layer"),
+            Level::Complex
+        );
+        assert_eq!(
+            level("Redesign the broker layer, then print the queue depth"),
+            Level::Complex
+        );
     }
 
     #[test]
     fn triviality_never_pulls_a_system_wide_task_down() {
-        assert_eq!(level("Just migrate every module of the entire backend to async"), Level::Complex);
+        assert_eq!(
+            level("Just migrate every module of the entire backend to async"),
+            Level::Complex
+        );
         assert_eq!(level("Just show the open tickets"), Level::Simple);
     }
 
     #[test]
     fn trivial_steps_stay_below_complex() {
-        let a = scorer().analyze("First list the files, then show the README", &CallerFacts::default());
+        let a = scorer().analyze(
+            "First list the files, then show the README",
+            &CallerFacts::default(),
+        );
         assert_eq!(a.estimated_steps, 2);
         assert_eq!(a.level, Level::Simple);
     }
 
     #[test]
     fn numbered_items_count_as_steps() {
-        let a = scorer().analyze("1. reproduce the hang. 2. fix the lock order. 3. add a test.", &CallerFacts::default());
+        let a = scorer().analyze(
+            "1. reproduce the hang. 2. fix the lock order. 3. add a test.",
+            &CallerFacts::default(),
+        );
         assert_eq!(a.estimated_steps, 3);
         assert_eq!(a.level, Level::Medium);
     }
 
     #[test]
     fn negated_actions_do_not_count() {
-        assert_eq!(level("Count the failing checks, don't fix anything"), Level::Simple);
+        assert_eq!(
+            level("Count the failing checks, don't fix anything"),
+            Level::Simple
+        );
     }
 
     #[test]
     fn hard_domains_are_not_simple() {
-        assert_eq!(level("Is this non-compete clause enforceable, given the statute and case law?"), Level::Complex);
+        assert_eq!(
+            level("Is this non-compete clause enforceable, given the statute and case law?"),
+            Level::Complex
+        );
     }
 
     #[test]
     fn other_languages_have_action_verbs() {
-        assert_eq!(level("Refaktoriere die gesamte Bestellverwaltung"), Level::Complex);
+        assert_eq!(
+            level("Refaktoriere die gesamte Bestellverwaltung"),
+            Level::Complex
+        );
         assert_eq!(level("Diseña la arquitectura de pagos"), Level::Complex);
         assert_eq!(level("Affiche les fichiers"), Level::Simple);
         assert_eq!(level("Implementa el filtro de búsqueda"), Level::Medium);
@@ -480,10 +558,19 @@ mod tests {
 
     #[test]
     fn caller_facts_only_raise_and_a_handful_stays_medium() {
-        let facts = CallerFacts { file_count: 4, context_size: 3000, ..CallerFacts::default() };
+        let facts = CallerFacts {
+            file_count: 4,
+            context_size: 3000,
+            ..CallerFacts::default()
+        };
         let a = scorer().analyze("Implement feature", &facts);
         assert_eq!(a.level, Level::Medium);
-        assert!(a.score > scorer().analyze("Implement feature", &CallerFacts::default()).score);
+        assert!(
+            a.score
+                > scorer()
+                    .analyze("Implement feature", &CallerFacts::default())
+                    .score
+        );
         let piled = CallerFacts {
             file_count: 12,
             context_size: 20_000,
@@ -493,13 +580,24 @@ mod tests {
             requires_documentation: true,
             technical_depth: TechnicalDepth::Deep,
         };
-        assert_eq!(scorer().analyze("Implement feature", &piled).level, Level::Complex);
+        assert_eq!(
+            scorer().analyze("Implement feature", &piled).level,
+            Level::Complex
+        );
     }
 
     #[test]
     fn signals_add_up_to_the_score() {
-        let facts = CallerFacts { file_count: 30, context_size: 50_000, ..CallerFacts::default() };
-        for text in ["Refactor the entire platform across all services", "Just fix the typo", "Memory leak"] {
+        let facts = CallerFacts {
+            file_count: 30,
+            context_size: 50_000,
+            ..CallerFacts::default()
+        };
+        for text in [
+            "Refactor the entire platform across all services",
+            "Just fix the typo",
+            "Memory leak",
+        ] {
             let a = scorer().analyze(text, &facts);
             let sum: i32 = a.signals.iter().map(|(_, p)| p).sum();
             assert_eq!(sum, i32::from(a.score), "{text}: {:?}", a.signals);
@@ -510,8 +608,16 @@ mod tests {
     fn batch_score_matches_the_analysis() {
         let s = scorer();
         let mut buf = String::new();
-        for text in ["List files", "Plan the multi-region rollout", "Fix typo in README", ""] {
-            assert_eq!(s.score(text, &mut buf), s.analyze(text, &CallerFacts::default()).score);
+        for text in [
+            "List files",
+            "Plan the multi-region rollout",
+            "Fix typo in README",
+            "",
+        ] {
+            assert_eq!(
+                s.score(text, &mut buf),
+                s.analyze(text, &CallerFacts::default()).score
+            );
         }
     }
 
@@ -523,7 +629,10 @@ mod tests {
         assert!(Thresholds::new(-1, 70).is_err());
         assert!(Thresholds::new(30, 101).is_err());
         let t = Thresholds::new(20, 60).unwrap();
-        assert_eq!((t.level_of(20), t.level_of(21), t.level_of(61)), (Level::Simple, Level::Medium, Level::Complex));
+        assert_eq!(
+            (t.level_of(20), t.level_of(21), t.level_of(61)),
+            (Level::Simple, Level::Medium, Level::Complex)
+        );
         assert_eq!(t.confidence(25), 5);
     }
 

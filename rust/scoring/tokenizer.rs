@@ -41,27 +41,36 @@ pub(crate) fn is_word_char(c: char) -> bool {
     )
 }
 
-/// Byte classes of ASCII characters, so the common case needs no char decoding.
+/// Byte classes, so ASCII text needs no char decoding: a word byte, a sentence end,
+/// whitespace, an upper-case letter (the word needs lowering), a non-ASCII byte.
 const WORD: u8 = 1;
 const SENTENCE_END: u8 = 2;
 const SPACE: u8 = 4;
+const UPPER: u8 = 8;
+const NON_ASCII: u8 = 16;
 
-const ASCII_CLASSES: [u8; 128] = {
-    let mut table = [0u8; 128];
+const BYTE_CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
     let mut b = 0;
-    while b < 128 {
+    while b < 256 {
         let c = b as u8;
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            table[b] = WORD;
+        table[b] = if c >= 0x80 {
+            NON_ASCII
+        } else if c.is_ascii_uppercase() {
+            WORD | UPPER
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            WORD
         } else {
+            let mut class = 0;
             if matches!(c, b'.' | b'!' | b'?' | b';' | b':' | b'\n') {
-                table[b] |= SENTENCE_END;
+                class |= SENTENCE_END;
             }
             // Rust's White_Space in ASCII: \t \n \x0b \x0c \r and space.
             if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
-                table[b] |= SPACE;
+                class |= SPACE;
             }
-        }
+            class
+        };
         b += 1;
     }
     table
@@ -89,48 +98,58 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
     let len = bytes.len();
     let mut i = 0;
     let mut first = true;
-    let mut saw_sentence_end = false;
-    let mut last_separator_is_space = false;
     while i < len {
-        let b = bytes[i];
-        if b < 0x80 {
-            let class = ASCII_CLASSES[usize::from(b)];
-            if class & WORD == 0 {
-                saw_sentence_end |= class & SENTENCE_END != 0;
-                last_separator_is_space = class & SPACE != 0;
-                i += 1;
-                continue;
-            }
-        } else {
-            let c = char_at(text, i);
-            if !is_word_char(c) {
-                last_separator_is_space = c.is_whitespace();
-                i += c.len_utf8();
-                continue;
-            }
-        }
-        let sentence_start = first || (saw_sentence_end && last_separator_is_space);
-        let start = i;
-        // Lower-case ASCII words are passed as slices of `text`; others are copied.
-        let mut needs_lowering = false;
-        while i < len {
-            let b = bytes[i];
-            if b < 0x80 {
-                if ASCII_CLASSES[usize::from(b)] & WORD == 0 {
+        // Separators up to the next word; only the last one's spacing matters.
+        let mut saw_sentence_end = 0u8;
+        let mut last_class = 0u8;
+        loop {
+            while i < len {
+                let class = BYTE_CLASSES[usize::from(bytes[i])];
+                if class & (WORD | NON_ASCII) != 0 {
                     break;
                 }
-                needs_lowering |= b.is_ascii_uppercase();
+                saw_sentence_end |= class;
+                last_class = class;
                 i += 1;
-            } else {
+            }
+            if i < len && bytes[i] >= 0x80 {
                 let c = char_at(text, i);
                 if !is_word_char(c) {
+                    last_class = if c.is_whitespace() { SPACE } else { 0 };
+                    i += c.len_utf8();
+                    continue;
+                }
+            }
+            break;
+        }
+        if i >= len {
+            break;
+        }
+        let sentence_start =
+            first || (saw_sentence_end & SENTENCE_END != 0 && last_class & SPACE != 0);
+        let start = i;
+        // The word; lower-case ASCII words are passed as slices of `text`.
+        let mut flags = 0u8;
+        loop {
+            while i < len {
+                let class = BYTE_CLASSES[usize::from(bytes[i])];
+                if class & WORD == 0 {
                     break;
                 }
-                needs_lowering = true;
-                i += c.len_utf8();
+                flags |= class;
+                i += 1;
             }
+            if i < len && bytes[i] >= 0x80 {
+                let c = char_at(text, i);
+                if is_word_char(c) {
+                    flags |= UPPER;
+                    i += c.len_utf8();
+                    continue;
+                }
+            }
+            break;
         }
-        let word: &str = if needs_lowering {
+        let word: &str = if flags & UPPER != 0 {
             buf.clear();
             for c in text[start..i].chars() {
                 if c.is_ascii() {
@@ -144,10 +163,12 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             &text[start..i]
         };
         let list_item = sentence_start && is_list_number(word) && closes_list_number(&text[i..]);
-        on_word(Word { text: word, sentence_start, list_item });
+        on_word(Word {
+            text: word,
+            sentence_start,
+            list_item,
+        });
         first = false;
-        saw_sentence_end = false;
-        last_separator_is_space = false;
     }
 }
 
@@ -171,23 +192,35 @@ mod tests {
 
     #[test]
     fn punctuation_and_case_are_stripped() {
-        assert_eq!(words("REFACTOR, the db-layer!"), ["refactor", "the", "db", "layer"]);
+        assert_eq!(
+            words("REFACTOR, the db-layer!"),
+            ["refactor", "the", "db", "layer"]
+        );
     }
 
     #[test]
     fn apostrophes_split_words() {
-        assert_eq!(words("don't fix the endpoint's bug"), ["don", "t", "fix", "the", "endpoint", "s", "bug"]);
+        assert_eq!(
+            words("don't fix the endpoint's bug"),
+            ["don", "t", "fix", "the", "endpoint", "s", "bug"]
+        );
         assert_eq!(words("l'ensemble"), ["l", "ensemble"]);
     }
 
     #[test]
     fn underscores_keep_identifiers_whole() {
-        assert_eq!(words("test_invoice_totals passes"), ["test_invoice_totals", "passes"]);
+        assert_eq!(
+            words("test_invoice_totals passes"),
+            ["test_invoice_totals", "passes"]
+        );
     }
 
     #[test]
     fn unicode_letters_lowercase_fully() {
-        assert_eq!(words("Conçois ÜBER Straße İ"), ["conçois", "über", "straße", "i\u{307}"]);
+        assert_eq!(
+            words("Conçois ÜBER Straße İ"),
+            ["conçois", "über", "straße", "i\u{307}"]
+        );
         assert_eq!(words("e\u{301}tape"), ["e\u{301}tape"]);
     }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from claude_pm._core import Analysis, Scorer, ScoringRules
+from claude_pm._core import Scorer, ScoringRules
 from claude_pm.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class ModelType(str, Enum):
 _LEVELS = (ComplexityLevel.SIMPLE, ComplexityLevel.MEDIUM, ComplexityLevel.COMPLEX)
 _MODELS = (ModelType.HAIKU, ModelType.SONNET, ModelType.OPUS)
 _PROMPT_SIZES = ((300, 500), (700, 1000), (1200, 1500))
+_new_instance = object.__new__
 
 
 @dataclass
@@ -91,35 +92,6 @@ def _rules_of(
         return ScoringRules.from_path(os.fspath(rules))
     raise TypeError(
         f"rules must be None, a path or a ScoringRules, not {type(rules).__name__}"
-    )
-
-
-def _result_of(analysis: Analysis, task_length: int) -> ComplexityAnalysisResult:
-    level = analysis.level
-    signals = analysis.signals
-    return ComplexityAnalysisResult(
-        complexity_score=analysis.score,
-        complexity_level=_LEVELS[level],
-        recommended_model=_MODELS[level],
-        optimal_prompt_size=_PROMPT_SIZES[level],
-        scoring_breakdown={
-            "description_complexity": analysis.description_points,
-            "file_complexity": analysis.file_points,
-            "context_complexity": analysis.context_points,
-            "integration_complexity": analysis.integration_points,
-            "additional_requirements": analysis.requirement_points,
-            "technical_depth": analysis.depth_points,
-        },
-        analysis_details={
-            "verb_complexity": analysis.verb_complexity,
-            "technical_indicators": analysis.technical_indicators,
-            "task_length": task_length,
-            "word_count": analysis.word_count,
-            "estimated_steps": analysis.estimated_steps,
-            "complexity_factors": [f"{name} ({points:+d})" for name, points in signals],
-        },
-        signals=signals,
-        confidence=analysis.confidence,
     )
 
 
@@ -176,17 +148,31 @@ class TaskComplexityAnalyzer:
             raise TypeError(
                 f"task_description must be str, not {type(task_description).__name__}"
             )
-        analysis = self._scorer.analyze(
+        score, level, confidence, breakdown, details, signals = self._scorer.analyze_parts(
             task_description,
-            file_count=file_count,
-            context_size=context_size,
-            integration_points=integration_points,
-            requires_research=requires_research,
-            requires_testing=requires_testing,
-            requires_documentation=requires_documentation,
-            technical_depth=technical_depth,
+            file_count,
+            context_size,
+            integration_points,
+            requires_research,
+            requires_testing,
+            requires_documentation,
+            technical_depth,
         )
-        return _result_of(analysis, len(task_description))
+        details["task_length"] = len(task_description)
+        # The hot path fills the instance dict directly: the generated __init__
+        # costs as much as the native analysis itself.
+        result = _new_instance(ComplexityAnalysisResult)
+        result.__dict__ = {
+            "complexity_score": score,
+            "complexity_level": _LEVELS[level],
+            "recommended_model": _MODELS[level],
+            "optimal_prompt_size": _PROMPT_SIZES[level],
+            "scoring_breakdown": breakdown,
+            "analysis_details": details,
+            "signals": signals,
+            "confidence": confidence,
+        }
+        return result
 
     def analyze_factors(self, factors: TaskComplexityFactors) -> ComplexityAnalysisResult:
         """Scores a `TaskComplexityFactors` record."""
