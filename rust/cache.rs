@@ -62,14 +62,18 @@ pub enum CacheError {
 impl fmt::Display for CacheError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidSetting { name, value, allowed } => {
+            Self::InvalidSetting {
+                name,
+                value,
+                allowed,
+            } => {
                 write!(f, "{name}={value} is not valid: expected {allowed}")
             }
             Self::EntryTooLarge { key, bytes, limit } => write!(
                 f,
                 "the entry for key {key:?} takes {bytes} bytes (key plus value), more than the \
-                 {limit} bytes the cache admits per entry (about a quarter of its byte bound); \
-                 it was not stored"
+                 {limit} bytes the cache admits for one entry (97% of one shard's share of the \
+                 byte bound: about a quarter of it, or all of it under 64 entries); it was not stored"
             ),
             Self::InvalidPattern { pattern, reason } => {
                 write!(f, "pattern {pattern:?} is not a valid glob: {reason}")
@@ -201,7 +205,12 @@ impl Counters {
 
     /// Accounts for a removed entry: an expired one counts as an expiration,
     /// a live one in `live_counter` (if any). True when it was live.
-    fn on_removed<V>(&self, stored: &Stored<V>, now: Instant, live_counter: Option<&AtomicU64>) -> bool {
+    fn on_removed<V>(
+        &self,
+        stored: &Stored<V>,
+        now: Instant,
+        live_counter: Option<&AtomicU64>,
+    ) -> bool {
         self.entries.fetch_sub(1, Relaxed);
         self.bytes.fetch_sub(stored.bytes, Relaxed);
         if stored.is_expired(now) {
@@ -227,13 +236,23 @@ pub struct PromptCache<V> {
 
 impl<V: Send + Sync + 'static> PromptCache<V> {
     pub fn new(config: CacheConfig) -> Result<Self, CacheError> {
-        for (name, value) in [("max_entries", config.max_entries), ("max_bytes", config.max_bytes)] {
+        for (name, value) in [
+            ("max_entries", config.max_entries),
+            ("max_bytes", config.max_bytes),
+        ] {
             if value == 0 {
-                return Err(CacheError::InvalidSetting { name, value: "0".into(), allowed: "an integer >= 1" });
+                return Err(CacheError::InvalidSetting {
+                    name,
+                    value: "0".into(),
+                    allowed: "an integer >= 1",
+                });
             }
         }
         let quota = (config.max_bytes / config.max_entries).max(1);
-        let mut capacity = config.max_entries.saturating_mul(quota).min(config.max_bytes);
+        let mut capacity = config
+            .max_entries
+            .saturating_mul(quota)
+            .min(config.max_bytes);
         let mut map = build_map(config.max_entries, capacity);
         let shards = map.num_shards() as u64;
         if capacity % shards != 0 {
@@ -242,9 +261,16 @@ impl<V: Send + Sync + 'static> PromptCache<V> {
             map = build_map(config.max_entries, capacity);
         }
         let shard_capacity = map.shard_capacity();
-        let hot_share = ((shard_capacity as f64 * HOT_ALLOCATION) as u64).clamp(shard_capacity.min(1), shard_capacity);
+        let hot_share = ((shard_capacity as f64 * HOT_ALLOCATION) as u64)
+            .clamp(shard_capacity.min(1), shard_capacity);
         let quota = quota.min(hot_share.max(1));
-        Ok(Self { map, counters: Counters::default(), config, quota, max_entry_bytes: hot_share })
+        Ok(Self {
+            map,
+            counters: Counters::default(),
+            config,
+            quota,
+            max_entry_bytes: hot_share,
+        })
     }
 
     pub fn config(&self) -> CacheConfig {
@@ -258,16 +284,26 @@ impl<V: Send + Sync + 'static> PromptCache<V> {
 
     pub fn get(&self, key: &str) -> Option<Arc<Stored<V>>> {
         let found = self.map.get(key).and_then(|stored| {
+            let Some(deadline) = stored.expires_at else {
+                return Some(stored);
+            };
             let now = Instant::now();
-            if !stored.is_expired(now) {
+            if now < deadline {
                 return Some(stored);
             }
-            if let Some((_, removed)) = self.map.remove_if(key, |current| Arc::ptr_eq(current, &stored)) {
+            if let Some((_, removed)) = self
+                .map
+                .remove_if(key, |current| Arc::ptr_eq(current, &stored))
+            {
                 self.counters.on_removed(&removed, now, None);
             }
             None
         });
-        let counter = if found.is_some() { &self.counters.hits } else { &self.counters.misses };
+        let counter = if found.is_some() {
+            &self.counters.hits
+        } else {
+            &self.counters.misses
+        };
         counter.fetch_add(1, Relaxed);
         found
     }
@@ -276,7 +312,11 @@ impl<V: Send + Sync + 'static> PromptCache<V> {
     pub fn set(&self, key: &str, value: V, value_bytes: u64, ttl: Ttl) -> Result<(), CacheError> {
         let bytes = (key.len() as u64).saturating_add(value_bytes);
         if bytes > self.max_entry_bytes {
-            return Err(CacheError::EntryTooLarge { key: key.to_owned(), bytes, limit: self.max_entry_bytes });
+            return Err(CacheError::EntryTooLarge {
+                key: key.to_owned(),
+                bytes,
+                limit: self.max_entry_bytes,
+            });
         }
         let ttl = match ttl {
             Ttl::Default => self.config.default_ttl,
@@ -285,10 +325,16 @@ impl<V: Send + Sync + 'static> PromptCache<V> {
         };
         let now = Instant::now();
         let expires_at = ttl.and_then(|ttl| now.checked_add(ttl));
-        let stored = Arc::new(Stored { value, bytes, charge: bytes.max(self.quota), expires_at });
+        let stored = Arc::new(Stored {
+            value,
+            bytes,
+            charge: bytes.max(self.quota),
+            expires_at,
+        });
         self.counters.on_added(&stored);
         let mut removed = Vec::new();
-        self.map.insert_with_lifecycle(key.to_owned(), stored, &mut removed);
+        self.map
+            .insert_with_lifecycle(key.to_owned(), stored, &mut removed);
         self.counters.sets.fetch_add(1, Relaxed);
         for (removed_key, removed_value) in &removed {
             let pushed_out = (removed_key != key).then_some(&self.counters.evictions);
@@ -299,9 +345,10 @@ impl<V: Send + Sync + 'static> PromptCache<V> {
 
     /// Removes `key`; true when a live entry was removed.
     pub fn delete(&self, key: &str) -> bool {
-        self.map
-            .remove(key)
-            .is_some_and(|(_, stored)| self.counters.on_removed(&stored, Instant::now(), Some(&self.counters.deletes)))
+        self.map.remove(key).is_some_and(|(_, stored)| {
+            self.counters
+                .on_removed(&stored, Instant::now(), Some(&self.counters.deletes))
+        })
     }
 
     /// Removes every live entry whose key matches the glob `pattern` (`*`, `?`,
@@ -368,7 +415,12 @@ fn build_map<V>(max_entries: u64, capacity: u64) -> Map<V> {
         .build();
     // The builder only fails for options left unset, and all are set above.
     let options = options.expect("every cache option is set");
-    Cache::with_options(options, ChargeWeigher, DefaultHashBuilder::default(), CollectRemoved(std::marker::PhantomData))
+    Cache::with_options(
+        options,
+        ChargeWeigher,
+        DefaultHashBuilder::default(),
+        CollectRemoved(std::marker::PhantomData),
+    )
 }
 
 #[cfg(test)]
@@ -377,12 +429,18 @@ mod tests {
     use std::thread;
 
     fn cache(max_entries: u64, max_bytes: u64, ttl: Option<Duration>) -> PromptCache<String> {
-        let config = CacheConfig { max_entries, max_bytes, default_ttl: ttl };
+        let config = CacheConfig {
+            max_entries,
+            max_bytes,
+            default_ttl: ttl,
+        };
         PromptCache::new(config).expect("valid config")
     }
 
     fn put(cache: &PromptCache<String>, key: &str, value: &str) {
-        cache.set(key, value.to_owned(), value.len() as u64, Ttl::Default).expect("fits");
+        cache
+            .set(key, value.to_owned(), value.len() as u64, Ttl::Default)
+            .expect("fits");
     }
 
     fn value(cache: &PromptCache<String>, key: &str) -> Option<String> {
@@ -413,8 +471,13 @@ mod tests {
             put(&c, &format!("scan{i}"), "x");
             assert!(c.counters.entries.load(Relaxed) <= 50, "after scan set {i}");
         }
-        let survivors = (0..50).filter(|i| c.get(&format!("kept{i}")).is_some()).count();
-        assert!(survivors >= 40, "only {survivors} of the read entries survived");
+        let survivors = (0..50)
+            .filter(|i| c.get(&format!("kept{i}")).is_some())
+            .count();
+        assert!(
+            survivors >= 40,
+            "only {survivors} of the read entries survived"
+        );
         let stats = c.stats();
         assert_eq!(stats.entries + stats.evictions, 250);
     }
@@ -450,7 +513,14 @@ mod tests {
     fn an_entry_larger_than_the_bound_is_refused() {
         let c = cache(10, 100, None);
         let error = c.set("big", String::new(), 200, Ttl::Default).unwrap_err();
-        assert!(matches!(error, CacheError::EntryTooLarge { bytes: 203, limit: 97, .. }));
+        assert!(matches!(
+            error,
+            CacheError::EntryTooLarge {
+                bytes: 203,
+                limit: 97,
+                ..
+            }
+        ));
         assert!(error.to_string().contains("\"big\""));
         assert_eq!(c.stats().sets, 0);
     }
@@ -478,12 +548,21 @@ mod tests {
         let c = cache(10, 1000, Some(Duration::from_millis(30)));
         put(&c, "short", "v");
         c.set("forever", "v".into(), 1, Ttl::Never).expect("fits");
-        c.set("long", "v".into(), 1, Ttl::After(Duration::from_secs(60))).expect("fits");
+        c.set("long", "v".into(), 1, Ttl::After(Duration::from_secs(60)))
+            .expect("fits");
         thread::sleep(Duration::from_millis(60));
         assert!(c.get("short").is_none());
         assert!(c.get("forever").is_some() && c.get("long").is_some());
         let stats = c.stats();
-        assert_eq!((stats.expirations, stats.entries, stats.bytes, stats.evictions), (1, 2, 13, 0));
+        assert_eq!(
+            (
+                stats.expirations,
+                stats.entries,
+                stats.bytes,
+                stats.evictions
+            ),
+            (1, 2, 13, 0)
+        );
     }
 
     #[test]
@@ -506,7 +585,10 @@ mod tests {
         assert_eq!(c.invalidate("agent:?ps:[0-9]").expect("valid"), 1);
         assert!(c.get("other").is_some());
         assert_eq!(c.stats().invalidations, 3);
-        assert!(matches!(c.invalidate("[unclosed"), Err(CacheError::InvalidPattern { .. })));
+        assert!(matches!(
+            c.invalidate("[unclosed"),
+            Err(CacheError::InvalidPattern { .. })
+        ));
     }
 
     #[test]
@@ -519,7 +601,15 @@ mod tests {
         assert!(!c.delete("a"));
         assert_eq!(c.clear(), 2);
         let stats = c.stats();
-        assert_eq!((stats.deletes, stats.invalidations, stats.entries, stats.bytes), (1, 2, 0, 0));
+        assert_eq!(
+            (
+                stats.deletes,
+                stats.invalidations,
+                stats.entries,
+                stats.bytes
+            ),
+            (1, 2, 0, 0)
+        );
     }
 
     #[test]
@@ -527,16 +617,27 @@ mod tests {
         assert_eq!(Ttl::from_seconds("ttl", 0.0), Ok(Ttl::Never));
         assert_eq!(Ttl::from_seconds("ttl", f64::INFINITY), Ok(Ttl::Never));
         assert_eq!(Ttl::from_seconds("ttl", 1e300), Ok(Ttl::After(LONGEST_TTL)));
-        assert_eq!(Ttl::from_seconds("ttl", 0.5), Ok(Ttl::After(Duration::from_millis(500))));
+        assert_eq!(
+            Ttl::from_seconds("ttl", 0.5),
+            Ok(Ttl::After(Duration::from_millis(500)))
+        );
         assert!(Ttl::from_seconds("ttl", -1.0).is_err());
         assert!(Ttl::from_seconds("ttl", f64::NAN).is_err());
     }
 
     #[test]
     fn zero_bounds_are_rejected() {
-        let config = CacheConfig { max_entries: 0, max_bytes: 10, default_ttl: None };
+        let config = CacheConfig {
+            max_entries: 0,
+            max_bytes: 10,
+            default_ttl: None,
+        };
         assert!(PromptCache::<String>::new(config).is_err());
-        let config = CacheConfig { max_entries: 10, max_bytes: 0, default_ttl: None };
+        let config = CacheConfig {
+            max_entries: 10,
+            max_bytes: 0,
+            default_ttl: None,
+        };
         assert!(PromptCache::<String>::new(config).is_err());
     }
 

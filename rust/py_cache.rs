@@ -45,7 +45,9 @@ impl PromptCache {
             max_bytes: positive("max_bytes", max_bytes)?,
             default_ttl,
         };
-        Ok(Self { engine: cache::PromptCache::new(config)? })
+        Ok(Self {
+            engine: cache::PromptCache::new(config)?,
+        })
     }
 
     #[getter]
@@ -61,7 +63,10 @@ impl PromptCache {
     /// Seconds, or None when entries stored without a ttl never expire.
     #[getter]
     fn default_ttl(&self) -> Option<f64> {
-        self.engine.config().default_ttl.map(|ttl| ttl.as_secs_f64())
+        self.engine
+            .config()
+            .default_ttl
+            .map(|ttl| ttl.as_secs_f64())
     }
 
     #[pyo3(signature = (key, default = None))]
@@ -131,7 +136,11 @@ fn positive(name: &'static str, value: i64) -> PyResult<u64> {
     u64::try_from(value)
         .ok()
         .filter(|&value| value > 0)
-        .ok_or_else(|| PyValueError::new_err(format!("{name}={value} is not valid: expected an integer >= 1")))
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{name}={value} is not valid: expected an integer >= 1"
+            ))
+        })
 }
 
 fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
@@ -147,7 +156,9 @@ fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
     }
     let py = value.py();
     let dumps = PICKLE_DUMPS.import(py, "pickle", "dumps")?;
-    let pickled = dumps.call1((value, -1)).and_then(|pickled| Ok(pickled.cast_into::<PyBytes>()?));
+    let pickled = dumps
+        .call1((value, -1))
+        .and_then(|pickled| Ok(pickled.cast_into::<PyBytes>()?));
     match pickled {
         Ok(pickled) => {
             let size = pickled.as_bytes().len() as u64;

@@ -14,18 +14,17 @@ use crate::cache::CacheError;
 use crate::scoring::{RulesError, ThresholdsError};
 use crate::stats::StatsError;
 
-/// Every cache error is a bad argument value: a bound, a ttl, an oversized entry or
-/// a glob pattern; the message names which.
+/// Lets the cache and stats shims use `?` on engine errors; the mapping itself is
+/// the one in `From<CoreError> for PyErr`.
 impl From<CacheError> for PyErr {
     fn from(error: CacheError) -> Self {
-        PyValueError::new_err(error.to_string())
+        CoreError::Cache(error).into()
     }
 }
 
-/// Selection-statistics errors are bad argument values; the message names which.
 impl From<StatsError> for PyErr {
     fn from(error: StatsError) -> Self {
-        PyValueError::new_err(error.to_string())
+        CoreError::Stats(error).into()
     }
 }
 
@@ -41,6 +40,10 @@ pub(crate) enum CoreError {
     Rules(RulesError),
     Thresholds(ThresholdsError),
     Io { path: PathBuf, source: std::io::Error },
+    /// A bad cache argument: a bound, a ttl, an oversized entry or a glob pattern.
+    Cache(CacheError),
+    /// A bad selection-statistics argument.
+    Stats(StatsError),
 }
 
 impl From<RulesError> for CoreError {
@@ -77,6 +80,8 @@ impl From<CoreError> for PyErr {
         match err {
             CoreError::Rules(err) => Python::attach(|py| rules_error(py, &err)),
             CoreError::Thresholds(err) => PyValueError::new_err(err.to_string()),
+            CoreError::Cache(err) => PyValueError::new_err(err.to_string()),
+            CoreError::Stats(err) => PyValueError::new_err(err.to_string()),
             // OSError(errno, strerror, filename) picks the matching subclass
             // (FileNotFoundError, PermissionError, ...).
             CoreError::Io { path, source } => PyOSError::new_err((

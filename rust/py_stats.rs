@@ -6,7 +6,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::stats::{self, HistogramSample, Selection, DEFAULT_LATENCY_BUCKETS, DEFAULT_REDUCTION_BUCKETS};
+use crate::stats::{
+    self, HistogramSample, Selection, DEFAULT_LATENCY_BUCKETS, DEFAULT_REDUCTION_BUCKETS,
+};
 
 /// Selection counts over an hourly window, plus cumulative Prometheus samples.
 #[pyclass(frozen, module = "claude_pm._core")]
@@ -43,8 +45,11 @@ impl SelectionStats {
 
     /// Records one selection; `now` (seconds since the Unix epoch) defaults to the
     /// current time and exists so tests can place selections in given hours.
+    ///
+    /// The arguments may be passed by position, in this order: the selection hot path
+    /// does, because matching ten keyword names costs PyO3 more than the record itself.
     #[pyo3(signature = (
-        *, agent, model, metric_model, method, template, level, token_reduction,
+        agent, model, metric_model, method, template, level, token_reduction,
         rollout_reason, shadow, latency_seconds, now = None
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -75,13 +80,15 @@ impl SelectionStats {
             shadow,
             latency_seconds,
         };
-        Ok(self.engine.record(&selection, now.unwrap_or_else(unix_now))?)
+        Ok(self
+            .engine
+            .record(&selection, now.unwrap_or_else(unix_now))?)
     }
 
     /// The windowed selection statistics; every key is present, zero before any record.
     #[pyo3(signature = (now = None))]
     fn snapshot<'py>(&self, py: Python<'py>, now: Option<f64>) -> PyResult<Bound<'py, PyDict>> {
-        let snapshot = self.engine.snapshot(now.unwrap_or_else(unix_now));
+        let snapshot = self.engine.snapshot(now.unwrap_or_else(unix_now))?;
         let dict = PyDict::new(py);
         dict.set_item("total_selections", snapshot.total_selections)?;
         dict.set_item("by_model", counts(py, &snapshot.by_model)?)?;
@@ -89,7 +96,10 @@ impl SelectionStats {
         dict.set_item("by_method", counts(py, &snapshot.by_method)?)?;
         dict.set_item("by_template", counts(py, &snapshot.by_template)?)?;
         dict.set_item("by_level", snapshot.by_level.to_vec())?;
-        dict.set_item("by_rollout_reason", counts(py, &snapshot.by_rollout_reason)?)?;
+        dict.set_item(
+            "by_rollout_reason",
+            counts(py, &snapshot.by_rollout_reason)?,
+        )?;
         dict.set_item("shadow_decisions", snapshot.shadow_decisions)?;
         dict.set_item("average_token_reduction", snapshot.average_token_reduction)?;
         Ok(dict)
@@ -124,12 +134,17 @@ impl SelectionStats {
 }
 
 fn hours(value: i64) -> PyResult<u32> {
-    u32::try_from(value)
-        .map_err(|_| PyValueError::new_err(format!("retention_hours={value} is not valid: expected a whole number of hours >= 1")))
+    u32::try_from(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "retention_hours={value} is not valid: expected a whole number of hours >= 1"
+        ))
+    })
 }
 
 fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |elapsed| elapsed.as_secs_f64())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |elapsed| elapsed.as_secs_f64())
 }
 
 fn counts<'py>(py: Python<'py>, rows: &[(String, u64)]) -> PyResult<Bound<'py, PyDict>> {
@@ -140,7 +155,10 @@ fn counts<'py>(py: Python<'py>, rows: &[(String, u64)]) -> PyResult<Bound<'py, P
     Ok(dict)
 }
 
-fn histogram_dict<'py>(py: Python<'py>, histogram: &HistogramSample) -> PyResult<Bound<'py, PyDict>> {
+fn histogram_dict<'py>(
+    py: Python<'py>,
+    histogram: &HistogramSample,
+) -> PyResult<Bound<'py, PyDict>> {
     let buckets = PyList::empty(py);
     for &(bound, n) in &histogram.buckets {
         buckets.append((bound, n))?;

@@ -24,10 +24,12 @@ use parking_lot::Mutex;
 pub const MAX_LABELS: usize = 256;
 pub const OTHER_LABEL: &str = "other";
 pub const LEVEL_NAMES: [&str; 3] = ["SIMPLE", "MEDIUM", "COMPLEX"];
-pub const DEFAULT_REDUCTION_BUCKETS: [f64; 9] = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0];
+pub const DEFAULT_REDUCTION_BUCKETS: [f64; 9] =
+    [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0];
 /// Seconds; a warm selection takes a few microseconds, a cold one up to milliseconds.
-pub const DEFAULT_LATENCY_BUCKETS: [f64; 12] =
-    [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 2.5e-2];
+pub const DEFAULT_LATENCY_BUCKETS: [f64; 12] = [
+    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 2.5e-2,
+];
 const SECONDS_PER_HOUR: f64 = 3600.0;
 /// Ten years of hourly buckets is more than any retention worth configuring.
 const MAX_RETENTION_HOURS: u32 = 24 * 366 * 10;
@@ -35,13 +37,21 @@ const MAX_RETENTION_HOURS: u32 = 24 * 366 * 10;
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatsError {
     /// An argument outside its allowed values.
-    InvalidArgument { name: &'static str, value: String, allowed: &'static str },
+    InvalidArgument {
+        name: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
 }
 
 impl fmt::Display for StatsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidArgument { name, value, allowed } => {
+            Self::InvalidArgument {
+                name,
+                value,
+                allowed,
+            } => {
                 write!(f, "{name}={value} is not valid: expected {allowed}")
             }
         }
@@ -51,7 +61,11 @@ impl fmt::Display for StatsError {
 impl std::error::Error for StatsError {}
 
 fn invalid(name: &'static str, value: impl fmt::Display, allowed: &'static str) -> StatsError {
-    StatsError::InvalidArgument { name, value: value.to_string(), allowed }
+    StatsError::InvalidArgument {
+        name,
+        value: value.to_string(),
+        allowed,
+    }
 }
 
 /// One selection, as the pipeline records it.
@@ -124,7 +138,11 @@ impl Labels {
         if let Some(&id) = self.ids.get(name) {
             return id;
         }
-        let name = if self.names.len() + 1 < MAX_LABELS { name } else { OTHER_LABEL };
+        let name = if self.names.len() + 1 < MAX_LABELS {
+            name
+        } else {
+            OTHER_LABEL
+        };
         if let Some(&id) = self.ids.get(name) {
             return id;
         }
@@ -135,11 +153,18 @@ impl Labels {
     }
 
     fn name(&self, id: usize) -> String {
-        self.names.get(id).map_or_else(|| OTHER_LABEL.to_owned(), |name| name.to_string())
+        self.names
+            .get(id)
+            .map_or_else(|| OTHER_LABEL.to_owned(), |name| name.to_string())
     }
 
     fn named(&self, counts: &[u64]) -> Vec<(String, u64)> {
-        counts.iter().enumerate().filter(|(_, &n)| n > 0).map(|(id, &n)| (self.name(id), n)).collect()
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(id, &n)| (self.name(id), n))
+            .collect()
     }
 }
 
@@ -183,7 +208,10 @@ struct Histogram {
 
 impl Histogram {
     fn new(bounds: &[f64]) -> Self {
-        Self { counts: vec![0; bounds.len() + 1], sum: 0.0 }
+        Self {
+            counts: vec![0; bounds.len() + 1],
+            sum: 0.0,
+        }
     }
 
     fn observe(&mut self, bounds: &[f64], value: f64) {
@@ -198,7 +226,11 @@ impl Histogram {
             running += n;
             buckets.push((*bound, running));
         }
-        HistogramSample { buckets, sum: self.sum, count: running }
+        HistogramSample {
+            buckets,
+            sum: self.sum,
+            count: running,
+        }
     }
 }
 
@@ -239,11 +271,17 @@ impl State {
     }
 
     fn oldest_kept_hour(&self, hour: i64) -> i64 {
-        hour - i64::from(self.retention_hours) + 1
+        // Saturating: `now` can be any float, and a cast of an extreme one saturates too.
+        hour.saturating_sub(i64::from(self.retention_hours))
+            .saturating_add(1)
     }
 
     fn drop_hours_before(&mut self, oldest: i64) {
-        while self.hours.front().is_some_and(|bucket| bucket.hour < oldest) {
+        while self
+            .hours
+            .front()
+            .is_some_and(|bucket| bucket.hour < oldest)
+        {
             self.hours.pop_front();
         }
     }
@@ -251,7 +289,10 @@ impl State {
     /// The bucket of `hour`, created in order; None when the hour is already outside
     /// the window of the newest bucket (a late record from a skewed clock).
     fn hour_bucket(&mut self, hour: i64) -> Option<&mut HourBucket> {
-        let newest = self.hours.back().map_or(hour, |bucket| bucket.hour.max(hour));
+        let newest = self
+            .hours
+            .back()
+            .map_or(hour, |bucket| bucket.hour.max(hour));
         self.drop_hours_before(self.oldest_kept_hour(newest));
         if hour < self.oldest_kept_hour(newest) {
             return None;
@@ -260,11 +301,20 @@ impl State {
         let index = match position {
             Some(index) if self.hours[index].hour == hour => index,
             Some(index) => {
-                self.hours.insert(index + 1, HourBucket { hour, ..HourBucket::default() });
+                self.hours.insert(
+                    index + 1,
+                    HourBucket {
+                        hour,
+                        ..HourBucket::default()
+                    },
+                );
                 index + 1
             }
             None => {
-                self.hours.push_front(HourBucket { hour, ..HourBucket::default() });
+                self.hours.push_front(HourBucket {
+                    hour,
+                    ..HourBucket::default()
+                });
                 0
             }
         };
@@ -286,14 +336,22 @@ fn level_cell(table: &mut Vec<Vec<[u64; 3]>>, agent: usize, model: usize) -> &mu
 fn validate_bounds(name: &'static str, bounds: &[f64]) -> Result<(), StatsError> {
     let increasing = bounds.windows(2).all(|pair| pair[0] < pair[1]);
     if bounds.is_empty() || !increasing || !bounds.iter().all(|bound| bound.is_finite()) {
-        return Err(invalid(name, format!("{bounds:?}"), "a non-empty, strictly increasing sequence of finite numbers"));
+        return Err(invalid(
+            name,
+            format!("{bounds:?}"),
+            "a non-empty, strictly increasing sequence of finite numbers",
+        ));
     }
     Ok(())
 }
 
 fn validate_retention(hours: u32) -> Result<u32, StatsError> {
     if hours == 0 || hours > MAX_RETENTION_HOURS {
-        return Err(invalid("retention_hours", hours, "a whole number of hours from 1 to 87840"));
+        return Err(invalid(
+            "retention_hours",
+            hours,
+            "a whole number of hours from 1 to 87840",
+        ));
     }
     Ok(hours)
 }
@@ -305,12 +363,20 @@ pub struct SelectionStats {
 }
 
 impl SelectionStats {
-    pub fn new(retention_hours: u32, reduction_bounds: Vec<f64>, latency_bounds: Vec<f64>) -> Result<Self, StatsError> {
+    pub fn new(
+        retention_hours: u32,
+        reduction_bounds: Vec<f64>,
+        latency_bounds: Vec<f64>,
+    ) -> Result<Self, StatsError> {
         let retention_hours = validate_retention(retention_hours)?;
         validate_bounds("histogram_buckets", &reduction_bounds)?;
         validate_bounds("latency_buckets", &latency_bounds)?;
         let state = Mutex::new(State::new(retention_hours, &latency_bounds));
-        Ok(Self { reduction_bounds, latency_bounds, state })
+        Ok(Self {
+            reduction_bounds,
+            latency_bounds,
+            state,
+        })
     }
 
     pub fn retention_hours(&self) -> u32 {
@@ -326,14 +392,29 @@ impl SelectionStats {
     /// Records one selection made at `now` (seconds since the Unix epoch).
     pub fn record(&self, selection: &Selection<'_>, now: f64) -> Result<(), StatsError> {
         let level = selection.level.map(usize::from);
-        if let Some(unknown) = selection.level.filter(|&l| usize::from(l) >= LEVEL_NAMES.len()) {
-            return Err(invalid("level", unknown, "0 (SIMPLE), 1 (MEDIUM), 2 (COMPLEX) or None"));
+        if let Some(unknown) = selection
+            .level
+            .filter(|&l| usize::from(l) >= LEVEL_NAMES.len())
+        {
+            return Err(invalid(
+                "level",
+                unknown,
+                "0 (SIMPLE), 1 (MEDIUM), 2 (COMPLEX) or None",
+            ));
         }
         if !selection.token_reduction.is_finite() {
-            return Err(invalid("token_reduction", selection.token_reduction, "a finite percentage"));
+            return Err(invalid(
+                "token_reduction",
+                selection.token_reduction,
+                "a finite percentage",
+            ));
         }
         if !(selection.latency_seconds.is_finite() && selection.latency_seconds >= 0.0) {
-            return Err(invalid("latency_seconds", selection.latency_seconds, "a finite number of seconds >= 0"));
+            return Err(invalid(
+                "latency_seconds",
+                selection.latency_seconds,
+                "a finite number of seconds >= 0",
+            ));
         }
         if !now.is_finite() {
             return Err(invalid("now", now, "finite seconds since the Unix epoch"));
@@ -367,28 +448,44 @@ impl SelectionStats {
             }
         }
 
-        let table = if selection.shadow { &mut state.shadow_decisions } else { &mut state.optimizations };
+        let table = if selection.shadow {
+            &mut state.shadow_decisions
+        } else {
+            &mut state.optimizations
+        };
         if let Some(level) = level {
             level_cell(table, agent, metric_model)[level] += 1;
         }
         if !selection.shadow {
             if state.reduction.len() <= agent {
-                state.reduction.resize(agent + 1, Histogram::new(&self.reduction_bounds));
+                state
+                    .reduction
+                    .resize(agent + 1, Histogram::new(&self.reduction_bounds));
             }
             state.reduction[agent].observe(&self.reduction_bounds, selection.token_reduction);
         }
-        state.latency.observe(&self.latency_bounds, selection.latency_seconds);
+        state
+            .latency
+            .observe(&self.latency_bounds, selection.latency_seconds);
         bump(&mut state.rollout_reasons, reason);
         Ok(())
     }
 
-    /// Sums over the hours of the window that ends at `now`.
-    pub fn snapshot(&self, now: f64) -> Snapshot {
-        let mut state = self.state.lock();
-        let oldest = state.oldest_kept_hour((now / SECONDS_PER_HOUR).floor() as i64);
-        state.drop_hours_before(oldest);
+    /// Sums over the hours of the window that ends at `now` (read-only: old hours are
+    /// dropped by `record`, so a snapshot at any `now` loses nothing).
+    pub fn snapshot(&self, now: f64) -> Result<Snapshot, StatsError> {
+        if !now.is_finite() {
+            return Err(invalid("now", now, "finite seconds since the Unix epoch"));
+        }
+        let state = self.state.lock();
+        let hour = (now / SECONDS_PER_HOUR).floor() as i64;
+        let window = state.oldest_kept_hour(hour)..=hour;
         let mut totals = HourBucket::default();
-        for bucket in state.hours.iter().filter(|bucket| bucket.hour >= oldest) {
+        for bucket in state
+            .hours
+            .iter()
+            .filter(|bucket| window.contains(&bucket.hour))
+        {
             totals.total += bucket.total;
             add_into(&mut totals.by_model, &bucket.by_model);
             add_into(&mut totals.by_agent, &bucket.by_agent);
@@ -407,7 +504,7 @@ impl SelectionStats {
         } else {
             totals.reduction_sum / totals.reduction_count as f64
         };
-        Snapshot {
+        Ok(Snapshot {
             total_selections: totals.total,
             by_model: state.models.named(&totals.by_model),
             by_agent: state.agents.named(&totals.by_agent),
@@ -417,7 +514,7 @@ impl SelectionStats {
             by_rollout_reason: state.reasons.named(&totals.by_rollout_reason),
             shadow_decisions: totals.shadow,
             average_token_reduction,
-        }
+        })
     }
 
     pub fn prometheus_samples(&self) -> PrometheusSamples {
@@ -427,7 +524,11 @@ impl SelectionStats {
             for (agent, row) in table.iter().enumerate() {
                 for (model, levels) in row.iter().enumerate() {
                     for (level, &n) in levels.iter().enumerate().filter(|(_, &n)| n > 0) {
-                        let labels = (state.agents.name(agent), state.metric_models.name(model), LEVEL_NAMES[level]);
+                        let labels = (
+                            state.agents.name(agent),
+                            state.metric_models.name(model),
+                            LEVEL_NAMES[level],
+                        );
                         samples.push((labels, n));
                     }
                 }
@@ -442,7 +543,12 @@ impl SelectionStats {
                 .iter()
                 .enumerate()
                 .filter(|(_, histogram)| histogram.counts.iter().any(|&n| n > 0))
-                .map(|(agent, histogram)| (state.agents.name(agent), histogram.sample(&self.reduction_bounds)))
+                .map(|(agent, histogram)| {
+                    (
+                        state.agents.name(agent),
+                        histogram.sample(&self.reduction_bounds),
+                    )
+                })
                 .collect(),
             latency: state.latency.sample(&self.latency_bounds),
             rollout_reasons: state.reasons.named(&state.rollout_reasons),
@@ -465,14 +571,22 @@ mod tests {
     const NOW: f64 = 1_800_000_000.0;
 
     fn stats(retention_hours: u32) -> SelectionStats {
-        SelectionStats::new(retention_hours, DEFAULT_REDUCTION_BUCKETS.to_vec(), DEFAULT_LATENCY_BUCKETS.to_vec())
-            .expect("valid arguments")
+        SelectionStats::new(
+            retention_hours,
+            DEFAULT_REDUCTION_BUCKETS.to_vec(),
+            DEFAULT_LATENCY_BUCKETS.to_vec(),
+        )
+        .expect("valid arguments")
     }
 
     fn selection(agent: &str, level: u8, reduction: f64, shadow: bool) -> Selection<'_> {
         Selection {
             agent,
-            model: ["claude-3-haiku-20240307", "claude-sonnet-4-20250514", "claude-4-opus"][usize::from(level)],
+            model: [
+                "claude-3-haiku-20240307",
+                "claude-sonnet-4-20250514",
+                "claude-4-opus",
+            ][usize::from(level)],
             metric_model: ["haiku", "sonnet", "opus"][usize::from(level)],
             method: "dynamic_complexity_based",
             template: ["MINIMAL", "STANDARD", "FULL"][usize::from(level)],
@@ -486,24 +600,36 @@ mod tests {
 
     #[test]
     fn empty_snapshot_has_zeros() {
-        let snapshot = stats(168).snapshot(NOW);
+        let snapshot = stats(168).snapshot(NOW).expect("finite");
         assert_eq!(snapshot, Snapshot::default());
         let samples = stats(168).prometheus_samples();
         assert_eq!(samples.latency.count, 0);
-        assert_eq!(samples.latency.buckets.len(), DEFAULT_LATENCY_BUCKETS.len() + 1);
+        assert_eq!(
+            samples.latency.buckets.len(),
+            DEFAULT_LATENCY_BUCKETS.len() + 1
+        );
     }
 
     #[test]
     fn snapshot_counts_every_dimension() {
         let s = stats(168);
-        s.record(&selection("engineer", 2, 0.0, false), NOW).expect("valid");
-        s.record(&selection("qa", 0, 60.0, false), NOW).expect("valid");
-        s.record(&selection("qa", 0, 50.0, true), NOW).expect("valid");
-        let snapshot = s.snapshot(NOW);
+        s.record(&selection("engineer", 2, 0.0, false), NOW)
+            .expect("valid");
+        s.record(&selection("qa", 0, 60.0, false), NOW)
+            .expect("valid");
+        s.record(&selection("qa", 0, 50.0, true), NOW)
+            .expect("valid");
+        let snapshot = s.snapshot(NOW).expect("finite");
         assert_eq!(snapshot.total_selections, 3);
-        assert_eq!(snapshot.by_agent, vec![("engineer".into(), 1), ("qa".into(), 2)]);
+        assert_eq!(
+            snapshot.by_agent,
+            vec![("engineer".into(), 1), ("qa".into(), 2)]
+        );
         assert_eq!(snapshot.by_level, [2, 0, 1]);
-        assert_eq!(snapshot.by_template, vec![("FULL".into(), 1), ("MINIMAL".into(), 2)]);
+        assert_eq!(
+            snapshot.by_template,
+            vec![("FULL".into(), 1), ("MINIMAL".into(), 2)]
+        );
         assert_eq!(snapshot.shadow_decisions, 1);
         assert_eq!(snapshot.average_token_reduction, 30.0);
     }
@@ -511,47 +637,76 @@ mod tests {
     #[test]
     fn old_hours_leave_the_window() {
         let s = stats(2);
-        s.record(&selection("qa", 0, 10.0, false), NOW - 2.0 * 3600.0).expect("valid");
-        s.record(&selection("qa", 0, 20.0, false), NOW - 3600.0).expect("valid");
-        s.record(&selection("qa", 0, 30.0, false), NOW).expect("valid");
-        let snapshot = s.snapshot(NOW);
+        s.record(&selection("qa", 0, 10.0, false), NOW - 2.0 * 3600.0)
+            .expect("valid");
+        s.record(&selection("qa", 0, 20.0, false), NOW - 3600.0)
+            .expect("valid");
+        s.record(&selection("qa", 0, 30.0, false), NOW)
+            .expect("valid");
+        let snapshot = s.snapshot(NOW).expect("finite");
         assert_eq!(snapshot.total_selections, 2);
         assert_eq!(snapshot.average_token_reduction, 25.0);
-        assert_eq!(s.snapshot(NOW + 3600.0).total_selections, 1);
-        assert_eq!(s.snapshot(NOW + 2.0 * 3600.0).total_selections, 0);
-        assert_eq!(s.prometheus_samples().latency.count, 3, "cumulative samples are never windowed");
+        assert_eq!(
+            s.snapshot(NOW + 3600.0).expect("finite").total_selections,
+            1
+        );
+        assert_eq!(
+            s.snapshot(NOW + 2.0 * 3600.0)
+                .expect("finite")
+                .total_selections,
+            0
+        );
+        assert_eq!(
+            s.prometheus_samples().latency.count,
+            3,
+            "cumulative samples are never windowed"
+        );
     }
 
     #[test]
     fn late_records_land_in_their_own_hour() {
         let s = stats(3);
-        s.record(&selection("qa", 0, 10.0, false), NOW).expect("valid");
-        s.record(&selection("qa", 0, 10.0, false), NOW - 3600.0).expect("valid");
-        s.record(&selection("qa", 0, 10.0, false), NOW - 10.0 * 3600.0).expect("valid");
-        assert_eq!(s.snapshot(NOW).total_selections, 2);
-        assert_eq!(s.snapshot(NOW + 2.0 * 3600.0).total_selections, 1);
+        s.record(&selection("qa", 0, 10.0, false), NOW)
+            .expect("valid");
+        s.record(&selection("qa", 0, 10.0, false), NOW - 3600.0)
+            .expect("valid");
+        s.record(&selection("qa", 0, 10.0, false), NOW - 10.0 * 3600.0)
+            .expect("valid");
+        assert_eq!(s.snapshot(NOW).expect("finite").total_selections, 2);
+        assert_eq!(
+            s.snapshot(NOW + 2.0 * 3600.0)
+                .expect("finite")
+                .total_selections,
+            1
+        );
     }
 
     #[test]
     fn histogram_buckets_are_cumulative_and_inclusive() {
         let s = stats(168);
         for reduction in [5.0, 10.0, 10.5, 55.0, 95.0] {
-            s.record(&selection("qa", 0, reduction, false), NOW).expect("valid");
+            s.record(&selection("qa", 0, reduction, false), NOW)
+                .expect("valid");
         }
         let samples = s.prometheus_samples();
         let (agent, histogram) = &samples.token_reduction[0];
         assert_eq!(agent, "qa");
         let counts: Vec<u64> = histogram.buckets.iter().map(|&(_, n)| n).collect();
         assert_eq!(counts, vec![2, 3, 3, 3, 3, 4, 4, 4, 4, 5]);
-        assert_eq!(histogram.buckets.last().map(|&(le, _)| le), Some(f64::INFINITY));
+        assert_eq!(
+            histogram.buckets.last().map(|&(le, _)| le),
+            Some(f64::INFINITY)
+        );
         assert_eq!((histogram.sum, histogram.count), (175.5, 5));
     }
 
     #[test]
     fn shadow_decisions_are_counted_apart() {
         let s = stats(168);
-        s.record(&selection("qa", 1, 40.0, true), NOW).expect("valid");
-        s.record(&selection("qa", 1, 40.0, false), NOW).expect("valid");
+        s.record(&selection("qa", 1, 40.0, true), NOW)
+            .expect("valid");
+        s.record(&selection("qa", 1, 40.0, false), NOW)
+            .expect("valid");
         let samples = s.prometheus_samples();
         let key = ("qa".to_owned(), "sonnet".to_owned(), "MEDIUM");
         assert_eq!(samples.optimizations, vec![(key.clone(), 1)]);
@@ -565,41 +720,71 @@ mod tests {
         let s = stats(168);
         let names: Vec<String> = (0..MAX_LABELS + 10).map(|i| format!("agent{i}")).collect();
         for name in &names {
-            s.record(&selection(name, 0, 10.0, false), NOW).expect("valid");
+            s.record(&selection(name, 0, 10.0, false), NOW)
+                .expect("valid");
         }
-        let snapshot = s.snapshot(NOW);
+        let snapshot = s.snapshot(NOW).expect("finite");
         assert_eq!(snapshot.by_agent.len(), MAX_LABELS);
-        assert_eq!(snapshot.by_agent.last(), Some(&(OTHER_LABEL.to_owned(), 11)));
+        assert_eq!(
+            snapshot.by_agent.last(),
+            Some(&(OTHER_LABEL.to_owned(), 11))
+        );
     }
 
     #[test]
     fn bad_arguments_are_rejected() {
         let s = stats(168);
-        let unknown_level = Selection { level: Some(3), ..selection("qa", 0, 10.0, false) };
+        let unknown_level = Selection {
+            level: Some(3),
+            ..selection("qa", 0, 10.0, false)
+        };
         assert!(s.record(&unknown_level, NOW).is_err());
         assert!(s.record(&selection("qa", 0, f64::NAN, false), NOW).is_err());
         assert!(SelectionStats::new(0, vec![1.0], vec![1.0]).is_err());
         assert!(SelectionStats::new(1, vec![2.0, 1.0], vec![1.0]).is_err());
         assert!(SelectionStats::new(1, vec![1.0], vec![]).is_err());
-        assert_eq!(s.snapshot(NOW).total_selections, 0);
+        assert_eq!(s.snapshot(NOW).expect("finite").total_selections, 0);
+    }
+
+    #[test]
+    fn extreme_times_do_not_overflow() {
+        let s = stats(168);
+        s.record(&selection("qa", 0, 10.0, false), -1e300)
+            .expect("finite");
+        s.record(&selection("qa", 0, 10.0, false), 1e300)
+            .expect("finite");
+        // The later record's window no longer reaches the earlier one's hour.
+        assert_eq!(s.snapshot(1e300).expect("finite").total_selections, 1);
+        assert_eq!(s.snapshot(-1e300).expect("finite").total_selections, 0);
+        for now in [f64::NEG_INFINITY, f64::INFINITY, f64::NAN] {
+            assert!(s.snapshot(now).is_err());
+        }
+        assert_eq!(s.prometheus_samples().latency.count, 2);
     }
 
     #[test]
     fn unanalysed_selections_count_in_totals_but_no_complexity_bucket() {
         let s = stats(168);
-        let unanalysed = Selection { level: None, ..selection("qa", 0, 0.0, false) };
+        let unanalysed = Selection {
+            level: None,
+            ..selection("qa", 0, 0.0, false)
+        };
         s.record(&unanalysed, NOW).expect("valid");
-        let snapshot = s.snapshot(NOW);
-        assert_eq!((snapshot.total_selections, snapshot.by_level), (1, [0, 0, 0]));
+        let snapshot = s.snapshot(NOW).expect("finite");
+        assert_eq!(
+            (snapshot.total_selections, snapshot.by_level),
+            (1, [0, 0, 0])
+        );
         assert!(s.prometheus_samples().optimizations.is_empty());
     }
 
     #[test]
     fn reset_forgets_everything() {
         let s = stats(168);
-        s.record(&selection("qa", 0, 10.0, false), NOW).expect("valid");
+        s.record(&selection("qa", 0, 10.0, false), NOW)
+            .expect("valid");
         s.reset();
-        assert_eq!(s.snapshot(NOW), Snapshot::default());
+        assert_eq!(s.snapshot(NOW).expect("finite"), Snapshot::default());
         assert!(s.prometheus_samples().optimizations.is_empty());
     }
 
@@ -612,7 +797,8 @@ mod tests {
                 thread::spawn(move || {
                     for i in 0..10_000u32 {
                         let agent = ["qa", "engineer", "ops"][(i % 3) as usize];
-                        s.record(&selection(agent, t % 3, 20.0, i % 10 == 0), NOW).expect("valid");
+                        s.record(&selection(agent, t % 3, 20.0, i % 10 == 0), NOW)
+                            .expect("valid");
                     }
                 })
             })
@@ -620,12 +806,15 @@ mod tests {
         for worker in workers {
             worker.join().expect("worker");
         }
-        let snapshot = s.snapshot(NOW);
+        let snapshot = s.snapshot(NOW).expect("finite");
         assert_eq!(snapshot.total_selections, 80_000);
         assert_eq!(snapshot.shadow_decisions, 8_000);
         assert_eq!(snapshot.by_level, [30_000, 30_000, 20_000]);
         let samples = s.prometheus_samples();
         assert_eq!(samples.latency.count, 80_000);
-        assert_eq!(samples.optimizations.iter().map(|(_, n)| n).sum::<u64>(), 72_000);
+        assert_eq!(
+            samples.optimizations.iter().map(|(_, n)| n).sum::<u64>(),
+            72_000
+        );
     }
 }

@@ -22,6 +22,10 @@ log "static checks"
 .venv/bin/ruff check python tests benches
 .venv/bin/python -m mypy.stubtest claude_pm._core
 
+log "alert rules"
+promtool check rules deploy/prometheus/alerts.yaml
+promtool test rules deploy/prometheus/alerts.test.yaml
+
 log "PostgreSQL for the decision-log tests (throwaway server on loopback)"
 pg_dir="$(mktemp -d)"
 trap 'bash scripts/test-postgres.sh stop "$pg_dir"' EXIT

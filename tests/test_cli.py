@@ -105,7 +105,8 @@ def test_config_check_reports_every_bad_variable(cli):
     assert report["valid"] is False
     assert any("CLAUDE_PM_METRICS_ENABLED" in e for e in report["errors"])
     assert any("CLAUDE_PM_ROLLOUT_PERCENTAGE" in e for e in report["errors"])
-    assert report["unrecognised"] == ["CLAUDE_PM_ENGINER_MODEL"]
+    assert "CLAUDE_PM_ENGINER_MODEL" in report["unrecognised"]
+    assert "CLAUDE_PM_METRICS_ENABLED" not in report["unrecognised"]
 
 
 def test_completion_script_is_printed(cli):
@@ -131,3 +132,20 @@ def test_loadtest_reproduces_the_guide(cli):
     }
     assert summary["latency_ms"]["p50"] <= summary["latency_ms"]["p99"]
     assert summary["throughput_per_second"] > 0
+
+
+def test_loadtest_ctrl_c_prints_what_it_measured():
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "claude_pm", "loadtest", "-n", "50000000", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(2.0)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    summary = json.loads(out)
+    assert summary["interrupted"] is True
+    assert 0 < summary["requests"] < 50000000

@@ -122,7 +122,6 @@ class SelectionStats:
     def set_retention_hours(self, retention_hours: int) -> None: ...
     def record(
         self,
-        *,
         agent: str,
         model: str,
         metric_model: str,

@@ -116,7 +116,7 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
              "Directory of agent prompt files overriding the packaged ones."),
     Variable("CLAUDE_PM_CACHE_MAX_ENTRIES", "10000", "integer >= 1",
              "Entry bound of the shared prompt cache."),
-    Variable("CLAUDE_PM_CACHE_MAX_MB", "64", "number > 0",
+    Variable("CLAUDE_PM_CACHE_MAX_MB", "64", "number >= 0.001",
              "Byte bound of the shared prompt cache, in MiB."),
     Variable("CLAUDE_PM_CACHE_DEFAULT_TTL", "3600", "seconds >= 0 (0 = no expiry)",
              "Default time to live of cache entries."),
@@ -220,14 +220,12 @@ def _parse_int(variable: str, raw: str, low: int, high: int | None, allowed: str
     return value
 
 
-def _parse_number(variable: str, raw: str, low: float, high: float | None, allowed: str,
-                  *, low_inclusive: bool = True) -> float:
+def _parse_number(variable: str, raw: str, low: float, high: float | None, allowed: str) -> float:
     try:
         value = float(raw.strip())
     except ValueError:
         raise ConfigError(variable, raw, allowed) from None
-    too_low = value < low if low_inclusive else value <= low
-    if value != value or too_low or (high is not None and value > high):
+    if value != value or value < low or (high is not None and value > high):
         raise ConfigError(variable, raw, allowed)
     return value
 
@@ -360,9 +358,9 @@ def _build(env: Mapping[str, str]) -> Settings:
                             "a number of seconds >= 0 (0 means no expiry)")
         ttl = None if ttl == 0 else ttl
     max_mb_raw = get("CLAUDE_PM_CACHE_MAX_MB")
+    # Below 1 KiB no prompt fits; the bound is checked here so the error names the variable.
     max_mb = 64.0 if max_mb_raw is None else _parse_number(
-        "CLAUDE_PM_CACHE_MAX_MB", max_mb_raw, 0.0, 1024.0 * 1024, "a number of MiB > 0, e.g. 64",
-        low_inclusive=False)
+        "CLAUDE_PM_CACHE_MAX_MB", max_mb_raw, 1 / 1024, 1024.0 * 1024, "a number of MiB >= 0.001, e.g. 64")
     entries_raw = get("CLAUDE_PM_CACHE_MAX_ENTRIES")
     percentage_raw = get("CLAUDE_PM_ROLLOUT_PERCENTAGE")
     retention_raw = get("CLAUDE_PM_METRICS_RETENTION_HOURS")

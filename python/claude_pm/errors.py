@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "PromptFileError", "RulesError"]
+__all__ = ["ConfigError", "ExecutorError", "PromptFileError", "RulesError"]
 
 
 class ConfigError(ValueError):
@@ -38,3 +38,19 @@ class RulesError(ValueError):
     Raised by the native core, which imports this class so that Python code can
     catch it without importing ``claude_pm._core``.
     """
+
+
+class ExecutorError(Exception):
+    """A delegation executor could not get an answer from the model API.
+
+    ``kind`` is "timeout", "connection", "rate_limit" (429), "server_error" (5xx) or
+    "api_error" (any other refused request). ``status_code`` is
+    the HTTP status when the API answered. TaskToolHelper turns this into a failed
+    result instead of raising, so one unlucky call never takes a runner down.
+    """
+
+    def __init__(self, kind: str, message: str, status_code: int | None = None) -> None:
+        self.kind = kind
+        self.message = message
+        self.status_code = status_code
+        super().__init__(f"{kind}: {message}" if status_code is None else f"{kind} (HTTP {status_code}): {message}")

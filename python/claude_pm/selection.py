@@ -13,6 +13,7 @@ the agent's default model and the FULL prompt.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -154,13 +155,29 @@ def _rebuild(settings: Settings) -> _State:
     with _lock:
         if _state is not None and _state.settings is settings:
             return _state
-        if _stats is None or _stats_retention != settings.metrics_retention_hours:
-            # A new retention window starts a new window of statistics; counters are
-            # cumulative for Prometheus, so only a retention change replaces them.
+        if _stats is None:
             _stats = SelectionStats(retention_hours=settings.metrics_retention_hours)
-            _stats_retention = settings.metrics_retention_hours
+        elif _stats_retention != settings.metrics_retention_hours:
+            # Keeps the cumulative Prometheus counters; only the window changes.
+            _stats.set_retention_hours(settings.metrics_retention_hours)
+        _stats_retention = settings.metrics_retention_hours
         _state = _State(settings, _stats)
-        return _state
+    if settings.metrics_enabled and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from claude_pm.metrics import ensure_multiprocess_writer
+
+        ensure_multiprocess_writer()
+    return _state
+
+
+def _forget_state_in_child() -> None:
+    # A forked worker rebuilds its state on its first selection, which also starts
+    # its own multi-process metrics writer when PROMETHEUS_MULTIPROC_DIR is set.
+    global _state
+    _state = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_state_in_child)
 
 
 def selection_stats() -> SelectionStats | None:
@@ -314,17 +331,18 @@ def select(
 
     stats = state.stats
     if stats is not None:
+        # Positional: PyO3 matches keyword names slower than it records.
         stats.record(
-            agent=name,
-            model=model_id,
-            metric_model=state.metric_models.get(model_id, "other"),
-            method=method,
-            template=template,
-            level=None if analysis is None else analysis.level,
-            token_reduction=reduction,
-            rollout_reason=decision.reason,
-            shadow=decision.shadow,
-            latency_seconds=time.perf_counter() - started,
+            name,
+            model_id,
+            state.metric_models.get(model_id, "other"),
+            method,
+            template,
+            None if analysis is None else analysis.level,
+            reduction,
+            decision.reason,
+            decision.shadow,
+            time.perf_counter() - started,
         )
     decision_id = _log_decision(settings, name, model_id, tier, analysis, template, method, decision, task_description)
     if state.debug:

@@ -8,6 +8,7 @@ from claude_pm.cli.config_cmd import config_group
 from claude_pm.cli.cost_cmd import baseline, calibrate, cost
 from claude_pm.cli.eval_cmd import eval_command
 from claude_pm.cli.loadtest_cmd import loadtest
+from claude_pm.cli.metrics_cmd import metrics_group
 from claude_pm.cli.rollout_cmd import rollout_group
 from claude_pm.cli.run_cmd import explain, run
 
@@ -18,6 +19,7 @@ main.add_command(eval_command)
 main.add_command(loadtest)
 main.add_command(completion)
 main.add_command(rollout_group)
+main.add_command(metrics_group)
 main.add_command(cost)
 main.add_command(baseline)
 main.add_command(calibrate)

@@ -13,7 +13,7 @@ from claude_pm import config
 from claude_pm.agents.base_agent_loader import AGENT_ALIASES, AGENT_NAMES
 from claude_pm.cli.app import emit_json, json_option
 
-__all__ = ["config_group"]
+__all__ = ["config_group", "markdown_table"]
 
 
 @click.group("config")
@@ -71,3 +71,17 @@ def check(as_json: bool) -> None:
             click.echo("configuration OK")
     if errors:
         raise SystemExit(2)
+
+
+def markdown_table() -> str:
+    """The configuration reference as a Markdown table (the README embeds it verbatim)."""
+    lines = ["| variable | default | allowed | meaning |", "| --- | --- | --- | --- |"]
+    for variable in config.KNOWN_VARIABLES:
+        lines.append(f"| `{variable.name}` | {variable.default} | {variable.allowed} | {variable.meaning} |")
+    return "\n".join(lines)
+
+
+@config_group.command("table")
+def table() -> None:
+    """Print the configuration reference as a Markdown table."""
+    click.echo(markdown_table())

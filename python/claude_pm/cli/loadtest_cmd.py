@@ -1,4 +1,4 @@
-"""`claude-pm loadtest`: the deployment guide's load test, measured properly."""
+"""`claude-pm loadtest`: selections under concurrency, with latency percentiles and model mix."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from claude_pm.cli.app import CliError, emit_json, json_option
 
 __all__ = ["loadtest"]
 
-# The three probe tasks of the deployment guide's load test, one per tier.
+# One probe task per tier, as in the standard load test of the deployment procedure.
 GUIDE_TASKS = ("List files", "Implement feature", "Refactor system")
 
 
@@ -31,16 +31,13 @@ async def _drive(requests: int, concurrency: int, agent: str, progress: Progress
     from claude_pm.utils.task_tool_helper import TaskToolHelper
 
     helper = TaskToolHelper()
-    queue: asyncio.Queue = asyncio.Queue()
-    for index in range(requests):
-        queue.put_nowait(GUIDE_TASKS[index % len(GUIDE_TASKS)])
+    issued = 0
 
     async def worker() -> None:
-        while True:
-            try:
-                task = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
+        nonlocal issued
+        while issued < requests:
+            task = GUIDE_TASKS[issued % len(GUIDE_TASKS)]
+            issued += 1
             started = time.perf_counter()
             result = await helper.create_agent_subprocess(agent_type=agent, task_description=task)
             latencies.append(time.perf_counter() - started)
@@ -59,7 +56,7 @@ async def _drive(requests: int, concurrency: int, agent: str, progress: Progress
 @click.option("--agent", "-a", default="engineer", show_default=True)
 @json_option
 def loadtest(requests: int, concurrency: int, agent: str, as_json: bool) -> None:
-    """Run the guide's load test (List files / Implement feature / Refactor system)."""
+    """Load test with one task per tier (List files / Implement feature / Refactor system)."""
     from claude_pm.agents.base_agent_loader import resolve_agent_name
 
     try:

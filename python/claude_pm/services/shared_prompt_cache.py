@@ -11,10 +11,12 @@ exact counters. Values:
   ``TypeError`` naming its type.
 - A stored ``None`` is told apart from a miss with ``get(key, default=sentinel)``.
 
-An entry larger than the byte bound is refused with ``ValueError``. Expired entries
-are never returned; they are swept (and counted in ``expirations``) within about two
-seconds of their deadline, during the cache's own amortised maintenance (there is no
-background thread).
+Eviction (CLOCK-PRO: entries read since they were stored outlast a scan of new ones)
+happens inside the ``set`` that needs room, so neither bound is ever exceeded and there
+is no background thread. An entry too large to admit (about a quarter of the byte
+bound; all of it for caches under 64 entries) is refused with ``ValueError``. Expired
+entries are never returned: the read that finds one removes it, and ``get_stats()``
+sweeps the rest first, so its counts are exact.
 
 Configuration comes from ``CLAUDE_PM_CACHE_MAX_ENTRIES``, ``CLAUDE_PM_CACHE_MAX_MB`` and
 ``CLAUDE_PM_CACHE_DEFAULT_TTL`` through ``claude_pm.config``, read when the instance is

@@ -1,0 +1,124 @@
+"""The prometheus_client collector, its registration and the HTTP exporter."""
+
+from __future__ import annotations
+
+import errno
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+from claude_pm.config import get_settings
+from claude_pm.errors import ConfigError
+from claude_pm.metrics.multiprocess import multiprocess_directory, own_writer, read_multiprocess_directory
+from claude_pm.metrics.samples import (
+    ACTIVE_OPTIMIZATIONS,
+    COUNTER_SERIES,
+    HISTOGRAM_SERIES,
+    PROCESS_GAUGES,
+    ProcessSamples,
+)
+from claude_pm.metrics.sources import Sources
+
+__all__ = ["ClaudePMCollector", "register", "start_metrics_server", "unregister"]
+
+
+class ClaudePMCollector(Collector):
+    """A prometheus_client collector: every number is read when Prometheus scrapes."""
+
+    def __init__(self, sources: Sources | None = None, *, multiprocess_dir: Path | None = None) -> None:
+        self.sources = sources or Sources.from_library()
+        self.multiprocess_dir = multiprocess_dir
+
+    def describe(self) -> Iterator[Metric]:
+        # Names only, so registering never touches the pipeline.
+        yield from self._families(ProcessSamples(), active=None)
+
+    def collect(self) -> Iterator[Metric]:
+        writer = own_writer() if self.multiprocess_dir is not None else None
+        # A forked worker's own numbers start at the fork; its parent reports the rest.
+        samples = writer.own_samples() if writer is not None else ProcessSamples.gather(self.sources)
+        if self.multiprocess_dir is not None:
+            samples.add(read_multiprocess_directory(self.multiprocess_dir,
+                                                    exclude=None if writer is None else writer.path))
+        try:
+            active: int | None = self.sources.active_optimizations()
+        except ConfigError:
+            active = None
+        yield from self._families(samples, active=active)
+
+    @staticmethod
+    def _families(samples: ProcessSamples, *, active: int | None) -> Iterator[Metric]:
+        for name, (documentation, label_names) in COUNTER_SERIES.items():
+            counter = CounterMetricFamily(name, documentation, labels=label_names)
+            for labels, total in sorted(samples.counters.get(name, {}).items()):
+                counter.add_metric(labels, total)
+            yield counter
+        for name, (documentation, label_names) in HISTOGRAM_SERIES.items():
+            histogram = HistogramMetricFamily(name, documentation, labels=label_names)
+            for labels, values in sorted(samples.histograms.get(name, {}).items()):
+                histogram.add_metric(labels, values.prometheus_buckets(), values.sum)
+            yield histogram
+        for name, documentation in PROCESS_GAUGES.items():
+            yield GaugeMetricFamily(name, documentation, value=samples.gauges.get(name))
+        name, documentation = ACTIVE_OPTIMIZATIONS
+        yield GaugeMetricFamily(name, documentation, value=None if active is None else float(active))
+
+
+_registered: weakref.WeakKeyDictionary[CollectorRegistry, ClaudePMCollector] = weakref.WeakKeyDictionary()
+_register_lock = threading.Lock()
+
+
+def register(registry: CollectorRegistry = REGISTRY, *, sources: Sources | None = None) -> ClaudePMCollector | None:
+    """Register the claude-pm collector with `registry` once; later calls return the same one.
+
+    Returns None and registers nothing when CLAUDE_PM_METRICS_ENABLED=false. Under
+    PROMETHEUS_MULTIPROC_DIR the collector adds up every worker's samples file.
+    """
+    if not get_settings().metrics_enabled:
+        return None
+    with _register_lock:
+        collector = _registered.get(registry)
+        if collector is None:
+            collector = ClaudePMCollector(sources, multiprocess_dir=multiprocess_directory())
+            registry.register(collector)
+            _registered[registry] = collector
+        return collector
+
+
+def unregister(registry: CollectorRegistry = REGISTRY) -> None:
+    """Remove the collector `register` added to `registry` (no-op when there is none)."""
+    with _register_lock:
+        collector = _registered.pop(registry, None)
+        if collector is not None:
+            registry.unregister(collector)
+
+
+def start_metrics_server(port: int, addr: str = "127.0.0.1", *,
+                         registry: CollectorRegistry = REGISTRY) -> Any:
+    """Serve /metrics on addr:port from a daemon thread; returns the HTTP server.
+
+    Registers the collector first (nothing when metrics are off). Raises ValueError for a
+    port outside 0..65535 and OSError naming the port when it is already in use.
+    """
+    if type(port) is not int or not 0 <= port <= 65535:
+        raise ValueError(f"port={port!r} is not valid: expected an integer 0..65535")
+    register(registry)
+    try:
+        server, _thread = start_http_server(port, addr=addr, registry=registry)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise OSError(errno.EADDRINUSE,
+                          f"cannot serve metrics on {addr}:{port}: port {port} is already in use") from exc
+        raise OSError(exc.errno, f"cannot serve metrics on {addr}:{port}: {exc.strerror or exc}") from exc
+    return server

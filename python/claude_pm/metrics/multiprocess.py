@@ -1,0 +1,184 @@
+"""Multi-worker servers: each worker writes its samples to a file, the exporter adds them up."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from claude_pm.config import get_settings
+from claude_pm.metrics.samples import ProcessSamples
+from claude_pm.metrics.sources import Sources
+
+__all__ = ["MultiprocessWriter", "ensure_multiprocess_writer", "multiprocess_directory", "own_writer",
+           "read_multiprocess_directory"]
+
+logger = logging.getLogger("claude_pm.metrics")
+
+_FILE_PREFIX = "claude_pm_samples_"
+_DEFAULT_FLUSH_INTERVAL = 5.0
+
+
+def multiprocess_directory() -> Path | None:
+    """prometheus_client's own convention: the directory multi-worker servers share."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(directory) if directory else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_multiprocess_directory(directory: Path, *, exclude: Path | None = None) -> ProcessSamples:
+    """Add up every worker's samples file in `directory`.
+
+    Counters of exited workers stay in the total (Prometheus counters never go down);
+    their cache gauges do not (the memory is gone). Unreadable or half-written files are
+    skipped with a warning rather than failing the scrape.
+    """
+    total = ProcessSamples()
+    for path in sorted(directory.glob(f"{_FILE_PREFIX}*.json")):
+        if exclude is not None and path == exclude:
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            samples = ProcessSamples.from_json(document["samples"])
+            pid = int(document["pid"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("skipping unreadable metrics file %s: %s", path, exc)
+            continue
+        total.add(samples, include_gauges=_pid_alive(pid))
+    return total
+
+
+class MultiprocessWriter:
+    """Writes what this process counted to its own file in the shared directory.
+
+    The file name carries the pid and a random token, so a recycled pid never overwrites
+    an exited worker's totals. Writes are atomic (temporary file + rename). `baseline` is
+    what the process had counted before the writer started: a forked worker inherits its
+    parent's counters, and writing them again would count them twice.
+    """
+
+    def __init__(self, directory: Path, *, sources: Sources | None = None,
+                 interval: float = _DEFAULT_FLUSH_INTERVAL, baseline: ProcessSamples | None = None) -> None:
+        if interval <= 0:
+            raise ValueError(f"interval={interval!r} is not valid: expected seconds > 0")
+        self.directory = Path(directory)
+        self.sources = sources or Sources.from_library()
+        self.interval = interval
+        self.pid = os.getpid()
+        self.path = self.directory / f"{_FILE_PREFIX}{self.pid}_{uuid.uuid4().hex[:12]}.json"
+        self._baseline = baseline or ProcessSamples()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def own_samples(self) -> ProcessSamples:
+        current = ProcessSamples.gather(self.sources)
+        own = current.minus(self._baseline)
+        if own is None:  # counters went down: the statistics were reset or replaced
+            self._baseline = ProcessSamples()
+            return current
+        return own
+
+    def flush(self) -> None:
+        if os.getpid() != self.pid:  # a forked child's copy; the child has its own writer
+            return
+        document = {"pid": self.pid, "written_at": time.time(), "samples": self.own_samples().to_json()}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".claude_pm_tmp_")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(document, out)
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def start(self) -> MultiprocessWriter:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="claude-pm-metrics-writer", daemon=True)
+            self._thread.start()
+            atexit.register(self.stop)
+        return self
+
+    def stop(self) -> None:
+        """Stop the periodic writes and write the final totals."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=self.interval + 1)
+        try:
+            self.flush()
+        except Exception as exc:  # at exit a failed write must not mask the real exit status
+            logger.warning("could not write final metrics to %s: %s", self.path, exc)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception as exc:  # a full disk must not kill the worker's metrics thread
+                logger.warning("could not write metrics to %s: %s", self.path, exc)
+
+
+_writer_lock = threading.Lock()
+_writer: MultiprocessWriter | None = None
+
+
+def ensure_multiprocess_writer(interval: float = _DEFAULT_FLUSH_INTERVAL, *,
+                               sources: Sources | None = None) -> MultiprocessWriter | None:
+    """Start this process's writer once when PROMETHEUS_MULTIPROC_DIR is set; cheap afterwards.
+
+    Returns None when the variable is unset or metrics are off. A process forked from one
+    with a writer gets its own writer at once (new pid, new file, counting from the fork).
+    """
+    global _writer
+    writer = own_writer()
+    if writer is not None:
+        return writer
+    directory = multiprocess_directory()
+    if directory is None or not get_settings().metrics_enabled:
+        return None
+    with _writer_lock:
+        writer = own_writer()
+        if writer is None:
+            writer = _writer = MultiprocessWriter(directory, sources=sources, interval=interval).start()
+        return writer
+
+
+def own_writer() -> MultiprocessWriter | None:
+    """The writer started by this process (a fork inherits its parent's, which is not ours)."""
+    writer = _writer
+    return writer if writer is not None and writer.pid == os.getpid() else None
+
+
+def _start_writer_in_forked_child() -> None:
+    """A pre-forking server's workers each get a writer that counts only their own work."""
+    global _writer, _writer_lock
+    parent = _writer
+    _writer_lock = threading.Lock()  # the parent's lock may have been held by another thread
+    if parent is None:
+        return
+    _writer = None
+    try:
+        baseline = ProcessSamples.gather(parent.sources)
+        _writer = MultiprocessWriter(parent.directory, sources=parent.sources, interval=parent.interval,
+                                     baseline=baseline).start()
+    except Exception as exc:  # never break a fork over metrics
+        logger.warning("could not start the metrics writer in worker %d: %s", os.getpid(), exc)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_start_writer_in_forked_child)

@@ -1,0 +1,192 @@
+"""One process's cumulative samples with bounded labels, and how they add up across processes."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from claude_pm.errors import ConfigError
+from claude_pm.metrics.sources import LabelSets, Sources
+
+__all__ = ["ACTIVE_OPTIMIZATIONS", "COUNTER_SERIES", "HISTOGRAM_SERIES", "PROCESS_GAUGES", "HistogramSamples",
+           "ProcessSamples"]
+
+logger = logging.getLogger("claude_pm.metrics")
+
+
+@dataclass
+class HistogramSamples:
+    """Cumulative bucket counts by upper bound (+Inf implied by `count`), sum and count."""
+
+    buckets: dict[float, float]
+    sum: float = 0.0
+    count: float = 0.0
+
+    @staticmethod
+    def parse(raw: Mapping[str, Any]) -> HistogramSamples:
+        # The +Inf bucket, when the source lists it, is `count` again.
+        return HistogramSamples(
+            buckets={float(bound): float(total) for bound, total in raw.get("buckets", ())
+                     if not math.isinf(float(bound))},
+            sum=float(raw.get("sum", 0.0)),
+            count=float(raw.get("count", 0)),
+        )
+
+    def add(self, other: HistogramSamples) -> None:
+        for bound, total in other.buckets.items():
+            self.buckets[bound] = self.buckets.get(bound, 0.0) + total
+        self.sum += other.sum
+        self.count += other.count
+
+    def prometheus_buckets(self) -> list[tuple[str, float]]:
+        finite = [(_le(bound), total) for bound, total in sorted(self.buckets.items())]
+        return [*finite, ("+Inf", self.count)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"buckets": sorted(self.buckets.items()), "sum": self.sum, "count": self.count}
+
+
+def _le(bound: float) -> str:
+    return str(float(bound))
+
+
+# (metric name, help, label names) of every labelled counter and histogram the process owns.
+COUNTER_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "claude_pm_optimizations": ("Selections decided by claude-pm (shadow decisions excluded).",
+                                ("agent", "model", "complexity")),
+    "claude_pm_shadow_decisions": ("Selections decided in shadow mode (CLAUDE_PM_TEST_MODE): "
+                                   "what would have been chosen.", ("agent", "model", "complexity")),
+    "claude_pm_rollout_decisions": ("Rollout decisions by reason code.", ("reason",)),
+    "claude_pm_config_errors": ("Selections that failed on a configuration error.", ()),
+    "claude_pm_cache_hits": ("Shared prompt cache hits.", ()),
+    "claude_pm_cache_misses": ("Shared prompt cache misses.", ()),
+    "claude_pm_cache_evictions": ("Shared prompt cache evictions (entry or byte bound).", ()),
+}
+HISTOGRAM_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "claude_pm_token_reduction_percent": ("Prompt token reduction versus the FULL prompt, percent.",
+                                          ("agent",)),
+    "claude_pm_selection_latency_seconds": ("Time one selection took inside claude-pm.", ()),
+}
+# Gauges that belong to one live process (summed over live processes only).
+PROCESS_GAUGES: Mapping[str, str] = {
+    "claude_pm_cache_bytes": "Bytes held by the shared prompt cache.",
+    "claude_pm_cache_entries": "Entries held by the shared prompt cache.",
+}
+ACTIVE_OPTIMIZATIONS = ("claude_pm_active_optimizations",
+                         "Agents with complexity-based optimisation on for at least some requests now.")
+_CACHECOUNTER_SERIES = {"claude_pm_cache_hits": "hits", "claude_pm_cache_misses": "misses",
+                   "claude_pm_cache_evictions": "evictions"}
+CACHE_GAUGES = {"claude_pm_cache_bytes": "bytes", "claude_pm_cache_entries": "entries"}
+
+
+@dataclass
+class ProcessSamples:
+    """One process's cumulative samples with bounded labels; adds up across processes."""
+
+    counters: dict[str, dict[tuple[str, ...], float]] = field(default_factory=dict)
+    histograms: dict[str, dict[tuple[str, ...], HistogramSamples]] = field(default_factory=dict)
+    gauges: dict[str, float] = field(default_factory=dict)
+
+    @staticmethod
+    def gather(sources: Sources) -> ProcessSamples:
+        samples = ProcessSamples()
+        samples._count("claude_pm_config_errors", (), sources.config_errors())
+        try:
+            stats = sources.stats()
+            if stats is not None:
+                samples._add_stats(stats.prometheus_samples(), sources.label_sets())
+            cache = sources.cache_stats()
+        except ConfigError as exc:
+            # Selections fail too and are counted; the scrape still reports that count.
+            logger.warning("selection and cache metrics unavailable: %s", exc)
+            return samples
+        for name, key in _CACHECOUNTER_SERIES.items():
+            samples._count(name, (), cache.get(key, 0))
+        for name, key in CACHE_GAUGES.items():
+            samples.gauges[name] = float(cache.get(key, 0))
+        return samples
+
+    def _add_stats(self, raw: Mapping[str, Any], labels: LabelSets) -> None:
+        for name, key in (("claude_pm_optimizations", "optimizations"),
+                          ("claude_pm_shadow_decisions", "shadow_decisions")):
+            for (agent, model, level), total in raw.get(key, {}).items():
+                self._count(name, (labels.fold(agent, labels.agents), labels.fold(model, labels.models),
+                                   labels.fold(level, labels.complexities)), total)
+        for reason, total in raw.get("rollout_reasons", {}).items():
+            self._count("claude_pm_rollout_decisions", (labels.fold(reason, labels.reasons),), total)
+        for agent, histogram in raw.get("token_reduction", {}).items():
+            self._observe("claude_pm_token_reduction_percent", (labels.fold(agent, labels.agents),),
+                          HistogramSamples.parse(histogram))
+        latency = raw.get("latency")
+        if latency is not None:
+            self._observe("claude_pm_selection_latency_seconds", (), HistogramSamples.parse(latency))
+
+    def _count(self, name: str, labels: tuple[str, ...], total: float) -> None:
+        series = self.counters.setdefault(name, {})
+        series[labels] = series.get(labels, 0.0) + float(total)
+
+    def _observe(self, name: str, labels: tuple[str, ...], histogram: HistogramSamples) -> None:
+        series = self.histograms.setdefault(name, {})
+        if labels in series:
+            series[labels].add(histogram)
+        else:
+            series[labels] = HistogramSamples(dict(histogram.buckets), histogram.sum, histogram.count)
+
+    def minus(self, baseline: ProcessSamples) -> ProcessSamples | None:
+        """What was counted since `baseline`, or None when a counter went below it."""
+        result = ProcessSamples(gauges=dict(self.gauges))
+        for name, series in self.counters.items():
+            base = baseline.counters.get(name, {})
+            for labels, total in series.items():
+                delta = total - base.get(labels, 0.0)
+                if delta < 0:
+                    return None
+                result._count(name, labels, delta)
+        for name, histograms in self.histograms.items():
+            base_histograms = baseline.histograms.get(name, {})
+            for labels, histogram in histograms.items():
+                base_histogram = base_histograms.get(labels, HistogramSamples({}))
+                since = HistogramSamples(
+                    {bound: total - base_histogram.buckets.get(bound, 0.0)
+                     for bound, total in histogram.buckets.items()},
+                    histogram.sum - base_histogram.sum, histogram.count - base_histogram.count,
+                )
+                if since.count < 0 or any(total < 0 for total in since.buckets.values()):
+                    return None
+                result._observe(name, labels, since)
+        return result
+
+    def add(self, other: ProcessSamples, *, include_gauges: bool = True) -> None:
+        for name, series in other.counters.items():
+            for labels, total in series.items():
+                self._count(name, labels, total)
+        for name, histograms in other.histograms.items():
+            for labels, histogram in histograms.items():
+                self._observe(name, labels, histogram)
+        if include_gauges:
+            for name, value in other.gauges.items():
+                self.gauges[name] = self.gauges.get(name, 0.0) + value
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "counters": {name: [[*labels, total] for labels, total in series.items()]
+                         for name, series in self.counters.items()},
+            "histograms": {name: [[*labels, h.to_json()] for labels, h in series.items()]
+                           for name, series in self.histograms.items()},
+            "gauges": self.gauges,
+        }
+
+    @staticmethod
+    def from_json(document: Mapping[str, Any]) -> ProcessSamples:
+        samples = ProcessSamples()
+        for name, rows in document.get("counters", {}).items():
+            for *labels, total in rows:
+                samples._count(name, tuple(labels), total)
+        for name, rows in document.get("histograms", {}).items():
+            for *labels, histogram in rows:
+                samples._observe(name, tuple(labels), HistogramSamples.parse(histogram))
+        samples.gauges = {name: float(value) for name, value in document.get("gauges", {}).items()}
+        return samples

@@ -1,0 +1,115 @@
+"""Where the metrics' numbers come from, and which label values are reported as themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from claude_pm.config import get_settings
+
+__all__ = ["COMPLEXITY_LEVELS", "OTHER", "TOKEN_REDUCTION_BUCKETS", "LabelSets", "Sources", "StatsSource"]
+
+OTHER = "other"
+COMPLEXITY_LEVELS = ("SIMPLE", "MEDIUM", "COMPLEX")
+#: The deployment guide's buckets for claude_pm_token_reduction_percent.
+TOKEN_REDUCTION_BUCKETS = (10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
+
+
+class StatsSource(Protocol):
+    """What the collector reads from `claude_pm._core.SelectionStats`.
+
+    `prometheus_samples()` returns cumulative values::
+
+        {"optimizations":    {(agent, model, level_name): count},   # non-shadow selections
+         "shadow_decisions": {(agent, model, level_name): count},
+         "token_reduction":  {agent: histogram},                    # buckets 10..90 (percent)
+         "latency":          histogram,                             # seconds
+         "rollout_reasons":  {reason: count}}
+
+    where a histogram is ``{"buckets": [(upper_bound, cumulative_count), ...], "sum": float,
+    "count": int}`` (a trailing ``(inf, count)`` bucket is optional).
+    """
+
+    def prometheus_samples(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class LabelSets:
+    """The label values reported as themselves; anything else becomes ``other``."""
+
+    agents: frozenset[str]
+    models: frozenset[str]
+    reasons: frozenset[str]
+    complexities: frozenset[str] = frozenset(COMPLEXITY_LEVELS)
+
+    @staticmethod
+    def from_library() -> LabelSets:
+        from claude_pm.agents.base_agent_loader import AGENT_NAMES
+        from claude_pm.rollout import REASONS
+
+        return LabelSets(
+            agents=frozenset(AGENT_NAMES),
+            models=frozenset(get_settings().model_ids.values()),
+            reasons=frozenset(REASONS),
+        )
+
+    def fold(self, value: object, known: frozenset[str]) -> str:
+        return value if isinstance(value, str) and value in known else OTHER
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where one process's numbers come from; `from_library()` reads the real pipeline."""
+
+    stats: Callable[[], StatsSource | None]
+    cache_stats: Callable[[], Mapping[str, Any]]
+    config_errors: Callable[[], int]
+    label_sets: Callable[[], LabelSets]
+    active_optimizations: Callable[[], int]
+
+    @staticmethod
+    def from_library() -> Sources:
+        return Sources(
+            stats=_library_stats,
+            cache_stats=_library_cache_stats,
+            config_errors=_library_config_errors,
+            label_sets=LabelSets.from_library,
+            active_optimizations=_library_active_optimizations,
+        )
+
+
+def _library_stats() -> StatsSource | None:
+    from claude_pm.selection import selection_stats
+
+    # Broken settings raise here first, so a scrape is never counted as a failed selection.
+    get_settings()
+    return selection_stats()
+
+
+def _library_cache_stats() -> Mapping[str, Any]:
+    from claude_pm.services.shared_prompt_cache import SharedPromptCache
+
+    return SharedPromptCache.get_instance().get_stats()
+
+
+def _library_config_errors() -> int:
+    from claude_pm.selection import config_error_count
+
+    return config_error_count()
+
+
+def _library_active_optimizations() -> int:
+    """Agents for which optimisation applies to at least some requests right now."""
+    from claude_pm.agents.base_agent_loader import AGENT_NAMES
+    from claude_pm.rollout import should_enable_optimization
+
+    settings = get_settings()
+    active = 0
+    for agent in AGENT_NAMES:
+        decision = should_enable_optimization(agent, None, settings=settings)
+        share = settings.agent_rollout_percentage.get(agent, settings.rollout_percentage)
+        # A percentage gate needs a user id to decide; it is on for part of the users.
+        if decision.enabled or (decision.reason == "no_user_id" and share > 0):
+            active += 1
+    return active
