@@ -72,9 +72,9 @@ def test_an_empty_window_has_nothing_to_calibrate(log_target):
     ("haiku=40,sonnet=40,opus=30", "sum to 110"),
     ("haiku=40,sonnet=40", "sum to 80"),
     ("haiku=40,gpt=60", "unknown tier 'gpt'"),
-    ("haiku=forty,sonnet=60", "haiku=nan"),
+    ("haiku=forty,sonnet=60", "haiku='forty'"),
     ("haiku=-10,sonnet=110", "haiku=-10.0"),
-    ("haiku", "haiku=nan"),
+    ("haiku", "'haiku' is not valid"),
 ])
 def test_a_bad_target_is_named(text, complaint):
     with pytest.raises(ValueError, match="--target") as raised:

@@ -134,15 +134,14 @@ def test_a_schema_newer_than_the_code_is_refused(log_target):
 
 
 def test_rows_older_than_the_retention_window_are_pruned(log_target, monkeypatch):
+    _, recent = record_all(log_target, [decision(timestamp=time.time() - 2 * 3600), decision()],
+                           usage={0: (1, 1), 1: (2, 2)})
     monkeypatch.setenv("CLAUDE_PM_METRICS_RETENTION_HOURS", "1")
     log = DecisionLog(log_target)
-    old = log.record(decision(timestamp=time.time() - 2 * 3600))
-    recent = log.record(decision())
-    log.record_usage(old, 1, 1)
-    log.record_usage(recent, 2, 2)
+    newest = log.record(decision())
     assert log.close(10)
     assert log.stats()["pruned"] == 1
-    assert _rows(log_target, "SELECT id FROM claude_pm_decisions") == [(recent,)]
+    assert sorted(_rows(log_target, "SELECT id FROM claude_pm_decisions")) == sorted([(recent,), (newest,)])
     assert _rows(log_target, "SELECT decision_id FROM claude_pm_usage") == [(recent,)]
 
 

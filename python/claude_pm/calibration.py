@@ -54,9 +54,11 @@ def parse_target(text: str) -> dict[str, float]:
     for piece in text.split(","):
         name, sep, value = piece.partition("=")
         try:
-            target[name.strip().lower()] = float(value) if sep else math.nan
+            target[name.strip().lower()] = float(value)
         except ValueError:
-            target[name.strip().lower()] = math.nan
+            shown = f"{name.strip()}={value.strip()!r}" if sep else repr(piece.strip())
+            raise ValueError(f"--target: {shown} is not valid: expected tier=percentage pairs, "
+                             "e.g. haiku=40,sonnet=40,opus=20") from None
     return _check_target(target, "--target")
 
 

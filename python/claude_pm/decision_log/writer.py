@@ -20,10 +20,10 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import queue
 import threading
 import time
 import weakref
+from collections import deque
 from typing import Callable, Union
 
 from claude_pm.config import get_settings
@@ -62,7 +62,13 @@ class DecisionLog:
         self._prune_interval = prune_interval
         self._max_backoff = max_backoff
         self._opener = opener
-        self._queue: queue.Queue[_Item] = queue.Queue(maxsize=max_queued)
+        # A deque plus a doorbell rather than queue.Queue: the producer never takes a lock, so
+        # an exception raised into it by a signal handler (sys.exit on SIGTERM) cannot leave
+        # a lock held and deadlock the exit flush.
+        self._pending: deque[_Item] = deque()
+        self._max_queued = max_queued
+        self._doorbell = threading.Lock()
+        self._doorbell.acquire()
         self._counts_lock = threading.Lock()
         self._written = 0
         self._usage_written = 0
@@ -107,14 +113,11 @@ class DecisionLog:
         done = threading.Event()
         deadline = None if timeout is None else time.monotonic() + timeout
         if self._thread.is_alive():
-            try:
-                self._queue.put(done, timeout=timeout)
-            except queue.Full:
-                return False
+            self._enqueue(done)
         while not done.is_set():
             if not self._thread.is_alive():
                 # The writer stopped (close) after draining; only records left behind matter.
-                return not any(not isinstance(item, threading.Event) for item in list(self._queue.queue))
+                return not any(not isinstance(item, threading.Event) for item in list(self._pending))
             if deadline is not None and time.monotonic() >= deadline:
                 return False
             done.wait(0.05)
@@ -134,10 +137,7 @@ class DecisionLog:
         if not flushed:
             self._abandon.set()
         if self._thread.is_alive():
-            try:
-                self._queue.put(_STOP, timeout=timeout)
-            except queue.Full:
-                return False
+            self._enqueue(_STOP)
             self._thread.join(timeout)
         return flushed and not self._thread.is_alive()
 
@@ -146,7 +146,7 @@ class DecisionLog:
         with self._counts_lock:
             return {
                 "target": redact(self.target),
-                "queued": self._queue.qsize(),
+                "queued": len(self._pending),
                 "written": self._written,
                 "usage_written": self._usage_written,
                 "failed_writes": self._failed_writes,
@@ -157,20 +157,28 @@ class DecisionLog:
             }
 
     def _put(self, item: _Item) -> None:
-        try:
-            self._queue.put_nowait(item)
+        if len(self._pending) >= self._max_queued and not self._wait_for_room():
+            with self._counts_lock:
+                self._dropped += 1
+            self._warn("decision log queue full while the database is failing; dropping records")
             return
-        except queue.Full:
-            pass
-        if self._healthy:
-            try:
-                self._queue.put(item, timeout=self._put_timeout)
-                return
-            except queue.Full:
-                pass
-        with self._counts_lock:
-            self._dropped += 1
-        self._warn("decision log queue full while the database is failing; dropping records")
+        self._enqueue(item)
+
+    def _wait_for_room(self) -> bool:
+        """Back-pressure: poll (no lock held) until the writer makes room, while it is healthy."""
+        deadline = time.monotonic() + self._put_timeout
+        while len(self._pending) >= self._max_queued:
+            if not self._healthy or time.monotonic() >= deadline:
+                return False
+            time.sleep(0.0005)
+        return True
+
+    def _enqueue(self, item: _Item) -> None:
+        self._pending.append(item)
+        try:
+            self._doorbell.release()
+        except RuntimeError:
+            pass  # already rung, the writer has not woken yet
 
     # -- writer thread -----------------------------------------------------------------
 
@@ -204,8 +212,8 @@ class DecisionLog:
     def _drop_queued(self) -> None:
         while True:
             try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
+                item = self._pending.popleft()
+            except IndexError:
                 return
             if isinstance(item, threading.Event):
                 item.set()
@@ -214,14 +222,14 @@ class DecisionLog:
                     self._dropped += 1
 
     def _next_batch(self, timeout: float | None) -> list:
-        try:
-            items = [self._queue.get(timeout=timeout)]
-        except queue.Empty:
-            return []
+        """Up to `batch_size` queued items, waiting up to `timeout` (None: forever) for the first."""
+        if not self._pending:
+            self._doorbell.acquire(timeout=-1 if timeout is None else timeout)
+        items: list = []
         while len(items) < self._batch_size:
             try:
-                items.append(self._queue.get_nowait())
-            except queue.Empty:
+                items.append(self._pending.popleft())
+            except IndexError:
                 break
         return items
 
