@@ -94,6 +94,17 @@ class Scorer:
         requires_documentation: bool | None = None,
         technical_depth: str | int | None = None,
     ) -> tuple[int, int, int, dict[str, int], dict[str, Any], list[tuple[str, int]]]: ...
+    def verdict(
+        self,
+        text: str,
+        file_count: int | None = None,
+        context_size: int | None = None,
+        integration_points: int | None = None,
+        requires_research: bool | None = None,
+        requires_testing: bool | None = None,
+        requires_documentation: bool | None = None,
+        technical_depth: str | int | None = None,
+    ) -> tuple[int, int, int, list[tuple[str, int]]]: ...
     def level_of(self, score: int) -> int: ...
     def score_many(
         self, texts: Sequence[str] | npt.NDArray[np.str_]

@@ -42,6 +42,7 @@ __all__ = [
     "LEVEL_NAMES",
     "OPTIMAL_PROMPT_SIZES",
     "Selection",
+    "choose",
     "clear_prompt_cache",
     "count_config_error",
     "default_model_for",
@@ -123,6 +124,14 @@ class _State:
             for template in PromptTemplate
         }
         self.reductions: dict[tuple[str, str], float] = {}
+        # Per level: (level name, tier, tier model, template) in one lookup.
+        self.by_level = tuple(
+            (LEVEL_NAMES[level], TIER_BY_LEVEL[level], self.tier_models[level],
+             self.templates_by_level[level] if settings.dynamic_prompt_templates else _FULL)
+            for level in range(3)
+        )
+        self.agent_names = {agent: agent for agent in AGENT_NAMES}
+        self.cache = SharedPromptCache.get_instance()
         known = set(settings.model_ids.values())
         self.metric_models = {model: model for model in known}
         self.stats = stats if settings.metrics_enabled else None
@@ -216,10 +225,14 @@ def clear_prompt_cache(agent: str | None = None) -> int:
 
 
 def _prompt_for(state: _State, agent: str, template: str, force_reload: bool) -> str:
-    cache = SharedPromptCache.get_instance()
+    """The assembled prompt, from the shared cache when it holds it."""
+    cache = state.cache
+    if cache is not SharedPromptCache._instance:
+        cache = state.cache = SharedPromptCache.get_instance()
     key = state.prompt_keys[agent, template]
     if force_reload:
         base_agent_loader.clear_prompt_cache()
+        state.reductions.clear()
     else:
         prompt = cache.get(key)
         if prompt is not None:
@@ -250,33 +263,52 @@ def select(
     **facts: Any,
 ) -> Selection:
     """Choose model and prompt for `agent` doing `task_description` and record the decision."""
+    return choose(agent, task_description, user_id, model_override, force_reload, facts)
+
+
+def choose(
+    agent: str,
+    task_description: str | None,
+    user_id: str | None,
+    model_override: str | None,
+    force_reload: bool,
+    facts: dict[str, Any],
+) -> Selection:
+    """`select` with positional arguments: the facades call this on the hot path."""
+    global _config_errors
     started = time.perf_counter()
-    state = _current_state()
-    settings = state.settings
-    name = resolve_agent_name(agent)
-    if task_description is not None and not isinstance(task_description, str):
-        raise TypeError(f"task_description must be str, not {type(task_description).__name__}")
+    try:
+        settings = get_settings()
+    except ConfigError:
+        _config_errors += 1
+        raise
+    state = _state
+    if state is None or state.settings is not settings:
+        state = _rebuild(settings)
+    name = state.agent_names.get(agent) or resolve_agent_name(agent)
 
     decision: Decision = should_enable_optimization(name, user_id, settings=settings)
-    analysis = None
+    level = score = confidence = None
+    signals: list = []
     if task_description is not None:
         if facts:
             _check_fact_names(facts)
-            analysis = state.scorer.analyze(task_description, **facts)
-        else:
-            analysis = state.scorer.analyze(task_description)
+        try:
+            score, level, confidence, signals = state.scorer.verdict(task_description, **facts)
+        except TypeError:
+            if not isinstance(task_description, str):
+                raise TypeError(
+                    f"task_description must be str, not {type(task_description).__name__}"
+                ) from None
+            raise
     elif facts:
         _check_fact_names(facts)
 
     default_model = state.default_models[name]
-    level_name = None
-    tier_model = None
+    level_name = tier_model = None
     template = _FULL
-    if analysis is not None:
-        level_name = LEVEL_NAMES[analysis.level]
-        tier_model = state.tier_models[analysis.level]
-        if settings.dynamic_prompt_templates:
-            template = state.templates_by_level[analysis.level]
+    if level is not None:
+        level_name, level_tier, tier_model, template = state.by_level[level]
 
     forced = model_override or settings.agent_forced_model.get(name)
     if forced is not None:
@@ -287,12 +319,11 @@ def select(
             model_id, method = forced, "environment_override"
         reason = "forced_model"
         tier = settings.tier_of_model(model_id)
-    elif analysis is None:
+    elif level is None:
         model_id, method, reason = default_model, "default_mapping", "no_complexity_analysis"
         tier = state.default_tiers[name]
     elif decision.enabled:
-        model_id, method, reason = tier_model, "dynamic_complexity_based", decision.reason
-        tier = TIER_BY_LEVEL[analysis.level]
+        model_id, method, reason, tier = tier_model, "dynamic_complexity_based", decision.reason, level_tier
     else:
         model_id, method, reason = default_model, "default_mapping", _disabled_reason(decision)
         tier = state.default_tiers[name]
@@ -300,7 +331,7 @@ def select(
     shadow = None
     if decision.shadow:
         shadow = {
-            "model": tier_model if analysis is not None and decision.enabled else model_id,
+            "model": tier_model if level is not None and decision.enabled else model_id,
             "template_used": template,
             "complexity_level": level_name,
         }
@@ -317,13 +348,13 @@ def select(
         "selection_method": method,
         "reason": reason,
         "model_tier": tier,
-        "complexity_score": None if analysis is None else analysis.score,
+        "complexity_score": score,
         "complexity_level": level_name,
-        "signals": [] if analysis is None else analysis.signals,
-        "confidence": None if analysis is None else analysis.confidence,
+        "signals": signals,
+        "confidence": confidence,
         "template_used": template,
         "token_reduction_percentage": reduction,
-        "optimal_prompt_size": OPTIMAL_PROMPT_SIZES.get(tier) if tier else None,
+        "optimal_prompt_size": OPTIMAL_PROMPT_SIZES.get(tier),
         "rollout": {"enabled": decision.enabled, "reason": decision.reason, "shadow": decision.shadow},
         "shadow": shadow,
     }
@@ -337,13 +368,15 @@ def select(
             state.metric_models.get(model_id, "other"),
             method,
             template,
-            None if analysis is None else analysis.level,
+            level,
             reduction,
             decision.reason,
             decision.shadow,
             time.perf_counter() - started,
         )
-    decision_id = _log_decision(settings, name, model_id, tier, analysis, template, method, decision, task_description)
+    decision_id = None
+    if settings.decision_log is not None:
+        decision_id = _log_decision(name, model_id, tier, level, score, template, method, decision, task_description)
     if state.debug:
         _debug_log(settings, name, model_id, method, config, task_description)
     return Selection(name, prompt, model_id, config, decision_id)
@@ -355,11 +388,8 @@ def _disabled_reason(decision: Decision) -> str:
     return decision.reason
 
 
-def _log_decision(settings: Settings, agent: str, model_id: str, tier: str | None, analysis: Any,
-                  template: str, method: str, decision: Decision,
-                  task_description: str | None) -> str | None:
-    if settings.decision_log is None:
-        return None
+def _log_decision(agent: str, model_id: str, tier: str | None, level: int | None, score: int | None,
+                  template: str, method: str, decision: Decision, task_description: str | None) -> str | None:
     from claude_pm.decision_log import DecisionRecord, get_decision_log
 
     log = get_decision_log()
@@ -371,8 +401,8 @@ def _log_decision(settings: Settings, agent: str, model_id: str, tier: str | Non
             agent=agent,
             model_id=model_id,
             tier=tier,
-            level=None if analysis is None else LEVEL_NAMES[analysis.level],
-            score=None if analysis is None else analysis.score,
+            level=None if level is None else LEVEL_NAMES[level],
+            score=score,
             template=template,
             prompt_tokens=tokens.prompt_tokens(agent, template),
             full_prompt_tokens=tokens.prompt_tokens(agent, _FULL),

@@ -58,7 +58,14 @@ def get_agent_prompt_with_model_info(
     ``requires_research``, ``requires_testing``, ``requires_documentation``,
     ``technical_depth``). Any other keyword is a TypeError.
     """
-    chosen = selection.select(agent_name, force_reload=force_reload, **kwargs)
+    chosen = selection.choose(
+        agent_name,
+        kwargs.pop("task_description", None),
+        kwargs.pop("user_id", None),
+        kwargs.pop("model_override", None),
+        force_reload,
+        kwargs,
+    )
     return chosen.prompt, chosen.model_id, chosen.config
 
 
