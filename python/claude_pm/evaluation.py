@@ -14,21 +14,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from claude_pm.services.task_complexity_analyzer import TaskComplexityAnalyzer
+from claude_pm.services.task_complexity_analyzer import FACT_NAMES, TaskComplexityAnalyzer
 
 __all__ = ["TIERS", "EvalReport", "evaluate_file", "evaluate_records", "format_report"]
 
 TIERS: tuple[str, ...] = ("SIMPLE", "MEDIUM", "COMPLEX")
 
-_FACT_NAMES = (
-    "file_count",
-    "context_size",
-    "integration_points",
-    "requires_research",
-    "requires_testing",
-    "requires_documentation",
-    "technical_depth",
-)
 
 
 @dataclass
@@ -97,7 +88,7 @@ def _parse_record(record: Any, where: str) -> tuple[str, str, tuple[str, ...], d
         raise ValueError(f"{where} field 'acceptable_tiers': expected a list of tiers")
     acceptable = tuple(_tier(t, f"{where} field 'acceptable_tiers'") for t in raw_acceptable)
     extra = record.get("extra") or {}
-    facts = {k: extra[k] for k in _FACT_NAMES if isinstance(extra, dict) and k in extra}
+    facts = {k: extra[k] for k in FACT_NAMES if isinstance(extra, dict) and k in extra}
     return text, expected, acceptable, facts
 
 

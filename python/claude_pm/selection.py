@@ -35,12 +35,11 @@ from claude_pm.config import Settings, get_settings
 from claude_pm.errors import ConfigError
 from claude_pm.rollout import Decision, should_enable_optimization
 from claude_pm.services.shared_prompt_cache import SharedPromptCache
+from claude_pm.services.task_complexity_analyzer import FACT_NAMES, OPTIMAL_PROMPT_SIZES
 
 __all__ = [
     "DEFAULT_AGENT_TIERS",
-    "FACT_NAMES",
     "LEVEL_NAMES",
-    "OPTIMAL_PROMPT_SIZES",
     "Selection",
     "choose",
     "clear_prompt_cache",
@@ -55,9 +54,6 @@ logger = logging.getLogger("claude_pm.selection")
 
 LEVEL_NAMES = ("SIMPLE", "MEDIUM", "COMPLEX")
 TIER_BY_LEVEL = ("haiku", "sonnet", "opus")
-OPTIMAL_PROMPT_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType(
-    {"haiku": (300, 500), "sonnet": (700, 1000), "opus": (1200, 1500)}
-)
 # The model an agent gets when no complexity analysis applies: planning and
 # implementation roles default to the strongest tier, the rest to the balanced one.
 DEFAULT_AGENT_TIERS: Mapping[str, str] = MappingProxyType(
@@ -73,17 +69,7 @@ DEFAULT_AGENT_TIERS: Mapping[str, str] = MappingProxyType(
         "version_control": "sonnet",
     }
 )
-FACT_NAMES = frozenset(
-    {
-        "file_count",
-        "context_size",
-        "integration_points",
-        "requires_research",
-        "requires_testing",
-        "requires_documentation",
-        "technical_depth",
-    }
-)
+_FACT_NAME_SET = frozenset(FACT_NAMES)
 _PROMPT_KEY = "claude_pm:agent_prompt:{agent}:{template}"
 _FULL = PromptTemplate.FULL.value
 
@@ -245,7 +231,7 @@ def _prompt_for(state: _State, agent: str, template: str, force_reload: bool) ->
 def _check_fact_names(facts: dict[str, Any]) -> None:
     # Values are validated by the native scorer, which names the argument and the
     # allowed values; only unknown names need catching here.
-    unknown = sorted(set(facts) - FACT_NAMES)
+    unknown = sorted(set(facts) - _FACT_NAME_SET)
     if unknown:
         raise TypeError(
             f"unexpected keyword argument(s) {', '.join(unknown)}; "

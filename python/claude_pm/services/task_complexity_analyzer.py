@@ -8,9 +8,10 @@ confidence (distance of the score to the nearest tier threshold).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from claude_pm._core import Scorer, ScoringRules
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "FACT_NAMES",
+    "OPTIMAL_PROMPT_SIZES",
     "ComplexityAnalysisResult",
     "ComplexityLevel",
     "ModelType",
@@ -49,7 +52,21 @@ class ModelType(str, Enum):
 
 _LEVELS = (ComplexityLevel.SIMPLE, ComplexityLevel.MEDIUM, ComplexityLevel.COMPLEX)
 _MODELS = (ModelType.HAIKU, ModelType.SONNET, ModelType.OPUS)
-_PROMPT_SIZES = ((300, 500), (700, 1000), (1200, 1500))
+# Prompt size (tokens) each tier's model is given, as in 1.x.
+OPTIMAL_PROMPT_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {"haiku": (300, 500), "sonnet": (700, 1000), "opus": (1200, 1500)}
+)
+_PROMPT_SIZES = tuple(OPTIMAL_PROMPT_SIZES[model.value] for model in _MODELS)
+# The caller facts `analyze_task` accepts besides the description (1.x point scales).
+FACT_NAMES: tuple[str, ...] = (
+    "file_count",
+    "context_size",
+    "integration_points",
+    "requires_research",
+    "requires_testing",
+    "requires_documentation",
+    "technical_depth",
+)
 _new_instance = object.__new__
 
 
