@@ -261,16 +261,9 @@ def choose(
     facts: dict[str, Any],
 ) -> Selection:
     """`select` with positional arguments: the facades call this on the hot path."""
-    global _config_errors
     started = time.perf_counter()
-    try:
-        settings = get_settings()
-    except ConfigError:
-        _config_errors += 1
-        raise
-    state = _state
-    if state is None or state.settings is not settings:
-        state = _rebuild(settings)
+    state = _current_state()
+    settings = state.settings
     name = state.agent_names.get(agent) or resolve_agent_name(agent)
 
     decision: Decision = should_enable_optimization(name, user_id, settings=settings)
