@@ -19,6 +19,8 @@ log "cargo test"
 cargo test --locked --quiet
 
 log "static checks"
+cargo fmt --check
+cargo clippy --locked --quiet --all-targets --features python -- -D warnings
 .venv/bin/ruff check python tests benches
 .venv/bin/python -m mypy.stubtest claude_pm._core
 
