@@ -70,8 +70,13 @@ impl PromptCache {
     }
 
     #[pyo3(signature = (key, default = None))]
-    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
-        let Some(stored) = self.engine.get(key) else {
+    fn get(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        default: Option<Py<PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let Some(stored) = self.engine.get(text_argument(key, "key")?) else {
             return Ok(default.unwrap_or_else(|| py.None()));
         };
         match stored.value() {
@@ -86,7 +91,8 @@ impl PromptCache {
 
     /// `ttl`: None for the default, seconds > 0, or 0 / math.inf for no expiry.
     #[pyo3(signature = (key, value, ttl = None))]
-    fn set(&self, key: &str, value: &Bound<'_, PyAny>, ttl: Option<f64>) -> PyResult<()> {
+    fn set(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, ttl: Option<f64>) -> PyResult<()> {
+        let key = text_argument(key, "key")?;
         let ttl = match ttl {
             None => Ttl::Default,
             Some(seconds) => Ttl::from_seconds("ttl", seconds)?,
@@ -97,12 +103,13 @@ impl PromptCache {
     }
 
     /// True when a live entry was removed.
-    fn delete(&self, key: &str) -> bool {
-        self.engine.delete(key)
+    fn delete(&self, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(self.engine.delete(text_argument(key, "key")?))
     }
 
     /// Removes the entries whose keys match the glob `pattern`; returns how many.
-    fn invalidate(&self, py: Python<'_>, pattern: &str) -> PyResult<u64> {
+    fn invalidate(&self, py: Python<'_>, pattern: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let pattern = text_argument(pattern, "pattern")?;
         Ok(py.detach(|| self.engine.invalidate(pattern))?)
     }
 
@@ -178,4 +185,16 @@ fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PromptCache>()
+}
+
+/// A str argument, or a TypeError naming it: PyO3 only attaches the argument name as an
+/// exception note, which Python < 3.11 does not show.
+fn text_argument<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a str> {
+    match value.cast::<PyString>() {
+        Ok(text) => text.to_str(),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{name} must be str, not {}",
+            value.get_type().name()?
+        ))),
+    }
 }

@@ -50,3 +50,39 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.fail(f"shared data directory not found at {SHARED_DIR} (set CLAUDE_PM_SHARED_DIR)")
     return SHARED_DIR
+
+
+def cli_runner():
+    """A click CliRunner with `.stdout`, `.stderr` apart and `.output` both, on any click 8.
+
+    click 8.2 keeps the streams apart and mixes them in `.output`; click 8.1 (the last
+    release for Python 3.9) must be asked to keep them apart and then leaves stderr out
+    of `.output`.
+    """
+    from click.testing import CliRunner
+
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+    return _BothStreamsRunner(runner)
+
+
+class _BothStreamsRunner:
+    def __init__(self, runner) -> None:
+        self._runner = runner
+
+    def invoke(self, *args, **kwargs):
+        return _BothStreamsResult(self._runner.invoke(*args, **kwargs))
+
+
+class _BothStreamsResult:
+    def __init__(self, result) -> None:
+        self._result = result
+
+    def __getattr__(self, name: str):
+        return getattr(self._result, name)
+
+    @property
+    def output(self) -> str:
+        return self._result.stdout + self._result.stderr

@@ -8,12 +8,12 @@ import sys
 
 import pytest
 from claude_pm.cli import main
-from click.testing import CliRunner
+from conftest import cli_runner
 
 
 @pytest.fixture
 def cli():
-    runner = CliRunner()
+    runner = cli_runner()
 
     def invoke(*args: str, env: dict | None = None):
         return runner.invoke(main, list(args), env=env, catch_exceptions=False)
@@ -99,7 +99,7 @@ def test_config_check_reports_every_bad_variable(cli):
         "CLAUDE_PM_ROLLOUT_PERCENTAGE": "150",
         "CLAUDE_PM_ENGINER_MODEL": "opus",
     }
-    result = CliRunner().invoke(main, ["config", "check", "--json"], env=env)
+    result = cli_runner().invoke(main, ["config", "check", "--json"], env=env)
     assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert report["valid"] is False

@@ -6,14 +6,14 @@ import json
 
 import pytest
 from claude_pm.cli import main
-from click.testing import CliRunner
+from conftest import cli_runner
 from decision_log_support import decision, log_target, record_all
 
 __all__ = ["log_target"]
 
 
 def _run(*args: str):
-    return CliRunner().invoke(main, list(args))
+    return cli_runner().invoke(main, list(args))
 
 
 def _seed(target: str) -> None:

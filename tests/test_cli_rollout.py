@@ -8,12 +8,12 @@ import pytest
 from claude_pm.agents.base_agent_loader import AGENT_NAMES
 from claude_pm.cli import main
 from claude_pm.rollout import user_bucket
-from click.testing import CliRunner
+from conftest import cli_runner
 
 
 @pytest.fixture
 def rollout():
-    runner = CliRunner()
+    runner = cli_runner()
 
     def invoke(*args: str, **env: str):
         return runner.invoke(main, ["rollout", *args], env=env, catch_exceptions=False)

@@ -9,7 +9,7 @@ import sys
 import urllib.request
 
 from claude_pm.cli import main
-from click.testing import CliRunner
+from conftest import cli_runner
 
 
 def _free_port() -> int:
@@ -41,12 +41,12 @@ def test_serve_on_a_taken_port_names_the_port():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(main, ["metrics", "serve", "--port", str(port)])
+        result = cli_runner().invoke(main, ["metrics", "serve", "--port", str(port)])
     assert result.exit_code == 2
     assert f"port {port} is already in use" in result.output
 
 
 def test_serve_rejects_a_port_out_of_range():
-    result = CliRunner().invoke(main, ["metrics", "serve", "--port", "70000"])
+    result = cli_runner().invoke(main, ["metrics", "serve", "--port", "70000"])
     assert result.exit_code == 2
     assert "--port" in result.output
