@@ -86,3 +86,27 @@ class _BothStreamsResult:
     @property
     def output(self) -> str:
         return self._result.stdout + self._result.stderr
+
+
+@pytest.fixture
+def decision_log_file(tmp_path, monkeypatch):
+    """A SQLite decision log of the test's own (the autouse fixture clears the variable after)."""
+    path = tmp_path / "decisions.sqlite3"
+    monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(path))
+    return path
+
+
+@pytest.fixture
+def usage_calls(monkeypatch):
+    """Every record_usage call, passed on to the real decision log."""
+    from claude_pm import decision_log
+
+    calls = []
+    real = decision_log.record_usage
+
+    def spy(decision_id, input_tokens, output_tokens):
+        calls.append((decision_id, input_tokens, output_tokens))
+        return real(decision_id, input_tokens, output_tokens)
+
+    monkeypatch.setattr(decision_log, "record_usage", spy)
+    return calls

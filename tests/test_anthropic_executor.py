@@ -23,6 +23,9 @@ from claude_pm import decision_log  # noqa: E402
 from claude_pm.utils.anthropic_executor import AnthropicExecutor  # noqa: E402
 from claude_pm.utils.task_tool_helper import TaskToolHelper  # noqa: E402
 
+# Every test records into its own SQLite decision log.
+pytestmark = pytest.mark.usefixtures("decision_log_file")
+
 API_KEY = "sk-ant-loopback-test"
 TASK = "List files"
 
@@ -112,27 +115,6 @@ def api(monkeypatch):
     server.server.shutdown()
     server.server.server_close()
     server.thread.join(timeout=5)
-
-
-@pytest.fixture(autouse=True)
-def decision_log_file(tmp_path, monkeypatch):
-    """Every test records into its own SQLite decision log (conftest clears the rest)."""
-    path = tmp_path / "decisions.sqlite3"
-    monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(path))
-    return path
-
-
-@pytest.fixture
-def usage_calls(monkeypatch):
-    calls = []
-    real = decision_log.record_usage
-
-    def spy(decision_id, input_tokens, output_tokens):
-        calls.append((decision_id, input_tokens, output_tokens))
-        return real(decision_id, input_tokens, output_tokens)
-
-    monkeypatch.setattr(decision_log, "record_usage", spy)
-    return calls
 
 
 def logged(path, decision_id: str) -> tuple[list[tuple], list[tuple]]:

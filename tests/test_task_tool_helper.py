@@ -8,35 +8,16 @@ import uuid
 from datetime import datetime
 
 import pytest
-from claude_pm import decision_log, selection
+from claude_pm import selection
 from claude_pm.errors import ExecutorError
 from claude_pm.utils.task_tool_helper import PRIORITIES, TaskToolHelper
+
+# Every test records into its own SQLite decision log.
+pytestmark = pytest.mark.usefixtures("decision_log_file")
 
 SIMPLE_TASK = "List files"
 COMPLEX_TASK = ("Refactor the distributed authentication architecture across services, migrate the "
                 "database schema, integrate the payment API and optimize performance end to end")
-
-
-@pytest.fixture(autouse=True)
-def decision_log_file(tmp_path, monkeypatch):
-    """Every test records into its own SQLite decision log (conftest clears the rest)."""
-    path = tmp_path / "decisions.sqlite3"
-    monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(path))
-    return path
-
-
-@pytest.fixture
-def usage_calls(monkeypatch):
-    """Every record_usage call, passed on to the real decision log."""
-    calls = []
-    real = decision_log.record_usage
-
-    def spy(decision_id, input_tokens, output_tokens):
-        calls.append((decision_id, input_tokens, output_tokens))
-        return real(decision_id, input_tokens, output_tokens)
-
-    monkeypatch.setattr(decision_log, "record_usage", spy)
-    return calls
 
 
 def create(helper, agent_type="engineer", task_description=SIMPLE_TASK, **kwargs):
