@@ -39,7 +39,10 @@ static RULES_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 pub(crate) enum CoreError {
     Rules(RulesError),
     Thresholds(ThresholdsError),
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A bad cache argument: a bound, a ttl, an oversized entry or a glob pattern.
     Cache(CacheError),
     /// A bad selection-statistics argument.
