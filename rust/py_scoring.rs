@@ -6,8 +6,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use numpy::{PyArray1, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::buffer::PyBuffer;
+use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -549,7 +548,9 @@ impl PyScorer {
         Ok(py.detach(|| self.score_all(strings.iter().map(|s| &**s), strings.len())))
     }
 
-    /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded.
+    /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded. The code
+    /// points are transcoded to UTF-8 under the GIL (Python code cannot change the
+    /// array meanwhile), then scored with it released, like `score_sequence`.
     fn score_unicode_array(
         &self,
         py: Python<'_>,
@@ -559,34 +560,57 @@ impl PyScorer {
         let numpy = py.import("numpy")?;
         let flat = numpy
             .call_method1("ascontiguousarray", (array,))?
-            .call_method1("view", ("uint32",))?;
-        let buffer = PyBuffer::<u32>::get(&flat)?;
-        let code_points = buffer.to_vec(py)?;
+            .call_method1("view", ("uint32",))?
+            .call_method1("reshape", (-1,))?;
+        let flat = flat.cast::<PyArray1<u32>>()?.readonly();
+        let code_points = flat
+            .as_slice()
+            .map_err(|err| PyValueError::new_err(format!("texts: {err}")))?;
         let count = array.len();
+        let (text, ends) = transcode_ucs4(code_points, width, count);
         Ok(py.detach(|| {
-            let thresholds = self.inner.thresholds();
-            let mut text = String::new();
-            let mut buf = String::new();
-            let mut scores = Vec::with_capacity(count);
-            let mut levels = Vec::with_capacity(count);
-            for index in 0..count {
-                let item = code_points
-                    .get(index * width..(index + 1) * width)
-                    .unwrap_or(&[]);
-                let end = item.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
-                text.clear();
-                text.extend(
-                    item[..end]
-                        .iter()
-                        .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')),
-                );
-                let score = self.inner.score(&text, &mut buf);
-                scores.push(score);
-                levels.push(thresholds.level_of(score) as u8);
-            }
-            (scores, levels)
+            let mut start = 0;
+            self.score_all(
+                ends.iter().map(|&end| {
+                    let item = text.get(start..end).unwrap_or("");
+                    start = end;
+                    item
+                }),
+                count,
+            )
         }))
     }
+}
+
+/// Joins `count` NUL-padded UCS-4 items of `width` code points into one UTF-8 string,
+/// returning it with each item's end offset. Invalid code points become U+FFFD.
+fn transcode_ucs4(code_points: &[u32], width: usize, count: usize) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(code_points.len());
+    let mut ends = Vec::with_capacity(count);
+    let mut ascii = Vec::with_capacity(width);
+    for index in 0..count {
+        let item = code_points
+            .get(index * width..(index + 1) * width)
+            .unwrap_or(&[]);
+        let end = item.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+        let item = &item[..end];
+        if item.iter().all(|&c| c < 0x80) {
+            // Every code point is one ASCII byte: narrow them, no char encoding.
+            ascii.clear();
+            ascii.extend(item.iter().map(|&c| c as u8));
+            if let Ok(item) = std::str::from_utf8(&ascii) {
+                text.push_str(item);
+                ends.push(text.len());
+                continue;
+            }
+        }
+        text.extend(
+            item.iter()
+                .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')),
+        );
+        ends.push(text.len());
+    }
+    (text, ends)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -204,6 +204,21 @@ def test_score_many_reads_multidimensional_and_sliced_arrays(analyzer):
     assert scores.tolist() == analyzer.score_many(list(grid.T.ravel()))[0].tolist()
 
 
+def test_score_many_scores_numpy_text_as_it_scores_the_same_list(analyzer):
+    tasks = [
+        "Refactor the billing system",
+        "Conçois l'architecture de la plateforme",
+        "Entwirf die Architektur für die gesamte Zahlungsplattform",
+        "List\x00files",
+        "",
+        "ÜBER Straße: migrate the İ cluster",
+    ]
+    expected = [analyzer.analyze_task(t).complexity_score for t in tasks]
+    assert analyzer.score_many(np.array(tasks))[0].tolist() == expected
+    grid = np.array(tasks).reshape(2, 3)
+    assert analyzer.score_many(grid)[0].tolist() == expected
+
+
 def test_one_analyzer_is_safe_to_share_between_threads(analyzer):
     tasks = ["List files", "Implement feature", "Refactor system"] * 200
     expected = [analyzer.analyze_task(t).complexity_score for t in tasks]

@@ -5,6 +5,7 @@
 mod evidence;
 mod rules;
 mod scorer;
+mod short_words;
 mod tokenizer;
 
 pub use rules::{RulesError, ScoringRules};

@@ -7,6 +7,7 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
+use super::short_words::{pack_short, ShortWords};
 use super::tokenizer::for_each_word;
 
 /// The rules shipped with the package, embedded at build time.
@@ -339,7 +340,7 @@ pub struct ScoringRules {
     pub(crate) indicators: Vec<String>,
     /// Words of up to 8 bytes, keyed by their bytes packed into an integer: one
     /// multiply to hash, one compare to match (most words are this short).
-    short_words: FxHashMap<u64, Entry>,
+    short_words: ShortWords<Entry>,
     long_words: FxHashMap<Box<str>, Entry>,
     /// Longer words cannot be in the table; they skip the lookup.
     longest_word: usize,
@@ -393,7 +394,7 @@ impl ScoringRules {
             return None;
         }
         let entry = match pack_short(word) {
-            Some(key) => self.short_words.get(&key)?,
+            Some(key) => self.short_words.get(key)?,
             None => self.long_words.get(word)?,
         };
         let start = entry.hits_start as usize;
@@ -514,21 +515,6 @@ fn prefix_all(terms: &mut [String], kind: &str) {
     for term in terms {
         *term = format!("{kind}:{term}");
     }
-}
-
-/// A word of at most 8 bytes as an integer. Words never contain NUL, so the
-/// zero padding keeps the packing one-to-one.
-fn pack_short(word: &str) -> Option<u64> {
-    let bytes = word.as_bytes();
-    if bytes.len() > 8 {
-        return None;
-    }
-    Some(
-        bytes
-            .iter()
-            .rev()
-            .fold(0u64, |packed, &b| (packed << 8) | u64::from(b)),
-    )
 }
 
 /// Interns a term name in a list, returning its index.
@@ -897,13 +883,16 @@ impl Compiler {
 
         let (words, hits, phrases) = self.freeze();
         let longest_word = words.keys().map(|w| w.len()).max().unwrap_or(0);
-        let (mut short_words, mut long_words) = (FxHashMap::default(), FxHashMap::default());
+        let (mut short_words, mut long_words) = (Vec::new(), FxHashMap::default());
         for (word, entry) in words {
             match pack_short(&word) {
-                Some(key) => short_words.insert(key, entry),
-                None => long_words.insert(word, entry),
-            };
+                Some(key) => short_words.push((key, entry)),
+                None => {
+                    long_words.insert(word, entry);
+                }
+            }
         }
+        let short_words = ShortWords::new(short_words);
         Ok(ScoringRules {
             version: file.version,
             medium_floor,
