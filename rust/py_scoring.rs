@@ -446,7 +446,10 @@ impl PyScorer {
         texts: &Bound<'py, PyAny>,
     ) -> PyResult<ScoresAndLevels<'py>> {
         let (scores, levels) = if let Ok(array) = texts.cast::<PyUntypedArray>() {
-            if array.dtype().kind() == b'U' {
+            let dtype = array.dtype();
+            // The in-place reader assumes native byte order; other arrays go element by
+            // element, where NumPy itself decodes them.
+            if dtype.kind() == b'U' && dtype.is_native_byteorder() != Some(false) {
                 self.score_unicode_array(py, array)?
             } else {
                 self.score_sequence(py, texts)?

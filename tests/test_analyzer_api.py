@@ -217,6 +217,8 @@ def test_score_many_scores_numpy_text_as_it_scores_the_same_list(analyzer):
     assert analyzer.score_many(np.array(tasks))[0].tolist() == expected
     grid = np.array(tasks).reshape(2, 3)
     assert analyzer.score_many(grid)[0].tolist() == expected
+    swapped = np.array(tasks).astype(np.array(tasks).dtype.newbyteorder())
+    assert analyzer.score_many(swapped)[0].tolist() == expected
 
 
 def test_one_analyzer_is_safe_to_share_between_threads(analyzer):
