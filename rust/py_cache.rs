@@ -91,7 +91,12 @@ impl PromptCache {
 
     /// `ttl`: None for the default, seconds > 0, or 0 / math.inf for no expiry.
     #[pyo3(signature = (key, value, ttl = None))]
-    fn set(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, ttl: Option<f64>) -> PyResult<()> {
+    fn set(
+        &self,
+        key: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        ttl: Option<f64>,
+    ) -> PyResult<()> {
         let key = text_argument(key, "key")?;
         let ttl = match ttl {
             None => Ttl::Default,
