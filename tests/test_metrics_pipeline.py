@@ -127,3 +127,34 @@ def test_two_worker_processes_add_up(tmp_path, monkeypatch):
     # Each worker assembled each prompt once and then served it from its cache.
     assert _value(text, "claude_pm_cache_misses_total") == 4
     assert _value(text, "claude_pm_cache_hits_total") == 6
+
+
+def test_decision_log_writes_are_exported(monkeypatch, tmp_path):
+    from claude_pm import decision_log
+
+    monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(tmp_path / "decisions.sqlite3"))
+    for _ in range(3):
+        get_agent_prompt_with_model_info("engineer", task_description="List files")
+    assert decision_log.flush(timeout=10)
+    text = _scrape()
+    assert _value(text, "claude_pm_decision_log_written_total") == 3
+    assert _value(text, "claude_pm_decision_log_failed_writes_total") == 0
+    assert _value(text, "claude_pm_decision_log_queued") == 0
+
+
+def test_a_failing_decision_log_shows_in_the_metrics_and_selection_goes_on(monkeypatch, tmp_path):
+    import time
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the database directory should be")
+    monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(blocked / "decisions.sqlite3"))
+    _, model, _ = get_agent_prompt_with_model_info("engineer", task_description="List files")
+    assert model == "claude-3-haiku-20240307"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _value(_scrape(), "claude_pm_decision_log_failed_writes_total") == 0:
+        time.sleep(0.05)
+    assert _value(_scrape(), "claude_pm_decision_log_failed_writes_total") >= 1
+    # Retire the failing writer now rather than at interpreter exit.
+    from claude_pm.decision_log import get_decision_log
+
+    get_decision_log().close(timeout=0.5)

@@ -64,6 +64,10 @@ COUNTER_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "claude_pm_cache_hits": ("Shared prompt cache hits.", ()),
     "claude_pm_cache_misses": ("Shared prompt cache misses.", ()),
     "claude_pm_cache_evictions": ("Shared prompt cache evictions (entry or byte bound).", ()),
+    "claude_pm_decision_log_written": ("Decisions committed to the decision log.", ()),
+    "claude_pm_decision_log_failed_writes": ("Decision-log batch writes that failed (retried).", ()),
+    "claude_pm_decision_log_dropped": ("Decisions dropped while the decision-log database was failing "
+                                       "and the queue was full.", ()),
 }
 HISTOGRAM_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "claude_pm_token_reduction_percent": ("Prompt token reduction versus the FULL prompt, percent.",
@@ -74,12 +78,16 @@ HISTOGRAM_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
 PROCESS_GAUGES: Mapping[str, str] = {
     "claude_pm_cache_bytes": "Bytes held by the shared prompt cache.",
     "claude_pm_cache_entries": "Entries held by the shared prompt cache.",
+    "claude_pm_decision_log_queued": "Decisions waiting for the decision-log writer.",
 }
 ACTIVE_OPTIMIZATIONS = ("claude_pm_active_optimizations",
                          "Agents with complexity-based optimisation on for at least some requests now.")
 _CACHECOUNTER_SERIES = {"claude_pm_cache_hits": "hits", "claude_pm_cache_misses": "misses",
                    "claude_pm_cache_evictions": "evictions"}
 CACHE_GAUGES = {"claude_pm_cache_bytes": "bytes", "claude_pm_cache_entries": "entries"}
+_DECISION_LOG_COUNTERS = {"claude_pm_decision_log_written": "written",
+                          "claude_pm_decision_log_failed_writes": "failed_writes",
+                          "claude_pm_decision_log_dropped": "dropped"}
 
 
 @dataclass
@@ -107,6 +115,10 @@ class ProcessSamples:
             samples._count(name, (), cache.get(key, 0))
         for name, key in CACHE_GAUGES.items():
             samples.gauges[name] = float(cache.get(key, 0))
+        log = sources.decision_log_stats()
+        for name, key in _DECISION_LOG_COUNTERS.items():
+            samples._count(name, (), log.get(key, 0))
+        samples.gauges["claude_pm_decision_log_queued"] = float(log.get("queued", 0))
         return samples
 
     def _add_stats(self, raw: Mapping[str, Any], labels: LabelSets) -> None:

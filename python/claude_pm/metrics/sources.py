@@ -67,6 +67,7 @@ class Sources:
     config_errors: Callable[[], int]
     label_sets: Callable[[], LabelSets]
     active_optimizations: Callable[[], int]
+    decision_log_stats: Callable[[], Mapping[str, Any]] = dict
 
     @staticmethod
     def from_library() -> Sources:
@@ -76,6 +77,7 @@ class Sources:
             config_errors=_library_config_errors,
             label_sets=LabelSets.from_library,
             active_optimizations=_library_active_optimizations,
+            decision_log_stats=_library_decision_log_stats,
         )
 
 
@@ -91,6 +93,14 @@ def _library_cache_stats() -> Mapping[str, Any]:
     from claude_pm.services.shared_prompt_cache import SharedPromptCache
 
     return SharedPromptCache.get_instance().get_stats()
+
+
+def _library_decision_log_stats() -> Mapping[str, Any]:
+    """The decision-log writer's counters; empty when CLAUDE_PM_DECISION_LOG is unset."""
+    from claude_pm.decision_log import get_decision_log
+
+    log = get_decision_log()
+    return {} if log is None else log.stats()
 
 
 def _library_config_errors() -> int:
