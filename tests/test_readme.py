@@ -26,8 +26,14 @@ def test_first_lines_are_the_two_fresh_machine_commands():
 
 def test_quick_start_example_runs_and_shows_what_it_says():
     block = README.split("## Quick start (library)", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    first, second = block.split("\n\nprompt, model_id, config = ", 1)
     namespace: dict = {}
-    exec(block, namespace)
+    exec(first, namespace)
+    assert namespace["model_id"] == "claude-4-opus"
+    assert namespace["config"]["complexity_level"] == "COMPLEX"
+    assert namespace["config"]["template_used"] == "FULL"
+    assert repr(namespace["config"]["signals"]) in first
+    exec("prompt, model_id, config = " + second, namespace)
     assert namespace["model_id"] == "claude-3-haiku-20240307"
     assert namespace["config"]["template_used"] == "MINIMAL"
     documented = re.search(r"# \('claude-3-haiku-20240307', 'MINIMAL', ([\d.]+)\)", block)
