@@ -26,7 +26,7 @@ def test_first_lines_are_the_two_fresh_machine_commands():
 
 def test_quick_start_example_runs_and_shows_what_it_says():
     block = README.split("## Quick start (library)", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
-    first, second = block.split("\n\nprompt, model_id, config = ", 1)
+    first, second = block.rsplit("\n\nprompt, model_id, config = ", 1)
     namespace: dict = {}
     exec(first, namespace)
     assert namespace["model_id"] == "claude-4-opus"
