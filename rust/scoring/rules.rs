@@ -534,6 +534,28 @@ struct TermLists<'a> {
     phrases: &'a [String],
 }
 
+impl<'a> TermLists<'a> {
+    /// Exact forms and phrases, no inflected base words.
+    fn exact(forms: &'a [String], phrases: &'a [String]) -> Self {
+        Self {
+            words: &[],
+            forms,
+            phrases,
+        }
+    }
+}
+
+/// The `words`, `forms` and `phrases` of one rules-file section.
+macro_rules! term_lists {
+    ($section:expr) => {
+        TermLists {
+            words: &$section.words,
+            forms: &$section.forms,
+            phrases: &$section.phrases,
+        }
+    };
+}
+
 impl Compiler {
     fn add_word(&mut self, word: String, hit: Hit) {
         let slot = self.words.entry(word).or_default();
@@ -689,11 +711,7 @@ impl Compiler {
                 &action.verb_complexity,
             )?;
             let mut terms = Vec::new();
-            let lists = TermLists {
-                words: &action.words,
-                forms: &action.forms,
-                phrases: &action.phrases,
-            };
+            let lists = term_lists!(action);
             self.add_terms_inflected(
                 &field,
                 Group::Action(i as u8),
@@ -713,44 +731,24 @@ impl Compiler {
 
         let mut scope_terms = Vec::new();
         let s = &file.scope;
-        let lists = TermLists {
-            words: &s.words,
-            forms: &s.forms,
-            phrases: &s.phrases,
-        };
+        let lists = term_lists!(s);
         self.add_terms("scope", Group::Scope, lists, &mut scope_terms)?;
 
         let t = &file.tradeoff;
-        let lists = TermLists {
-            words: &t.words,
-            forms: &t.forms,
-            phrases: &t.phrases,
-        };
+        let lists = term_lists!(t);
         let tradeoff = self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, lists)?;
 
         let c = &file.coordination;
-        let lists = TermLists {
-            words: &c.words,
-            forms: &c.forms,
-            phrases: &c.phrases,
-        };
+        let lists = term_lists!(c);
         let coordination =
             self.weighted("coordination", Group::Coordination, c.points, c.cap, lists)?;
 
         let nw = &file.narrow;
-        let lists = TermLists {
-            words: &nw.words,
-            forms: &nw.forms,
-            phrases: &nw.phrases,
-        };
+        let lists = term_lists!(nw);
         let narrow = self.weighted("narrow", Group::Narrow, nw.points, nw.cap, lists)?;
 
         let d = &file.domain;
-        let lists = TermLists {
-            words: &d.words,
-            forms: &d.forms,
-            phrases: &d.phrases,
-        };
+        let lists = term_lists!(d);
         let domain = DomainRules {
             weighted: self.weighted("domain", Group::Domain, d.points, d.cap, lists)?,
             medium_floor_hits: usize::from(d.medium_floor_hits),
@@ -769,42 +767,22 @@ impl Compiler {
         let step_points = check_points("steps.points", st.points)?;
         let step_cap = check_points("steps.cap", st.cap)?;
         let mut sequencer_terms = Vec::new();
-        let lists = TermLists {
-            words: &st.words,
-            forms: &st.forms,
-            phrases: &st.phrases,
-        };
+        let lists = term_lists!(st);
         self.add_terms("steps", Group::Sequencer, lists, &mut sequencer_terms)?;
         let mut marker_terms = Vec::new();
-        let lists = TermLists {
-            words: &[],
-            forms: &st.markers,
-            phrases: &[],
-        };
+        let lists = TermLists::exact(&st.markers, &[]);
         self.add_terms("steps.markers", Group::StepMarker, lists, &mut marker_terms)?;
         let mut ordinal_terms = Vec::new();
-        let lists = TermLists {
-            words: &[],
-            forms: &st.ordinals,
-            phrases: &[],
-        };
+        let lists = TermLists::exact(&st.ordinals, &[]);
         self.add_terms("steps.ordinals", Group::Ordinal, lists, &mut ordinal_terms)?;
 
         let tr = &file.trivial;
         let mut weak_terms = Vec::new();
-        let lists = TermLists {
-            words: &[],
-            forms: &tr.weak,
-            phrases: &tr.weak_phrases,
-        };
+        let lists = TermLists::exact(&tr.weak, &tr.weak_phrases);
         self.add_terms("trivial.weak", Group::TrivialWeak, lists, &mut weak_terms)?;
         let value_term = intern(&mut weak_terms, "value", "trivial.value_words")?;
         let mut strong_terms = Vec::new();
-        let lists = TermLists {
-            words: &[],
-            forms: &tr.strong,
-            phrases: &tr.strong_phrases,
-        };
+        let lists = TermLists::exact(&tr.strong, &tr.strong_phrases);
         self.add_terms(
             "trivial.strong",
             Group::TrivialStrong,
@@ -812,11 +790,7 @@ impl Compiler {
             &mut strong_terms,
         )?;
         let mut value_terms = Vec::new();
-        let lists = TermLists {
-            words: &[],
-            forms: &tr.value_words,
-            phrases: &[],
-        };
+        let lists = TermLists::exact(&tr.value_words, &[]);
         self.add_terms(
             "trivial.value_words",
             Group::ValueWord,
@@ -832,11 +806,7 @@ impl Compiler {
         };
 
         let mut negator_terms = Vec::new();
-        let lists = TermLists {
-            words: &[],
-            forms: &file.negation.forms,
-            phrases: &[],
-        };
+        let lists = TermLists::exact(&file.negation.forms, &[]);
         self.add_terms("negation", Group::Negator, lists, &mut negator_terms)?;
 
         if file.indicators.len() > MAX_INDICATORS {
@@ -855,11 +825,7 @@ impl Compiler {
                 ));
             }
             let mut terms = Vec::new();
-            let lists = TermLists {
-                words: &ind.words,
-                forms: &ind.forms,
-                phrases: &ind.phrases,
-            };
+            let lists = term_lists!(ind);
             self.add_terms(&field, Group::Indicator(i as u8), lists, &mut terms)?;
             indicators.push(ind.name.clone());
         }
