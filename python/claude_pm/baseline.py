@@ -1,4 +1,4 @@
-"""Baselines from the decision log, in the shape of the guide's "Baseline Metrics Collection".
+"""Baselines from the decision log, in the shape of the deployment guide's "Baseline Metrics Collection".
 
 The guide's snippet runs as written with its placeholder import replaced by
 ``from claude_pm.baseline import get_token_usage, get_api_costs, get_agent_usage_stats,
@@ -75,22 +75,22 @@ def capture_baseline(since: Since = "7d", *, shadow: bool | None = None, decisio
 
 
 def get_token_usage(days: float = 7) -> float:
-    """Tokens per day over the last `days` days of the decision log (the guide's `get_token_usage`)."""
+    """Tokens per day over the last `days` days of the decision log (the deployment guide's `get_token_usage`)."""
     return float(capture_baseline(timedelta(days=days))["daily_tokens"])
 
 
 def get_api_costs(days: float = 7) -> float:
-    """USD per day over the last `days` days, priced models only (the guide's `get_api_costs`)."""
+    """USD per day over the last `days` days, priced models only (the deployment guide's `get_api_costs`)."""
     return float(capture_baseline(timedelta(days=days))["daily_cost"])
 
 
 def get_agent_usage_stats(days: float = 7) -> dict[str, int]:
-    """Requests per agent over the last `days` days (the guide's `get_agent_usage_stats`)."""
+    """Requests per agent over the last `days` days (the deployment guide's `get_agent_usage_stats`)."""
     return dict(capture_baseline(timedelta(days=days))["agent_distribution"])
 
 
 def get_task_type_distribution(days: float = 7) -> dict[str, int]:
-    """Requests per complexity level over the last `days` days (the guide's `get_task_type_distribution`)."""
+    """Requests per complexity level over the last `days` days (the deployment guide's `get_task_type_distribution`)."""
     return dict(capture_baseline(timedelta(days=days))["task_types"])
 
 

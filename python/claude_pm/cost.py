@@ -1,8 +1,8 @@
-"""Cost impact of model selection, computed from the decision log (the guide's "Cost Analysis").
+"""Cost impact of model selection, computed from the decision log (the deployment guide's "Cost Analysis").
 
-`analyze_cost_impact` returns the guide's report keys, computed the guide's way
+`analyze_cost_impact` returns the deployment guide's report keys, computed the deployment guide's way
 (request-weighted price per million tokens versus an all-baseline-model fleet), over
-the decisions logged in a time window, plus what the guide could not know:
+the decisions logged in a time window, plus what the deployment guide could not know:
 
 - ``token_reduction``: prompt tokens actually sent versus the FULL prompt, and what the
   difference saved at each decision's model price;
@@ -11,7 +11,7 @@ the decisions logged in a time window, plus what the guide could not know:
 - ``unpriced_models``: models in the log without a price. They are left out of every
   cost figure (and listed here) rather than priced at zero.
 
-The guide's per-million figures use each model's input price (the guide has one rate
+The guide's per-million figures use each model's input price (the deployment guide has one rate
 per model; the default pricing sets input and output to it).
 """
 

@@ -93,7 +93,7 @@ class Decision:
 
 @lru_cache(maxsize=8192)
 def user_bucket(user_id: str) -> int:
-    """The user's stable rollout bucket 0..99, identical to the guide's snippet.
+    """The user's stable rollout bucket 0..99, identical to the deployment guide's snippet.
 
     ``int(hashlib.md5(user_id.encode()).hexdigest(), 16) % 100``; md5 here is a stable
     spreader, not security, hence ``usedforsecurity=False`` (FIPS builds allow it).

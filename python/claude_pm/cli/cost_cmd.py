@@ -110,7 +110,7 @@ def baseline() -> None:
               help="File to write the baseline to ('-' for none).")
 @json_option
 def baseline_capture(since: str, output: str, as_json: bool) -> None:
-    """Write the guide's baseline file (date, daily_tokens, daily_cost, agent_distribution, task_types)."""
+    """Write the deployment guide's baseline file (date, daily_tokens, daily_cost, agent_distribution, task_types)."""
     from claude_pm.baseline import capture_baseline
 
     with _user_errors():
