@@ -110,3 +110,11 @@ def usage_calls(monkeypatch):
 
     monkeypatch.setattr(decision_log, "record_usage", spy)
     return calls
+
+
+def sample_value(text: str, sample: str) -> float:
+    """The value of one sample line (`name{labels}`) in a Prometheus text exposition."""
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{sample} not in exposition:\n{text}")

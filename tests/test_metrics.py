@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from claude_pm import metrics
 from claude_pm.metrics import ClaudePMCollector, LabelSets, ProcessSamples, Sources
+from conftest import sample_value as _value
 from prometheus_client import CollectorRegistry, generate_latest
 
 ENGINEER_COMPLEX = 'claude_pm_optimizations_total{agent="engineer",complexity="COMPLEX",model="claude-4-opus"}'
@@ -72,13 +73,6 @@ def _exposition(collector: ClaudePMCollector) -> str:
     registry = CollectorRegistry()
     registry.register(collector)
     return generate_latest(registry).decode()
-
-
-def _value(text: str, sample: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(sample + " "):
-            return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"{sample} not in exposition:\n{text}")
 
 
 def test_optimizations_counter_has_the_guide_name_and_labels():

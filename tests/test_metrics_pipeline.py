@@ -10,6 +10,7 @@ import pytest
 from claude_pm import metrics, selection
 from claude_pm.agents.agent_loader import get_agent_prompt_with_model_info
 from claude_pm.errors import ConfigError
+from conftest import sample_value as _value
 from prometheus_client import CollectorRegistry, generate_latest
 
 
@@ -17,13 +18,6 @@ def _scrape() -> str:
     registry = CollectorRegistry()
     assert metrics.register(registry) is not None
     return generate_latest(registry).decode()
-
-
-def _value(text: str, sample: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(sample + " "):
-            return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"{sample} not in exposition:\n{text}")
 
 
 def _models() -> dict[str, str]:
