@@ -52,35 +52,93 @@ def lower(c: str) -> str:
     return c.lower()
 
 
-def words(text: str) -> list[tuple[str, bool, bool]]:
-    """(word, sentence_start, list_item) for every word of the text."""
-    out = []
+# Scripts whose words are found by dictionary: Han, Hiragana, Katakana, Hangul.
+SEGMENTED_RANGES = (
+    (0x1100, 0x11FF), (0x3005, 0x3005), (0x3040, 0x30FA), (0x30FC, 0x30FF),
+    (0x3130, 0x318F), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x2FA1F),
+)
+FULLWIDTH_END = frozenset("\u3002\uff01\uff1f\uff1b\uff1a")
+MARKS = frozenset(["Mn", "Mc", "Me"])
+UNSTRESS = str.maketrans("áéíóú", "aeiou")
+
+
+def is_segmented(c: str) -> bool:
+    o = ord(c)
+    return any(a <= o <= b for a, b in SEGMENTED_RANGES)
+
+
+@dataclass
+class Word:
+    text: str
+    sentence_start: bool
+    numbered: bool
+    question_before: bool
+    hyphen_next: bool
+    segmented: bool
+    in_path: bool = False
+    commas_before: int = 0
+
+
+COMMAS = frozenset(",\uff0c\u3001")
+
+
+def tokenize(text: str) -> tuple[list[Word], bool]:
+    """Every word of the text, and whether it ends with a question mark."""
+    out: list[Word] = []
     i, n = 0, len(text)
-    first, saw_end, last_space = True, False, False
-    while i < n:
-        c = text[i]
-        if not is_word_char(c):
+    first = True
+    while True:
+        saw_end = saw_question = last_space = fullwidth = False
+        commas = 0
+        while i < n and not is_word_char(text[i]):
+            c = text[i]
+            if c in COMMAS:
+                commas = min(255, commas + 1)
             saw_end = saw_end or c in SENTENCE_END
+            saw_question = saw_question or c == "?"
+            if c in FULLWIDTH_END:
+                fullwidth = saw_end = True
+                saw_question = saw_question or c == "\uff1f"
             last_space = is_space(c)
             i += 1
-            continue
-        sentence_start = first or (saw_end and last_space)
+        if i >= n:
+            return out, saw_question
+        sentence_start = first or (saw_end and (last_space or fullwidth))
+        segmented = is_segmented(text[i])
         j = i
-        while j < n and is_word_char(text[j]):
-            j += 1
-        word = "".join(lower(ch) for ch in text[i:j])
-        list_item = (
-            sentence_start
+        if segmented:
+            while j < n and text[j] >= "\x80" and (
+                is_segmented(text[j])
+                or (is_word_char(text[j]) and unicodedata.category(text[j]) in MARKS)
+            ):
+                j += 1
+            word = text[i:j]
+        else:
+            while j < n and is_word_char(text[j]) and not (text[j] >= "\x80" and is_segmented(text[j])):
+                j += 1
+            word = "".join(lower(ch) for ch in text[i:j])
+        numbered = (
+            not segmented
             and 1 <= len(word) <= 2
             and all("0" <= ch <= "9" for ch in word)
             and j + 1 < n
             and text[j] in ".)"
             and is_space(text[j + 1])
         )
-        out.append((word, sentence_start, list_item))
-        first, saw_end, last_space = False, False, False
+        hyphen_next = (
+            not segmented and j + 1 < n and text[j] in "-\u2010" and is_word_char(text[j + 1])
+        )
+        in_path = (i > 0 and text[i - 1] in "/\\") or (j < n and text[j] in "/\\")
+        out.append(Word(word, sentence_start, numbered, saw_question, hyphen_next, segmented,
+                        in_path, commas))
+        first = False
         i = j
-    return out
+
+
+def words(text: str) -> list[tuple[str, bool, bool]]:
+    """(word, sentence_start, numbered) for every word of the text."""
+    return [(w.text, w.sentence_start, w.numbered) for w in tokenize(text)[0]]
 
 
 def inflections(base: str) -> list[str]:
@@ -110,6 +168,7 @@ class Policy:
     trivial: str
     floor: int
     narrow: bool
+    weak_trivial: bool
 
 
 @dataclass
@@ -118,6 +177,9 @@ class ActionClass:
     verb_complexity: str
     policy: Policy
     sentence_start: bool
+    verb: bool = False
+    fallback: bool = False
+    question_term: int | None = None
     terms: list[str] = field(default_factory=list)
 
 
@@ -125,6 +187,7 @@ def _policy(table: dict[str, Any]) -> Policy:
     return Policy(
         table["base"], table["scope_points"], table["scope_cap"], table["boosts"],
         table["trivial"], table.get("floor", 0), table.get("narrow", False),
+        table.get("weak_trivial", True),
     )
 
 
@@ -143,10 +206,28 @@ class OracleRules:
         for i, action in enumerate(doc["actions"]):
             cls = ActionClass(
                 action["name"], action["verb_complexity"], _policy(action),
-                action.get("sentence_start", False),
+                action.get("sentence_start", False), action.get("verb", False),
+                action.get("fallback", False),
             )
             self._add(("action", i), action, cls.terms, action.get("inflect", True))
+            if action.get("question_mark", False):
+                cls.question_term = self._intern(cls.terms, "?")
             self.classes.append(cls)
+        names = [a["name"] for a in doc["actions"]]
+        for _language, sections in sorted(doc.get("lexicon", {}).items()):
+            for name, table in sorted(sections.items()):
+                if name == "neutral":
+                    self._add("neutral", table, [])
+                else:
+                    i = names.index(name)
+                    self._add(("action", i), table, self.classes[i].terms,
+                              doc["actions"][i].get("inflect", True))
+        self.question_class = next(
+            (i for i, c in enumerate(self.classes) if c.question_term is not None), None
+        )
+        normalise = doc.get("normalise", {})
+        self.prefixes = [w for raw in normalise.get("prefixes", []) for w, _, _ in words(raw)]
+        self.suffixes = [w for raw in normalise.get("suffixes", []) for w, _, _ in words(raw)]
         self.no_action = _policy(doc["no_action"])
         self.scope_terms: list[str] = []
         self._add("scope", doc["scope"], self.scope_terms)
@@ -177,10 +258,58 @@ class OracleRules:
         self._add("value", {"forms": trivial["value_words"]}, [])
         self._add("negator", doc["negation"], [])
         self.negation_window: int = doc["negation"]["window"]
+        grammar = doc.get("grammar", {})
+        self._add("determiner", {"forms": grammar.get("determiners", [])}, [])
+        self._add("light_verb", {"forms": grammar.get("light_verbs", [])}, [])
+        self._add("compound", {"phrases": doc.get("compounds", {}).get("phrases", [])}, [])
+        enumeration = doc.get("enumeration", {})
+        self.enumeration = (
+            enumeration.get("points", 0), enumeration.get("cap", 0), enumeration.get("free", 0)
+        )
         self.indicators: list[str] = []
         for i, indicator in enumerate(doc.get("indicators", [])):
             self._add(("indicator", i), indicator, [])
             self.indicators.append(indicator["name"])
+        self.segmented = {w: hits for w, hits in self.words.items() if is_segmented(w[0])}
+        self.longest_segmented = max((len(w) for w in self.segmented), default=0)
+
+    def known(self, word: str) -> bool:
+        """Whether the engine's word tables have an entry for `word`."""
+        return word in self.words or word in self.phrase_ids
+
+    def find(self, word: str) -> tuple[str, list[tuple[Any, int]]] | None:
+        """The entry of a word, or of the word without its first matching prefix, or
+        without its first matching clitic ending (as written, then unstressed)."""
+        if self.known(word):
+            return word, self.words.get(word, [])
+        for prefix in self.prefixes:
+            if word.startswith(prefix):
+                rest = word[len(prefix):]
+                if len(rest.encode("utf-8")) >= 3:
+                    return (rest, self.words.get(rest, [])) if self.known(rest) else None
+        for suffix in self.suffixes:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                stem = word[: len(word) - len(suffix)]
+                for candidate in (stem, stem.translate(UNSTRESS)):
+                    if self.known(candidate):
+                        return candidate, self.words.get(candidate, [])
+                return None
+        return None
+
+    def segments(self, run: str) -> list[list[tuple[Any, int]]]:
+        """Hits of the dictionary words in a run, leftmost-longest."""
+        out = []
+        i = 0
+        while i < len(run):
+            for length in range(min(self.longest_segmented, len(run) - i), 0, -1):
+                hits = self.segmented.get(run[i:i + length])
+                if hits is not None:
+                    out.append(hits)
+                    i += length
+                    break
+            else:
+                i += 1
+        return out
 
     @staticmethod
     def _intern(terms: list[str], name: str) -> int:
@@ -198,7 +327,7 @@ class OracleRules:
         for raw in table.get("words", []):
             (base,) = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, base))
-            for form in inflections(base) if inflect else [base]:
+            for form in inflections(base) if inflect and not is_segmented(base[0]) else [base]:
                 self._word(form, hit)
         for raw in table.get("forms", []):
             (form,) = [w for w, _, _ in words(raw)]
@@ -217,20 +346,44 @@ class OracleRules:
         return table["points"], table["cap"], terms
 
 
+def _insert(found: list[int], term: int) -> None:
+    if len(found) < MAX_DISTINCT_TERMS and term not in found:
+        found.append(term)
+
+
+@dataclass
+class Triviality:
+    weak: list[int] = field(default_factory=list)
+    strong: list[int] = field(default_factory=list)
+
+    def extend(self, other: Triviality) -> None:
+        for term in other.weak:
+            _insert(self.weak, term)
+        for term in other.strong:
+            _insert(self.strong, term)
+
+
+@dataclass
+class Clause:
+    classes: set[int] = field(default_factory=set)
+    triviality: Triviality = field(default_factory=Triviality)
+
+
 @dataclass
 class Evidence:
     blank: bool
     word_count: int = 0
     actions: dict[int, int] = field(default_factory=dict)
+    class_triviality: dict[int, Triviality] = field(default_factory=dict)
+    triviality: Triviality = field(default_factory=Triviality)
     sets: dict[str, list[int]] = field(default_factory=dict)
     sequencers: int = 0
     list_items: int = 0
+    commas: int = 0
     indicators: set[int] = field(default_factory=set)
 
     def add(self, kind: str, term: int) -> None:
-        found = self.sets.setdefault(kind, [])
-        if len(found) < MAX_DISTINCT_TERMS and term not in found:
-            found.append(term)
+        _insert(self.sets.setdefault(kind, []), term)
 
     def terms(self, kind: str) -> list[int]:
         return self.sets.get(kind, [])
@@ -239,72 +392,199 @@ class Evidence:
         return 0 if self.blank else max(self.list_items, self.sequencers + 1)
 
 
-def collect(rules: OracleRules, text: str) -> Evidence:
-    ev = Evidence(blank=all(is_space(c) for c in text))
-    index = 0
-    negated_until = 0
-    value_before = False
-    marker_before = False
-    recent: list[tuple[int, bool, bool]] = []  # most recent first
+class Scan:
+    """The engine's one pass over the words, step by step."""
 
-    def record(hit: tuple[Any, int], negated: bool, start: bool) -> bool:
-        nonlocal negated_until, value_before
+    def __init__(self, rules: OracleRules, text: str) -> None:
+        self.rules = rules
+        self.ev = Evidence(blank=all(is_space(c) for c in text))
+        self.index = 0
+        self.negated_until = 0
+        self.value_before = False
+        self.marker_before = False
+        self.last_number = 0
+        self.recent: list[tuple[int, bool, bool]] = []  # most recent first
+        self.clause = Clause()
+        self.open: Clause | None = None
+        self.penalty: dict[int, int] = {}
+        self.pending: tuple[int, bool] | None = None
+        self.determined = "no"
+        self.light_before = False
+        self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
+
+    def penalty_of(self, triviality: Triviality) -> int:
+        return (len(triviality.weak) * self.rules.weak_points
+                + len(triviality.strong) * self.rules.strong_points)
+
+    def seal(self, clause: Clause) -> None:
+        penalty = self.penalty_of(clause.triviality)
+        for cls in clause.classes:
+            if cls not in self.penalty or penalty < self.penalty[cls]:
+                self.penalty[cls] = penalty
+                self.ev.class_triviality[cls] = Triviality(
+                    list(clause.triviality.weak), list(clause.triviality.strong))
+
+    def end_clause(self) -> None:
+        clause, self.clause = self.clause, Clause()
+        if clause.classes:
+            if self.open is not None:
+                self.seal(self.open)
+            self.open = clause
+        elif self.open is not None:
+            self.open.triviality.extend(clause.triviality)
+
+    def finish(self) -> None:
+        self.end_clause()
+        if self.open is not None:
+            self.seal(self.open)
+            self.open = None
+
+    def question(self) -> None:
+        cls = self.rules.question_class
+        if cls is not None:
+            self.ev.actions.setdefault(cls, self.rules.classes[cls].question_term)
+            self.clause.classes.add(cls)
+
+    def trivial(self, kind: str, term: int) -> None:
+        _insert(getattr(self.ev.triviality, kind), term)
+        _insert(getattr(self.clause.triviality, kind), term)
+
+    def record(self, hit: tuple[Any, int], negated: bool, start: bool, noun: bool = False) -> bool:
         group, term = hit
         marker = False
         if isinstance(group, tuple) and group[0] == "action":
-            if not negated and (start or not rules.classes[group[1]].sentence_start):
-                ev.actions.setdefault(group[1], term)
+            cls = self.rules.classes[group[1]]
+            if not negated and (start or not cls.sentence_start) and not (noun and cls.verb):
+                self.ev.actions.setdefault(group[1], term)
+                self.clause.classes.add(group[1])
         elif isinstance(group, tuple):
-            ev.indicators.add(group[1])
+            self.ev.indicators.add(group[1])
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
-            ev.add(group, term)
+            self.ev.add(group, term)
         elif group in ("weak", "strong"):
             if not negated:
-                ev.add(group, term)
+                self.trivial(group, term)
         elif group == "sequencer":
-            ev.sequencers += 1
+            self.ev.sequencers += 1
+            self.end_clause()
         elif group == "marker":
             marker = True
         elif group == "value":
-            value_before = True
+            self.value_before = True
         elif group == "negator":
-            negated_until = index + rules.negation_window
+            self.negated_until = self.index + self.rules.negation_window
+        elif group == "compound":
+            actions, classes = self.before_previous
+            self.ev.actions = dict(actions)
+            self.clause.classes = set(classes)
         return marker
 
-    for word, start, item in words(text):
-        ev.word_count += 1
-        index += 1
-        if start:
-            negated_until = 0
-        if item:
-            ev.list_items += 1
-        negated = index <= negated_until
+    def word(self, word: Word) -> None:
+        rules = self.rules
+        self.ev.commas += word.commas_before
+        if word.question_before:
+            self.question()
+        if self.pending is not None:
+            index, start = self.pending
+            self.pending = None
+            joined = rules.prefixes[index] + word.text
+            if not word.segmented and not word.in_path and rules.known(joined):
+                self.plain(joined, start, False, modifier=word.hyphen_next)
+                return
+            self.plain(rules.prefixes[index], start, False, modifier=True)
+        elif word.hyphen_next and word.text in rules.prefixes:
+            self.pending = (rules.prefixes.index(word.text), word.sentence_start)
+            return
+        if word.segmented:
+            self.segmented(word.text, word.sentence_start)
+        else:
+            self.plain(word.text, word.sentence_start, word.numbered,
+                       modifier=word.hyphen_next, in_path=word.in_path)
+
+    def start(self, sentence_start: bool) -> None:
+        if sentence_start:
+            if self.index > 0:
+                self.end_clause()
+            self.negated_until = 0
+
+    def segmented(self, run: str, sentence_start: bool) -> None:
+        self.start(sentence_start)
+        self.value_before = self.marker_before = False
+        found = self.rules.segments(run)
+        for hits in found:
+            self.index += 1
+            negated = self.index <= self.negated_until
+            for hit in hits:
+                self.record(hit, negated, True)
+        if not found:
+            self.index += 1
+        self.recent = []
+        self.determined = "no"
+        self.light_before = False
+
+    def plain(self, word: str, start: bool, numbered: bool, modifier: bool = False,
+              in_path: bool = False) -> None:
+        rules, ev = self.rules, self.ev
+        self.start(start)
+        self.index += 1
+        if numbered:
+            value = int(word)
+            if start or (self.last_number > 0 and value == self.last_number + 1):
+                ev.list_items += 1
+                self.last_number = value
+        negated = self.index <= self.negated_until
         is_number = "0" <= word[0] <= "9"
-        had_value, value_before = value_before, False
-        had_marker, marker_before = marker_before, False
+        had_value, self.value_before = self.value_before, False
+        had_marker, self.marker_before = self.marker_before, False
         if had_value and is_number and not negated:
-            ev.add("weak", rules.value_term)
-        hits = [] if is_number else rules.words.get(word, [])
+            self.trivial("weak", rules.value_term)
+        found = None if is_number or in_path else rules.find(word)
+        hits = found[1] if found else []
+        before = (dict(ev.actions), set(self.clause.classes))
+        noun = modifier or self.determined == "yes"
         number_next = False
         is_ordinal = False
+        determiner = light_verb = False
         for hit in hits:
             is_ordinal = is_ordinal or hit[0] == "ordinal"
-            number_next = record(hit, negated, start) or number_next
+            determiner = determiner or hit[0] == "determiner"
+            light_verb = light_verb or hit[0] == "light_verb"
+            number_next = self.record(hit, negated, start, noun) or number_next
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1
-        phrase_word = rules.phrase_ids.get(word, 0) if not is_number else 0
+        phrase_word = rules.phrase_ids.get(found[0], 0) if found else 0
         if phrase_word:
+            recent = self.recent
             for length in range(2, MAX_PHRASE_WORDS + 1):
                 if len(recent) < length - 1 or recent[length - 2][0] == 0:
                     break
                 first = recent[length - 2]
                 key = (*tuple(r[0] for r in reversed(recent[:length - 1])), phrase_word)
                 for hit in rules.phrases.get(key, []):
-                    number_next = record(hit, first[1], first[2]) or number_next
-        recent.insert(0, (phrase_word, negated, start))
-        del recent[MAX_PHRASE_WORDS - 1:]
-        marker_before = number_next
-    return ev
+                    if hit[0] == "compound" and (length != 2 or start):
+                        continue
+                    number_next = self.record(hit, first[1], first[2]) or number_next
+        self.before_previous = before
+        self.determined = "no" if not determiner else "after_light" if self.light_before else "yes"
+        self.light_before = light_verb
+        self.recent.insert(0, (phrase_word, negated, start))
+        del self.recent[MAX_PHRASE_WORDS - 1:]
+        self.marker_before = number_next
+
+
+def collect(rules: OracleRules, text: str) -> Evidence:
+    scan = Scan(rules, text)
+    found, ends_with_question = tokenize(text)
+    for word in found:
+        scan.word(word)
+    if scan.pending is not None:
+        index, start = scan.pending
+        scan.plain(rules.prefixes[index], start, False, modifier=True)
+    if ends_with_question:
+        scan.question()
+    scan.finish()
+    scan.ev.word_count = scan.index
+    return scan.ev
 
 
 @dataclass
@@ -354,11 +634,16 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
         steps = min(rules.step_points * (ev.estimated_steps() - 1), rules.step_cap)
         push("steps", steps)
         points += steps
+        per, cap, free = rules.enumeration
+        listed = min(per * max(0, ev.commas - free), cap)
+        push("enumeration", listed)
+        points += listed
     if policy.trivial == "always" or (policy.trivial == "unscoped" and not scope):
-        for term in ev.terms("weak"):
+        found = ev.triviality if cls is None else ev.class_triviality.get(cls, Triviality())
+        for term in found.weak if policy.weak_trivial else []:
             push(f"trivial:{rules.weak_terms[term]}", -rules.weak_points)
             points -= rules.weak_points
-        for term in ev.terms("strong"):
+        for term in found.strong:
             push(f"trivial:{rules.strong_terms[term]}", -rules.strong_points)
             points -= rules.strong_points
 
@@ -419,8 +704,9 @@ class OracleScorer:
         description = 0
         if not ev.blank:
             best = None
+            primary = any(not rules.classes[c].fallback for c in ev.actions)
             for cls in range(len(rules.classes)):
-                if cls in ev.actions:
+                if cls in ev.actions and not (primary and rules.classes[cls].fallback):
                     points = candidate(rules, ev, cls, [])
                     if best is None or points > best:
                         best, winner = points, cls

@@ -1,7 +1,12 @@
 //! The one pass over the words: collects which vocabulary terms fired, in order of
 //! first appearance, without allocating.
+//!
+//! Triviality is scoped to clauses: a clause ends at a sentence end or a
+//! sequencing word ("then"), and a triviality word pulls down only the actions of
+//! its own clause (a clause with triviality but no action lends it to the clause
+//! before). An action class found in several clauses keeps its least trivial one.
 
-use super::rules::{Group, Hit, ScoringRules, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS};
+use super::rules::{Group, Hit, Lookup, ScoringRules, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS};
 use super::tokenizer::{for_each_word, Word};
 
 /// Distinct terms kept per list. Points saturate long before this, and the bound
@@ -9,7 +14,7 @@ use super::tokenizer::{for_each_word, Word};
 pub(crate) const MAX_DISTINCT_TERMS: usize = 8;
 
 /// The distinct terms of one list in order of first appearance.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct TermSet {
     len: u8,
     items: [u16; MAX_DISTINCT_TERMS],
@@ -24,12 +29,36 @@ impl TermSet {
         }
     }
 
+    fn extend(&mut self, other: &TermSet) {
+        for &term in other.as_slice() {
+            self.insert(term);
+        }
+    }
+
     pub(crate) fn as_slice(&self) -> &[u16] {
         &self.items[..usize::from(self.len)]
     }
 
     pub(crate) fn len(&self) -> usize {
         usize::from(self.len)
+    }
+}
+
+/// The triviality words of one clause.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Triviality {
+    pub weak: TermSet,
+    pub strong: TermSet,
+}
+
+impl Triviality {
+    fn extend(&mut self, other: &Triviality) {
+        self.weak.extend(&other.weak);
+        self.strong.extend(&other.strong);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.weak.len() == 0 && self.strong.len() == 0
     }
 }
 
@@ -40,15 +69,19 @@ pub(crate) struct Evidence {
     pub word_count: u32,
     /// First term of each action class found, by class index.
     pub actions: [Option<u16>; MAX_ACTION_CLASSES],
+    /// The triviality of each action class's least trivial clause.
+    pub class_triviality: [Triviality; MAX_ACTION_CLASSES],
     pub scope: TermSet,
     pub tradeoff: TermSet,
     pub coordination: TermSet,
     pub narrow: TermSet,
     pub domain: TermSet,
-    pub weak: TermSet,
-    pub strong: TermSet,
+    /// Triviality anywhere in the text (for the no-action case).
+    pub triviality: Triviality,
     pub sequencers: u32,
     pub list_items: u32,
+    /// Commas anywhere in the text: a long list of items is more work.
+    pub commas: u32,
     pub indicators: u64,
 }
 
@@ -70,6 +103,50 @@ struct Recent {
     sentence_start: bool,
 }
 
+/// Action classes and triviality of a clause.
+#[derive(Debug, Clone, Copy, Default)]
+struct Clause {
+    classes: u16,
+    triviality: Triviality,
+}
+
+/// How a word stands, beyond its text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Place {
+    sentence_start: bool,
+    numbered: bool,
+    /// Followed by a hyphen and a word ("lock-free"): a modifier, not an action.
+    modifier: bool,
+    /// Part of a path ("src/utils"): no vocabulary word.
+    in_path: bool,
+}
+
+/// Where action evidence stood before a word, to withdraw it when the word turns
+/// out to start a compound noun ("audit log").
+#[derive(Debug, Clone, Copy, Default)]
+struct Snapshot {
+    actions: [Option<u16>; MAX_ACTION_CLASSES],
+    classes: u16,
+}
+
+/// Whether the previous word was a determiner, and whether a light verb stood
+/// before it ("do a review": the noun after a light verb names the work).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Determined {
+    #[default]
+    No,
+    Yes,
+    AfterLightVerb,
+}
+
+/// A prefix followed by a hyphen, held until the next word shows whether the
+/// two make one vocabulary word.
+#[derive(Debug, Clone, Copy)]
+struct PendingPrefix {
+    index: usize,
+    sentence_start: bool,
+}
+
 struct Scan<'r> {
     rules: &'r ScoringRules,
     evidence: Evidence,
@@ -77,18 +154,112 @@ struct Scan<'r> {
     negated_until: u32,
     value_word_before: bool,
     step_marker_before: bool,
+    last_list_number: u32,
     recent: [Recent; MAX_PHRASE_WORDS - 1],
+    clause: Clause,
+    /// The last clause with an action, not yet sealed: a following clause without
+    /// an action may still lend it triviality.
+    open: Option<Clause>,
+    /// Classes whose least trivial clause has been sealed, and its penalty.
+    sealed: u16,
+    penalty: [i32; MAX_ACTION_CLASSES],
+    pending_prefix: Option<PendingPrefix>,
+    joined: String,
+    stem: String,
+    determined: Determined,
+    light_verb_before: bool,
+    before_previous: Snapshot,
 }
 
 impl<'r> Scan<'r> {
+    fn penalty_of(&self, triviality: &Triviality) -> i32 {
+        let trivial = &self.rules.trivial;
+        triviality.weak.len() as i32 * trivial.weak_points
+            + triviality.strong.len() as i32 * trivial.strong_points
+    }
+
+    fn seal(&mut self, clause: Clause) {
+        let penalty = self.penalty_of(&clause.triviality);
+        for class in 0..MAX_ACTION_CLASSES {
+            let bit = 1u16 << class;
+            if clause.classes & bit != 0
+                && (self.sealed & bit == 0 || penalty < self.penalty[class])
+            {
+                self.sealed |= bit;
+                self.penalty[class] = penalty;
+                self.evidence.class_triviality[class] = clause.triviality;
+            }
+        }
+    }
+
+    fn end_clause(&mut self) {
+        let clause = std::mem::take(&mut self.clause);
+        if clause.classes != 0 {
+            if let Some(open) = self.open.replace(clause) {
+                self.seal(open);
+            }
+        } else if let Some(open) = &mut self.open {
+            open.triviality.extend(&clause.triviality);
+        }
+    }
+
+    fn finish(&mut self) {
+        self.end_clause();
+        if let Some(open) = self.open.take() {
+            self.seal(open);
+        }
+    }
+
+    fn question(&mut self) {
+        if let Some(class) = self.rules.question_class {
+            let c = usize::from(class);
+            if let Some(term) = self.rules.classes[c].question_term {
+                self.evidence.actions[c].get_or_insert(term);
+                self.clause.classes |= 1 << c;
+            }
+        }
+    }
+
+    fn trivial(&mut self, strong: bool, term: u16) {
+        let (all, clause) = if strong {
+            (
+                &mut self.evidence.triviality.strong,
+                &mut self.clause.triviality.strong,
+            )
+        } else {
+            (
+                &mut self.evidence.triviality.weak,
+                &mut self.clause.triviality.weak,
+            )
+        };
+        all.insert(term);
+        clause.insert(term);
+    }
+
     #[inline(always)]
     fn record(&mut self, hit: Hit, negated: bool, sentence_start: bool, number_next: &mut bool) {
+        self.record_at(hit, negated, sentence_start, false, number_next)
+    }
+
+    /// Records one hit; `noun` marks a verb that stands as a noun (after a
+    /// determiner, or before a hyphen), whose verb-class actions do not count.
+    #[inline(always)]
+    fn record_at(
+        &mut self,
+        hit: Hit,
+        negated: bool,
+        sentence_start: bool,
+        noun: bool,
+        number_next: &mut bool,
+    ) {
         let ev = &mut self.evidence;
         match hit.group {
             Group::Action(class) => {
-                let class_rules = &self.rules.classes[usize::from(class)];
-                if !negated && (sentence_start || !class_rules.sentence_start) {
-                    ev.actions[usize::from(class)].get_or_insert(hit.term);
+                let c = usize::from(class);
+                let rules = &self.rules.classes[c];
+                if !negated && (sentence_start || !rules.sentence_start) && !(noun && rules.verb) {
+                    ev.actions[c].get_or_insert(hit.term);
+                    self.clause.classes |= 1 << c;
                 }
             }
             Group::Scope => ev.scope.insert(hit.term),
@@ -96,12 +267,19 @@ impl<'r> Scan<'r> {
             Group::Coordination => ev.coordination.insert(hit.term),
             Group::Narrow => ev.narrow.insert(hit.term),
             Group::Domain => ev.domain.insert(hit.term),
-            Group::TrivialWeak if !negated => ev.weak.insert(hit.term),
-            Group::TrivialStrong if !negated => ev.strong.insert(hit.term),
+            Group::TrivialWeak if !negated => self.trivial(false, hit.term),
+            Group::TrivialStrong if !negated => self.trivial(true, hit.term),
             Group::TrivialWeak | Group::TrivialStrong => {}
-            Group::Sequencer => ev.sequencers = ev.sequencers.saturating_add(1),
+            Group::Sequencer => {
+                ev.sequencers = ev.sequencers.saturating_add(1);
+                self.end_clause();
+            }
             Group::StepMarker => *number_next = true,
-            Group::Ordinal => {}
+            Group::Ordinal | Group::Neutral | Group::Determiner | Group::LightVerb => {}
+            Group::Compound => {
+                ev.actions = self.before_previous.actions;
+                self.clause.classes = self.before_previous.classes;
+            }
             Group::ValueWord => self.value_word_before = true,
             Group::Negator => {
                 self.negated_until = self.index.saturating_add(self.rules.negation_window)
@@ -111,33 +289,154 @@ impl<'r> Scan<'r> {
     }
 
     fn word(&mut self, word: Word<'_>) {
-        self.index = self.index.saturating_add(1);
-        if word.sentence_start {
+        self.evidence.commas = self
+            .evidence
+            .commas
+            .saturating_add(u32::from(word.commas_before));
+        if word.question_before {
+            self.question();
+        }
+        if let Some(pending) = self.pending_prefix.take() {
+            let mut joined = std::mem::take(&mut self.joined);
+            joined.clear();
+            joined.push_str(self.rules.prefix(pending.index));
+            joined.push_str(word.text);
+            if !word.segmented && !word.in_path && self.rules.lookup(&joined).is_some() {
+                let place = Place {
+                    sentence_start: pending.sentence_start,
+                    modifier: word.hyphen_next,
+                    ..Place::default()
+                };
+                self.plain(&joined, place);
+                self.joined = joined;
+                return;
+            }
+            self.joined = joined;
+            let prefix = self.rules.prefix(pending.index);
+            self.plain(prefix, Self::prefix_place(pending));
+        } else if word.hyphen_next {
+            if let Some(index) = self.rules.prefix_index(word.text) {
+                self.pending_prefix = Some(PendingPrefix {
+                    index,
+                    sentence_start: word.sentence_start,
+                });
+                return;
+            }
+        }
+        if word.segmented {
+            self.segmented(word.text, word.sentence_start);
+        } else {
+            let place = Place {
+                sentence_start: word.sentence_start,
+                numbered: word.numbered,
+                modifier: word.hyphen_next,
+                in_path: word.in_path,
+            };
+            self.plain(word.text, place);
+        }
+    }
+
+    /// A held prefix that did not join the next word, as a word of its own.
+    fn prefix_place(pending: PendingPrefix) -> Place {
+        Place {
+            sentence_start: pending.sentence_start,
+            modifier: true,
+            ..Place::default()
+        }
+    }
+
+    fn start(&mut self, sentence_start: bool) {
+        if sentence_start {
+            if self.index > 0 {
+                self.end_clause();
+            }
             self.negated_until = 0;
         }
-        if word.list_item {
-            self.evidence.list_items = self.evidence.list_items.saturating_add(1);
+    }
+
+    /// A run of a script written without spaces: every dictionary word in it
+    /// counts as a word at a sentence start (these scripts mark questions and
+    /// requests anywhere in the sentence).
+    fn segmented(&mut self, run: &str, sentence_start: bool) {
+        self.start(sentence_start);
+        self.value_word_before = false;
+        self.step_marker_before = false;
+        let rules = self.rules;
+        let mut matched = false;
+        rules.for_each_segment(run, |hits| {
+            matched = true;
+            self.index = self.index.saturating_add(1);
+            let negated = self.index <= self.negated_until;
+            let mut ignored = false;
+            for &hit in hits {
+                self.record(hit, negated, true, &mut ignored);
+            }
+        });
+        if !matched {
+            self.index = self.index.saturating_add(1);
+        }
+        self.recent = [Recent::default(); MAX_PHRASE_WORDS - 1];
+        self.determined = Determined::No;
+        self.light_verb_before = false;
+    }
+
+    /// The vocabulary entry of a word, or of the word without a prefix or a
+    /// clitic ending the vocabulary lacks it with ("rehost" -> "host",
+    /// "muéstrame" -> "muestra").
+    fn find(&mut self, text: &str) -> Option<Lookup<'r>> {
+        let rules = self.rules;
+        if let Some(found) = rules.lookup(text) {
+            return Some(found);
+        }
+        if let Some(rest) = rules.strip_prefix(text) {
+            return rules.lookup(rest);
+        }
+        rules.lookup_without_suffix(text, &mut self.stem)
+    }
+
+    fn plain(&mut self, text: &str, place: Place) {
+        let Place {
+            sentence_start,
+            numbered,
+            modifier,
+            in_path,
+        } = place;
+        self.start(sentence_start);
+        self.index = self.index.saturating_add(1);
+        if numbered {
+            let value: u32 = text.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0'));
+            if sentence_start || (self.last_list_number > 0 && value == self.last_list_number + 1) {
+                self.evidence.list_items = self.evidence.list_items.saturating_add(1);
+                self.last_list_number = value;
+            }
         }
         let negated = self.index <= self.negated_until;
-        let is_number = word.text.as_bytes().first().is_some_and(u8::is_ascii_digit);
+        let is_number = text.as_bytes().first().is_some_and(u8::is_ascii_digit);
         let value_word_before = std::mem::take(&mut self.value_word_before);
         let step_marker_before = std::mem::take(&mut self.step_marker_before);
         if value_word_before && is_number && !negated {
-            self.evidence.weak.insert(self.rules.trivial.value_term);
+            self.trivial(false, self.rules.trivial.value_term);
         }
 
-        let rules = self.rules;
-        let lookup = if is_number {
+        let lookup = if is_number || in_path {
             None
         } else {
-            rules.lookup(word.text)
+            self.find(text)
         };
+        let before = Snapshot {
+            actions: self.evidence.actions,
+            classes: self.clause.classes,
+        };
+        let noun = modifier || self.determined == Determined::Yes;
         let mut number_next = false;
         let mut is_ordinal = false;
+        let (mut determiner, mut light_verb) = (false, false);
         if let Some(found) = lookup {
             for &hit in found.hits {
                 is_ordinal |= hit.group == Group::Ordinal;
-                self.record(hit, negated, word.sentence_start, &mut number_next);
+                determiner |= hit.group == Group::Determiner;
+                light_verb |= hit.group == Group::LightVerb;
+                self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
         if step_marker_before && (is_number || is_ordinal) {
@@ -146,13 +445,20 @@ impl<'r> Scan<'r> {
 
         let phrase_word = lookup.map_or(0, |l| l.phrase_word);
         if phrase_word != 0 {
-            self.match_phrases(phrase_word, &mut number_next);
+            self.match_phrases(phrase_word, sentence_start, &mut number_next);
         }
+        self.before_previous = before;
+        self.determined = match (determiner, self.light_verb_before) {
+            (false, _) => Determined::No,
+            (true, false) => Determined::Yes,
+            (true, true) => Determined::AfterLightVerb,
+        };
+        self.light_verb_before = light_verb;
         self.recent = [
             Recent {
                 phrase_word,
                 negated,
-                sentence_start: word.sentence_start,
+                sentence_start,
             },
             self.recent[0],
             self.recent[1],
@@ -161,7 +467,7 @@ impl<'r> Scan<'r> {
     }
 
     /// Matches every phrase that ends with the current word.
-    fn match_phrases(&mut self, last: u32, number_next: &mut bool) {
+    fn match_phrases(&mut self, last: u32, sentence_start: bool, number_next: &mut bool) {
         let rules = self.rules;
         let mut key = [0u32; MAX_PHRASE_WORDS];
         for len in 2..=MAX_PHRASE_WORDS {
@@ -179,6 +485,10 @@ impl<'r> Scan<'r> {
             }
             if let Some(hits) = rules.phrase(&key) {
                 for &hit in hits {
+                    // A compound spans two words of one sentence.
+                    if hit.group == Group::Compound && (len != 2 || sentence_start) {
+                        continue;
+                    }
                     self.record(hit, first.negated, first.sentence_start, number_next);
                 }
             }
@@ -198,9 +508,29 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         negated_until: 0,
         value_word_before: false,
         step_marker_before: false,
+        last_list_number: 0,
         recent: [Recent::default(); MAX_PHRASE_WORDS - 1],
+        clause: Clause::default(),
+        open: None,
+        sealed: 0,
+        penalty: [0; MAX_ACTION_CLASSES],
+        pending_prefix: None,
+        joined: String::new(),
+        stem: String::new(),
+        determined: Determined::No,
+        light_verb_before: false,
+        before_previous: Snapshot::default(),
     };
-    for_each_word(text, buf, |word| scan.word(word));
+    let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
+    if let Some(pending) = scan.pending_prefix.take() {
+        let prefix = rules.prefix(pending.index);
+        scan.plain(prefix, Scan::prefix_place(pending));
+    }
+    if ends_with_question {
+        scan.question();
+    }
+    scan.finish();
     scan.evidence.word_count = scan.index;
+    debug_assert!(scan.evidence.triviality.is_empty() || scan.evidence.word_count > 0);
     scan.evidence
 }

@@ -1,18 +1,22 @@
 //! The rules file: parsing, validation with errors that name the field, and the
 //! compiled word and phrase tables the scanner looks words up in.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use super::short_words::{pack_short, ShortWords};
-use super::tokenizer::for_each_word;
+use super::tokenizer::{for_each_word, is_segmented};
 
 /// The rules shipped with the package, embedded at build time.
 const DEFAULT_RULES: &str = include_str!("../../python/claude_pm/data/scoring_rules.toml");
 
+/// The lexicon's name for verbs that carry no evidence.
+const NEUTRAL_CLASS: &str = "neutral";
 /// Phrases are matched on at most this many consecutive words.
 pub(crate) const MAX_PHRASE_WORDS: usize = 4;
 /// Action classes are tracked in fixed-size arrays on the hot path.
@@ -66,6 +70,52 @@ struct RulesFile {
     negation: NegationFile,
     #[serde(default)]
     indicators: Vec<IndicatorFile>,
+    #[serde(default)]
+    normalise: NormaliseFile,
+    #[serde(default)]
+    grammar: GrammarFile,
+    #[serde(default)]
+    compounds: CompoundsFile,
+    #[serde(default)]
+    enumeration: EnumerationFile,
+    #[serde(default)]
+    lexicon: BTreeMap<String, BTreeMap<String, TermsFile>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NormaliseFile {
+    #[serde(default)]
+    prefixes: Vec<String>,
+    #[serde(default)]
+    suffixes: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct GrammarFile {
+    #[serde(default)]
+    determiners: Vec<String>,
+    #[serde(default)]
+    light_verbs: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CompoundsFile {
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct EnumerationFile {
+    #[serde(default)]
+    points: u8,
+    #[serde(default)]
+    cap: u8,
+    #[serde(default)]
+    free: u8,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +144,14 @@ struct ActionFile {
     #[serde(default)]
     sentence_start: bool,
     #[serde(default)]
+    question_mark: bool,
+    #[serde(default = "default_true")]
+    weak_trivial: bool,
+    #[serde(default)]
+    verb: bool,
+    #[serde(default)]
+    fallback: bool,
+    #[serde(default)]
     words: Vec<String>,
     #[serde(default)]
     forms: Vec<String>,
@@ -113,9 +171,15 @@ struct ModifierPolicyFile {
     floor: u8,
     #[serde(default)]
     narrow: bool,
+    #[serde(default = "default_true")]
+    weak_trivial: bool,
 }
 
 fn inflect_by_default() -> bool {
+    true
+}
+
+fn default_true() -> bool {
     true
 }
 
@@ -227,6 +291,15 @@ pub(crate) enum Group {
     ValueWord,
     Negator,
     Indicator(u8),
+    /// A known word that carries no evidence (the lexicon's `neutral` class).
+    Neutral,
+    /// An article or possessive: a verb right after one is a noun ("the upload").
+    Determiner,
+    /// A verb that takes an action noun as its object ("do a review").
+    LightVerb,
+    /// Two words that name a thing, not an action ("audit log"): their actions
+    /// are withdrawn.
+    Compound,
 }
 
 /// One vocabulary hit: the list and the term's index in that list's names.
@@ -249,6 +322,9 @@ pub(crate) struct Policy {
     /// Whether narrow-scope words ("this function") pull it down when no scope
     /// term was found.
     pub narrow: bool,
+    /// Whether weak triviality words ("just", "small") pull it down; strong ones
+    /// ("typo") always do where `trivial` allows.
+    pub weak_trivial: bool,
 }
 
 /// When triviality words pull a candidate down.
@@ -282,6 +358,14 @@ pub(crate) struct ActionClass {
     pub verb_complexity: super::VerbComplexity,
     pub policy: Policy,
     pub sentence_start: bool,
+    /// Its words are verbs: right after a determiner they are nouns and do not count.
+    pub verb: bool,
+    /// It is a candidate only when no other class is found ("the failing
+    /// checks" is the object of "count", not a report to debug).
+    pub fallback: bool,
+    /// The term a sentence ending in a question mark counts as, for the class
+    /// that sets `question_mark`.
+    pub question_term: Option<u16>,
     pub terms: Vec<String>,
 }
 
@@ -346,6 +430,46 @@ pub struct ScoringRules {
     longest_word: usize,
     hits: Vec<Hit>,
     phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
+    /// Word prefixes joined to the word after a hyphen ("re-host") and stripped
+    /// from words the vocabulary lacks ("rehost" -> "host").
+    prefixes: Vec<String>,
+    /// Clitic endings stripped from a word the vocabulary lacks ("muéstrame" ->
+    /// "muestra"), with the stress mark the ending added removed.
+    suffixes: Vec<String>,
+    /// The class a sentence ending in a question mark counts for.
+    pub(crate) question_class: Option<u8>,
+    pub(crate) enumeration: Enumeration,
+    /// Dictionary matching over runs of scripts written without spaces.
+    segmenter: Option<Segmenter>,
+}
+
+/// Points for a list of items: `points` per comma beyond the first `free`, up to `cap`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Enumeration {
+    pub points: i32,
+    pub cap: i32,
+    pub free: u32,
+}
+
+/// Removes the stress marks a clitic ending adds to a Spanish verb.
+fn fold_stress(word: &str, out: &mut String) {
+    out.clear();
+    out.extend(word.chars().map(|c| match c {
+        'á' => 'a',
+        'é' => 'e',
+        'í' => 'i',
+        'ó' => 'o',
+        'ú' => 'u',
+        other => other,
+    }));
+}
+
+/// The vocabulary's words in scripts written without spaces, found inside a run
+/// by leftmost-longest matching.
+#[derive(Debug, Clone)]
+struct Segmenter {
+    automaton: AhoCorasick,
+    entries: Vec<Entry>,
 }
 
 /// A word looked up in the tables.
@@ -397,10 +521,55 @@ impl ScoringRules {
             Some(key) => self.short_words.get(key)?,
             None => self.long_words.get(word)?,
         };
+        Some(self.entry_lookup(entry))
+    }
+
+    fn entry_lookup(&self, entry: &Entry) -> Lookup<'_> {
         let start = entry.hits_start as usize;
-        Some(Lookup {
+        Lookup {
             hits: &self.hits[start..start + entry.hits_len as usize],
             phrase_word: entry.phrase_word,
+        }
+    }
+
+    /// Calls `on_match` with the hits of every vocabulary word found in a run of a
+    /// script written without spaces, left to right, longest first.
+    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Hits<'_>)) {
+        if let Some(segmenter) = &self.segmenter {
+            for found in segmenter.automaton.find_iter(run) {
+                let entry = &segmenter.entries[found.pattern().as_usize()];
+                on_match(self.entry_lookup(entry).hits);
+            }
+        }
+    }
+
+    /// Whether `word` is a configured prefix.
+    pub(crate) fn prefix_index(&self, word: &str) -> Option<usize> {
+        self.prefixes.iter().position(|p| p == word)
+    }
+
+    pub(crate) fn prefix(&self, index: usize) -> &str {
+        &self.prefixes[index]
+    }
+
+    /// `word` without its prefix, when it has one and at least three letters remain.
+    pub(crate) fn strip_prefix<'w>(&self, word: &'w str) -> Option<&'w str> {
+        self.prefixes.iter().find_map(|p| {
+            word.strip_prefix(p.as_str())
+                .filter(|rest| rest.len() >= 3 && rest.is_char_boundary(0))
+        })
+    }
+
+    /// The entry of `word` without a clitic ending, looked up as written and with
+    /// its stress mark removed; `buf` is scratch space.
+    pub(crate) fn lookup_without_suffix(&self, word: &str, buf: &mut String) -> Option<Lookup<'_>> {
+        let stem = self.suffixes.iter().find_map(|s| {
+            word.strip_suffix(s.as_str())
+                .filter(|stem| stem.chars().count() >= 3)
+        })?;
+        self.lookup(stem).or_else(|| {
+            fold_stress(stem, buf);
+            self.lookup(buf)
         })
     }
 
@@ -470,7 +639,20 @@ fn phrase_words(field: &str, raw: &str) -> Result<Vec<String>, RulesError> {
             format!("{raw:?} must have 2 to {MAX_PHRASE_WORDS} words"),
         ));
     }
+    if found.iter().any(|w| is_segmented_word(w)) {
+        return Err(RulesError::new(
+            field,
+            format!(
+                "{raw:?} holds words of a script written without spaces: list them as one form"
+            ),
+        ));
+    }
     Ok(found)
+}
+
+/// Whether a normalised word is a run of a dictionary-segmented script.
+fn is_segmented_word(word: &str) -> bool {
+    word.chars().next().is_some_and(is_segmented)
 }
 
 fn is_vowel(c: char) -> bool {
@@ -517,15 +699,29 @@ fn prefix_all(terms: &mut [String], kind: &str) {
     }
 }
 
-/// Interns a term name in a list, returning its index.
-fn intern(terms: &mut Vec<String>, name: &str, field: &str) -> Result<u16, RulesError> {
-    if let Some(i) = terms.iter().position(|t| t == name) {
-        return Ok(i as u16);
+/// The names of one list's terms, interned in order of first appearance.
+#[derive(Default)]
+struct TermNames {
+    names: Vec<String>,
+    index: FxHashMap<String, u16>,
+}
+
+impl TermNames {
+    /// The index of `name` in the list, adding it when new.
+    fn intern(&mut self, name: &str, field: &str) -> Result<u16, RulesError> {
+        if let Some(&i) = self.index.get(name) {
+            return Ok(i);
+        }
+        let index = u16::try_from(self.names.len())
+            .map_err(|_| RulesError::new(field, "too many terms in one list (at most 65535)"))?;
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), index);
+        Ok(index)
     }
-    let index = u16::try_from(terms.len())
-        .map_err(|_| RulesError::new(field, "too many terms in one list (at most 65535)"))?;
-    terms.push(name.to_owned());
-    Ok(index)
+
+    fn into_names(self) -> Vec<String> {
+        self.names
+    }
 }
 
 struct TermLists<'a> {
@@ -589,7 +785,7 @@ impl Compiler {
         field: &str,
         group: Group,
         lists: TermLists<'_>,
-        terms: &mut Vec<String>,
+        terms: &mut TermNames,
     ) -> Result<(), RulesError> {
         self.add_terms_inflected(field, group, lists, true, terms)
     }
@@ -601,16 +797,16 @@ impl Compiler {
         group: Group,
         lists: TermLists<'_>,
         inflect: bool,
-        terms: &mut Vec<String>,
+        terms: &mut TermNames,
     ) -> Result<(), RulesError> {
         for (i, raw) in lists.words.iter().enumerate() {
             let field = format!("{field}.words[{i}]");
             let base = single_word(&field, raw)?;
             let hit = Hit {
                 group,
-                term: intern(terms, &base, &field)?,
+                term: terms.intern(&base, &field)?,
             };
-            if inflect {
+            if inflect && !is_segmented_word(&base) {
                 for form in inflections(&base) {
                     self.add_word(form, hit);
                 }
@@ -623,7 +819,7 @@ impl Compiler {
             let form = single_word(&field, raw)?;
             let hit = Hit {
                 group,
-                term: intern(terms, &form, &field)?,
+                term: terms.intern(&form, &field)?,
             };
             self.add_word(form, hit);
         }
@@ -632,9 +828,55 @@ impl Compiler {
             let words = phrase_words(&field, raw)?;
             let hit = Hit {
                 group,
-                term: intern(terms, &words.join(" "), &field)?,
+                term: terms.intern(&words.join(" "), &field)?,
             };
             self.add_phrase(&words, hit);
+        }
+        Ok(())
+    }
+
+    /// Adds the lexicon's verbs to their action classes (`neutral` ones become known
+    /// words without evidence).
+    fn lexicon(
+        &mut self,
+        lexicon: &BTreeMap<String, BTreeMap<String, TermsFile>>,
+        actions: &[ActionFile],
+        class_terms: &mut [TermNames],
+    ) -> Result<(), RulesError> {
+        let mut neutral_terms = TermNames::default();
+        for (language, sections) in lexicon {
+            for (class, lists) in sections {
+                let field = format!("lexicon.{language}.{class}");
+                let group_and_inflect = if class == NEUTRAL_CLASS {
+                    None
+                } else {
+                    let i = actions.iter().position(|a| &a.name == class).ok_or_else(|| {
+                        let names: Vec<String> =
+                            actions.iter().map(|a| format!("{:?}", a.name)).collect();
+                        RulesError::new(
+                            &field,
+                            format!(
+                                "{class:?} is not an action class: expected one of {}, or {NEUTRAL_CLASS:?}",
+                                names.join(", ")
+                            ),
+                        )
+                    })?;
+                    Some(i)
+                };
+                let lists = term_lists!(lists);
+                match group_and_inflect {
+                    None => {
+                        self.add_terms("lexicon", Group::Neutral, lists, &mut neutral_terms)?;
+                    }
+                    Some(i) => self.add_terms_inflected(
+                        &field,
+                        Group::Action(i as u8),
+                        lists,
+                        actions[i].inflect,
+                        &mut class_terms[i],
+                    )?,
+                }
+            }
         }
         Ok(())
     }
@@ -649,9 +891,13 @@ impl Compiler {
     ) -> Result<Weighted, RulesError> {
         let points = check_points(&format!("{field}.points"), points)?;
         let cap = check_points(&format!("{field}.cap"), cap)?;
-        let mut terms = Vec::new();
+        let mut terms = TermNames::default();
         self.add_terms(field, group, lists, &mut terms)?;
-        Ok(Weighted { points, cap, terms })
+        Ok(Weighted {
+            points,
+            cap,
+            terms: terms.into_names(),
+        })
     }
 
     fn policy(field: &str, p: &ModifierPolicyFile) -> Result<Policy, RulesError> {
@@ -663,6 +909,7 @@ impl Compiler {
             trivial: Triviality::parse(&format!("{field}.trivial"), &p.trivial)?,
             floor: check_points(&format!("{field}.floor"), p.floor)?,
             narrow: p.narrow,
+            weak_trivial: p.weak_trivial,
         })
     }
 
@@ -680,6 +927,7 @@ impl Compiler {
             ));
         }
         let mut classes = Vec::with_capacity(file.actions.len());
+        let mut class_terms: Vec<TermNames> = Vec::with_capacity(file.actions.len());
         for (i, action) in file.actions.iter().enumerate() {
             let field = format!("actions[{i}]");
             if action.name.trim().is_empty() {
@@ -704,13 +952,14 @@ impl Compiler {
                     trivial: action.trivial.clone(),
                     floor: action.floor,
                     narrow: action.narrow,
+                    weak_trivial: action.weak_trivial,
                 },
             )?;
             let verb_complexity = parse_verb_complexity(
                 &format!("{field}.verb_complexity"),
                 &action.verb_complexity,
             )?;
-            let mut terms = Vec::new();
+            let mut terms = TermNames::default();
             let lists = term_lists!(action);
             self.add_terms_inflected(
                 &field,
@@ -719,17 +968,40 @@ impl Compiler {
                 action.inflect,
                 &mut terms,
             )?;
+            let question_term = if action.question_mark {
+                Some(terms.intern("?", &format!("{field}.question_mark"))?)
+            } else {
+                None
+            };
+            class_terms.push(terms);
             classes.push(ActionClass {
                 name: action.name.clone(),
                 verb_complexity,
                 policy,
                 sentence_start: action.sentence_start,
-                terms,
+                verb: action.verb,
+                fallback: action.fallback,
+                question_term,
+                terms: Vec::new(),
             });
+        }
+        self.lexicon(&file.lexicon, &file.actions, &mut class_terms)?;
+        for (class, terms) in classes.iter_mut().zip(class_terms) {
+            class.terms = terms.into_names();
+        }
+        let question_class = classes
+            .iter()
+            .position(|c| c.question_term.is_some())
+            .map(|c| c as u8);
+        if classes.iter().filter(|c| c.question_term.is_some()).count() > 1 {
+            return Err(RulesError::new(
+                "actions",
+                "at most one action class may set question_mark",
+            ));
         }
         let no_action = Self::policy("no_action", &file.no_action)?;
 
-        let mut scope_terms = Vec::new();
+        let mut scope_terms = TermNames::default();
         let s = &file.scope;
         let lists = term_lists!(s);
         self.add_terms("scope", Group::Scope, lists, &mut scope_terms)?;
@@ -766,22 +1038,22 @@ impl Compiler {
         let st = &file.steps;
         let step_points = check_points("steps.points", st.points)?;
         let step_cap = check_points("steps.cap", st.cap)?;
-        let mut sequencer_terms = Vec::new();
+        let mut sequencer_terms = TermNames::default();
         let lists = term_lists!(st);
         self.add_terms("steps", Group::Sequencer, lists, &mut sequencer_terms)?;
-        let mut marker_terms = Vec::new();
+        let mut marker_terms = TermNames::default();
         let lists = TermLists::exact(&st.markers, &[]);
         self.add_terms("steps.markers", Group::StepMarker, lists, &mut marker_terms)?;
-        let mut ordinal_terms = Vec::new();
+        let mut ordinal_terms = TermNames::default();
         let lists = TermLists::exact(&st.ordinals, &[]);
         self.add_terms("steps.ordinals", Group::Ordinal, lists, &mut ordinal_terms)?;
 
         let tr = &file.trivial;
-        let mut weak_terms = Vec::new();
+        let mut weak_terms = TermNames::default();
         let lists = TermLists::exact(&tr.weak, &tr.weak_phrases);
         self.add_terms("trivial.weak", Group::TrivialWeak, lists, &mut weak_terms)?;
-        let value_term = intern(&mut weak_terms, "value", "trivial.value_words")?;
-        let mut strong_terms = Vec::new();
+        let value_term = weak_terms.intern("value", "trivial.value_words")?;
+        let mut strong_terms = TermNames::default();
         let lists = TermLists::exact(&tr.strong, &tr.strong_phrases);
         self.add_terms(
             "trivial.strong",
@@ -789,7 +1061,7 @@ impl Compiler {
             lists,
             &mut strong_terms,
         )?;
-        let mut value_terms = Vec::new();
+        let mut value_terms = TermNames::default();
         let lists = TermLists::exact(&tr.value_words, &[]);
         self.add_terms(
             "trivial.value_words",
@@ -800,14 +1072,50 @@ impl Compiler {
         let trivial = TrivialRules {
             weak_points: check_points("trivial.weak_points", tr.weak_points)?,
             strong_points: check_points("trivial.strong_points", tr.strong_points)?,
-            weak_terms,
-            strong_terms,
+            weak_terms: weak_terms.into_names(),
+            strong_terms: strong_terms.into_names(),
             value_term,
         };
 
-        let mut negator_terms = Vec::new();
+        let mut negator_terms = TermNames::default();
         let lists = TermLists::exact(&file.negation.forms, &[]);
         self.add_terms("negation", Group::Negator, lists, &mut negator_terms)?;
+
+        let mut grammar_terms = TermNames::default();
+        let lists = TermLists::exact(&file.grammar.determiners, &[]);
+        self.add_terms(
+            "grammar.determiners",
+            Group::Determiner,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&file.grammar.light_verbs, &[]);
+        self.add_terms(
+            "grammar.light_verbs",
+            Group::LightVerb,
+            lists,
+            &mut grammar_terms,
+        )?;
+        for (i, raw) in file.compounds.phrases.iter().enumerate() {
+            let field = format!("compounds.phrases[{i}]");
+            let words = phrase_words(&field, raw)?;
+            if words.len() != 2 {
+                return Err(RulesError::new(
+                    field,
+                    format!("{raw:?} must have exactly 2 words"),
+                ));
+            }
+            let hit = Hit {
+                group: Group::Compound,
+                term: grammar_terms.intern(&words.join(" "), &field)?,
+            };
+            self.add_phrase(&words, hit);
+        }
+        let enumeration = Enumeration {
+            points: check_points("enumeration.points", file.enumeration.points)?,
+            cap: check_points("enumeration.cap", file.enumeration.cap)?,
+            free: u32::from(file.enumeration.free),
+        };
 
         if file.indicators.len() > MAX_INDICATORS {
             return Err(RulesError::new(
@@ -824,7 +1132,7 @@ impl Compiler {
                     "must be a non-empty string",
                 ));
             }
-            let mut terms = Vec::new();
+            let mut terms = TermNames::default();
             let lists = term_lists!(ind);
             self.add_terms(&field, Group::Indicator(i as u8), lists, &mut terms)?;
             indicators.push(ind.name.clone());
@@ -834,7 +1142,8 @@ impl Compiler {
         for class in &mut classes {
             prefix_all(&mut class.terms, "action");
         }
-        prefix_all(&mut scope_terms, "scope");
+        let mut scope_terms = scope_terms;
+        prefix_all(&mut scope_terms.names, "scope");
         let mut tradeoff = tradeoff;
         prefix_all(&mut tradeoff.terms, "tradeoff");
         let mut coordination = coordination;
@@ -847,10 +1156,35 @@ impl Compiler {
         prefix_all(&mut trivial.weak_terms, "trivial");
         prefix_all(&mut trivial.strong_terms, "trivial");
 
+        let mut suffixes = Vec::with_capacity(file.normalise.suffixes.len());
+        for (i, raw) in file.normalise.suffixes.iter().enumerate() {
+            let field = format!("normalise.suffixes[{i}]");
+            suffixes.push(single_word(&field, raw)?);
+        }
+        let mut prefixes = Vec::with_capacity(file.normalise.prefixes.len());
+        for (i, raw) in file.normalise.prefixes.iter().enumerate() {
+            let field = format!("normalise.prefixes[{i}]");
+            let prefix = single_word(&field, raw)?;
+            if is_segmented_word(&prefix) {
+                return Err(RulesError::new(
+                    field,
+                    format!("{raw:?} must be written in a script with spaces"),
+                ));
+            }
+            prefixes.push(prefix);
+        }
+
         let (words, hits, phrases) = self.freeze();
-        let longest_word = words.keys().map(|w| w.len()).max().unwrap_or(0);
         let (mut short_words, mut long_words) = (Vec::new(), FxHashMap::default());
+        let (mut segmented_words, mut segmented_entries) = (Vec::new(), Vec::new());
+        let mut longest_word = 0;
         for (word, entry) in words {
+            if is_segmented_word(&word) {
+                segmented_words.push(word.into_string());
+                segmented_entries.push(entry);
+                continue;
+            }
+            longest_word = longest_word.max(word.len());
             match pack_short(&word) {
                 Some(key) => short_words.push((key, entry)),
                 None => {
@@ -859,13 +1193,25 @@ impl Compiler {
             }
         }
         let short_words = ShortWords::new(short_words);
+        let segmenter = if segmented_words.is_empty() {
+            None
+        } else {
+            let automaton = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&segmented_words)
+                .map_err(|err| RulesError::new("<document>", err.to_string()))?;
+            Some(Segmenter {
+                automaton,
+                entries: segmented_entries,
+            })
+        };
         Ok(ScoringRules {
             version: file.version,
             medium_floor,
             complex_floor,
             classes,
             no_action,
-            scope_terms,
+            scope_terms: scope_terms.into_names(),
             tradeoff,
             coordination,
             narrow,
@@ -880,6 +1226,11 @@ impl Compiler {
             longest_word,
             hits,
             phrases,
+            prefixes,
+            suffixes,
+            question_class,
+            segmenter,
+            enumeration,
         })
     }
 
@@ -972,7 +1323,7 @@ mod tests {
 
     #[test]
     fn a_form_with_two_words_is_rejected() {
-        let text = with("\"proof\", \"proven\",", "\"proof\", \"proof read\",");
+        let text = with("\"proof\", \"proofs\",", "\"proof\", \"proof read\",");
         let err = ScoringRules::from_toml(&text).unwrap_err();
         assert_eq!(err.field, "actions[1].forms[1]");
     }

@@ -275,6 +275,11 @@ fn candidate(
             .min(rules.step_cap);
         out.push(|| "steps".to_owned(), step_points);
         points += step_points;
+        let listed = &rules.enumeration;
+        let extra_items = i32::try_from(ev.commas.saturating_sub(listed.free)).unwrap_or(i32::MAX);
+        let list_points = listed.points.saturating_mul(extra_items).min(listed.cap);
+        out.push(|| "enumeration".to_owned(), list_points);
+        points += list_points;
     }
     let trivial_applies = match policy.trivial {
         Triviality::Always => true,
@@ -283,14 +288,24 @@ fn candidate(
     };
     if trivial_applies {
         let trivial = &rules.trivial;
-        for &term in ev.weak.as_slice() {
+        // An action answers only to the triviality of its own clause.
+        let found = match class {
+            Some(c) => &ev.class_triviality[c],
+            None => &ev.triviality,
+        };
+        let weak: &[u16] = if policy.weak_trivial {
+            found.weak.as_slice()
+        } else {
+            &[]
+        };
+        for &term in weak {
             out.push(
                 || trivial.weak_terms[usize::from(term)].clone(),
                 -trivial.weak_points,
             );
             points -= trivial.weak_points;
         }
-        for &term in ev.strong.as_slice() {
+        for &term in found.strong.as_slice() {
             out.push(
                 || trivial.strong_terms[usize::from(term)].clone(),
                 -trivial.strong_points,
@@ -338,8 +353,10 @@ fn description(rules: &ScoringRules, ev: &Evidence) -> (i32, Option<usize>) {
         return (0, None);
     }
     let mut best: Option<(i32, Option<usize>)> = None;
-    for (c, found) in ev.actions.iter().enumerate().take(rules.classes.len()) {
-        if found.is_some() {
+    let classes = &rules.classes;
+    let any_primary = (0..classes.len()).any(|c| ev.actions[c].is_some() && !classes[c].fallback);
+    for (c, found) in ev.actions.iter().enumerate().take(classes.len()) {
+        if found.is_some() && !(any_primary && classes[c].fallback) {
             let points = candidate(rules, ev, Some(c), &mut Discard);
             if best.is_none_or(|(b, _)| points > b) {
                 best = Some((points, Some(c)));

@@ -3,7 +3,10 @@
 //! A word is a maximal run of letters, marks, digits and connector punctuation
 //! (Unicode general categories L*, M*, N*, Pc), lower-cased character by character
 //! with the full Unicode mapping. Everything else separates words, apostrophes
-//! included. The oracle in `tests/oracle.py` implements the same definition.
+//! included. Scripts written without spaces (Han, Hiragana, Katakana) and Hangul
+//! form words of their own: a run of them is one word, split from adjacent Latin
+//! letters or digits, which the scanner segments with the vocabulary's dictionary.
+//! The oracle in `tests/oracle.py` implements the same definition.
 
 use unicode_general_category::{get_general_category, GeneralCategory as Gc};
 
@@ -15,9 +18,48 @@ pub struct Word<'a> {
     /// First word of the text, or first after a sentence or line end
     /// (`.`, `!`, `?`, `;`, `:` or a newline, followed by whitespace).
     pub sentence_start: bool,
-    /// A list number at a sentence start: one or two digits followed by `.` or `)`
-    /// and whitespace ("1. fix it").
-    pub list_item: bool,
+    /// One or two digits followed by `.` or `)` and whitespace ("1. fix it"): a
+    /// list number where the scanner finds it at a sentence start or next in a
+    /// sequence.
+    pub numbered: bool,
+    /// The separators before this word held a question mark (`?` or `？`).
+    pub question_before: bool,
+    /// The word is followed directly by a hyphen and another word ("re-host").
+    pub hyphen_next: bool,
+    /// A run of a script written without spaces, or of Hangul.
+    pub segmented: bool,
+    /// Part of a path or an identifier: a `/` or `\\` touches it ("src/utils").
+    pub in_path: bool,
+    /// Commas (`,` `，` `、`) in the separators before this word, saturating.
+    pub commas_before: u8,
+}
+
+/// Characters of the scripts whose words the scanner finds by dictionary: Han,
+/// Hiragana, Katakana (with the iteration and prolonged-sound marks) and Hangul.
+pub(crate) fn is_segmented(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x1100..=0x11FF
+            | 0x3005
+            | 0x3040..=0x30FA
+            | 0x30FC..=0x30FF
+            | 0x3130..=0x318F
+            | 0x31F0..=0x31FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFF66..=0xFF9F
+            | 0x20000..=0x2FA1F
+    )
+}
+
+/// Full-width sentence ends, which need no whitespace after them.
+fn is_fullwidth_sentence_end(c: char) -> bool {
+    matches!(
+        c,
+        '\u{3002}' | '\u{FF01}' | '\u{FF1F}' | '\u{FF1B}' | '\u{FF1A}'
+    )
 }
 
 pub(crate) fn is_word_char(c: char) -> bool {
@@ -48,6 +90,8 @@ const SENTENCE_END: u8 = 2;
 const SPACE: u8 = 4;
 const UPPER: u8 = 8;
 const NON_ASCII: u8 = 16;
+const QUESTION: u8 = 32;
+const COMMA: u8 = 64;
 
 const BYTE_CLASSES: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -64,6 +108,12 @@ const BYTE_CLASSES: [u8; 256] = {
             let mut class = 0;
             if matches!(c, b'.' | b'!' | b'?' | b';' | b':' | b'\n') {
                 class |= SENTENCE_END;
+            }
+            if c == b'?' {
+                class |= QUESTION;
+            }
+            if c == b',' {
+                class |= COMMA;
             }
             // Rust's White_Space in ASCII: \t \n \x0b \x0c \r and space.
             if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
@@ -86,35 +136,55 @@ fn closes_list_number(rest: &str) -> bool {
     matches!(chars.next(), Some('.' | ')')) && chars.next().is_some_and(char::is_whitespace)
 }
 
+/// Whether `rest` starts with a hyphen (`-` or U+2010) followed by a word character.
+fn hyphen_then_word(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    matches!(chars.next(), Some('-' | '\u{2010}')) && chars.next().is_some_and(is_word_char)
+}
+
 /// The char starting at byte `i` of `text` (a char boundary).
 fn char_at(text: &str, i: usize) -> char {
     text[i..].chars().next().unwrap_or('\u{fffd}')
 }
 
-/// Calls `on_word` for every word of `text`, in order. `buf` is scratch space for
-/// words that need lower-casing, reused across calls to avoid allocation.
-pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<'_>)) {
+/// Calls `on_word` for every word of `text`, in order, and returns whether the
+/// text ends with a question mark (after its last word). `buf` is scratch space
+/// for words that need lower-casing, reused across calls to avoid allocation.
+pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<'_>)) -> bool {
     let bytes = text.as_bytes();
     let len = bytes.len();
     let mut i = 0;
     let mut first = true;
-    while i < len {
+    loop {
         // Separators up to the next word; only the last one's spacing matters.
-        let mut saw_sentence_end = 0u8;
+        let mut saw = 0u8;
         let mut last_class = 0u8;
+        let mut fullwidth_end = false;
+        let mut commas = 0u8;
         loop {
             while i < len {
                 let class = BYTE_CLASSES[usize::from(bytes[i])];
                 if class & (WORD | NON_ASCII) != 0 {
                     break;
                 }
-                saw_sentence_end |= class;
+                saw |= class;
                 last_class = class;
+                commas = commas.saturating_add((class & COMMA) >> 6);
                 i += 1;
             }
             if i < len && bytes[i] >= 0x80 {
                 let c = char_at(text, i);
                 if !is_word_char(c) {
+                    if matches!(c, '\u{FF0C}' | '\u{3001}') {
+                        commas = commas.saturating_add(1);
+                    }
+                    if is_fullwidth_sentence_end(c) {
+                        fullwidth_end = true;
+                        saw |= SENTENCE_END;
+                        if c == '\u{FF1F}' {
+                            saw |= QUESTION;
+                        }
+                    }
                     last_class = if c.is_whitespace() { SPACE } else { 0 };
                     i += c.len_utf8();
                     continue;
@@ -123,31 +193,43 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             break;
         }
         if i >= len {
-            break;
+            return saw & QUESTION != 0;
         }
         let sentence_start =
-            first || (saw_sentence_end & SENTENCE_END != 0 && last_class & SPACE != 0);
+            first || (saw & SENTENCE_END != 0 && (last_class & SPACE != 0 || fullwidth_end));
         let start = i;
-        // The word; lower-case ASCII words are passed as slices of `text`.
+        let segmented = bytes[i] >= 0x80 && is_segmented(char_at(text, i));
         let mut flags = 0u8;
-        loop {
-            while i < len {
-                let class = BYTE_CLASSES[usize::from(bytes[i])];
-                if class & WORD == 0 {
+        if segmented {
+            // Uncased scripts: the run is passed as a slice of `text`.
+            while i < len && bytes[i] >= 0x80 {
+                let c = char_at(text, i);
+                if !is_segmented(c) && !(is_word_char(c) && is_mark(c)) {
                     break;
                 }
-                flags |= class;
-                i += 1;
+                i += c.len_utf8();
             }
-            if i < len && bytes[i] >= 0x80 {
-                let c = char_at(text, i);
-                if is_word_char(c) {
-                    flags |= UPPER;
-                    i += c.len_utf8();
-                    continue;
+        } else {
+            // The word; lower-case ASCII words are passed as slices of `text`.
+            loop {
+                while i < len {
+                    let class = BYTE_CLASSES[usize::from(bytes[i])];
+                    if class & WORD == 0 {
+                        break;
+                    }
+                    flags |= class;
+                    i += 1;
                 }
+                if i < len && bytes[i] >= 0x80 {
+                    let c = char_at(text, i);
+                    if is_word_char(c) && !is_segmented(c) {
+                        flags |= UPPER;
+                        i += c.len_utf8();
+                        continue;
+                    }
+                }
+                break;
             }
-            break;
         }
         let word: &str = if flags & UPPER != 0 {
             buf.clear();
@@ -162,14 +244,29 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         } else {
             &text[start..i]
         };
-        let list_item = sentence_start && is_list_number(word) && closes_list_number(&text[i..]);
+        let rest = &text[i..];
+        let in_path = (start > 0 && matches!(bytes[start - 1], b'/' | b'\\'))
+            || matches!(bytes.get(i), Some(b'/' | b'\\'));
         on_word(Word {
             text: word,
             sentence_start,
-            list_item,
+            numbered: !segmented && is_list_number(word) && closes_list_number(rest),
+            question_before: saw & QUESTION != 0,
+            hyphen_next: !segmented && hyphen_then_word(rest),
+            segmented,
+            in_path,
+            commas_before: commas,
         });
         first = false;
     }
+}
+
+/// Combining marks continue a segmented run (Japanese voicing marks written apart).
+fn is_mark(c: char) -> bool {
+    matches!(
+        get_general_category(c),
+        Gc::NonspacingMark | Gc::SpacingMark | Gc::EnclosingMark
+    )
 }
 
 #[cfg(test)]
@@ -185,7 +282,7 @@ mod tests {
     fn starts(text: &str) -> Vec<(String, bool, bool)> {
         let mut out = Vec::new();
         for_each_word(text, &mut String::new(), |w| {
-            out.push((w.text.to_owned(), w.sentence_start, w.list_item))
+            out.push((w.text.to_owned(), w.sentence_start, w.numbered))
         });
         out
     }
@@ -240,8 +337,38 @@ mod tests {
 
     #[test]
     fn list_numbers_need_a_closing_mark_and_space() {
-        let got = starts("1. read it. 2) fix it. Version 2.4.1 and 3. done");
+        let got = starts("1. read it. 2) fix it. Version 2.4.1 and 3. done 123. x");
         let items: Vec<&str> = got.iter().filter(|w| w.2).map(|w| w.0.as_str()).collect();
-        assert_eq!(items, ["1", "2"]);
+        assert_eq!(items, ["1", "2", "3"]);
+    }
+
+    #[test]
+    fn cjk_runs_are_words_of_their_own() {
+        assert_eq!(
+            words("请重构user服务。ログを確認して"),
+            ["请重构", "user", "服务", "ログを確認して"]
+        );
+        let got = starts("先看日志。然后重构");
+        assert_eq!(got[1].1, true, "a full-width stop needs no space after it");
+    }
+
+    #[test]
+    fn question_marks_and_hyphens_are_reported() {
+        let mut seen = Vec::new();
+        let ends = for_each_word("Is it up? re-host it？", &mut String::new(), |w| {
+            seen.push((w.text.to_owned(), w.question_before, w.hyphen_next))
+        });
+        assert!(ends);
+        assert_eq!(
+            seen,
+            [
+                ("is".to_owned(), false, false),
+                ("it".to_owned(), false, false),
+                ("up".to_owned(), false, false),
+                ("re".to_owned(), true, true),
+                ("host".to_owned(), false, false),
+                ("it".to_owned(), false, false),
+            ]
+        );
     }
 }
