@@ -172,18 +172,19 @@ def _is_vowel(c: str) -> bool:
     return c in "aeiou"
 
 
-def inflections(base: str) -> list[str]:
+def inflections(base: str, past: bool = True) -> list[str]:
     """The English inflections the scorer recognises for a base form under `words`.
 
-    +s, +es, +ed, +ing; a final "e" dropped before -ing and taking +d; a final
-    consonant-y becoming -ies/-ied; a final consonant-vowel-consonant (not w, x, y)
-    doubled before -ed/-ing. The same rule as `inflections` in rust/scoring/rules.rs.
+    +s, +es, +ing; a final "e" dropped before -ing; a final consonant-y becoming
+    -ies; a final consonant-vowel-consonant (not w, x, y) doubled before -ing; with
+    `past` (classes that set `past = true`) also +ed, +d, -ied and the doubled
+    consonant before -ed. The same rule as `inflections` in rust/scoring/rules.rs.
     """
-    forms = [base, base + "s", base + "es", base + "ed", base + "ing"]
+    forms = [base, base + "s", base + "es", base + "ing"] + ([base + "ed"] if past else [])
     if base.endswith("e"):
-        forms += [base + "d", base[:-1] + "ing"]
+        forms += [base[:-1] + "ing"] + ([base + "d"] if past else [])
     if len(base) >= 2 and base[-1] == "y" and not _is_vowel(base[-2]):
-        forms += [base[:-1] + "ies", base[:-1] + "ied"]
+        forms += [base[:-1] + "ies"] + ([base[:-1] + "ied"] if past else [])
     if len(base) >= 3:
         a, b, c = base[-3:]
 
@@ -191,7 +192,7 @@ def inflections(base: str) -> list[str]:
             return x.isascii() and x.isalpha() and not _is_vowel(x)
 
         if consonant(a) and _is_vowel(b) and consonant(c) and c not in "wxy":
-            forms += [base + c + "ed", base + c + "ing"]
+            forms += [base + c + "ing"] + ([base + c + "ed"] if past else [])
     return forms
 
 
@@ -217,10 +218,11 @@ class TermList:
     inflect: bool
     words: list[str]
     forms: list[str]
+    past: bool = True
 
     def recognised(self) -> Iterable[str]:
         for word in self.words:
-            yield from inflections(word) if self.inflect else (word,)
+            yield from inflections(word, self.past) if self.inflect else (word,)
         yield from self.forms
 
 
@@ -242,12 +244,14 @@ def load_vocabulary(text: str) -> Vocabulary:
     actions = doc.get("actions", [])
     inflect = {a["name"]: a.get("inflect", True) for a in actions}
     inflect[NEUTRAL] = True
+    past = {a["name"]: a.get("past", False) for a in actions}
+    past[NEUTRAL] = True
     vocab = Vocabulary(classes=[a["name"] for a in actions] + [NEUTRAL], lists=[])
     for action in actions:
         vocab.lists.append(
             TermList(
                 f"actions.{action['name']}", action["name"], False, inflect[action["name"]],
-                list(action.get("words", [])), list(action.get("forms", [])),
+                list(action.get("words", [])), list(action.get("forms", [])), past[action["name"]],
             )
         )
     for lang, tables in doc.get("lexicon", {}).items():
@@ -262,7 +266,10 @@ def load_vocabulary(text: str) -> Vocabulary:
             if lang != "en" and table.get("words"):
                 vocab.errors.append(f"[{source}]: `words` are English base forms; use `forms`")
             vocab.lists.append(
-                TermList(source, cls, True, inflect[cls], list(table.get("words", [])), list(table.get("forms", [])))
+                TermList(
+                    source, cls, True, inflect[cls], list(table.get("words", [])),
+                    list(table.get("forms", [])), past[cls],
+                )
             )
     for terms in vocab.lists:
         for term in [*terms.words, *terms.forms]:
@@ -310,12 +317,22 @@ class Report:
         )
 
 
-def irregular_inflections(verb: str) -> list[str]:
-    """lemminflect's inflections of `verb` that the suffix rule does not produce."""
+# Penn tags of the present forms (3rd person, gerund); past adds VBD and VBN.
+PRESENT_TAGS = frozenset(["VB", "VBP", "VBZ", "VBG"])
+
+
+def irregular_inflections(verb: str, past: bool = True) -> list[str]:
+    """lemminflect's inflections of `verb` that the suffix rule does not produce;
+    without `past`, present forms only (past forms describe a state, not a request)."""
     from lemminflect import getAllInflections
 
-    regular = set(inflections(verb))
-    found = {form.lower() for forms in getAllInflections(verb, upos="VERB").values() for form in forms}
+    regular = set(inflections(verb, past))
+    found = {
+        form.lower()
+        for tag, forms in getAllInflections(verb, upos="VERB").items()
+        if past or tag in PRESENT_TAGS
+        for form in forms
+    }
     return sorted(form for form in found if form not in regular and form.isalpha())
 
 
@@ -332,7 +349,7 @@ def check(vocab: Vocabulary, verbs: dict[str, Sequence[str]]) -> Report:
         if terms.cls == NEUTRAL or not terms.inflect:
             continue
         for word in terms.words:
-            for form in irregular_inflections(word):
+            for form in irregular_inflections(word, terms.past):
                 if terms.cls not in vocab.classes_of(form):
                     irregular.setdefault(terms.cls, {})[form] = word
     return Report(languages, form_conflicts, irregular, list(vocab.errors))

@@ -78,6 +78,7 @@ class Word:
     segmented: bool
     in_path: bool = False
     commas_before: int = 0
+    punct_before: bool = False
 
 
 COMMAS = frozenset(",\uff0c\u3001")
@@ -91,8 +92,10 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
     while True:
         saw_end = saw_question = last_space = fullwidth = False
         commas = 0
+        punct = False
         while i < n and not is_word_char(text[i]):
             c = text[i]
+            punct = punct or not is_space(c)
             if c in COMMAS:
                 commas = min(255, commas + 1)
             saw_end = saw_end or c in SENTENCE_END
@@ -131,7 +134,7 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
         )
         in_path = (i > 0 and text[i - 1] in "/\\") or (j < n and text[j] in "/\\")
         out.append(Word(word, sentence_start, numbered, saw_question, hyphen_next, segmented,
-                        in_path, commas))
+                        in_path, commas, punct))
         first = False
         i = j
 
@@ -141,13 +144,15 @@ def words(text: str) -> list[tuple[str, bool, bool]]:
     return [(w.text, w.sentence_start, w.numbered) for w in tokenize(text)[0]]
 
 
-def inflections(base: str) -> list[str]:
-    forms = [base, base + "s", base + "es", base + "ed", base + "ing"]
+def inflections(base: str, past: bool = True) -> list[str]:
+    forms = [base, base + "s", base + "es", base + "ing"]
+    if past:
+        forms.append(base + "ed")
     vowels = "aeiou"
     if base.endswith("e"):
-        forms += [base + "d", base[:-1] + "ing"]
+        forms += [base[:-1] + "ing"] + ([base + "d"] if past else [])
     if len(base) >= 2 and base[-1] == "y" and base[-2] not in vowels:
-        forms += [base[:-1] + "ies", base[:-1] + "ied"]
+        forms += [base[:-1] + "ies"] + ([base[:-1] + "ied"] if past else [])
     if len(base) >= 3:
         a, b, c = base[-3], base[-2], base[-1]
 
@@ -155,7 +160,7 @@ def inflections(base: str) -> list[str]:
             return x.isascii() and x.isalpha() and x not in vowels
 
         if consonant(a) and b in vowels and consonant(c) and c not in "wxy":
-            forms += [base + c + "ed", base + c + "ing"]
+            forms += [base + c + "ing"] + ([base + c + "ed"] if past else [])
     return forms
 
 
@@ -209,7 +214,8 @@ class OracleRules:
                 action.get("sentence_start", False), action.get("verb", False),
                 action.get("fallback", False),
             )
-            self._add(("action", i), action, cls.terms, action.get("inflect", True))
+            self._add(("action", i), action, cls.terms, action.get("inflect", True),
+                      action.get("past", False))
             if action.get("question_mark", False):
                 cls.question_term = self._intern(cls.terms, "?")
             self.classes.append(cls)
@@ -221,7 +227,8 @@ class OracleRules:
                 else:
                     i = names.index(name)
                     self._add(("action", i), table, self.classes[i].terms,
-                              doc["actions"][i].get("inflect", True))
+                              doc["actions"][i].get("inflect", True),
+                              doc["actions"][i].get("past", False))
         self.question_class = next(
             (i for i, c in enumerate(self.classes) if c.question_term is not None), None
         )
@@ -261,6 +268,11 @@ class OracleRules:
         grammar = doc.get("grammar", {})
         self._add("determiner", {"forms": grammar.get("determiners", [])}, [])
         self._add("light_verb", {"forms": grammar.get("light_verbs", [])}, [])
+        self._add("noun_verb", {"words": grammar.get("noun_verbs", [])}, [])
+        self._add("cue", {"forms": grammar.get("cues", [])}, [])
+        requests = grammar.get("requests", [])
+        self._add("request", {"forms": [r for r in requests if len(words(r)) == 1],
+                              "phrases": [r for r in requests if len(words(r)) != 1]}, [])
         self._add("compound", {"phrases": doc.get("compounds", {}).get("phrases", [])}, [])
         enumeration = doc.get("enumeration", {})
         self.enumeration = (
@@ -286,7 +298,9 @@ class OracleRules:
             if word.startswith(prefix):
                 rest = word[len(prefix):]
                 if len(rest.encode("utf-8")) >= 3:
-                    return (rest, self.words.get(rest, [])) if self.known(rest) else None
+                    if self.known(rest):
+                        return rest, self.words.get(rest, [])
+                    break
         for suffix in self.suffixes:
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 stem = word[: len(word) - len(suffix)]
@@ -323,11 +337,12 @@ class OracleRules:
         if hit not in hits:
             hits.append(hit)
 
-    def _add(self, group: Any, table: dict[str, Any], terms: list[str], inflect: bool = True) -> None:
+    def _add(self, group: Any, table: dict[str, Any], terms: list[str], inflect: bool = True,
+             past: bool = True) -> None:
         for raw in table.get("words", []):
             (base,) = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, base))
-            for form in inflections(base) if inflect and not is_segmented(base[0]) else [base]:
+            for form in inflections(base, past) if inflect and not is_segmented(base[0]) else [base]:
                 self._word(form, hit)
         for raw in table.get("forms", []):
             (form,) = [w for w, _, _ in words(raw)]
@@ -407,9 +422,11 @@ class Scan:
         self.clause = Clause()
         self.open: Clause | None = None
         self.penalty: dict[int, int] = {}
-        self.pending: tuple[int, bool] | None = None
+        self.pending: tuple[int, bool, bool] | None = None
         self.determined = "no"
         self.light_before = False
+        self.verb_position = False
+        self.request_sentence = False
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
 
     def penalty_of(self, triviality: Triviality) -> int:
@@ -440,6 +457,8 @@ class Scan:
             self.open = None
 
     def question(self) -> None:
+        if self.request_sentence:
+            return
         cls = self.rules.question_class
         if cls is not None:
             self.ev.actions.setdefault(cls, self.rules.classes[cls].question_term)
@@ -473,6 +492,9 @@ class Scan:
             self.value_before = True
         elif group == "negator":
             self.negated_until = self.index + self.rules.negation_window
+        elif group == "request":
+            if start:
+                self.request_sentence = True
         elif group == "compound":
             actions, classes = self.before_previous
             self.ev.actions = dict(actions)
@@ -485,27 +507,29 @@ class Scan:
         if word.question_before:
             self.question()
         if self.pending is not None:
-            index, start = self.pending
+            index, start, punct = self.pending
             self.pending = None
             joined = rules.prefixes[index] + word.text
-            if not word.segmented and not word.in_path and rules.known(joined):
-                self.plain(joined, start, False, modifier=word.hyphen_next)
+            if not word.segmented and not word.in_path and rules.find(joined) is not None:
+                self.plain(joined, start, False, modifier=word.hyphen_next, punct_before=punct)
                 return
-            self.plain(rules.prefixes[index], start, False, modifier=True)
+            self.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct)
         elif word.hyphen_next and word.text in rules.prefixes:
-            self.pending = (rules.prefixes.index(word.text), word.sentence_start)
+            self.pending = (rules.prefixes.index(word.text), word.sentence_start, word.punct_before)
             return
         if word.segmented:
             self.segmented(word.text, word.sentence_start)
         else:
             self.plain(word.text, word.sentence_start, word.numbered,
-                       modifier=word.hyphen_next, in_path=word.in_path)
+                       modifier=word.hyphen_next, in_path=word.in_path,
+                       punct_before=word.punct_before)
 
     def start(self, sentence_start: bool) -> None:
         if sentence_start:
             if self.index > 0:
                 self.end_clause()
             self.negated_until = 0
+            self.request_sentence = False
 
     def segmented(self, run: str, sentence_start: bool) -> None:
         self.start(sentence_start)
@@ -521,9 +545,10 @@ class Scan:
         self.recent = []
         self.determined = "no"
         self.light_before = False
+        self.verb_position = False
 
     def plain(self, word: str, start: bool, numbered: bool, modifier: bool = False,
-              in_path: bool = False) -> None:
+              in_path: bool = False, punct_before: bool = False) -> None:
         rules, ev = self.rules, self.ev
         self.start(start)
         self.index += 1
@@ -541,14 +566,19 @@ class Scan:
         found = None if is_number or in_path else rules.find(word)
         hits = found[1] if found else []
         before = (dict(ev.actions), set(self.clause.classes))
-        noun = modifier or self.determined == "yes"
+        verb_position = (self.verb_position or start or punct_before
+                         or self.determined == "after_light")
+        self.verb_position = False
+        noun_verb = any(h[0] == "noun_verb" for h in hits)
+        noun = modifier or (noun_verb and not verb_position)
         number_next = False
         is_ordinal = False
-        determiner = light_verb = False
+        determiner = light_verb = cue = False
         for hit in hits:
             is_ordinal = is_ordinal or hit[0] == "ordinal"
             determiner = determiner or hit[0] == "determiner"
             light_verb = light_verb or hit[0] == "light_verb"
+            cue = cue or hit[0] in ("cue", "sequencer")
             number_next = self.record(hit, negated, start, noun) or number_next
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1
@@ -565,8 +595,10 @@ class Scan:
                         continue
                     number_next = self.record(hit, first[1], first[2]) or number_next
         self.before_previous = before
-        self.determined = "no" if not determiner else "after_light" if self.light_before else "yes"
+        light_before = self.light_before and not punct_before
+        self.determined = "no" if not determiner else "after_light" if light_before else "yes"
         self.light_before = light_verb
+        self.verb_position = cue
         self.recent.insert(0, (phrase_word, negated, start))
         del self.recent[MAX_PHRASE_WORDS - 1:]
         self.marker_before = number_next
@@ -578,8 +610,8 @@ def collect(rules: OracleRules, text: str) -> Evidence:
     for word in found:
         scan.word(word)
     if scan.pending is not None:
-        index, start = scan.pending
-        scan.plain(rules.prefixes[index], start, False, modifier=True)
+        index, start, punct = scan.pending
+        scan.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct)
     if ends_with_question:
         scan.question()
     scan.finish()

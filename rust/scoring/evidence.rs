@@ -119,6 +119,8 @@ struct Place {
     modifier: bool,
     /// Part of a path ("src/utils"): no vocabulary word.
     in_path: bool,
+    /// Punctuation stands between this word and the previous one.
+    punct_before: bool,
 }
 
 /// Where action evidence stood before a word, to withdraw it when the word turns
@@ -145,6 +147,7 @@ enum Determined {
 struct PendingPrefix {
     index: usize,
     sentence_start: bool,
+    punct_before: bool,
 }
 
 struct Scan<'r> {
@@ -169,6 +172,11 @@ struct Scan<'r> {
     determined: Determined,
     light_verb_before: bool,
     before_previous: Snapshot,
+    /// The previous word was a cue or a sequencer: a verb may stand here.
+    verb_position: bool,
+    /// The sentence opened as a request ("can you ..."): its question mark asks
+    /// for work, not for a fact.
+    request_sentence: bool,
 }
 
 impl<'r> Scan<'r> {
@@ -211,6 +219,9 @@ impl<'r> Scan<'r> {
     }
 
     fn question(&mut self) {
+        if self.request_sentence {
+            return;
+        }
         if let Some(class) = self.rules.question_class {
             let c = usize::from(class);
             if let Some(term) = self.rules.classes[c].question_term {
@@ -275,7 +286,17 @@ impl<'r> Scan<'r> {
                 self.end_clause();
             }
             Group::StepMarker => *number_next = true,
-            Group::Ordinal | Group::Neutral | Group::Determiner | Group::LightVerb => {}
+            Group::Request => {
+                if sentence_start {
+                    self.request_sentence = true;
+                }
+            }
+            Group::Ordinal
+            | Group::Neutral
+            | Group::Determiner
+            | Group::LightVerb
+            | Group::NounVerb
+            | Group::Cue => {}
             Group::Compound => {
                 ev.actions = self.before_previous.actions;
                 self.clause.classes = self.before_previous.classes;
@@ -301,10 +322,11 @@ impl<'r> Scan<'r> {
             joined.clear();
             joined.push_str(self.rules.prefix(pending.index));
             joined.push_str(word.text);
-            if !word.segmented && !word.in_path && self.rules.lookup(&joined).is_some() {
+            if !word.segmented && !word.in_path && self.find(&joined).is_some() {
                 let place = Place {
                     sentence_start: pending.sentence_start,
                     modifier: word.hyphen_next,
+                    punct_before: pending.punct_before,
                     ..Place::default()
                 };
                 self.plain(&joined, place);
@@ -319,6 +341,7 @@ impl<'r> Scan<'r> {
                 self.pending_prefix = Some(PendingPrefix {
                     index,
                     sentence_start: word.sentence_start,
+                    punct_before: word.punct_before,
                 });
                 return;
             }
@@ -331,6 +354,7 @@ impl<'r> Scan<'r> {
                 numbered: word.numbered,
                 modifier: word.hyphen_next,
                 in_path: word.in_path,
+                punct_before: word.punct_before,
             };
             self.plain(word.text, place);
         }
@@ -341,6 +365,7 @@ impl<'r> Scan<'r> {
         Place {
             sentence_start: pending.sentence_start,
             modifier: true,
+            punct_before: pending.punct_before,
             ..Place::default()
         }
     }
@@ -351,6 +376,7 @@ impl<'r> Scan<'r> {
                 self.end_clause();
             }
             self.negated_until = 0;
+            self.request_sentence = false;
         }
     }
 
@@ -378,6 +404,7 @@ impl<'r> Scan<'r> {
         self.recent = [Recent::default(); MAX_PHRASE_WORDS - 1];
         self.determined = Determined::No;
         self.light_verb_before = false;
+        self.verb_position = false;
     }
 
     /// The vocabulary entry of a word, or of the word without a prefix or a
@@ -388,8 +415,8 @@ impl<'r> Scan<'r> {
         if let Some(found) = rules.lookup(text) {
             return Some(found);
         }
-        if let Some(rest) = rules.strip_prefix(text) {
-            return rules.lookup(rest);
+        if let Some(found) = rules.strip_prefix(text).and_then(|rest| rules.lookup(rest)) {
+            return Some(found);
         }
         rules.lookup_without_suffix(text, &mut self.stem)
     }
@@ -400,6 +427,7 @@ impl<'r> Scan<'r> {
             numbered,
             modifier,
             in_path,
+            punct_before,
         } = place;
         self.start(sentence_start);
         self.index = self.index.saturating_add(1);
@@ -427,15 +455,23 @@ impl<'r> Scan<'r> {
             actions: self.evidence.actions,
             classes: self.clause.classes,
         };
-        let noun = modifier || self.determined == Determined::Yes;
+        // A verb stands at a clause start, after punctuation, after a cue word, or
+        // after a determiner that follows a light verb ("do a review").
+        let verb_position = std::mem::replace(&mut self.verb_position, false)
+            || sentence_start
+            || punct_before
+            || (self.determined == Determined::AfterLightVerb);
+        let noun_verb = lookup.is_some_and(|l| l.hits.iter().any(|h| h.group == Group::NounVerb));
+        let noun = modifier || (noun_verb && !verb_position);
         let mut number_next = false;
         let mut is_ordinal = false;
-        let (mut determiner, mut light_verb) = (false, false);
+        let (mut determiner, mut light_verb, mut cue) = (false, false, false);
         if let Some(found) = lookup {
             for &hit in found.hits {
                 is_ordinal |= hit.group == Group::Ordinal;
                 determiner |= hit.group == Group::Determiner;
                 light_verb |= hit.group == Group::LightVerb;
+                cue |= matches!(hit.group, Group::Cue | Group::Sequencer);
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
@@ -448,12 +484,14 @@ impl<'r> Scan<'r> {
             self.match_phrases(phrase_word, sentence_start, &mut number_next);
         }
         self.before_previous = before;
-        self.determined = match (determiner, self.light_verb_before) {
+        let light_verb_before = self.light_verb_before && !punct_before;
+        self.determined = match (determiner, light_verb_before) {
             (false, _) => Determined::No,
             (true, false) => Determined::Yes,
             (true, true) => Determined::AfterLightVerb,
         };
         self.light_verb_before = light_verb;
+        self.verb_position = cue;
         self.recent = [
             Recent {
                 phrase_word,
@@ -520,6 +558,8 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         determined: Determined::No,
         light_verb_before: false,
         before_previous: Snapshot::default(),
+        verb_position: false,
+        request_sentence: false,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {

@@ -98,6 +98,12 @@ struct GrammarFile {
     determiners: Vec<String>,
     #[serde(default)]
     light_verbs: Vec<String>,
+    #[serde(default)]
+    noun_verbs: Vec<String>,
+    #[serde(default)]
+    cues: Vec<String>,
+    #[serde(default)]
+    requests: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -151,6 +157,8 @@ struct ActionFile {
     verb: bool,
     #[serde(default)]
     fallback: bool,
+    #[serde(default)]
+    past: bool,
     #[serde(default)]
     words: Vec<String>,
     #[serde(default)]
@@ -300,6 +308,13 @@ pub(crate) enum Group {
     /// Two words that name a thing, not an action ("audit log"): their actions
     /// are withdrawn.
     Compound,
+    /// A verb more often used as a noun ("build", "test"): an action only where a
+    /// verb stands (a clause start, or after a cue word).
+    NounVerb,
+    /// A word after which a verb stands ("to", "please", "and", "you").
+    Cue,
+    /// A sentence opener that makes a question a request ("can you").
+    Request,
 }
 
 /// One vocabulary hit: the list and the term's index in that list's names.
@@ -660,34 +675,44 @@ fn is_vowel(c: char) -> bool {
 }
 
 /// The English inflections recognised for a base form listed under `words`:
-/// +s, +es, +ed, +ing; a final "e" dropped before -ing and taking +d; a final
-/// consonant-y becoming -ies/-ied; a final consonant-vowel-consonant (not w, x, y)
-/// doubled before -ed/-ing.
-pub(crate) fn inflections(base: &str) -> Vec<String> {
+/// +s, +es, +ing; a final "e" dropped before -ing; a final consonant-y becoming
+/// -ies; a final consonant-vowel-consonant (not w, x, y) doubled before -ing. With
+/// `past`, also +ed (+d after a final "e", -ied, the doubled consonant before -ed):
+/// past forms describe a state ("the files you changed"), not a request, so only
+/// classes that report what happened ("it crashed") take them.
+pub(crate) fn inflections(base: &str, past: bool) -> Vec<String> {
     let mut forms = vec![
         base.to_owned(),
         format!("{base}s"),
         format!("{base}es"),
-        format!("{base}ed"),
         format!("{base}ing"),
     ];
+    if past {
+        forms.push(format!("{base}ed"));
+    }
     let chars: Vec<char> = base.chars().collect();
     let n = chars.len();
     if let Some(stem) = base.strip_suffix('e') {
-        forms.push(format!("{base}d"));
         forms.push(format!("{stem}ing"));
+        if past {
+            forms.push(format!("{base}d"));
+        }
     }
     if n >= 2 && chars[n - 1] == 'y' && !is_vowel(chars[n - 2]) {
         let stem: String = chars[..n - 1].iter().collect();
         forms.push(format!("{stem}ies"));
-        forms.push(format!("{stem}ied"));
+        if past {
+            forms.push(format!("{stem}ied"));
+        }
     }
     if n >= 3 {
         let (a, b, c) = (chars[n - 3], chars[n - 2], chars[n - 1]);
         let consonant = |x: char| x.is_ascii_alphabetic() && !is_vowel(x);
         if consonant(a) && is_vowel(b) && consonant(c) && !matches!(c, 'w' | 'x' | 'y') {
-            forms.push(format!("{base}{c}ed"));
             forms.push(format!("{base}{c}ing"));
+            if past {
+                forms.push(format!("{base}{c}ed"));
+            }
         }
     }
     forms
@@ -696,6 +721,27 @@ pub(crate) fn inflections(base: &str) -> Vec<String> {
 fn prefix_all(terms: &mut [String], kind: &str) {
     for term in terms {
         *term = format!("{kind}:{term}");
+    }
+}
+
+/// Which inflections of `words` a list recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inflect {
+    /// The word as written only.
+    None,
+    /// Present forms: -s, -es, -ing.
+    Present,
+    /// Present and past forms.
+    All,
+}
+
+impl Inflect {
+    fn of(inflect: bool, past: bool) -> Self {
+        match (inflect, past) {
+            (false, _) => Self::None,
+            (true, false) => Self::Present,
+            (true, true) => Self::All,
+        }
     }
 }
 
@@ -787,16 +833,16 @@ impl Compiler {
         lists: TermLists<'_>,
         terms: &mut TermNames,
     ) -> Result<(), RulesError> {
-        self.add_terms_inflected(field, group, lists, true, terms)
+        self.add_terms_inflected(field, group, lists, Inflect::All, terms)
     }
 
-    /// Like `add_terms`; with `inflect` false, `words` are taken as exact forms.
+    /// Like `add_terms`, with `words` inflected as `inflect` says.
     fn add_terms_inflected(
         &mut self,
         field: &str,
         group: Group,
         lists: TermLists<'_>,
-        inflect: bool,
+        inflect: Inflect,
         terms: &mut TermNames,
     ) -> Result<(), RulesError> {
         for (i, raw) in lists.words.iter().enumerate() {
@@ -806,8 +852,8 @@ impl Compiler {
                 group,
                 term: terms.intern(&base, &field)?,
             };
-            if inflect && !is_segmented_word(&base) {
-                for form in inflections(&base) {
+            if inflect != Inflect::None && !is_segmented_word(&base) {
+                for form in inflections(&base, inflect == Inflect::All) {
                     self.add_word(form, hit);
                 }
             } else {
@@ -872,7 +918,7 @@ impl Compiler {
                         &field,
                         Group::Action(i as u8),
                         lists,
-                        actions[i].inflect,
+                        Inflect::of(actions[i].inflect, actions[i].past),
                         &mut class_terms[i],
                     )?,
                 }
@@ -965,7 +1011,7 @@ impl Compiler {
                 &field,
                 Group::Action(i as u8),
                 lists,
-                action.inflect,
+                Inflect::of(action.inflect, action.past),
                 &mut terms,
             )?;
             let question_term = if action.question_mark {
@@ -1093,6 +1139,32 @@ impl Compiler {
         self.add_terms(
             "grammar.light_verbs",
             Group::LightVerb,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists {
+            words: &file.grammar.noun_verbs,
+            forms: &[],
+            phrases: &[],
+        };
+        self.add_terms(
+            "grammar.noun_verbs",
+            Group::NounVerb,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&file.grammar.cues, &[]);
+        self.add_terms("grammar.cues", Group::Cue, lists, &mut grammar_terms)?;
+        let (forms, phrases): (Vec<String>, Vec<String>) =
+            file.grammar.requests.iter().cloned().partition(|raw| {
+                let mut n = 0;
+                for_each_word(raw, &mut String::new(), |_| n += 1);
+                n == 1
+            });
+        let lists = TermLists::exact(&forms, &phrases);
+        self.add_terms(
+            "grammar.requests",
+            Group::Request,
             lists,
             &mut grammar_terms,
         )?;
@@ -1287,15 +1359,15 @@ mod tests {
 
     #[test]
     fn inflections_cover_regular_verb_forms() {
-        let forms = inflections("refactor");
+        let forms = inflections("refactor", true);
         for form in ["refactor", "refactors", "refactored", "refactoring"] {
             assert!(forms.iter().any(|f| f == form), "{form}");
         }
-        let forms = inflections("migrate");
+        let forms = inflections("migrate", true);
         assert!(forms.contains(&"migrating".to_owned()) && forms.contains(&"migrated".to_owned()));
-        let forms = inflections("debug");
+        let forms = inflections("debug", true);
         assert!(forms.contains(&"debugging".to_owned()) && forms.contains(&"debugged".to_owned()));
-        let forms = inflections("apply");
+        let forms = inflections("apply", true);
         assert!(forms.contains(&"applies".to_owned()) && forms.contains(&"applied".to_owned()));
     }
 

@@ -32,6 +32,8 @@ pub struct Word<'a> {
     pub in_path: bool,
     /// Commas (`,` `，` `、`) in the separators before this word, saturating.
     pub commas_before: u8,
+    /// The separators before this word hold more than whitespace.
+    pub punct_before: bool,
 }
 
 /// Characters of the scripts whose words the scanner finds by dictionary: Han,
@@ -161,6 +163,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         let mut last_class = 0u8;
         let mut fullwidth_end = false;
         let mut commas = 0u8;
+        let mut punct = false;
         loop {
             while i < len {
                 let class = BYTE_CLASSES[usize::from(bytes[i])];
@@ -170,11 +173,13 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                 saw |= class;
                 last_class = class;
                 commas = commas.saturating_add((class & COMMA) >> 6);
+                punct |= class & SPACE == 0;
                 i += 1;
             }
             if i < len && bytes[i] >= 0x80 {
                 let c = char_at(text, i);
                 if !is_word_char(c) {
+                    punct |= !c.is_whitespace();
                     if matches!(c, '\u{FF0C}' | '\u{3001}') {
                         commas = commas.saturating_add(1);
                     }
@@ -256,6 +261,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             segmented,
             in_path,
             commas_before: commas,
+            punct_before: punct,
         });
         first = false;
     }
