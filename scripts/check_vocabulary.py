@@ -65,7 +65,9 @@ RULES_PATH = Path(__file__).resolve().parents[1] / "python" / "claude_pm" / "dat
 ENGLISH_VERBS = 2000
 OTHER_VERBS = 400
 OTHER_LANGUAGES = ("de", "es", "fr")
-LANGUAGES = ("en", *OTHER_LANGUAGES)
+# Languages the lexicon may hold words for without a frequency list to check.
+UNLISTED_LANGUAGES = ("zh", "ja", "ko")
+LANGUAGES = ("en", *OTHER_LANGUAGES, *UNLISTED_LANGUAGES)
 # A suggested form must be attested: simplemma's dictionary holds rare and archaic forms.
 MIN_FORM_ZIPF = 1.5
 # How many of wordfreq's most frequent words are lemmatised per language.
