@@ -412,7 +412,7 @@ class Scan:
 
     def __init__(self, rules: OracleRules, text: str) -> None:
         self.rules = rules
-        self.ev = Evidence(blank=all(is_space(c) for c in text))
+        self.ev = Evidence(blank=True)
         self.index = 0
         self.negated_until = 0
         self.value_before = False
@@ -532,6 +532,7 @@ class Scan:
             self.request_sentence = False
 
     def segmented(self, run: str, sentence_start: bool) -> None:
+        self.ev.blank = False
         self.start(sentence_start)
         self.value_before = self.marker_before = False
         found = self.rules.segments(run)
@@ -559,6 +560,8 @@ class Scan:
                 self.last_number = value
         negated = self.index <= self.negated_until
         is_number = "0" <= word[0] <= "9"
+        if not is_number:
+            self.ev.blank = False
         had_value, self.value_before = self.value_before, False
         had_marker, self.marker_before = self.marker_before, False
         if had_value and is_number and not negated:
@@ -736,7 +739,8 @@ class OracleScorer:
         description = 0
         if not ev.blank:
             best = None
-            primary = any(not rules.classes[c].fallback for c in ev.actions)
+            primary = any(not rules.classes[c].fallback and c != rules.question_class
+                          for c in ev.actions)
             for cls in range(len(rules.classes)):
                 if cls in ev.actions and not (primary and rules.classes[cls].fallback):
                     points = candidate(rules, ev, cls, [])

@@ -65,6 +65,8 @@ impl Triviality {
 /// Everything the scorer needs to know about a text.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Evidence {
+    /// No word with a letter in it (whitespace, punctuation, emoji, bare numbers):
+    /// there is nothing to do.
     pub blank: bool,
     pub word_count: u32,
     /// First term of each action class found, by class index.
@@ -177,6 +179,8 @@ struct Scan<'r> {
     /// The sentence opened as a request ("can you ..."): its question mark asks
     /// for work, not for a fact.
     request_sentence: bool,
+    /// A word with a letter was seen.
+    saw_word: bool,
 }
 
 impl<'r> Scan<'r> {
@@ -384,6 +388,7 @@ impl<'r> Scan<'r> {
     /// counts as a word at a sentence start (these scripts mark questions and
     /// requests anywhere in the sentence).
     fn segmented(&mut self, run: &str, sentence_start: bool) {
+        self.saw_word = true;
         self.start(sentence_start);
         self.value_word_before = false;
         self.step_marker_before = false;
@@ -440,6 +445,7 @@ impl<'r> Scan<'r> {
         }
         let negated = self.index <= self.negated_until;
         let is_number = text.as_bytes().first().is_some_and(u8::is_ascii_digit);
+        self.saw_word |= !is_number;
         let value_word_before = std::mem::take(&mut self.value_word_before);
         let step_marker_before = std::mem::take(&mut self.step_marker_before);
         if value_word_before && is_number && !negated {
@@ -539,7 +545,6 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
     let mut scan = Scan {
         rules,
         evidence: Evidence {
-            blank: text.chars().all(char::is_whitespace),
             ..Evidence::default()
         },
         index: 0,
@@ -560,6 +565,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         before_previous: Snapshot::default(),
         verb_position: false,
         request_sentence: false,
+        saw_word: false,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {
@@ -571,6 +577,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
     }
     scan.finish();
     scan.evidence.word_count = scan.index;
+    scan.evidence.blank = !scan.saw_word;
     debug_assert!(scan.evidence.triviality.is_empty() || scan.evidence.word_count > 0);
     scan.evidence
 }

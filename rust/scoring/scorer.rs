@@ -354,7 +354,10 @@ fn description(rules: &ScoringRules, ev: &Evidence) -> (i32, Option<usize>) {
     }
     let mut best: Option<(i32, Option<usize>)> = None;
     let classes = &rules.classes;
-    let any_primary = (0..classes.len()).any(|c| ev.actions[c].is_some() && !classes[c].fallback);
+    // A question does not hide a reported problem ("why is the job failing?").
+    let question = rules.question_class.map(usize::from);
+    let any_primary = (0..classes.len())
+        .any(|c| ev.actions[c].is_some() && !classes[c].fallback && Some(c) != question);
     for (c, found) in ev.actions.iter().enumerate().take(classes.len()) {
         if found.is_some() && !(any_primary && classes[c].fallback) {
             let points = candidate(rules, ev, Some(c), &mut Discard);
