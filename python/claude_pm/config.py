@@ -122,6 +122,15 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
              "Default time to live of cache entries."),
     Variable("CLAUDE_PM_DECISION_LOG", "unset", "SQLite file path or postgresql:// DSN",
              "Record every decision durably for cost analysis, baselines and audit."),
+    Variable("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", "true", "boolean",
+             "Flush the decision log on SIGTERM before the application's own SIGTERM handling "
+             "(false: the application flushes on shutdown itself)."),
+    Variable("CLAUDE_PM_DECISION_LOG_SPOOL", "true", "boolean",
+             "Spool decisions to a local fsynced file before the database, so a crash loses "
+             "only the last fraction of a second; replayed on the next start."),
+    Variable("CLAUDE_PM_DECISION_LOG_SPOOL_DIR", "unset", "directory path",
+             "Where the spool files live (unset: next to the SQLite file, or "
+             "$XDG_STATE_HOME/claude-pm/decision-log-spool for PostgreSQL)."),
     Variable("CLAUDE_PM_AUDIT_SECRET", "unset", "string",
              "HMAC key for task-text hashes in the decision log (unset: a random "
              "per-database salt)."),
@@ -175,6 +184,9 @@ class Settings:
     cache_max_bytes: int = 64 * 1024 * 1024
     cache_default_ttl: float | None = 3600.0
     decision_log: str | None = None
+    decision_log_sigterm_flush: bool = True
+    decision_log_spool: bool = True
+    decision_log_spool_dir: str | None = None
     audit_secret: str | None = None
     audit_include_task_text: bool = False
     pricing_file: str | None = None
@@ -394,6 +406,9 @@ def _build(env: Mapping[str, str]) -> Settings:
         cache_default_ttl=ttl,
         decision_log=None if decision_log_raw is None else _parse_decision_log(
             "CLAUDE_PM_DECISION_LOG", decision_log_raw),
+        decision_log_sigterm_flush=flag("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", True),
+        decision_log_spool=flag("CLAUDE_PM_DECISION_LOG_SPOOL", True),
+        decision_log_spool_dir=get("CLAUDE_PM_DECISION_LOG_SPOOL_DIR"),
         audit_secret=get("CLAUDE_PM_AUDIT_SECRET"),
         audit_include_task_text=flag("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", False),
         pricing_file=get("CLAUDE_PM_PRICING_FILE"),
