@@ -105,11 +105,15 @@ def _prefix(target: str) -> str:
 def open_segment(directory: str, target: str) -> Segment:
     """A new, locked, empty segment (the directory is created private to the user)."""
     os.makedirs(directory, mode=0o700, exist_ok=True)
-    name = f"{_prefix(target)}-{os.getpid()}-{next(_sequence)}-{os.urandom(4).hex()}{_SUFFIX}"
-    path = os.path.join(directory, name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    name = f"{_prefix(target)}-{os.getpid()}-{next(_sequence)}-{os.urandom(4).hex()}"
+    path = os.path.join(directory, name + _SUFFIX)
+    # Locked under a name replay does not look at, then renamed: a replay running meanwhile
+    # must never see (and take over) a segment that is not locked yet.
+    creating = os.path.join(directory, "." + name)
+    fd = os.open(creating, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(creating, path)
         # The new name must survive a power loss too, not only the rows written to it.
         directory_fd = os.open(directory, os.O_RDONLY)
         try:
@@ -118,7 +122,11 @@ def open_segment(directory: str, target: str) -> Segment:
             os.close(directory_fd)
     except BaseException:
         os.close(fd)
-        os.unlink(path)
+        for leftover in (creating, path):
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
         raise
     return Segment(path, fd)
 
