@@ -216,7 +216,9 @@ def test_score_many_scores_numpy_text_as_it_scores_the_same_list(analyzer):
     expected = [analyzer.analyze_task(t).complexity_score for t in tasks]
     assert analyzer.score_many(np.array(tasks))[0].tolist() == expected
     grid = np.array(tasks).reshape(2, 3)
-    assert analyzer.score_many(grid)[0].tolist() == expected
+    assert analyzer.score_many(grid.ravel())[0].tolist() == expected
+    with pytest.raises(TypeError, match="2-D"):  # the flat result would lose the shape
+        analyzer.score_many(grid)
     swapped = np.array(tasks).astype(np.array(tasks).dtype.newbyteorder())
     assert analyzer.score_many(swapped)[0].tolist() == expected
 

@@ -207,7 +207,12 @@ class TaskComplexityAnalyzer:
     def score_many(
         self, tasks: Sequence[str] | npt.NDArray[np.str_]
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
-        """Description-only (scores, levels) for many tasks; levels are 0/1/2."""
+        """Description-only (scores, levels) for many tasks; levels are 0/1/2.
+
+        ``tasks`` is a 1-D sequence of str or a 1-D NumPy array of str; n-D arrays, masked
+        arrays, dicts, sets and iterators are a TypeError naming what was passed (see
+        ``claude_pm._core.Scorer.score_many``).
+        """
         return self._scorer.score_many(tasks)
 
     def get_prompt_optimization_hints(self, result: ComplexityAnalysisResult) -> dict[str, Any]:
