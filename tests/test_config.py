@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import time
+from importlib import resources
 
 import pytest
 from claude_pm import config
@@ -12,6 +13,8 @@ from claude_pm.config import DEFAULT_MODEL_IDS, RolloutWindow, get_settings
 from claude_pm.errors import ConfigError
 
 MIB = 1024 * 1024
+# The rules file is loaded when the settings are built, so a good value is a real file.
+PACKAGED_RULES = str(resources.files("claude_pm") / "data" / "scoring_rules.toml")
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,8 @@ CASES = (
          ("0", "-1", "1.5", "week")),
     Case("CLAUDE_PM_LOG_LEVEL", lambda s: s.log_level, "WARNING", "debug", "DEBUG", ("verbose", "TRACE", "10")),
     Case("CLAUDE_PM_LOG_TASK_TEXT", lambda s: s.log_task_text, False, "YES", True, _BOOL_BAD),
-    Case("CLAUDE_PM_SCORING_RULES", lambda s: s.scoring_rules, None, "/etc/claude-pm/rules.toml",
-         "/etc/claude-pm/rules.toml", ()),
+    Case("CLAUDE_PM_SCORING_RULES", lambda s: s.scoring_rules, None, PACKAGED_RULES, PACKAGED_RULES,
+         ("/etc/claude-pm/no-such-rules.toml", "/")),
     Case("CLAUDE_PM_PROMPTS_DIR", lambda s: s.prompts_dir, None, "/srv/prompts", "/srv/prompts", ()),
     Case("CLAUDE_PM_CACHE_MAX_ENTRIES", lambda s: s.cache_max_entries, 10000, "5", 5, ("0", "-3", "many", "1.5")),
     Case("CLAUDE_PM_CACHE_MAX_MB", lambda s: s.cache_max_bytes, 64 * MIB, "0.5", MIB // 2,
