@@ -36,6 +36,7 @@ from claude_pm.decision_log import DecisionRecord, get_decision_log
 
 counter = mmap.mmap(os.open(sys.argv[1], os.O_RDWR), 8)
 log = get_decision_log()
+log.flush()  # the crash bound holds once the writer has reached its database
 index = 0
 while True:
     log.record(DecisionRecord(time.time(), "engineer", "claude-sonnet-4-20250514", "sonnet", "MEDIUM", 50,

@@ -419,6 +419,8 @@ class DecisionLog:
         store = self._write(None, [], [], spooled=False)
         if store is not None:
             self._salt = store.salt
+            # From now on the producer is held to the crash bound, the backlog of the wait included.
+            self._spool_active = self._spool_enabled
         self._may_spool.set()
         return store
 
