@@ -47,8 +47,9 @@ def sigterm_flush_installed() -> bool:
 def install_sigterm_flush() -> bool:
     """Chain the decision-log flush in front of this process's SIGTERM handling; True once installed.
 
-    Returns False (and installs nothing) off the main thread, or when the current
-    handler was installed outside Python and cannot be chained.
+    Returns False (and installs nothing) off the main thread. A handler installed
+    outside Python cannot be chained: nothing is installed, a warning says so once, and
+    later calls do nothing.
     """
     global _installed, _previous
     if _installed:
