@@ -11,6 +11,8 @@ from claude_pm.cli import main
 from claude_pm.config import REDACTED, get_settings, redact
 from claude_pm.errors import ConfigError
 from conftest import cli_runner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SECRET = "s3cr3t-audit-key-XYZ"
 PASSWORD = "hunter2-pw-QQ"
@@ -78,6 +80,8 @@ def test_errors_raised_again_from_the_cache_stay_redacted(monkeypatch):
      f"postgresql://pm@db/x?password={REDACTED}&sslmode=require"),
     (f"postgresql:///x?host=/run&sslpassword={PASSWORD}", f"postgresql:///x?host=/run&sslpassword={REDACTED}"),
     ("postgresql://pm@db/claude_pm", "postgresql://pm@db/claude_pm"),
+    (f"host=db password={PASSWORD} user=pm", f"host=db password={REDACTED} user=pm"),
+    (f"host=db password = 'a b {PASSWORD}' user=pm", f"host=db password = {REDACTED} user=pm"),
     ("/var/lib/claude-pm/decisions.db", "/var/lib/claude-pm/decisions.db"),
 ])
 def test_dsn_redaction(raw, shown):
@@ -103,3 +107,20 @@ def test_every_secret_variable_is_redacted_in_settings_repr():
     assert {"CLAUDE_PM_AUDIT_SECRET", "CLAUDE_PM_DECISION_LOG"} <= secret_variables
     fields_by_variable = {f.metadata.get("variable"): f.name for f in dataclasses.fields(config.Settings)}
     assert secret_variables <= set(fields_by_variable), "give the Settings field metadata={'variable': ...}"
+
+
+_PASSWORDS = st.text(min_size=6, max_size=40).filter(lambda pw: pw.strip() and "\x00" not in pw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(password=_PASSWORDS, query=st.sampled_from(["", "?sslmode=require", "?application_name=x"]))
+def test_no_password_survives_dsn_redaction(password, query):
+    shown = redact("CLAUDE_PM_DECISION_LOG", f"postgresql://pm:{password}@db.internal:5432/claude_pm{query}")
+    assert shown == f"postgresql://pm:{REDACTED}@db.internal:5432/claude_pm{query}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(password=_PASSWORDS.filter(lambda pw: "&" not in pw and "#" not in pw))
+def test_no_password_parameter_survives_dsn_redaction(password):
+    shown = redact("CLAUDE_PM_DECISION_LOG", f"postgresql://pm@db/claude_pm?password={password}&sslmode=require")
+    assert shown == f"postgresql://pm@db/claude_pm?password={REDACTED}&sslmode=require"

@@ -436,7 +436,10 @@ def _matches_pattern(pattern: str, name: str) -> bool:
 
 
 _URL_USERINFO = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*):.*@(?P<rest>[^@]*)$", re.DOTALL)
-_PASSWORD_PARAMETER = re.compile(r"(?i)(^|[?&;\s])((?:ssl)?password=)[^&;\s]*")
+# In an address the value runs to the next parameter; in a libpq keyword string
+# ("host=db password='a b'") to the closing quote or the next whitespace.
+_PASSWORD_PARAMETER = re.compile(r"(?i)([?&](?:ssl)?password=)[^&#]*")
+_PASSWORD_KEYWORD = re.compile(r"(?i)((?:^|\s)(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|\S*)")
 
 
 def redact(variable: str, value: Any) -> Any:
@@ -453,8 +456,10 @@ def redact(variable: str, value: Any) -> Any:
         return REDACTED
     if secrecy == URL_PASSWORD:
         # The password runs to the last '@', so one containing '@' or '/' is still hidden whole.
+        if "://" not in value:
+            return _PASSWORD_KEYWORD.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
         shown = _URL_USERINFO.sub(lambda m: f"{m.group('head')}:{REDACTED}@{m.group('rest')}", value)
-        return _PASSWORD_PARAMETER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", shown)
+        return _PASSWORD_PARAMETER.sub(lambda m: f"{m.group(1)}{REDACTED}", shown)
     return value
 
 
