@@ -178,8 +178,13 @@ def test_prompt_hints_follow_the_result(analyzer):
     hints = get_prompt_optimization_hints(analyzer.analyze_task("Refactor system"))
     assert hints["model"] == "opus"
     assert hints["prompt_size_range"] == (1200, 1500)
-    assert "Refactoring concerns" in hints["focus_areas"]
-    assert hints["optimization_strategies"]
+    assert hints["focus_areas"] == ["detailed_instructions"]
+    assert hints["optimization_strategies"] == [
+        "break_down_complex_operations",
+        "provide_comprehensive_context",
+        "include_examples_and_patterns",
+        "define_clear_success_criteria",
+    ]
     simple = analyzer.get_prompt_optimization_hints(analyzer.analyze_task("List files"))
     assert simple["model"] == "haiku" and simple["prompt_size_range"] == (300, 500)
 
