@@ -15,7 +15,7 @@ from pathlib import Path
 
 from claude_pm.config import get_settings
 from claude_pm.metrics.samples import ProcessSamples
-from claude_pm.metrics.sources import Sources
+from claude_pm.metrics.sources import Sources, inherited_sources
 
 __all__ = ["MAX_SAMPLES_FILE_BYTES", "MultiprocessWriter", "ensure_multiprocess_writer", "multiprocess_directory",
            "own_writer", "read_multiprocess_directory"]
@@ -176,6 +176,10 @@ class MultiprocessWriter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def set_baseline(self, baseline: ProcessSamples) -> None:
+        """What the process had counted before this writer's count starts."""
+        self._baseline = baseline
+
     def own_samples(self) -> ProcessSamples:
         current = ProcessSamples.gather(self.sources)
         own = current.minus(self._baseline)
@@ -256,7 +260,14 @@ def own_writer() -> MultiprocessWriter | None:
 
 
 def _start_writer_in_forked_child() -> None:
-    """A pre-forking server's workers each get a writer that counts only their own work."""
+    """A pre-forking server's workers each get a writer that counts only their own work.
+
+    Runs in the child right after the fork, where a lock another parent thread held at
+    the fork stays held forever: so this takes none, and builds no pipeline state (see
+    `inherited_sources`). The child's writer is installed before its baseline is read,
+    so anything that asks for this process's writer meanwhile gets this one, never a
+    second writer that would count the inherited totals again.
+    """
     global _writer, _writer_lock
     parent = _writer
     _writer_lock = threading.Lock()  # the parent's lock may have been held by another thread
@@ -264,10 +275,12 @@ def _start_writer_in_forked_child() -> None:
         return
     _writer = None
     try:
-        baseline = ProcessSamples.gather(parent.sources)
-        _writer = MultiprocessWriter(parent.directory, sources=parent.sources, interval=parent.interval,
-                                     baseline=baseline).start()
+        child = MultiprocessWriter(parent.directory, sources=parent.sources, interval=parent.interval)
+        _writer = child
+        child.set_baseline(ProcessSamples.gather(inherited_sources(parent.sources)))
+        child.start()
     except Exception as exc:  # never break a fork over metrics
+        _writer = None
         logger.warning("could not start the metrics writer in worker %d: %s", os.getpid(), exc)
 
 

@@ -25,13 +25,15 @@ created: after changing them, call ``reset_instance()``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
 import math
+import os
 import string
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable, ClassVar, TypeVar
 
 from claude_pm._core import PromptCache
@@ -103,6 +105,24 @@ class SharedPromptCache(PromptCache):
         """Forget the process-wide cache; the next ``get_instance()`` builds a new one."""
         with cls._instance_lock:
             cls._instance = None
+
+    @classmethod
+    def existing_instance(cls) -> SharedPromptCache | None:
+        """The process-wide cache if one exists and is usable, without creating it or locking.
+
+        In a forked child, None when the parent's cache was inside ``invalidate()`` or
+        ``clear()`` on another thread at the fork (see ``_SCANS``).
+        """
+        instance = cls._instance
+        return None if instance is not None and _interrupted_by_fork(instance) else instance
+
+    def invalidate(self, pattern: str) -> int:
+        with _scanning(self):
+            return super().invalidate(pattern)
+
+    def clear(self) -> int:
+        with _scanning(self):
+            return super().clear()
 
     def get_stats(self) -> dict[str, Any]:
         """Counters, live ``entries`` and ``bytes``, bounds, and ``hit_rate`` in percent."""
@@ -220,6 +240,44 @@ def cache_result(key_pattern: str, ttl: float | None = None) -> Callable[[_F], _
         return cached  # type: ignore[return-value]
 
     return decorate
+
+
+# The native cache takes its internal locks while holding the GIL, which the forking
+# thread holds, except in invalidate() and clear(): they scan with the GIL released. A
+# fork during a scan on another thread leaves that cache's locks held in the child for
+# good. Scans in progress, by (pid, thread id): plain dict updates are atomic under the
+# GIL, so no lock is needed that a fork could catch held.
+_SCANS: dict[tuple[int, int], PromptCache] = {}
+
+
+@contextlib.contextmanager
+def _scanning(cache: PromptCache) -> Iterator[None]:
+    key = (os.getpid(), threading.get_ident())
+    _SCANS[key] = cache
+    try:
+        yield
+    finally:
+        _SCANS.pop(key, None)
+
+
+def _interrupted_by_fork(cache: PromptCache) -> bool:
+    pid = os.getpid()
+    return any(scanned is cache and scan_pid != pid for (scan_pid, _), scanned in list(_SCANS.items()))
+
+
+def _after_fork_in_child() -> None:
+    # A parent thread may have held the lock inside get_instance() at the fork; it does
+    # not exist in the child to release it. A cache caught mid-scan is dropped: the
+    # child's next get_instance() builds a new, empty one.
+    SharedPromptCache._instance_lock = threading.Lock()
+    instance = SharedPromptCache._instance
+    if instance is not None and _interrupted_by_fork(instance):
+        SharedPromptCache._instance = None
+    _SCANS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _pattern_fields(key_pattern: str) -> set[str]:
