@@ -37,7 +37,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Callable, ClassVar, TypeVar
 
 from claude_pm._core import PromptCache
-from claude_pm.config import get_settings
+from claude_pm.config import (
+    CACHE_MAX_ENTRIES_LIMIT,
+    CACHE_MAX_MB_LIMIT,
+    CACHE_TTL_LIMIT_SECONDS,
+    get_settings,
+)
 
 __all__ = ["SharedPromptCache", "cache_result"]
 
@@ -180,21 +185,30 @@ def _normalise(config: Mapping[str, Any]) -> dict[str, Any]:
         if name in normalised:
             raise ValueError(f"config sets {name!r} twice (as {key!r} and its alias); give one")
         if key == "max_memory_mb":
-            value = int(_number(key, value, "a number of MiB > 0") * _MIB)
+            value = int(_number(key, value, f"a number of MiB > 0 and <= {CACHE_MAX_MB_LIMIT}",
+                                upper=CACHE_MAX_MB_LIMIT) * _MIB)
+        elif key == "max_bytes":
+            limit = CACHE_MAX_MB_LIMIT * _MIB
+            value = _number(key, value, f"an integer from 1 to {limit}", integral=True, upper=limit)
         elif key == "default_ttl":
-            value = None if value is None else _number(key, value, "seconds >= 0 or None", zero=True)
-            value = None if value in (0, math.inf) else value
+            # math.inf is "never expires", like 0 and None.
+            value = None if value is None or value == math.inf else _number(
+                key, value, f"seconds from 0 to {CACHE_TTL_LIMIT_SECONDS}, math.inf or None", zero=True,
+                upper=CACHE_TTL_LIMIT_SECONDS)
+            value = None if value == 0 else value
         else:
-            value = _number(key, value, "an integer >= 1", integral=True)
+            value = _number(key, value, f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}", integral=True,
+                            upper=CACHE_MAX_ENTRIES_LIMIT)
         normalised[name] = value
     return normalised
 
 
-def _number(key: str, value: Any, allowed: str, *, integral: bool = False, zero: bool = False) -> Any:
+def _number(key: str, value: Any, allowed: str, *, upper: float, integral: bool = False,
+            zero: bool = False) -> Any:
     kinds: tuple[type, ...] = (int,) if integral else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds):
         raise TypeError(f"config[{key!r}] must be {allowed}, not {type(value).__name__}")
-    if math.isnan(value) or value < 0 or (value == 0 and not zero):
+    if math.isnan(value) or value < 0 or (value == 0 and not zero) or value > upper:
         raise ValueError(f"config[{key!r}]={value!r} is not valid: expected {allowed}")
     return value
 
