@@ -179,20 +179,25 @@ class TaskComplexityAnalyzer:
         technical_depth: str | None = None,
     ) -> ComplexityAnalysisResult:
         """Scores one task; caller facts only ever raise the score."""
-        if not isinstance(task_description, str):
-            raise TypeError(
-                f"task_description must be str, not {type(task_description).__name__}"
+        try:
+            score, level, confidence, breakdown, details, signals = self._scorer.analyze_parts(
+                task_description,
+                file_count,
+                context_size,
+                integration_points,
+                requires_research,
+                requires_testing,
+                requires_documentation,
+                technical_depth,
             )
-        score, level, confidence, breakdown, details, signals = self._scorer.analyze_parts(
-            task_description,
-            file_count,
-            context_size,
-            integration_points,
-            requires_research,
-            requires_testing,
-            requires_documentation,
-            technical_depth,
-        )
+        except TypeError:
+            # The engine checks the text too but calls it `text`; checking here only on
+            # failure keeps the isinstance call off the hot path.
+            if not isinstance(task_description, str):
+                raise TypeError(
+                    f"task_description must be str, not {type(task_description).__name__}"
+                ) from None
+            raise
         details["task_length"] = len(task_description)
         # The caller's facts as 1.x reported them (the engine has validated them; None
         # means "not given", as the engine reads it). Which signals fired is `signals`.
