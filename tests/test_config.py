@@ -63,6 +63,7 @@ CASES = (
          ("", "25:00-3", "02:00", "2-6", "02:00-06:60", "02:00-06:59,", "02:00-06:59@Nowhere/City")),
     Case("CLAUDE_PM_TEST_MODE", lambda s: s.test_mode, False, "true", True, _BOOL_BAD),
     Case("CLAUDE_PM_METRICS_ENABLED", lambda s: s.metrics_enabled, True, "0", False, _BOOL_BAD),
+    Case("CLAUDE_PM_OTEL", lambda s: s.otel, False, "true", True, _BOOL_BAD),
     Case("CLAUDE_PM_METRICS_RETENTION_HOURS", lambda s: s.metrics_retention_hours, 168, "24", 24,
          ("0", "-1", "1.5", "week")),
     Case("CLAUDE_PM_LOG_LEVEL", lambda s: s.log_level, "WARNING", "debug", "DEBUG", ("verbose", "TRACE", "10")),

@@ -148,6 +148,9 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
              "agent's default model and the FULL prompt."),
     Variable("CLAUDE_PM_METRICS_ENABLED", "true", "boolean",
              "Selection statistics and Prometheus metrics."),
+    Variable("CLAUDE_PM_OTEL", "false", "boolean (true needs opentelemetry-api installed)",
+             "Add each selection to OpenTelemetry traces (GenAI attributes plus claude_pm.*) and "
+             "offer the metrics through an OpenTelemetry meter."),
     Variable("CLAUDE_PM_METRICS_RETENTION_HOURS", "168", f"integer 1..{RETENTION_HOURS_LIMIT} (ten years)",
              "Window of the selection statistics and of the decision log.", bounds=(1, RETENTION_HOURS_LIMIT)),
     Variable("CLAUDE_PM_LOG_LEVEL", "WARNING", "DEBUG/INFO/WARNING/ERROR/CRITICAL",
@@ -225,6 +228,7 @@ class Settings:
     rollout_timezone: str | None = None
     test_mode: bool = False
     metrics_enabled: bool = True
+    otel: bool = False
     metrics_retention_hours: int = 168
     log_level: str = "WARNING"
     log_task_text: bool = False
@@ -562,6 +566,7 @@ def _build(env: Mapping[str, str]) -> Settings:
         rollout_timezone=zone,
         test_mode=flag("CLAUDE_PM_TEST_MODE", False),
         metrics_enabled=flag("CLAUDE_PM_METRICS_ENABLED", True),
+        otel=_otel_flag(get("CLAUDE_PM_OTEL")),
         metrics_retention_hours=168 if retention_raw is None else _parse_int(
             "CLAUDE_PM_METRICS_RETENTION_HOURS", retention_raw, 1, RETENTION_HOURS_LIMIT,
             f"a whole number of hours from 1 to {RETENTION_HOURS_LIMIT}, e.g. 168"),
@@ -584,6 +589,17 @@ def _build(env: Mapping[str, str]) -> Settings:
         pricing_file=get("CLAUDE_PM_PRICING_FILE"),
         set_variables=tuple(sorted(n for n in env if _is_ours(n))),
     )
+
+
+def _otel_flag(raw: str | None) -> bool:
+    if raw is None or not parse_bool("CLAUDE_PM_OTEL", raw):
+        return False
+    # Checked when the settings are built, so `config check` reports it and no
+    # selection is recorded before the missing package is noticed.
+    from claude_pm.integrations.otel import require_opentelemetry
+
+    require_opentelemetry("CLAUDE_PM_OTEL", raw)
+    return True
 
 
 def _is_ours(name: str) -> bool:
