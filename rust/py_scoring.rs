@@ -10,7 +10,10 @@ use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUnt
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyMapping, PySequence, PySet,
+    PyString, PyTuple,
+};
 
 use crate::py_errors::CoreError;
 use crate::scoring::{Analysis, CallerFacts, Scorer, ScoringRules, TechnicalDepth, Thresholds};
@@ -439,13 +442,17 @@ impl PyScorer {
     }
 
     /// Description-only scores and levels for many tasks, with the GIL released.
-    /// Accepts a sequence of str or a NumPy array of str; returns two uint8 arrays.
+    /// Accepts a 1-D sequence of str (list, tuple, any `collections.abc.Sequence`) or a
+    /// 1-D `numpy.ndarray` of str; returns two uint8 arrays of the same length. Inputs
+    /// whose order or shape the flat result would lose are a TypeError (see
+    /// `check_texts_array` and `SEQUENCE_EXPECTED`).
     fn score_many<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
     ) -> PyResult<ScoresAndLevels<'py>> {
         let (scores, levels) = if let Ok(array) = texts.cast::<PyUntypedArray>() {
+            check_texts_array(py, texts, array)?;
             let dtype = array.dtype();
             // The in-place reader assumes native byte order; other arrays go element by
             // element, where NumPy itself decodes them.
@@ -455,6 +462,7 @@ impl PyScorer {
                 self.score_sequence(py, texts)?
             }
         } else {
+            check_texts_sequence(texts)?;
             self.score_sequence(py, texts)?
         };
         Ok((
@@ -524,18 +532,10 @@ impl PyScorer {
         py: Python<'_>,
         texts: &Bound<'_, PyAny>,
     ) -> PyResult<(Vec<u8>, Vec<u8>)> {
-        if texts.is_instance_of::<PyString>() {
-            return Err(PyTypeError::new_err(
-                "texts must be a sequence of str or a NumPy array of str, not a single str",
-            ));
-        }
         let items: Vec<Bound<'_, PyAny>> = texts
             .try_iter()
             .map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "texts must be a sequence of str or a NumPy array of str, not {}",
-                    type_name(texts)
-                ))
+                PyTypeError::new_err(format!("{SEQUENCE_EXPECTED}, not {}", type_name(texts)))
             })?
             .collect::<PyResult<_>>()?;
         let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(items.len());
@@ -583,6 +583,85 @@ impl PyScorer {
             )
         }))
     }
+}
+
+const SEQUENCE_EXPECTED: &str =
+    "texts must be a 1-D sequence of str (list, tuple) or a 1-D numpy.ndarray of str";
+
+fn qualified_type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .fully_qualified_name()
+        .map_or_else(|_| type_name(value), |n| n.to_string())
+}
+
+/// Only a plain 1-D `numpy.ndarray`: an n-D array would come back flat, and a subclass
+/// may give its elements a meaning the buffer does not carry (a masked array's mask).
+fn check_texts_array(
+    py: Python<'_>,
+    texts: &Bound<'_, PyAny>,
+    array: &Bound<'_, PyUntypedArray>,
+) -> PyResult<()> {
+    let ndarray = py
+        .import(intern!(py, "numpy"))?
+        .getattr(intern!(py, "ndarray"))?;
+    if !texts.get_type().is(&ndarray) {
+        let name = qualified_type_name(texts);
+        let hint = if texts.hasattr(intern!(py, "mask"))? {
+            ": masked elements would be scored too; pass texts.compressed() for the unmasked ones"
+        } else {
+            ": pass numpy.asarray(texts)"
+        };
+        return Err(PyTypeError::new_err(format!(
+            "{SEQUENCE_EXPECTED}, not a {name}{hint}"
+        )));
+    }
+    if array.ndim() != 1 {
+        let shape = array
+            .shape()
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(PyTypeError::new_err(format!(
+            "{SEQUENCE_EXPECTED}, not a {}-D numpy.ndarray of shape ({shape}): the scores \
+             would not keep its shape; pass texts.ravel() to score every element in order",
+            array.ndim()
+        )));
+    }
+    Ok(())
+}
+
+/// A `collections.abc.Sequence` that is not text: a dict would be scored by its keys, a
+/// set in hash order, and an iterator's items cannot be matched to the results by index
+/// once consumed (pass `list(...)`).
+fn check_texts_sequence(texts: &Bound<'_, PyAny>) -> PyResult<()> {
+    let name = type_name(texts);
+    if texts.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{SEQUENCE_EXPECTED}, not a single str"
+        )));
+    }
+    if texts.is_instance_of::<PyBytes>() || texts.is_instance_of::<PyByteArray>() {
+        return Err(PyTypeError::new_err(format!(
+            "{SEQUENCE_EXPECTED}, not {name}"
+        )));
+    }
+    if texts.cast::<PySequence>().is_err() {
+        let hint = if texts.is_instance_of::<PyDict>() || texts.cast::<PyMapping>().is_ok() {
+            " (a mapping would be scored by its keys)"
+        } else if texts.is_instance_of::<PySet>() || texts.is_instance_of::<PyFrozenSet>() {
+            " (a set has no order to match the results to)"
+        } else if texts.hasattr(intern!(texts.py(), "__next__"))? {
+            " (an iterator: pass list(texts))"
+        } else {
+            ""
+        };
+        return Err(PyTypeError::new_err(format!(
+            "{SEQUENCE_EXPECTED}, not {name}{hint}"
+        )));
+    }
+    Ok(())
 }
 
 /// Joins `count` NUL-padded UCS-4 items of `width` code points into one UTF-8 string,

@@ -13,7 +13,7 @@ log "Python environment (.venv)"
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet "maturin>=1.9.4,<2"
-.venv/bin/python -m pip install --quiet -e ".[test,dev]"
+.venv/bin/python -m pip install --quiet -e ".[test,dev,test-integrations]"
 
 log "cargo test"
 cargo test --locked --quiet
@@ -33,6 +33,13 @@ pg_dir="$(mktemp -d)"
 trap 'bash scripts/test-postgres.sh stop "$pg_dir"' EXIT
 CLAUDE_PM_TEST_PG_DSN="$(bash scripts/test-postgres.sh start "$pg_dir")"
 export CLAUDE_PM_TEST_PG_DSN
+
+log "LiteLLM integration against the oldest LiteLLM of the supported range"
+litellm_dir="$(mktemp -d)"
+litellm_oldest="$(.venv/bin/python scripts/litellm-oldest.py)"
+.venv/bin/python -m pip install --quiet --no-deps --target "$litellm_dir" "litellm==$litellm_oldest"
+PYTHONPATH="$litellm_dir" .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_litellm_integration.py
+rm -rf "$litellm_dir"
 
 log "pytest"
 .venv/bin/python -m pytest -q

@@ -43,6 +43,8 @@ def log_target(request, tmp_path, monkeypatch):
     else:
         target = pg_dsn()
         _reset_postgres(target)
+        # The default spool directory of a PostgreSQL target is in the user's home.
+        monkeypatch.setenv("CLAUDE_PM_DECISION_LOG_SPOOL_DIR", str(tmp_path / "spool"))
     monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", target)
     yield target
     flush(5)

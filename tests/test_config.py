@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import time
+from importlib import resources
 
 import pytest
 from claude_pm import config
@@ -12,6 +13,8 @@ from claude_pm.config import DEFAULT_MODEL_IDS, RolloutWindow, get_settings
 from claude_pm.errors import ConfigError
 
 MIB = 1024 * 1024
+# The rules file is loaded when the settings are built, so a good value is a real file.
+PACKAGED_RULES = str(resources.files("claude_pm") / "data" / "scoring_rules.toml")
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,13 @@ CASES = (
          ("", "25:00-3", "02:00", "2-6", "02:00-06:60", "02:00-06:59,", "02:00-06:59@Nowhere/City")),
     Case("CLAUDE_PM_TEST_MODE", lambda s: s.test_mode, False, "true", True, _BOOL_BAD),
     Case("CLAUDE_PM_METRICS_ENABLED", lambda s: s.metrics_enabled, True, "0", False, _BOOL_BAD),
+    Case("CLAUDE_PM_OTEL", lambda s: s.otel, False, "true", True, _BOOL_BAD),
     Case("CLAUDE_PM_METRICS_RETENTION_HOURS", lambda s: s.metrics_retention_hours, 168, "24", 24,
          ("0", "-1", "1.5", "week")),
     Case("CLAUDE_PM_LOG_LEVEL", lambda s: s.log_level, "WARNING", "debug", "DEBUG", ("verbose", "TRACE", "10")),
     Case("CLAUDE_PM_LOG_TASK_TEXT", lambda s: s.log_task_text, False, "YES", True, _BOOL_BAD),
-    Case("CLAUDE_PM_SCORING_RULES", lambda s: s.scoring_rules, None, "/etc/claude-pm/rules.toml",
-         "/etc/claude-pm/rules.toml", ()),
+    Case("CLAUDE_PM_SCORING_RULES", lambda s: s.scoring_rules, None, PACKAGED_RULES, PACKAGED_RULES,
+         ("/etc/claude-pm/no-such-rules.toml", "/")),
     Case("CLAUDE_PM_PROMPTS_DIR", lambda s: s.prompts_dir, None, "/srv/prompts", "/srv/prompts", ()),
     Case("CLAUDE_PM_CACHE_MAX_ENTRIES", lambda s: s.cache_max_entries, 10000, "5", 5, ("0", "-3", "many", "1.5")),
     Case("CLAUDE_PM_CACHE_MAX_MB", lambda s: s.cache_max_bytes, 64 * MIB, "0.5", MIB // 2,
@@ -73,6 +77,11 @@ CASES = (
     Case("CLAUDE_PM_CACHE_DEFAULT_TTL", lambda s: s.cache_default_ttl, 3600.0, "0", None, ("-1", "forever", "nan")),
     Case("CLAUDE_PM_DECISION_LOG", lambda s: s.decision_log, None, "postgresql://pm@db/claude_pm",
          "postgresql://pm@db/claude_pm", ("mysql://db/x", "http://example.com/log")),
+    Case("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", lambda s: s.decision_log_sigterm_flush, True, "false", False,
+         _BOOL_BAD),
+    Case("CLAUDE_PM_DECISION_LOG_SPOOL", lambda s: s.decision_log_spool, True, "off", False, _BOOL_BAD),
+    Case("CLAUDE_PM_DECISION_LOG_SPOOL_DIR", lambda s: s.decision_log_spool_dir, None, "/var/lib/claude-pm/spool",
+         "/var/lib/claude-pm/spool", ()),
     Case("CLAUDE_PM_AUDIT_SECRET", lambda s: s.audit_secret, None, "s3cret", "s3cret", ()),
     Case("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", lambda s: s.audit_include_task_text, False, "on", True, _BOOL_BAD),
     Case("CLAUDE_PM_PRICING_FILE", lambda s: s.pricing_file, None, "/etc/claude-pm/pricing.toml",

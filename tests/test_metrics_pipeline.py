@@ -60,11 +60,11 @@ def test_switches_change_the_active_optimizations_gauge(monkeypatch):
 
 
 def test_a_model_outside_the_configured_tiers_is_reported_as_other(monkeypatch):
-    monkeypatch.setenv("CLAUDE_PM_ENGINEER_MODEL", "my-private-finetune")
+    monkeypatch.setenv("CLAUDE_PM_ENGINEER_MODEL", "claude-private-finetune")
     _, model, _ = get_agent_prompt_with_model_info("engineer", task_description="List files")
-    assert model == "my-private-finetune"
+    assert model == "claude-private-finetune"
     text = _scrape()
-    assert "my-private-finetune" not in text
+    assert "claude-private-finetune" not in text
     assert 'model="other"' in text
 
 

@@ -108,7 +108,17 @@ class Scorer:
     def level_of(self, score: int) -> int: ...
     def score_many(
         self, texts: Sequence[str] | npt.NDArray[np.str_]
-    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]: ...
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+        """Description-only (scores, levels) of each text, in order; the GIL is released.
+
+        ``texts``: a 1-D sequence of str (list, tuple, any ``collections.abc.Sequence``)
+        or a plain 1-D ``numpy.ndarray`` of str (``<U`` or object dtype). TypeError,
+        naming what was passed, for anything whose shape or order the flat result would
+        lose: n-D and 0-D arrays (pass ``.ravel()``), ndarray subclasses such as masked
+        arrays (pass ``.compressed()``), dicts and other mappings (scored by their keys),
+        sets (no order), iterators and generators (pass ``list(...)``), a single str,
+        bytes; and for a non-str element (``texts[i] must be str``).
+        """
 
 # --- Shared prompt cache (rust/py_cache.rs) ---
 

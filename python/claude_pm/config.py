@@ -16,27 +16,41 @@ import itertools
 import logging
 import os
 import re
+import stat
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import time as dt_time
 from types import MappingProxyType
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from claude_pm.errors import ConfigError
 
+if TYPE_CHECKING:
+    from claude_pm._core import ScoringRules
+
 __all__ = [
     "AGENT_ALIASES",
+    "CACHE_MAX_ENTRIES_LIMIT",
+    "CACHE_MAX_MB_LIMIT",
+    "CACHE_TTL_LIMIT_SECONDS",
     "DEFAULT_MODEL_IDS",
     "KNOWN_VARIABLES",
+    "PUBLIC",
+    "REDACTED",
+    "RETENTION_HOURS_LIMIT",
+    "SECRET",
     "TIERS",
+    "URL_PASSWORD",
     "RolloutWindow",
     "Settings",
     "Variable",
     "agent_variable",
     "get_settings",
+    "load_scoring_rules",
     "parse_bool",
     "parse_rollout_windows",
+    "redact",
     "unrecognised_variables",
     "validate_environment",
 ]
@@ -58,18 +72,46 @@ _BOOL_ALLOWED = "one of true/false, 1/0, yes/no, on/off (any case)"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE)$")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
+# A forced model id has the shape of Anthropic's ids, also as Bedrock (`anthropic.claude-...-v1:0`)
+# and Vertex (`claude-...@20240307`) spell them; any configured tier id is accepted as well.
+_FORCED_MODEL_ID = re.compile(r"^(?:[a-z0-9-]+\.)*claude-[a-z0-9]+(?:[.-][a-z0-9]+)*(?:[:@][a-z0-9._-]+)?$",
+                              re.IGNORECASE)
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _WINDOWS_EXAMPLE = "e.g. '02:00-06:59' or '22:00-01:59,12:00-12:59@Europe/Berlin'"
 
 
+# Upper bounds of the numeric variables. Each is far above any useful setting and low
+# enough that every consumer (the native cache, the statistics window, time arithmetic)
+# takes it without overflowing.
+THRESHOLD_MAX = 100
+CACHE_MAX_ENTRIES_LIMIT = 100_000_000
+CACHE_MAX_MB_MIN = 1 / 1024  # below 1 KiB no prompt fits
+CACHE_MAX_MB_LIMIT = 1024 * 1024  # 1 TiB
+CACHE_TTL_LIMIT_SECONDS = 10 * 365 * 86400  # ten years
+RETENTION_HOURS_LIMIT = 10 * 366 * 24  # ten years
+
+# How a variable's value is shown outside the process (config check, errors, repr, logs).
+PUBLIC = "public"  # as it is
+SECRET = "secret"  # never: REDACTED
+URL_PASSWORD = "url-password"  # an address whose password (user:PASSWORD@, password=...) is REDACTED
+REDACTED = "***"
+
+
 @dataclass(frozen=True)
 class Variable:
-    """One documented environment variable (drives the README table and `config check`)."""
+    """One documented environment variable (drives the README table and `config check`).
+
+    `bounds` is the (lowest, highest) value of a numeric variable, checked when parsed;
+    `secrecy` says how its value may be shown (PUBLIC, SECRET or URL_PASSWORD): a new
+    secret-bearing variable only has to declare it here to be redacted everywhere.
+    """
 
     name: str
     default: str
     allowed: str
     meaning: str
+    bounds: tuple[float, float] | None = None
+    secrecy: str = PUBLIC
 
 
 KNOWN_VARIABLES: tuple[Variable, ...] = (
@@ -80,14 +122,16 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
              "model selection."),
     Variable("CLAUDE_PM_<AGENT>_MODEL_SELECTION", "unset", "boolean",
              "Per-agent switch; beats the global switch both ways."),
-    Variable("CLAUDE_PM_<AGENT>_MODEL", "unset", "tier name (haiku/sonnet/opus) or model id",
+    Variable("CLAUDE_PM_<AGENT>_MODEL", "unset",
+             "tier name (haiku/sonnet/opus) or a claude-* model id (not a boolean: see _MODEL_SELECTION)",
              "Force a model for that agent; beats every switch."),
     Variable("CLAUDE_PM_<AGENT>_ROLLOUT_PERCENTAGE", "unset", "number 0..100",
-             "Per-agent share of users enrolled; overrides CLAUDE_PM_ROLLOUT_PERCENTAGE."),
-    Variable("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "30", "integer, 0 <= simple < medium",
-             "Scores up to this value are SIMPLE (haiku, MINIMAL prompt)."),
-    Variable("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "70", "integer, simple < medium <= 100",
-             "Scores up to this value are MEDIUM (sonnet, STANDARD prompt); above are COMPLEX."),
+             "Per-agent share of users enrolled; overrides CLAUDE_PM_ROLLOUT_PERCENTAGE.", bounds=(0, 100)),
+    Variable("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "30", f"integer 0..{THRESHOLD_MAX - 1}, below medium",
+             "Scores up to this value are SIMPLE (haiku, MINIMAL prompt).", bounds=(0, THRESHOLD_MAX - 1)),
+    Variable("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "70", f"integer 1..{THRESHOLD_MAX}, above simple",
+             "Scores up to this value are MEDIUM (sonnet, STANDARD prompt); above are COMPLEX.",
+             bounds=(1, THRESHOLD_MAX)),
     Variable("CLAUDE_PM_HAIKU_MODEL_ID", DEFAULT_MODEL_IDS["haiku"], "model id",
              "Model id used for the haiku tier."),
     Variable("CLAUDE_PM_SONNET_MODEL_ID", DEFAULT_MODEL_IDS["sonnet"], "model id",
@@ -95,7 +139,7 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
     Variable("CLAUDE_PM_OPUS_MODEL_ID", DEFAULT_MODEL_IDS["opus"], "model id",
              "Model id used for the opus tier."),
     Variable("CLAUDE_PM_ROLLOUT_PERCENTAGE", "100", "number 0..100",
-             "Share of users (stable md5 bucket of the user id) that get optimisation."),
+             "Share of users (stable md5 bucket of the user id) that get optimisation.", bounds=(0, 100)),
     Variable("CLAUDE_PM_ROLLOUT_WINDOWS", "unset",
              "comma-separated HH:MM-HH:MM windows, optional @IANA/Zone",
              "Optimise only inside these local-time windows (ends inclusive to the minute)."),
@@ -104,27 +148,41 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
              "agent's default model and the FULL prompt."),
     Variable("CLAUDE_PM_METRICS_ENABLED", "true", "boolean",
              "Selection statistics and Prometheus metrics."),
-    Variable("CLAUDE_PM_METRICS_RETENTION_HOURS", "168", "integer >= 1",
-             "Window of the selection statistics and of the decision log."),
+    Variable("CLAUDE_PM_OTEL", "false", "boolean (true needs opentelemetry-api installed)",
+             "Add each selection to OpenTelemetry traces (GenAI attributes plus claude_pm.*) and "
+             "offer the metrics through an OpenTelemetry meter."),
+    Variable("CLAUDE_PM_METRICS_RETENTION_HOURS", "168", f"integer 1..{RETENTION_HOURS_LIMIT} (ten years)",
+             "Window of the selection statistics and of the decision log.", bounds=(1, RETENTION_HOURS_LIMIT)),
     Variable("CLAUDE_PM_LOG_LEVEL", "WARNING", "DEBUG/INFO/WARNING/ERROR/CRITICAL",
              "Level of all claude_pm loggers; DEBUG logs every analysis."),
     Variable("CLAUDE_PM_LOG_TASK_TEXT", "false", "boolean",
              "Include the task text in debug logs (off: task text is user data)."),
-    Variable("CLAUDE_PM_SCORING_RULES", "unset", "path to a TOML rules file",
+    Variable("CLAUDE_PM_SCORING_RULES", "unset", "path to a TOML rules file (loaded when set)",
              "Replace the packaged scoring vocabulary and weights."),
     Variable("CLAUDE_PM_PROMPTS_DIR", "unset", "directory path",
              "Directory of agent prompt files overriding the packaged ones."),
-    Variable("CLAUDE_PM_CACHE_MAX_ENTRIES", "10000", "integer >= 1",
-             "Entry bound of the shared prompt cache."),
-    Variable("CLAUDE_PM_CACHE_MAX_MB", "64", "number >= 0.001",
-             "Byte bound of the shared prompt cache, in MiB."),
-    Variable("CLAUDE_PM_CACHE_DEFAULT_TTL", "3600", "seconds >= 0 (0 = no expiry)",
-             "Default time to live of cache entries."),
+    Variable("CLAUDE_PM_CACHE_MAX_ENTRIES", "10000", f"integer 1..{CACHE_MAX_ENTRIES_LIMIT}",
+             "Entry bound of the shared prompt cache.", bounds=(1, CACHE_MAX_ENTRIES_LIMIT)),
+    Variable("CLAUDE_PM_CACHE_MAX_MB", "64", f"number 0.001..{CACHE_MAX_MB_LIMIT} (1 TiB)",
+             "Byte bound of the shared prompt cache, in MiB.", bounds=(CACHE_MAX_MB_MIN, CACHE_MAX_MB_LIMIT)),
+    Variable("CLAUDE_PM_CACHE_DEFAULT_TTL", "3600",
+             f"seconds 0..{CACHE_TTL_LIMIT_SECONDS} (ten years; 0 = no expiry)",
+             "Default time to live of cache entries.", bounds=(0, CACHE_TTL_LIMIT_SECONDS)),
     Variable("CLAUDE_PM_DECISION_LOG", "unset", "SQLite file path or postgresql:// DSN",
-             "Record every decision durably for cost analysis, baselines and audit."),
+             "Record every decision durably for cost analysis, baselines and audit (a DSN password "
+             "is shown redacted).", secrecy=URL_PASSWORD),
+    Variable("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", "true", "boolean",
+             "Flush the decision log on SIGTERM before the application's own SIGTERM handling "
+             "(false: the application flushes on shutdown itself)."),
+    Variable("CLAUDE_PM_DECISION_LOG_SPOOL", "true", "boolean",
+             "Spool decisions to a local fsynced file before the database, so a crash loses "
+             "only the last fraction of a second; replayed on the next start."),
+    Variable("CLAUDE_PM_DECISION_LOG_SPOOL_DIR", "unset", "directory path",
+             "Where the spool files live (unset: next to the SQLite file, or "
+             "$XDG_STATE_HOME/claude-pm/decision-log-spool for PostgreSQL)."),
     Variable("CLAUDE_PM_AUDIT_SECRET", "unset", "string",
              "HMAC key for task-text hashes in the decision log (unset: a random "
-             "per-database salt)."),
+             "per-database salt); never shown.", secrecy=SECRET),
     Variable("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", "false", "boolean",
              "Store task text in clear in the decision log."),
     Variable("CLAUDE_PM_PRICING_FILE", "unset", "path to a TOML or JSON file",
@@ -149,9 +207,13 @@ class RolloutWindow:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
-    """Every setting, typed and validated. Built by `get_settings()`; never mutated."""
+    """Every setting, typed and validated. Built by `get_settings()`; never mutated.
+
+    A field taken verbatim from one variable names it in its metadata, so that `repr`
+    shows it as that variable's `secrecy` allows.
+    """
 
     dynamic_model_selection: bool = True
     dynamic_prompt_templates: bool = True
@@ -166,19 +228,31 @@ class Settings:
     rollout_timezone: str | None = None
     test_mode: bool = False
     metrics_enabled: bool = True
+    otel: bool = False
     metrics_retention_hours: int = 168
     log_level: str = "WARNING"
     log_task_text: bool = False
-    scoring_rules: str | None = None
-    prompts_dir: str | None = None
+    scoring_rules: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_SCORING_RULES"})
+    prompts_dir: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_PROMPTS_DIR"})
     cache_max_entries: int = 10000
     cache_max_bytes: int = 64 * 1024 * 1024
     cache_default_ttl: float | None = 3600.0
-    decision_log: str | None = None
-    audit_secret: str | None = None
+    decision_log: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_DECISION_LOG"})
+    decision_log_sigterm_flush: bool = True
+    decision_log_spool: bool = True
+    decision_log_spool_dir: str | None = None
+    audit_secret: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_AUDIT_SECRET"})
     audit_include_task_text: bool = False
-    pricing_file: str | None = None
+    pricing_file: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_PRICING_FILE"})
     set_variables: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            variable = item.metadata.get("variable")
+            shown.append(f"{item.name}={(value if variable is None else redact(variable, value))!r}")
+        return f"Settings({', '.join(shown)})"
 
     def model_id(self, tier: str) -> str:
         """The configured model id of a tier name ("haiku", "sonnet", "opus")."""
@@ -210,22 +284,22 @@ def parse_bool(variable: str, raw: str) -> bool:
     raise ConfigError(variable, raw, _BOOL_ALLOWED)
 
 
-def _parse_int(variable: str, raw: str, low: int, high: int | None, allowed: str) -> int:
+def _parse_int(variable: str, raw: str, low: int, high: int, allowed: str) -> int:
     try:
-        value = int(raw.strip())
+        value = int(raw.strip())  # more than 4300 digits is a ValueError too
     except ValueError:
         raise ConfigError(variable, raw, allowed) from None
-    if value < low or (high is not None and value > high):
+    if value < low or value > high:
         raise ConfigError(variable, raw, allowed)
     return value
 
 
-def _parse_number(variable: str, raw: str, low: float, high: float | None, allowed: str) -> float:
+def _parse_number(variable: str, raw: str, low: float, high: float, allowed: str) -> float:
     try:
         value = float(raw.strip())
     except ValueError:
         raise ConfigError(variable, raw, allowed) from None
-    if value != value or value < low or (high is not None and value > high):
+    if not low <= value <= high:  # also false for NaN
         raise ConfigError(variable, raw, allowed)
     return value
 
@@ -234,14 +308,29 @@ def _parse_percentage(variable: str, raw: str) -> float:
     return _parse_number(variable, raw, 0.0, 100.0, "a number from 0 to 100, e.g. 10")
 
 
+def _is_boolean_or_number(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE or lowered in _FALSE:
+        return True
+    try:
+        float(lowered)
+    except ValueError:
+        return False
+    return True
+
+
 def _parse_model(variable: str, raw: str, model_ids: Mapping[str, str]) -> str:
     value = raw.strip()
     if value.lower() in model_ids:
         return model_ids[value.lower()]
-    if not _MODEL_ID.match(value):
-        raise ConfigError(variable, raw, "a tier name (haiku, sonnet, opus) or a model id "
-                          "such as claude-sonnet-4-20250514")
-    return value
+    allowed = "a tier name (haiku, sonnet, opus) or a model id such as claude-sonnet-4-20250514"
+    if _is_boolean_or_number(value):
+        # CLAUDE_PM_QA_MODEL=false is an easy slip for CLAUDE_PM_QA_MODEL_SELECTION=false.
+        raise ConfigError(variable, raw, f"{allowed}; to switch model selection for this agent on or off, "
+                          f"set {variable}_SELECTION instead")
+    if value in model_ids.values() or _FORCED_MODEL_ID.match(value):
+        return value
+    raise ConfigError(variable, raw, allowed)
 
 
 def parse_rollout_windows(raw: str,
@@ -284,6 +373,100 @@ def _parse_decision_log(variable: str, raw: str) -> str:
     return value
 
 
+_RULES_VARIABLE = "CLAUDE_PM_SCORING_RULES"
+# Loaded rules per path, with the identity of the file they were read from; a path is
+# read again only after the file changed. A handful of paths at most are ever configured.
+_loaded_rules: dict[str, tuple[tuple[int, int, int, int], ScoringRules]] = {}
+_LOADED_RULES_LIMIT = 8
+
+
+def load_scoring_rules(path: str) -> ScoringRules:
+    """The scoring rules in `path` (the CLAUDE_PM_SCORING_RULES file); ConfigError naming the variable.
+
+    Only regular files are read (a FIFO or a device would block or never end). The file
+    is parsed again only when its size, modification time or inode changed.
+    """
+    from claude_pm._core import ScoringRules
+
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError) as error:  # ValueError: an embedded NUL byte
+        raise ConfigError(_RULES_VARIABLE, path, f"a readable scoring rules file ({_reason(error)})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(_RULES_VARIABLE, path, "a scoring rules file: this path is not a regular file")
+    identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    cached = _loaded_rules.get(path)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    try:
+        rules = ScoringRules.from_path(path)
+    except OSError as error:
+        raise ConfigError(_RULES_VARIABLE, path, f"a readable scoring rules file ({_reason(error)})") from None
+    except ValueError as error:  # RulesError names the field at fault
+        raise ConfigError(_RULES_VARIABLE, path, f"a valid scoring rules file: {_one_line(str(error))}") from None
+    if len(_loaded_rules) >= _LOADED_RULES_LIMIT:
+        _loaded_rules.clear()
+    _loaded_rules[path] = (identity, rules)
+    return rules
+
+
+def _one_line(message: str) -> str:
+    # A TOML parse error spans lines: position, a quote of the offending source line, then
+    # what was wrong. Keep the position and the reason; the quoted line is left out (the
+    # path may point at a file that is not a rules file at all).
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return lines[0] if len(lines) < 2 else f"{lines[0]}: {lines[-1]}"
+
+
+def _reason(error: Exception) -> str:
+    return (error.strerror if isinstance(error, OSError) else None) or str(error)
+
+
+def _checked_rules_path(raw: str) -> str:
+    load_scoring_rules(raw)
+    return raw
+
+
+def _secrecy_of(variable: str) -> str:
+    for known in KNOWN_VARIABLES:
+        if known.name == variable or ("<AGENT>" in known.name and _matches_pattern(known.name, variable)):
+            return known.secrecy
+    return PUBLIC
+
+
+def _matches_pattern(pattern: str, name: str) -> bool:
+    prefix, suffix = pattern.split("<AGENT>")
+    return name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix)
+
+
+_URL_USERINFO = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*):.*@(?P<rest>[^@]*)$", re.DOTALL)
+# In an address the value runs to the next parameter; in a libpq keyword string
+# ("host=db password='a b'") to the closing quote or the next whitespace.
+_PASSWORD_PARAMETER = re.compile(r"(?i)([?&](?:ssl)?password=)[^&#]*")
+_PASSWORD_KEYWORD = re.compile(r"(?i)((?:^|\s)(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|\S*)")
+
+
+def redact(variable: str, value: Any) -> Any:
+    """`value` of `variable` as it may be shown: in clear, REDACTED, or with its password REDACTED.
+
+    The only way values leave the process (config check, ConfigError, Settings repr);
+    the variable's `secrecy` in KNOWN_VARIABLES decides. Non-strings and empty values
+    are returned as they are.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    secrecy = _secrecy_of(variable)
+    if secrecy == SECRET:
+        return REDACTED
+    if secrecy == URL_PASSWORD:
+        # The password runs to the last '@', so one containing '@' or '/' is still hidden whole.
+        if "://" not in value:
+            return _PASSWORD_KEYWORD.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
+        shown = _URL_USERINFO.sub(lambda m: f"{m.group('head')}:{REDACTED}@{m.group('rest')}", value)
+        return _PASSWORD_PARAMETER.sub(lambda m: f"{m.group(1)}{REDACTED}", shown)
+    return value
+
+
 def _build(env: Mapping[str, str]) -> Settings:
     def get(name: str) -> str | None:
         value = env.get(name)
@@ -298,8 +481,9 @@ def _build(env: Mapping[str, str]) -> Settings:
         name = f"CLAUDE_PM_{tier.upper()}_MODEL_ID"
         raw = get(name)
         if raw is not None:
-            if not _MODEL_ID.match(raw.strip()):
-                raise ConfigError(name, raw, "a model id such as " + DEFAULT_MODEL_IDS[tier])
+            if not _MODEL_ID.match(raw.strip()) or _is_boolean_or_number(raw):
+                raise ConfigError(name, raw, "a model id such as " + DEFAULT_MODEL_IDS[tier]
+                                  + " (not a boolean or a number)")
             model_ids[tier] = raw.strip()
 
     simple_raw = get("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD")
@@ -354,17 +538,18 @@ def _build(env: Mapping[str, str]) -> Settings:
     ttl_raw = get("CLAUDE_PM_CACHE_DEFAULT_TTL")
     ttl: float | None = 3600.0
     if ttl_raw is not None:
-        ttl = _parse_number("CLAUDE_PM_CACHE_DEFAULT_TTL", ttl_raw, 0.0, None,
-                            "a number of seconds >= 0 (0 means no expiry)")
+        ttl = _parse_number("CLAUDE_PM_CACHE_DEFAULT_TTL", ttl_raw, 0.0, CACHE_TTL_LIMIT_SECONDS,
+                            f"a number of seconds from 0 to {CACHE_TTL_LIMIT_SECONDS} (0 means no expiry)")
         ttl = None if ttl == 0 else ttl
     max_mb_raw = get("CLAUDE_PM_CACHE_MAX_MB")
-    # Below 1 KiB no prompt fits; the bound is checked here so the error names the variable.
     max_mb = 64.0 if max_mb_raw is None else _parse_number(
-        "CLAUDE_PM_CACHE_MAX_MB", max_mb_raw, 1 / 1024, 1024.0 * 1024, "a number of MiB >= 0.001, e.g. 64")
+        "CLAUDE_PM_CACHE_MAX_MB", max_mb_raw, CACHE_MAX_MB_MIN, CACHE_MAX_MB_LIMIT,
+        f"a number of MiB from 0.001 to {CACHE_MAX_MB_LIMIT}, e.g. 64")
     entries_raw = get("CLAUDE_PM_CACHE_MAX_ENTRIES")
     percentage_raw = get("CLAUDE_PM_ROLLOUT_PERCENTAGE")
     retention_raw = get("CLAUDE_PM_METRICS_RETENTION_HOURS")
     decision_log_raw = get("CLAUDE_PM_DECISION_LOG")
+    rules_raw = get("CLAUDE_PM_SCORING_RULES")
 
     return Settings(
         dynamic_model_selection=flag("ENABLE_DYNAMIC_MODEL_SELECTION", True),
@@ -381,24 +566,40 @@ def _build(env: Mapping[str, str]) -> Settings:
         rollout_timezone=zone,
         test_mode=flag("CLAUDE_PM_TEST_MODE", False),
         metrics_enabled=flag("CLAUDE_PM_METRICS_ENABLED", True),
+        otel=_otel_flag(get("CLAUDE_PM_OTEL")),
         metrics_retention_hours=168 if retention_raw is None else _parse_int(
-            "CLAUDE_PM_METRICS_RETENTION_HOURS", retention_raw, 1, 24 * 366 * 10,
-            "a whole number of hours >= 1, e.g. 168"),
+            "CLAUDE_PM_METRICS_RETENTION_HOURS", retention_raw, 1, RETENTION_HOURS_LIMIT,
+            f"a whole number of hours from 1 to {RETENTION_HOURS_LIMIT}, e.g. 168"),
         log_level=log_level,
         log_task_text=flag("CLAUDE_PM_LOG_TASK_TEXT", False),
-        scoring_rules=get("CLAUDE_PM_SCORING_RULES"),
+        scoring_rules=None if rules_raw is None else _checked_rules_path(rules_raw),
         prompts_dir=get("CLAUDE_PM_PROMPTS_DIR"),
         cache_max_entries=10000 if entries_raw is None else _parse_int(
-            "CLAUDE_PM_CACHE_MAX_ENTRIES", entries_raw, 1, None, "an integer >= 1, e.g. 10000"),
+            "CLAUDE_PM_CACHE_MAX_ENTRIES", entries_raw, 1, CACHE_MAX_ENTRIES_LIMIT,
+            f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}, e.g. 10000"),
         cache_max_bytes=int(max_mb * 1024 * 1024),
         cache_default_ttl=ttl,
         decision_log=None if decision_log_raw is None else _parse_decision_log(
             "CLAUDE_PM_DECISION_LOG", decision_log_raw),
+        decision_log_sigterm_flush=flag("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", True),
+        decision_log_spool=flag("CLAUDE_PM_DECISION_LOG_SPOOL", True),
+        decision_log_spool_dir=get("CLAUDE_PM_DECISION_LOG_SPOOL_DIR"),
         audit_secret=get("CLAUDE_PM_AUDIT_SECRET"),
         audit_include_task_text=flag("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", False),
         pricing_file=get("CLAUDE_PM_PRICING_FILE"),
         set_variables=tuple(sorted(n for n in env if _is_ours(n))),
     )
+
+
+def _otel_flag(raw: str | None) -> bool:
+    if raw is None or not parse_bool("CLAUDE_PM_OTEL", raw):
+        return False
+    # Checked when the settings are built, so `config check` reports it and no
+    # selection is recorded before the missing package is noticed.
+    from claude_pm.integrations.otel import require_opentelemetry
+
+    require_opentelemetry("CLAUDE_PM_OTEL", raw)
+    return True
 
 
 def _is_ours(name: str) -> bool:
@@ -444,6 +645,18 @@ _cache_generation = -1
 _cached: Settings | None = None
 _cached_error: ConfigError | None = None
 _listeners: list = []
+
+
+def _reset_after_fork() -> None:
+    # A thread of the parent may have held the lock mid-rebuild when another thread
+    # forked; in the child that thread no longer exists and the lock would stay held.
+    global _lock, _cache_generation, _cached, _cached_error
+    _lock = threading.Lock()
+    _cache_generation, _cached, _cached_error = -1, None, None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def get_settings() -> Settings:
@@ -509,7 +722,39 @@ def validate_environment(env: Mapping[str, str] | None = None) -> list[ConfigErr
             if error.variable not in reported:
                 reported.add(error.variable)
                 errors.append(error)
+    for name, load in _FILE_LOADERS.items():
+        raw = env.get(name)
+        if raw is not None and raw.strip() and name not in reported:
+            try:
+                load(raw)
+            except ConfigError as error:
+                errors.append(error)
     return errors
+
+
+def _load_prompts_dir(path: str) -> None:
+    from claude_pm.agents.base_agent_loader import load_prompt_library
+    from claude_pm.errors import PromptFileError
+
+    try:
+        load_prompt_library(path)
+    except PromptFileError as error:
+        raise ConfigError("CLAUDE_PM_PROMPTS_DIR", path, f"a directory of loadable prompt files ({error})") from None
+
+
+def _load_pricing_file(path: str) -> None:
+    from claude_pm.pricing import load_pricing
+
+    load_pricing(path)
+
+
+# Files a selection or report loads only when it needs them, loaded here by
+# validate_environment so that `config check` reports them (the rules file is loaded
+# whenever the settings are built).
+_FILE_LOADERS: Mapping[str, Callable[[str], None]] = MappingProxyType({
+    "CLAUDE_PM_PROMPTS_DIR": _load_prompts_dir,
+    "CLAUDE_PM_PRICING_FILE": _load_pricing_file,
+})
 
 
 def unrecognised_variables(agents: tuple[str, ...], env: Mapping[str, str] | None = None) -> list[str]:

@@ -8,10 +8,15 @@ __all__ = ["ConfigError", "ExecutorError", "PromptFileError", "RulesError"]
 class ConfigError(ValueError):
     """An environment variable or configuration file holds a value claude-pm cannot use.
 
-    The message names the variable, the offending value and what is allowed.
+    The message names the variable, the offending value and what is allowed. A
+    secret-bearing value (see `claude_pm.config.redact`) is redacted in the message and
+    in `value` alike, so that logging or printing the error never shows the secret.
     """
 
     def __init__(self, variable: str, value: object, allowed: str) -> None:
+        from claude_pm.config import redact  # claude_pm.config imports this module
+
+        value = redact(variable, value)
         self.variable = variable
         self.value = value
         self.allowed = allowed

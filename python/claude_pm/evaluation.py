@@ -124,7 +124,8 @@ def evaluate_records(
 def evaluate_file(
     path: str | os.PathLike[str], analyzer: TaskComplexityAnalyzer | None = None
 ) -> EvalReport:
-    """Evaluates a JSONL file; a malformed line raises ValueError naming its number."""
+    """Evaluates a JSONL file; a malformed line raises ValueError naming its number, and so
+    does a file without any row."""
     records: list[tuple[str, Any]] = []
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
@@ -135,6 +136,10 @@ def evaluate_file(
                 records.append((where, json.loads(line)))
             except json.JSONDecodeError as error:
                 raise ValueError(f"{where}: not valid JSON ({error.msg})") from None
+    if not records:
+        # An accuracy over nothing would read as a (0 %) result; it is an input mistake.
+        raise ValueError(f"{os.fspath(path)}: no labelled rows: expected one JSON object per line with the "
+                         "task in 'task' (or 'text') and its tier in 'tier' (or 'acceptable_tiers')")
     return evaluate_records(records, analyzer)
 
 

@@ -165,9 +165,21 @@ def _rebuild(settings: Settings) -> _State:
 
 def _forget_state_in_child() -> None:
     # A forked worker rebuilds its state on its first selection, which also starts
-    # its own multi-process metrics writer when PROMETHEUS_MULTIPROC_DIR is set.
-    global _state
+    # its own multi-process metrics writer when PROMETHEUS_MULTIPROC_DIR is set. The
+    # lock is replaced: a parent thread may have held it mid-rebuild at the fork, and
+    # that thread does not exist in the child to release it.
+    global _state, _lock
+    _lock = threading.Lock()
     _state = None
+
+
+def recorded_stats() -> SelectionStats | None:
+    """The statistics selections have recorded into so far, without building anything.
+
+    None before the first selection. Takes no lock and builds no state, so a fork
+    handler can read what a child inherited (`selection_stats()` may rebuild).
+    """
+    return _stats
 
 
 if hasattr(os, "register_at_fork"):
@@ -356,6 +368,10 @@ def choose(
     decision_id = None
     if settings.decision_log is not None:
         decision_id = _log_decision(name, model_id, tier, level, score, template, method, decision, task_description)
+    if settings.otel:
+        from claude_pm.integrations.otel import record_selection
+
+        record_selection(name, model_id, config, decision_id, started)
     if state.debug:
         _debug_log(settings, name, model_id, method, config, task_description)
     return Selection(name, prompt, model_id, config, decision_id)

@@ -13,20 +13,24 @@ prompt. Only HTML comments may precede the first marker. Sections named in
 `REQUIRED_SECTIONS` must exist and list every template: whatever the task, an agent is
 told its constraints and how to report.
 
-Role prompts are plain Markdown without markers. Every problem is a `PromptFileError`
-whose message starts with the file (and line) at fault.
+Role prompts are plain Markdown without markers. A prompt file must be a regular file
+(or a symlink to one) of at most `MAX_PROMPT_FILE_BYTES`. Every problem is a
+`PromptFileError` whose message starts with the file (and line) at fault.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, BinaryIO, Protocol
 
 from claude_pm.agents.templates import PromptTemplate
 from claude_pm.errors import PromptFileError
 
 __all__ = [
+    "MAX_PROMPT_FILE_BYTES",
     "REQUIRED_SECTIONS",
     "ReadableFile",
     "Section",
@@ -36,6 +40,9 @@ __all__ = [
 ]
 
 REQUIRED_SECTIONS = ("safety", "output_format")
+# The packaged base instructions are about 8 KiB; a prompt a hundred times larger is
+# already far beyond any model's useful system prompt.
+MAX_PROMPT_FILE_BYTES = 1024 * 1024
 
 _MARKER_START = re.compile(r"^\s*<!--\s*section\b", re.IGNORECASE)
 _MARKER = re.compile(
@@ -49,7 +56,7 @@ _TEMPLATE_NAMES = " ".join(member.value for member in PromptTemplate)
 class ReadableFile(Protocol):
     """A filesystem path or an importlib.resources file."""
 
-    def read_bytes(self) -> bytes: ...
+    def open(self, mode: str = "r") -> BinaryIO: ...
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,14 @@ class Section:
 
 
 def read_prompt_text(file: ReadableFile) -> str:
-    """The UTF-8 text of a prompt file; PromptFileError naming the file if unreadable or blank."""
+    """The UTF-8 text of a prompt file; PromptFileError naming the file if unreadable, blank,
+    not a regular file or larger than MAX_PROMPT_FILE_BYTES."""
     try:
-        raw = file.read_bytes()
+        if isinstance(file, os.PathLike):
+            raw = _read_regular_file(os.fspath(file))
+        else:  # a resource inside a zip or another loader: no device or FIFO can hide there
+            with file.open("rb") as stream:
+                raw = _read_bounded(stream, str(file))
     except OSError as error:
         raise PromptFileError(str(file), f"cannot be read ({error.strerror or error})") from error
     try:
@@ -74,6 +86,24 @@ def read_prompt_text(file: ReadableFile) -> str:
     if not text.strip():
         raise PromptFileError(str(file), "is empty")
     return text
+
+
+def _read_regular_file(path: str) -> bytes:
+    # O_NONBLOCK: opening a FIFO must not wait for a writer before it can be refused.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(path, flags), "rb") as stream:
+        mode = os.fstat(stream.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise PromptFileError(path, "is not a regular file (a prompt file must be a plain file or a "
+                                  "symlink to one)")
+        return _read_bounded(stream, path)
+
+
+def _read_bounded(stream: Any, path: str) -> bytes:
+    raw: bytes = stream.read(MAX_PROMPT_FILE_BYTES + 1)
+    if len(raw) > MAX_PROMPT_FILE_BYTES:
+        raise PromptFileError(path, f"is larger than {MAX_PROMPT_FILE_BYTES:,} bytes, the limit for a prompt file")
+    return raw
 
 
 def parse_role_prompt(text: str, path: str) -> str:

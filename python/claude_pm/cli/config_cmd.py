@@ -28,13 +28,13 @@ def _rows() -> list[dict[str, Any]]:
             prefix, suffix = variable.name.split("<AGENT>")
             for name in sorted(n for n in os.environ if n.startswith(prefix) and n.endswith(suffix)):
                 if config._PER_AGENT.match(name) and not name.endswith("_MODEL_ID"):
-                    rows.append({"variable": name, "value": os.environ[name], "source": "environment",
-                                 "meaning": variable.meaning})
+                    rows.append({"variable": name, "value": config.redact(name, os.environ[name]),
+                                 "source": "environment", "meaning": variable.meaning})
             continue
         value = os.environ.get(variable.name)
         rows.append({
             "variable": variable.name,
-            "value": variable.default if value is None else value,
+            "value": variable.default if value is None else config.redact(variable.name, value),
             "source": "default" if value is None else "environment",
             "meaning": variable.meaning,
         })
@@ -44,7 +44,11 @@ def _rows() -> list[dict[str, Any]]:
 @config_group.command("check")
 @json_option
 def check(as_json: bool) -> None:
-    """Print the effective configuration; exit 2 if any variable is invalid."""
+    """Print the effective configuration; exit 2 if any variable is invalid.
+
+    The files the variables name (scoring rules, prompts directory, pricing file) are
+    loaded as a selection or report would load them. Secret values are shown redacted.
+    """
     errors = config.validate_environment()
     unknown = config.unrecognised_variables(tuple(AGENT_NAMES) + tuple(AGENT_ALIASES))
     rows = _rows()

@@ -16,7 +16,24 @@ from claude_pm.cli.app import CliError, emit_json, json_option
 __all__ = ["baseline", "calibrate", "cost"]
 
 _DECISIONS = {"all": None, "live": False, "shadow": True}
-_SINCE_HELP = "Window to analyse: a duration such as 7d, 24h, 30m, 2w, or an ISO date."
+_SINCE_ALLOWED = ("a duration such as 7d, 24h, 30m or 2w, or an ISO date/time, reaching back no further than "
+                  "1970-01-01 (the decision log holds nothing older)")
+_SINCE_HELP = "Window to analyse: a duration such as 7d, 24h, 30m, 2w, or an ISO date (not before 1970)."
+
+
+def _checked_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--since parsed up front, so a window no log can cover is an error naming the option."""
+    from claude_pm.decision_log.queries import window
+
+    if value is None:
+        return None
+    try:
+        start = window(value).start
+    except (ValueError, OverflowError):
+        start = -1.0
+    if not start >= 0:  # before the POSIX epoch, or not a window at all
+        raise CliError(f"--since={value!r} is not valid: expected {_SINCE_ALLOWED}")
+    return value
 
 
 @contextmanager
@@ -46,7 +63,7 @@ def _table(title: str, *columns: str) -> Table:
 
 
 @click.command()
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP)
+@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
 @click.option("--baseline-model", default="claude-sonnet-4-20250514", show_default=True,
               help="Model (id or tier name) every request is compared against.")
 @click.option("--decisions", type=click.Choice(sorted(_DECISIONS)), default="all", show_default=True,
@@ -105,7 +122,7 @@ def baseline() -> None:
 
 
 @baseline.command("capture")
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP)
+@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
 @click.option("--output", "-o", default="baseline_metrics.json", show_default=True,
               help="File to write the baseline to ('-' for none).")
 @json_option
@@ -132,7 +149,8 @@ def baseline_capture(since: str, output: str, as_json: bool) -> None:
 
 @baseline.command("compare")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--since", default=None, help=_SINCE_HELP + " Default: the baseline's own window.")
+@click.option("--since", default=None, help=_SINCE_HELP + " Default: the baseline's own window.",
+              callback=_checked_since)
 @json_option
 def baseline_compare(file: str, since: str | None, as_json: bool) -> None:
     """Show how daily tokens, cost, agent mix and task types changed since the baseline in FILE."""
@@ -162,7 +180,7 @@ def baseline_compare(file: str, since: str | None, as_json: bool) -> None:
 @click.option("--target", "target_text", default=None,
               help="Tier mix in percent summing to 100, e.g. haiku=40,sonnet=40,opus=20.")
 @click.option("--budget", type=float, default=None, help="USD per day: the most capable mix within it.")
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP)
+@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
 @json_option
 def calibrate(target_text: str | None, budget: float | None, since: str, as_json: bool) -> None:
     """Propose complexity thresholds from logged scores for a target mix or a daily budget."""

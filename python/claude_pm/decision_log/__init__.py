@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from claude_pm.decision_log.records import DecisionRecord
 from claude_pm.decision_log.registry import flush, get_decision_log, record_usage
-from claude_pm.decision_log.store import DecisionLogError, Store, open_store
+from claude_pm.decision_log.signals import install_sigterm_flush
+from claude_pm.decision_log.store import DecisionLogError, Store, open_reader, open_store
 from claude_pm.decision_log.writer import DecisionLog
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "Store",
     "flush",
     "get_decision_log",
+    "install_sigterm_flush",
+    "open_reader",
     "open_store",
     "record_usage",
 ]

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Union
 
 from claude_pm.config import get_settings
-from claude_pm.decision_log.store import VARIABLE, DecisionLogError, Store, open_store
+from claude_pm.decision_log.store import VARIABLE, DecisionLogError, Store, open_reader
 
 __all__ = [
     "Since",
@@ -107,12 +107,16 @@ def window(since: Since, *, shadow: bool | None = False, now: float | None = Non
 
 
 def open_log(target: str | None = None) -> Store:
-    """Open the configured decision log for reading; DecisionLogError when none is configured or found."""
+    """Open the configured decision log read-only; DecisionLogError when none is configured or found.
+
+    Reports never create or migrate a log (a report pointed at the wrong file must not
+    turn it into an empty decision log).
+    """
     target = target if target is not None else get_settings().decision_log
     if target is None:
         raise DecisionLogError(f"{VARIABLE} is not set: point it at the SQLite file or postgresql:// DSN "
                                "the runners record decisions to")
-    return open_store(target, create=False)
+    return open_reader(target)
 
 
 def group_totals(store: Store, scope: Window, columns: tuple[str, ...]) -> dict[tuple, Totals]:

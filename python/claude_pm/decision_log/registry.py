@@ -1,4 +1,9 @@
-"""The process-wide decision log: one writer per configured target."""
+"""The process-wide decision log: one writer per configured target.
+
+The registry's lock is replaced in a forked child (another thread may have held it at
+the fork), and the child starts its own writer: it never uses its parent's threads or
+connection.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ import os
 import threading
 
 from claude_pm.config import get_settings
+from claude_pm.decision_log.signals import install_sigterm_flush
 from claude_pm.decision_log.writer import DecisionLog, flush_all
 
 __all__ = ["flush", "get_decision_log", "record_usage"]
 
 _lock = threading.Lock()
 _current: DecisionLog | None = None
+# The SIGTERM flush is wanted but the writer was started off the main thread.
+_sigterm_pending = False
 
 
 def get_decision_log() -> DecisionLog | None:
@@ -25,6 +33,8 @@ def get_decision_log() -> DecisionLog | None:
     target = get_settings().decision_log
     current = _current
     if current is not None and current.target == target:
+        if _sigterm_pending:
+            _install_sigterm_flush()
         return current
     if current is None and target is None:
         return None
@@ -38,8 +48,15 @@ def _retarget(target: str | None) -> DecisionLog | None:
             return _current
         if _current is not None:
             threading.Thread(target=_current.close, name="claude-pm-decision-log-retire", daemon=True).start()
-        _current = None if target is None else DecisionLog(target)
-        return _current
+        log = _current = None if target is None else DecisionLog(target)
+    if log is not None:
+        _install_sigterm_flush()
+    return log
+
+
+def _install_sigterm_flush() -> None:
+    global _sigterm_pending
+    _sigterm_pending = get_settings().decision_log_sigterm_flush and not install_sigterm_flush()
 
 
 def record_usage(decision_id: str, input_tokens: int, output_tokens: int) -> None:
@@ -59,7 +76,8 @@ def flush(timeout: float | None = None) -> bool:
 
 def _forget_parent_writer() -> None:
     """A forked child has none of its parent's threads: start its own writer on first use."""
-    global _current
+    global _current, _lock
+    _lock = threading.Lock()
     _current = None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -30,11 +31,20 @@ def sqlite_path(target: str) -> str:
 class SqliteStore(Store):
     dialect = "sqlite"
 
-    def __init__(self, target: str, *, create: bool = True) -> None:
+    def __init__(self, target: str, *, create: bool = True, read_only: bool = False) -> None:
         super().__init__(target)
         path = os.path.expanduser(sqlite_path(target))
         if not create and not os.path.exists(path):
             raise self.error("no decision log at this path", "nothing has been recorded there yet")
+        if read_only:
+            # mode=ro: neither the file nor its journal mode is ever changed by a report.
+            uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+            try:
+                self._connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None,
+                                                   check_same_thread=False)
+            except sqlite3.Error as error:
+                raise self.error("cannot open the SQLite file for reading", error) from error
+            return
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
             raise self.error("cannot create the SQLite file", f"directory {parent} does not exist")

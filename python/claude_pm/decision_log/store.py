@@ -19,7 +19,7 @@ from typing import Any
 from claude_pm.decision_log.records import DecisionRow, UsageRow
 from claude_pm.decision_log.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["VARIABLE", "DecisionLogError", "Store", "is_postgres_target", "open_store", "redact"]
+__all__ = ["VARIABLE", "DecisionLogError", "Store", "is_postgres_target", "open_reader", "open_store", "redact"]
 
 VARIABLE = "CLAUDE_PM_DECISION_LOG"
 _SALT_KEY = "task_hash_salt"
@@ -120,6 +120,23 @@ class Store(ABC):
             cursor.execute(self._sql("SELECT value FROM claude_pm_meta WHERE key = ?"), (_SALT_KEY,))
             self.salt = bytes.fromhex(cursor.fetchone()[0])
 
+    def load(self) -> None:
+        """Read an existing, up-to-date log without changing it: the reports' way in."""
+        try:
+            versions = set(self.schema_versions())
+        except Exception as error:
+            raise self.error("not a claude-pm decision log (no schema: nothing recorded there yet?)", error) from None
+        newest = max(versions, default=0)
+        if newest > SCHEMA_VERSION:
+            raise DecisionLogError(
+                f"{VARIABLE}={self.display!r}: the log has schema version {newest}, newer than the "
+                f"{SCHEMA_VERSION} this claude-pm understands; upgrade claude-pm to read it")
+        if not self._load_if_current():
+            raise DecisionLogError(
+                f"{VARIABLE}={self.display!r}: the log has schema version {newest}, older than the "
+                f"{SCHEMA_VERSION} this claude-pm reads; reports never migrate a log: let a runner with "
+                "this claude-pm record to it once (that upgrades it), then run the report again")
+
     def _load_if_current(self) -> bool:
         try:
             versions = set(self.schema_versions())
@@ -159,6 +176,28 @@ class Store(ABC):
         cursor = self._cursor()
         cursor.execute(self._sql(sql), tuple(params))
         return cursor.fetchall()
+
+
+def open_reader(target: str) -> Store:
+    """Open the existing decision log at `target` for reading only: never created, migrated or changed.
+
+    Raises ConfigError for a malformed target, DecisionLogError when there is no
+    up-to-date log there.
+    """
+    if is_postgres_target(target):
+        from claude_pm.decision_log.postgres_store import PostgresStore
+
+        store: Store = PostgresStore(target)
+    else:
+        from claude_pm.decision_log.sqlite_store import SqliteStore
+
+        store = SqliteStore(target, create=False, read_only=True)
+    try:
+        store.load()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def open_store(target: str, *, create: bool = True) -> Store:

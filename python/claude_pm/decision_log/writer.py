@@ -1,13 +1,27 @@
-"""The background writer: decisions leave the hot path through a bounded queue.
+"""The background writer: decisions leave the hot path through a queue, a local spool and a database writer.
 
-`DecisionLog.record` validates, stamps a uuid and enqueues; one daemon thread drains
-the queue in batches and writes each batch in one transaction. Guarantees:
+`DecisionLog.record` validates, stamps a uuid and appends to an in-memory queue; it
+takes no lock and touches no file. Two daemon threads do the rest:
+
+- the spool thread takes what is queued at least every `SPOOL_INTERVAL` (sooner once
+  half of `SPOOL_MAX_RECORDS` wait), turns it into stored rows, appends them to a local
+  spool file and fsyncs it (spool.py), then hands them to
+- the writer thread, which writes them to the database in batches of up to
+  `batch_size`, one transaction each, and deletes a spool segment once all its rows are
+  committed. On start it replays the segments left by writers that died.
+
+Guarantees:
 
 - `flush()` returns once everything recorded before the call is committed.
-- Interpreter exit (including ``sys.exit`` from a SIGTERM handler) flushes through
-  ``atexit``. A process killed outright (SIGKILL, or SIGTERM with no handler, which
-  Python does not turn into an exit) loses what was still queued: at most the
-  unflushed batch and the records behind it.
+- Interpreter exit (``sys.exit`` included) and, by default, SIGTERM (signals.py) flush
+  for up to `EXIT_FLUSH_TIMEOUT` seconds. What is still unwritten then is counted:
+  `deferred` when it is in the spool (written by the next writer to start on the same
+  target), `dropped` otherwise.
+- A crash (SIGKILL, OOM kill, power loss) loses only records not yet fsynced to the
+  spool: at most `SPOOL_MAX_RECORDS` (plus one per producing thread), recorded during
+  the last `SPOOL_INTERVAL` plus one fsync. The producer waits (up to `put_timeout`)
+  rather than let more than that wait unsynced. Until the database has been reached
+  once (the task-text hash needs its salt) records wait in memory only.
 - A full queue blocks the producer for up to `put_timeout` while the database is
   healthy (back-pressure). While the database is failing, records beyond the queue's
   capacity are dropped and counted instead, so a dead database never stalls a runner.
@@ -20,19 +34,34 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 import threading
 import time
 import weakref
 from collections import deque
+from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from claude_pm.config import get_settings
-from claude_pm.decision_log.records import DecisionRecord, TaskTextPolicy, UsageRow, level_name, to_row
+from claude_pm.decision_log.records import DecisionRecord, DecisionRow, TaskTextPolicy, UsageRow, level_name, to_row
+from claude_pm.decision_log.spool import (
+    SEGMENT_BYTES,
+    SPOOL_INTERVAL,
+    SPOOL_MAX_RECORDS,
+    Segment,
+    encode,
+    open_segment,
+    orphaned_segments,
+    read_segment,
+    spool_directory,
+)
 from claude_pm.decision_log.store import Store, is_postgres_target, open_store, redact
 
-__all__ = ["EXIT_FLUSH_TIMEOUT", "DecisionLog", "flush_all"]
+__all__ = ["EXIT_FLUSH_TIMEOUT", "DecisionLog", "flush_all", "shutdown"]
 
 EXIT_FLUSH_TIMEOUT = 10.0
+# After giving up on the database, how long close() waits for the threads to count what they hold.
+_STOP_GRACE = 2.0
 
 logger = logging.getLogger("claude_pm.decision_log")
 
@@ -46,42 +75,109 @@ _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _DATA_ERRORS = frozenset({"DataError", "IntegrityError", "ValueError", "TypeError", "OverflowError"})
 
 
+@dataclass(eq=False)
+class _Chunk:
+    """What the spool thread took from the queue in one round, handed to the writer thread."""
+
+    rows: list[DecisionRow]
+    usages: list[UsageRow]
+    events: list[threading.Event]
+    spooled: bool = False
+    # Segments none of whose rows come after this chunk: deleted once it is committed.
+    finished: list[Segment] = field(default_factory=list)
+    stop: bool = False
+
+    @property
+    def records(self) -> int:
+        return len(self.rows) + len(self.usages)
+
+
+def _ring(bell: threading.Lock) -> None:
+    try:
+        bell.release()
+    except RuntimeError:
+        pass  # already rung, the thread has not woken yet
+
+
+def _bell() -> threading.Lock:
+    bell = threading.Lock()
+    bell.acquire()
+    return bell
+
+
 class DecisionLog:
-    """A process's writer for one decision-log target (SQLite path or postgresql:// DSN)."""
+    """A process's writer for one decision-log target (SQLite path or postgresql:// DSN).
+
+    `spool` and `spool_dir` default to CLAUDE_PM_DECISION_LOG_SPOOL and
+    CLAUDE_PM_DECISION_LOG_SPOOL_DIR.
+    """
 
     def __init__(self, target: str, *, batch_size: int = 500, max_queued: int = 50_000,
                  put_timeout: float = 1.0, prune_interval: float = 600.0, max_backoff: float = 30.0,
-                 opener: Callable[[str], Store] = open_store) -> None:
+                 opener: Callable[[str], Store] = open_store, spool: bool | None = None,
+                 spool_dir: str | None = None, spool_interval: float = SPOOL_INTERVAL,
+                 spool_max_records: int = SPOOL_MAX_RECORDS) -> None:
         if is_postgres_target(target):
             from claude_pm.decision_log.postgres_store import check_dsn
 
             check_dsn(target)
+        settings = get_settings()
         self.target = target
         self._batch_size = batch_size
         self._put_timeout = put_timeout
         self._prune_interval = prune_interval
         self._max_backoff = max_backoff
         self._opener = opener
-        # A deque plus a doorbell rather than queue.Queue: the producer never takes a lock, so
+        self._max_queued = max_queued
+        self._spool_enabled = settings.decision_log_spool if spool is None else spool
+        self.spool_dir = spool_directory(target, settings.decision_log_spool_dir if spool_dir is None else spool_dir)
+        self._spool_interval = spool_interval
+        self._spool_max = spool_max_records
+        self._start()
+
+    def _start(self) -> None:
+        """Fresh queues, counters and threads (also a forked child's restart of an inherited writer)."""
+        # A deque plus doorbells rather than queue.Queue: the producer never takes a lock, so
         # an exception raised into it by a signal handler (sys.exit on SIGTERM) cannot leave
         # a lock held and deadlock the exit flush.
         self._pending: deque[_Item] = deque()
-        self._max_queued = max_queued
-        self._doorbell = threading.Lock()
-        self._doorbell.acquire()
+        self._doorbell = _bell()
+        self._urgent = _bell()
+        self._unsynced = 0
+        self._spool_active = False
+        self._ready: deque[_Chunk] = deque()
+        self._ready_bell = _bell()
+        self._ready_records = 0
+        self._salt: bytes | None = None
+        self._may_spool = threading.Event()
+        self._segment: Segment | None = None
+        self._segments: set[Segment] = set()
+        self._store: Store | None = None
         self._counts_lock = threading.Lock()
+        # Held by the writer thread inside every database call, and taken by the before-fork
+        # hook: a child forked while SQLite holds its process-wide mutex would hang on it.
+        self._db_lock = threading.Lock()
         self._written = 0
         self._usage_written = 0
         self._failed_writes = 0
         self._dropped = 0
+        self._deferred = 0
+        self._spooled = 0
+        self._replayed = 0
         self._pruned = 0
         self._last_error: str | None = None
         self._healthy = True
         self._last_warning = 0.0
         self._abandon = threading.Event()
+        self._closed = False
+        self._forked = False
+        self._pid = os.getpid()
         # (settings object, policy derived from it), swapped as one reference so threads agree.
         self._policy: tuple[object, TaskTextPolicy] = (None, TaskTextPolicy(None, False))
-        self._thread = threading.Thread(target=self._run, name="claude-pm-decision-log", daemon=True)
+        self._spool_thread = threading.Thread(target=self._spool_run, name="claude-pm-decision-log-spool",
+                                              daemon=True)
+        self._thread = threading.Thread(target=self._write_run, name="claude-pm-decision-log", daemon=True)
+        self._spool_thread.start()
         self._thread.start()
         _instances.add(self)
 
@@ -110,14 +206,17 @@ class DecisionLog:
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything recorded so far is committed; False if `timeout` ran out first."""
+        if self._forked:
+            self._restart_in_child()
         done = threading.Event()
         deadline = None if timeout is None else time.monotonic() + timeout
-        if self._thread.is_alive():
-            self._enqueue(done)
+        if self._spool_thread.is_alive():
+            self._enqueue(done, urgent=True)
         while not done.is_set():
-            if not self._thread.is_alive():
-                # The writer stopped (close) after draining; only records left behind matter.
-                return not any(not isinstance(item, threading.Event) for item in list(self._pending))
+            if not self._spool_thread.is_alive() or not self._thread.is_alive():
+                # The writer stopped (close); only records left behind matter.
+                return self._ready_records == 0 and not any(
+                    not isinstance(item, threading.Event) for item in list(self._pending))
             if deadline is not None and time.monotonic() >= deadline:
                 return False
             done.wait(0.05)
@@ -128,125 +227,236 @@ class DecisionLog:
         return self._thread.is_alive()
 
     def close(self, timeout: float | None = None) -> bool:
-        """Flush, then stop the writer thread; False if it did not finish within `timeout`.
+        """Flush, then stop the writer; False if it did not finish within `timeout`.
 
         When the database is still failing at the timeout the writer gives up: what it
-        still holds is dropped and counted in `stats()["dropped"]`.
+        holds is counted in `stats()`, as `deferred` where the spool keeps it for the next
+        writer on this target, as `dropped` otherwise.
         """
         flushed = self.flush(timeout)
+        self._closed = True
+        grace = None if timeout is None else max(timeout, _STOP_GRACE)
         if not flushed:
             self._abandon.set()
-        if self._thread.is_alive():
-            self._enqueue(_STOP)
-            self._thread.join(timeout)
+            self._may_spool.set()
+        if self._spool_thread.is_alive():
+            self._enqueue(_STOP, urgent=True)
+            self._spool_thread.join(grace)
+        self._thread.join(grace)
+        if not self._spool_thread.is_alive():
+            self._count_left_behind()
         return flushed and not self._thread.is_alive()
 
     def stats(self) -> dict:
-        """Counters for metrics: queued, written, usage_written, failed_writes, dropped, pruned, healthy."""
+        """Counters for metrics: queued, written, usage_written, failed_writes, dropped, deferred,
+        spooled, replayed, pruned, healthy, last_error."""
         with self._counts_lock:
             return {
                 "target": redact(self.target),
-                "queued": len(self._pending),
+                "queued": len(self._pending) + self._ready_records,
                 "written": self._written,
                 "usage_written": self._usage_written,
                 "failed_writes": self._failed_writes,
                 "dropped": self._dropped,
+                "deferred": self._deferred,
+                "spooled": self._spooled,
+                "replayed": self._replayed,
                 "pruned": self._pruned,
                 "healthy": self._healthy,
                 "last_error": self._last_error,
             }
 
     def _put(self, item: _Item) -> None:
-        if len(self._pending) >= self._max_queued and not self._wait_for_room():
-            with self._counts_lock:
-                self._dropped += 1
+        if self._closed:
+            if not self._forked:
+                self._count("_dropped", 1)
+                self._warn("decision log is closed; dropping records")
+                return
+            self._restart_in_child()
+        if len(self._pending) + self._ready_records >= self._max_queued and not self._wait_for_room():
+            self._count("_dropped", 1)
             self._warn("decision log queue full while the database is failing; dropping records")
             return
+        if self._spool_active and len(self._pending) + self._unsynced >= self._spool_max:
+            self._wait_for_spool()
         self._enqueue(item)
 
     def _wait_for_room(self) -> bool:
         """Back-pressure: poll (no lock held) until the writer makes room, while it is healthy."""
+        _ring(self._urgent)
         deadline = time.monotonic() + self._put_timeout
-        while len(self._pending) >= self._max_queued:
+        while len(self._pending) + self._ready_records >= self._max_queued:
             if not self._healthy or time.monotonic() >= deadline:
                 return False
             time.sleep(0.0005)
         return True
 
-    def _enqueue(self, item: _Item) -> None:
+    def _wait_for_spool(self) -> None:
+        """Keep the crash bound: wait (up to put_timeout) until the spool thread has synced enough."""
+        _ring(self._urgent)
+        deadline = time.monotonic() + self._put_timeout
+        while self._spool_active and len(self._pending) + self._unsynced >= self._spool_max:
+            if time.monotonic() >= deadline:
+                return  # a stalled disk must not stall the runner; the record stays in memory
+            time.sleep(0.0005)
+
+    def _enqueue(self, item: _Item, *, urgent: bool = False) -> None:
         self._pending.append(item)
+        _ring(self._doorbell)
+        if urgent or len(self._pending) >= self._spool_max // 2:
+            _ring(self._urgent)
+
+    def _count(self, counter: str, amount: int) -> None:
+        with self._counts_lock:
+            setattr(self, counter, getattr(self, counter) + amount)
+
+    # -- spool thread ------------------------------------------------------------------
+
+    def _spool_run(self) -> None:
+        # Rows need the database's salt (the task-text hash), known once the writer opened it.
+        self._may_spool.wait()
+        while True:
+            if not self._pending:
+                self._doorbell.acquire()
+            if not self._abandon.is_set():
+                self._urgent.acquire(timeout=self._spool_interval)
+            items: list[_Item] = []
+            while True:
+                try:
+                    items.append(self._pending.popleft())
+                except IndexError:
+                    break
+            self._unsynced = len(items)
+            chunk = self._prepare(items)
+            if chunk.records and self._spool_enabled:
+                self._spool(chunk)
+            if chunk.stop and self._segment is not None:
+                chunk.finished.append(self._segment)
+                self._segment = None
+            with self._counts_lock:
+                self._ready_records += chunk.records
+            self._unsynced = 0
+            self._ready.append(chunk)
+            _ring(self._ready_bell)
+            if chunk.stop:
+                return
+
+    def _prepare(self, items: list[_Item]) -> _Chunk:
+        chunk = _Chunk([], [], [])
+        salt = self._salt
+        for item in items:
+            if type(item) is tuple:
+                if salt is None:
+                    self._count("_dropped", 1)  # given up before the database was ever reached
+                    continue
+                decision_id, record, policy = item
+                try:
+                    chunk.rows.append(to_row(decision_id, record, policy, salt))
+                except (TypeError, ValueError, OverflowError) as error:
+                    self._reject(error)
+            elif isinstance(item, UsageRow):
+                chunk.usages.append(item)
+            elif isinstance(item, threading.Event):
+                chunk.events.append(item)
+            elif item is _STOP:
+                chunk.stop = True
+        return chunk
+
+    def _spool(self, chunk: _Chunk) -> None:
         try:
-            self._doorbell.release()
-        except RuntimeError:
-            pass  # already rung, the writer has not woken yet
+            if self._segment is not None and self._segment.size >= SEGMENT_BYTES:
+                chunk.finished.append(self._segment)
+                self._segment = None
+            if self._segment is None:
+                self._segment = open_segment(self.spool_dir, self.target)
+                self._segments.add(self._segment)
+            self._segment.append(encode(chunk.rows, chunk.usages))
+        except (OSError, ValueError) as error:
+            self._spool_active = False
+            if self._segment is not None:
+                # It may end in a torn line; start afresh next time (replay skips the torn line).
+                chunk.finished.append(self._segment)
+                self._segment = None
+            self._warn(f"cannot spool decisions to {self.spool_dir}, a crash would lose them: {error}")
+            return
+        chunk.spooled = True
+        self._spool_active = True
+        self._count("_spooled", chunk.records)
 
     # -- writer thread -----------------------------------------------------------------
 
-    def _run(self) -> None:
-        store: Store | None = None
-        next_prune = 0.0
-        stopping = False
+    def _write_run(self) -> None:
+        store = self._open()
+        next_prune = time.monotonic()
         while True:
-            if stopping:
-                items = self._next_batch(0.0)
-            else:
-                items = self._next_batch(None if store is None else max(0.0, next_prune - time.monotonic()))
-            decisions = [item for item in items if isinstance(item, tuple)]
-            usages = [item for item in items if isinstance(item, UsageRow)]
-            store = self._write(store, decisions, usages)
-            for item in items:
-                if isinstance(item, threading.Event):
-                    item.set()
-            if time.monotonic() >= next_prune and store is not None:
+            timeout = None if store is None or self._abandon.is_set() else max(0.0, next_prune - time.monotonic())
+            chunk = self._next_chunk(timeout)
+            if chunk is not None:
+                store = self._commit(store, chunk)
+                for event in chunk.events:
+                    event.set()
+                if chunk.stop:
+                    break
+            if store is not None and not self._abandon.is_set() and time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + self._prune_interval
-                self._prune(store)
-            stopping = stopping or any(item is _STOP for item in items)
-            if self._abandon.is_set():
-                self._drop_queued()
-            if (stopping and not items) or self._abandon.is_set():
-                if store is not None:
-                    store.close()
-                _instances.discard(self)
-                return
+                with self._db_lock:
+                    self._prune(store)
+                    store = self._replay(store)
+        for segment in list(self._segments):
+            segment.release(delete=False)  # rows not committed: the next writer replays them
+        self._segments.clear()
+        self._store = None
+        if store is not None:
+            with self._db_lock:
+                store.close()
+        _instances.discard(self)
 
-    def _drop_queued(self) -> None:
-        while True:
-            try:
-                item = self._pending.popleft()
-            except IndexError:
-                return
-            if isinstance(item, threading.Event):
-                item.set()
-            elif item is not _STOP:
-                with self._counts_lock:
-                    self._dropped += 1
+    def _open(self) -> Store | None:
+        """Open the store (retrying with backoff) and let the spool thread start; None once abandoned.
 
-    def _next_batch(self, timeout: float | None) -> list:
-        """Up to `batch_size` queued items, waiting up to `timeout` (None: forever) for the first."""
-        if not self._pending:
-            self._doorbell.acquire(timeout=-1 if timeout is None else timeout)
-        items: list = []
-        while len(items) < self._batch_size:
-            try:
-                items.append(self._pending.popleft())
-            except IndexError:
-                break
-        return items
+        Segments left by dead writers are replayed at the first prune round, right after.
+        """
+        store = self._write(None, [], [], spooled=False)
+        if store is not None:
+            self._salt = store.salt
+            # From now on the producer is held to the crash bound, the backlog of the wait included.
+            self._spool_active = self._spool_enabled
+        self._may_spool.set()
+        return store
 
-    def _write(self, store: Store | None, decisions: list, usages: list) -> Store | None:
+    def _next_chunk(self, timeout: float | None) -> _Chunk | None:
+        if not self._ready:
+            self._ready_bell.acquire(timeout=-1 if timeout is None else timeout)
+        try:
+            return self._ready.popleft()
+        except IndexError:
+            return None
+
+    def _commit(self, store: Store | None, chunk: _Chunk) -> Store | None:
+        size = self._batch_size
+        parts = [chunk.rows[start:start + size] for start in range(0, len(chunk.rows), size)] or [[]]
+        for index, rows in enumerate(parts):
+            usages = chunk.usages if index == len(parts) - 1 else []
+            if rows or usages:
+                store = self._write(store, rows, usages, spooled=chunk.spooled)
+            with self._counts_lock:
+                self._ready_records -= len(rows) + len(usages)
+        committed = not self._abandon.is_set()
+        for segment in chunk.finished:
+            segment.release(delete=committed)
+            self._segments.discard(segment)
+        return store
+
+    def _write(self, store: Store | None, rows: list, usages: list, *, spooled: bool) -> Store | None:
         """Write one batch, retrying with backoff until it is committed; returns the open store."""
         delay = 0.05
-        rows: list | None = None
         while not self._abandon.is_set():
             try:
-                if store is None:
-                    store = self._opener(self.target)
-                if rows is None:
-                    # The salt comes from the database, so rows exist only once it is open; it
-                    # never changes, so a retry reuses them.
-                    rows = self._rows(decisions, store.salt)
-                if rows or usages:
-                    self._store_batch(store, rows, usages)
+                with self._db_lock:
+                    if store is None:
+                        store = self._store = self._opener(self.target)
+                    if rows or usages:
+                        self._store_batch(store, rows, usages)
                 with self._counts_lock:
                     recovered = not self._healthy
                     self._healthy = True
@@ -257,44 +467,37 @@ class DecisionLog:
                 with self._counts_lock:
                     self._failed_writes += 1
                     self._healthy = False
-                    self._last_error = redact(str(error).strip().splitlines()[0] if str(error).strip()
-                                              else type(error).__name__)
-                self._warn(f"cannot write {len(decisions)} decisions to {redact(self.target)}, "
+                    self._last_error = _first_line(error)
+                self._warn(f"cannot write {len(rows)} decisions to {redact(self.target)}, "
                            f"retrying in {delay:.2f}s: {self._last_error}")
                 if store is not None:
                     try:
-                        store.close()
+                        with self._db_lock:
+                            store.close()
                     except Exception:
                         logger.debug("closing a failed decision-log connection failed", exc_info=True)
-                    store = None
+                    store = self._store = None
                 self._abandon.wait(delay)
                 delay = min(delay * 2, self._max_backoff)
-        with self._counts_lock:
-            self._dropped += (len(decisions) if rows is None else len(rows)) + len(usages)
+        self._count("_deferred" if spooled else "_dropped", len(rows) + len(usages))
         return store
 
-    def _rows(self, decisions: list, salt: bytes) -> list:
-        rows = []
-        for decision_id, record, policy in decisions:
-            try:
-                rows.append(to_row(decision_id, record, policy, salt))
-            except (TypeError, ValueError, OverflowError) as error:
-                self._reject(error)
-        return rows
-
-    def _store_batch(self, store: Store, rows: list, usages: list) -> None:
+    def _store_batch(self, store: Store, rows: list, usages: list, *, replay: bool = False) -> None:
         try:
             store.write(rows, usages)
         except Exception as error:
             if not _is_data_error(error):
                 raise
-            self._store_one_by_one(store, rows, usages)
+            self._store_one_by_one(store, rows, usages, replay=replay)
             return
         with self._counts_lock:
-            self._written += len(rows)
-            self._usage_written += len(usages)
+            if replay:
+                self._replayed += len(rows) + len(usages)
+            else:
+                self._written += len(rows)
+                self._usage_written += len(usages)
 
-    def _store_one_by_one(self, store: Store, rows: list, usages: list) -> None:
+    def _store_one_by_one(self, store: Store, rows: list, usages: list, *, replay: bool) -> None:
         """Isolate the rows a database rejects so that one bad record cannot block the rest."""
         for row in rows + usages:
             is_decision = not isinstance(row, UsageRow)
@@ -306,16 +509,37 @@ class DecisionLog:
                 self._reject(error)
                 continue
             with self._counts_lock:
-                if is_decision:
+                if replay:
+                    self._replayed += 1
+                elif is_decision:
                     self._written += 1
                 else:
                     self._usage_written += 1
 
+    def _replay(self, store: Store) -> Store | None:
+        """Write the rows of spool segments whose writer died, then delete them."""
+        if not self._spool_enabled:
+            return store
+        try:
+            for path, fd in orphaned_segments(self.spool_dir, self.target):
+                try:
+                    rows, usages, _ = read_segment(fd, path)
+                    size = self._batch_size
+                    for start in range(0, max(len(rows), len(usages)), size):
+                        self._store_batch(store, rows[start:start + size], usages[start:start + size], replay=True)
+                    os.unlink(path)
+                finally:
+                    os.close(fd)
+                logger.warning("decision log %s: replayed %d decisions and %d usage rows left in %s by a "
+                               "writer that stopped", redact(self.target), len(rows), len(usages), path)
+        except Exception as error:
+            # The segment stays (its lock is released) and is retried at the next prune.
+            self._warn(f"cannot replay the decision-log spool in {self.spool_dir}: {_first_line(error)}")
+        return store
+
     def _reject(self, error: BaseException) -> None:
-        with self._counts_lock:
-            self._dropped += 1
-        logger.error("decision log %s rejected a record, dropped: %s", redact(self.target),
-                     redact(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__))
+        self._count("_dropped", 1)
+        logger.error("decision log %s rejected a record, dropped: %s", redact(self.target), _first_line(error))
 
     def _prune(self, store: Store) -> None:
         try:
@@ -324,8 +548,7 @@ class DecisionLog:
         except Exception as error:
             self._warn(f"cannot prune the decision log {redact(self.target)}: {redact(str(error))}")
             return
-        with self._counts_lock:
-            self._pruned += deleted
+        self._count("_pruned", deleted)
 
     def _warn(self, message: str) -> None:
         now = time.monotonic()
@@ -333,8 +556,55 @@ class DecisionLog:
             self._last_warning = now
             logger.warning(message)
 
+    # -- shutdown and fork -------------------------------------------------------------
+
+    def _count_left_behind(self) -> None:
+        """Records queued after the spool thread stopped reach no thread: count them as dropped."""
+        left = 0
+        while True:
+            try:
+                item = self._pending.popleft()
+            except IndexError:
+                break
+            if isinstance(item, threading.Event):
+                item.set()
+            elif item is not _STOP:
+                left += 1
+        if left:
+            self._count("_dropped", left)
+
+    def _detach_in_child(self) -> None:
+        """In a forked child: the threads are gone; the connection and spool files are the parent's.
+
+        The inherited connection is kept referenced (closing it here would close the
+        parent's session or SQLite state) and the inherited spool descriptors are closed
+        (they would keep the parent's segments locked after the parent died). The object
+        restarts with its own threads on its next use.
+        """
+        _inherited.append(self._store)
+        for segment in self._segments:
+            segment.closed = True
+            try:
+                os.close(segment.fd)
+            except OSError:
+                pass
+        self._segments = set()
+        self._segment = None
+        self._closed = self._forked = True
+
+    def _restart_in_child(self) -> None:
+        with _restart_lock:
+            if self._forked and self._pid != os.getpid():
+                self._start()
+
 
 _instances: weakref.WeakSet[DecisionLog] = weakref.WeakSet()
+# Connections inherited from the parent over fork: never closed by the child.
+_inherited: list = []
+_restart_lock = threading.Lock()
+_held_over_fork: list[threading.Lock] = []
+# How long fork() waits for writers to leave the database (a write blocked on a busy lock can take long).
+_FORK_WAIT = 5.0
 
 
 def flush_all(timeout: float | None = None) -> bool:
@@ -342,19 +612,74 @@ def flush_all(timeout: float | None = None) -> bool:
     return all([log.flush(timeout) for log in list(_instances)])
 
 
+def shutdown(timeout: float = EXIT_FLUSH_TIMEOUT) -> bool:
+    """Close every writer within `timeout` in all, count and log what is left unwritten; False if any is.
+
+    The process is about to end (exit, or the default action of SIGTERM). The final
+    counters also reach this process's Prometheus multi-process file.
+    """
+    deadline = time.monotonic() + timeout
+    logs = list(_instances)
+    before = {id(log): log.stats() for log in logs}
+    complete = True
+    for log in logs:
+        complete = log.close(max(0.0, deadline - time.monotonic())) and complete
+    if not complete:
+        deferred = sum(log.stats()["deferred"] - before[id(log)]["deferred"] for log in logs)
+        dropped = sum(log.stats()["dropped"] - before[id(log)]["dropped"] for log in logs)
+        logger.error("decision log: not everything was written within %ss of exit: %d decisions stay in the "
+                     "spool for the next start, %d are lost (counted as dropped)", timeout, deferred, dropped)
+    _write_final_metrics()
+    return complete
+
+
+def _write_final_metrics() -> None:
+    multiprocess = sys.modules.get("claude_pm.metrics.multiprocess")
+    writer = None if multiprocess is None else multiprocess.own_writer()
+    if writer is not None:
+        try:
+            writer.flush()
+        except Exception as error:  # at exit a failed write must not mask the real exit status
+            logger.warning("could not write final decision-log metrics: %s", error)
+
+
 def _flush_at_exit() -> None:
-    if not flush_all(EXIT_FLUSH_TIMEOUT):
-        logger.error("decision log: some decisions were not written within %ss of exit", EXIT_FLUSH_TIMEOUT)
+    shutdown(EXIT_FLUSH_TIMEOUT)
+
+
+def _wait_for_database_calls() -> None:
+    """Before fork: let every writer finish the database call it is in (bounded), and hold it there."""
+    deadline = time.monotonic() + _FORK_WAIT
+    _held_over_fork.clear()
+    for log in list(_instances):
+        if log._db_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            _held_over_fork.append(log._db_lock)
+
+
+def _resume_database_calls() -> None:
+    while _held_over_fork:
+        _held_over_fork.pop().release()
 
 
 def _forget_parent_writers() -> None:
-    """A forked child has none of its parent's threads, so its copies of the writers are dead."""
+    """A forked child has none of its parent's threads: its copies restart on their next use."""
+    global _restart_lock
+    _restart_lock = threading.Lock()
+    _held_over_fork.clear()  # the child's copies are detached; their locks are never used again
+    for log in list(_instances):
+        log._detach_in_child()
     _instances.clear()
 
 
 atexit.register(_flush_at_exit)
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_parent_writers)
+    os.register_at_fork(before=_wait_for_database_calls, after_in_parent=_resume_database_calls,
+                        after_in_child=_forget_parent_writers)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return redact(text.splitlines()[0] if text else type(error).__name__)
 
 
 def _new_id() -> str:

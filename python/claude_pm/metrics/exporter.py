@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -77,6 +78,16 @@ class ClaudePMCollector(Collector):
 
 _registered: weakref.WeakKeyDictionary[CollectorRegistry, ClaudePMCollector] = weakref.WeakKeyDictionary()
 _register_lock = threading.Lock()
+
+
+def _new_register_lock_in_child() -> None:
+    # A parent thread may have held it inside register() at the fork.
+    global _register_lock
+    _register_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_register_lock_in_child)
 
 
 def register(registry: CollectorRegistry = REGISTRY, *, sources: Sources | None = None) -> ClaudePMCollector | None:

@@ -6,6 +6,7 @@ import atexit
 import json
 import logging
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -14,10 +15,10 @@ from pathlib import Path
 
 from claude_pm.config import get_settings
 from claude_pm.metrics.samples import ProcessSamples
-from claude_pm.metrics.sources import Sources
+from claude_pm.metrics.sources import Sources, inherited_sources
 
-__all__ = ["MultiprocessWriter", "ensure_multiprocess_writer", "multiprocess_directory", "own_writer",
-           "read_multiprocess_directory"]
+__all__ = ["MAX_SAMPLES_FILE_BYTES", "MultiprocessWriter", "ensure_multiprocess_writer", "multiprocess_directory",
+           "own_writer", "read_multiprocess_directory"]
 
 logger = logging.getLogger("claude_pm.metrics")
 
@@ -31,6 +32,23 @@ def multiprocess_directory() -> Path | None:
     return Path(directory) if directory else None
 
 
+#: A worker's file holds a few hundred series (tens of KiB); a larger file is not one of
+#: ours, and reading it whole could take the exporter's memory.
+MAX_SAMPLES_FILE_BYTES = 4 * 1024 * 1024
+# pid_t is a signed 32-bit integer; 0 and negative values address process groups in kill().
+_MAX_PID = 2**31 - 1
+
+# Files already warned about, by path, with the (inode, size, mtime) version warned about:
+# a file that stays broken warns once, not on every scrape. Plain dict and set updates
+# (atomic under the GIL) rather than a lock, so a fork can never inherit a held one.
+_warned_files: dict[Path, tuple[int, int, int]] = {}
+_warned_directories: set[Path] = set()
+
+
+class _Unreadable(Exception):
+    """Why one worker file is skipped."""
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -41,25 +59,98 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _read_samples_file(path: Path) -> tuple[int, ProcessSamples]:
+    """(pid, samples) of one worker file; `_Unreadable` says why it cannot be used."""
+    try:
+        # O_NONBLOCK: a FIFO named like a worker file must not block the scrape.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _Unreadable(f"cannot open it: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unreadable("it is not a regular file")
+        if info.st_size > MAX_SAMPLES_FILE_BYTES:
+            raise _Unreadable(f"it has {info.st_size} bytes, over the {MAX_SAMPLES_FILE_BYTES}-byte bound")
+        try:
+            data = handle.read(MAX_SAMPLES_FILE_BYTES + 1)
+        except OSError as exc:
+            raise _Unreadable(f"cannot read it: {exc.strerror or exc}") from None
+    if len(data) > MAX_SAMPLES_FILE_BYTES:  # it grew after the size check
+        raise _Unreadable(f"it has over {MAX_SAMPLES_FILE_BYTES} bytes")
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise _Unreadable("it is nested too deep to be a samples file") from None
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise _Unreadable(f"it is not UTF-8 JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise _Unreadable(f"it holds a JSON {type(document).__name__}, expected an object")
+    pid = document.get("pid")
+    if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid <= _MAX_PID:
+        raise _Unreadable(f"pid {pid!r} is not a process id (an integer 1..{_MAX_PID})")
+    try:
+        samples = ProcessSamples.from_json(document.get("samples"))
+    except RecursionError:
+        raise _Unreadable("it is nested too deep to be a samples file") from None
+    except ValueError as exc:
+        raise _Unreadable(str(exc)) from None
+    return pid, samples
+
+
+def _file_version(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _warn_once_per_version(path: Path, reason: str) -> None:
+    version = _file_version(path) or (0, 0, 0)
+    if _warned_files.get(path) != version:
+        _warned_files[path] = version
+        logger.warning("skipping metrics file %s: %s", path, reason)
+
+
+def _directory_usable(directory: Path) -> bool:
+    if directory.is_dir():
+        _warned_directories.discard(directory)
+        return True
+    if directory not in _warned_directories:
+        _warned_directories.add(directory)
+        what = "is not a directory" if directory.exists() else "does not exist"
+        logger.warning("PROMETHEUS_MULTIPROC_DIR=%s %s: reporting this process's metrics only, "
+                       "no other worker's", directory, what)
+    return False
+
+
 def read_multiprocess_directory(directory: Path, *, exclude: Path | None = None) -> ProcessSamples:
     """Add up every worker's samples file in `directory`.
 
     Counters of exited workers stay in the total (Prometheus counters never go down);
-    their cache gauges do not (the memory is gone). Unreadable or half-written files are
-    skipped with a warning rather than failing the scrape.
+    their cache gauges do not (the memory is gone). A file that cannot be used (not a
+    regular file, over `MAX_SAMPLES_FILE_BYTES`, not JSON, of the wrong shape, an
+    impossible pid) is skipped with one warning per file version, so the scrape always
+    answers. A missing directory is warned about once and reads as empty.
     """
     total = ProcessSamples()
+    directory = Path(directory)
+    if not _directory_usable(directory):
+        return total
+    seen: set[Path] = set()
     for path in sorted(directory.glob(f"{_FILE_PREFIX}*.json")):
         if exclude is not None and path == exclude:
             continue
+        seen.add(path)
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            samples = ProcessSamples.from_json(document["samples"])
-            pid = int(document["pid"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("skipping unreadable metrics file %s: %s", path, exc)
+            pid, samples = _read_samples_file(path)
+        except _Unreadable as exc:
+            _warn_once_per_version(path, str(exc))
             continue
         total.add(samples, include_gauges=_pid_alive(pid))
+    for path in [path for path in _warned_files if path.parent == directory and path not in seen]:
+        _warned_files.pop(path, None)  # deleted files: keep the memory bounded
     return total
 
 
@@ -84,6 +175,10 @@ class MultiprocessWriter:
         self._baseline = baseline or ProcessSamples()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def set_baseline(self, baseline: ProcessSamples) -> None:
+        """What the process had counted before this writer's count starts."""
+        self._baseline = baseline
 
     def own_samples(self) -> ProcessSamples:
         current = ProcessSamples.gather(self.sources)
@@ -165,7 +260,14 @@ def own_writer() -> MultiprocessWriter | None:
 
 
 def _start_writer_in_forked_child() -> None:
-    """A pre-forking server's workers each get a writer that counts only their own work."""
+    """A pre-forking server's workers each get a writer that counts only their own work.
+
+    Runs in the child right after the fork, where a lock another parent thread held at
+    the fork stays held forever: so this takes none, and builds no pipeline state (see
+    `inherited_sources`). The child's writer is installed before its baseline is read,
+    so anything that asks for this process's writer meanwhile gets this one, never a
+    second writer that would count the inherited totals again.
+    """
     global _writer, _writer_lock
     parent = _writer
     _writer_lock = threading.Lock()  # the parent's lock may have been held by another thread
@@ -173,10 +275,12 @@ def _start_writer_in_forked_child() -> None:
         return
     _writer = None
     try:
-        baseline = ProcessSamples.gather(parent.sources)
-        _writer = MultiprocessWriter(parent.directory, sources=parent.sources, interval=parent.interval,
-                                     baseline=baseline).start()
+        child = MultiprocessWriter(parent.directory, sources=parent.sources, interval=parent.interval)
+        _writer = child
+        child.set_baseline(ProcessSamples.gather(inherited_sources(parent.sources)))
+        child.start()
     except Exception as exc:  # never break a fork over metrics
+        _writer = None
         logger.warning("could not start the metrics writer in worker %d: %s", os.getpid(), exc)
 
 

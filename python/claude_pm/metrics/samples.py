@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,13 +192,88 @@ class ProcessSamples:
         }
 
     @staticmethod
-    def from_json(document: Mapping[str, Any]) -> ProcessSamples:
+    def from_json(document: Any) -> ProcessSamples:
+        """Samples from a worker file's ``samples`` object, checked field by field.
+
+        Raises ValueError naming the first field of the wrong shape: a worker file is
+        written by another process and may be stale, truncated by hand or not ours at all.
+        Series this version does not know are ignored (a newer worker may export more).
+        """
         samples = ProcessSamples()
-        for name, rows in document.get("counters", {}).items():
-            for *labels, total in rows:
-                samples._count(name, tuple(labels), total)
-        for name, rows in document.get("histograms", {}).items():
-            for *labels, histogram in rows:
-                samples._observe(name, tuple(labels), HistogramSamples.parse(histogram))
-        samples.gauges = {name: float(value) for name, value in document.get("gauges", {}).items()}
+        document = _mapping(document, "samples")
+        for name, rows in _mapping(document.get("counters", {}), "counters").items():
+            if name not in COUNTER_SERIES:
+                continue
+            arity = len(COUNTER_SERIES[name][1])
+            for row in _rows(rows, name, arity):
+                samples._count(name, _labels(row[:-1], name), _amount(row[-1], name))
+        for name, rows in _mapping(document.get("histograms", {}), "histograms").items():
+            if name not in HISTOGRAM_SERIES:
+                continue
+            arity = len(HISTOGRAM_SERIES[name][1])
+            for row in _rows(rows, name, arity):
+                samples._observe(name, _labels(row[:-1], name), _histogram(row[-1], name))
+        for name, value in _mapping(document.get("gauges", {}), "gauges").items():
+            if name in PROCESS_GAUGES:
+                samples.gauges[name] = _amount(value, name)
         return samples
+
+
+def _mapping(value: Any, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{field} is a {type(value).__name__}, expected an object")
+    return value
+
+
+def _rows(rows: Any, name: str, arity: int) -> Sequence[Sequence[Any]]:
+    # Tuples too: `to_json()` output is read back before it goes through JSON.
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(row, (list, tuple)) and len(row) == arity + 1
+                                                      for row in rows):
+        raise ValueError(f"{name} is not a list of [{arity} label value(s), sample] rows")
+    return rows
+
+
+def _labels(values: Sequence[Any], name: str) -> tuple[str, ...]:
+    if not all(isinstance(value, str) for value in values):
+        raise ValueError(f"{name} has a label value that is not a string")
+    return tuple(values)
+
+
+def _number(value: Any, name: str) -> float:
+    # bool is an int subclass; a JSON true is not a count.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} has a sample that is a {type(value).__name__}, expected a number")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name} has a sample beyond the float range") from None
+
+
+def _finite(value: Any, name: str) -> float:
+    number = _number(value, name)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} has the sample {number!r}, expected a finite number")
+    return number
+
+
+def _amount(value: Any, name: str) -> float:
+    """A counter, bucket count or gauge: finite and never negative."""
+    amount = _finite(value, name)
+    if amount < 0:
+        raise ValueError(f"{name} has the sample {amount!r}, expected a number >= 0")
+    return amount
+
+
+def _histogram(raw: Any, name: str) -> HistogramSamples:
+    raw = _mapping(raw, name)
+    buckets = raw.get("buckets", [])
+    if not isinstance(buckets, (list, tuple)) or not all(isinstance(pair, (list, tuple)) and len(pair) == 2
+                                                         for pair in buckets):
+        raise ValueError(f"{name} buckets are not a list of [upper bound, count] pairs")
+    for bound, total in buckets:
+        if math.isnan(_number(bound, name)):
+            raise ValueError(f"{name} has a bucket bound that is NaN")
+        _amount(total, name)
+    _finite(raw.get("sum", 0.0), name)  # a sum may be negative (a prompt that grew)
+    _amount(raw.get("count", 0), name)
+    return HistogramSamples.parse(raw)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
 from claude_pm.config import get_settings
@@ -79,6 +79,34 @@ class Sources:
             active_optimizations=_library_active_optimizations,
             decision_log_stats=_library_decision_log_stats,
         )
+
+
+def inherited_sources(sources: Sources) -> Sources:
+    """Readers for what a forked child inherited from its parent and goes on counting.
+
+    Called from a fork handler, so for the library's own sources they take no lock and
+    build nothing: the selection statistics recorded so far (not `selection_stats()`,
+    which may rebuild the pipeline), the cache that exists (not `get_instance()`), and no
+    decision-log counts, because a child never uses its parent's decision-log writer: its
+    own starts from zero. Other sources are the caller's and are read as they are.
+    """
+    if sources.stats is not _library_stats:
+        return sources
+    return replace(sources, stats=_library_recorded_stats, cache_stats=_library_existing_cache_stats,
+                   decision_log_stats=dict)
+
+
+def _library_recorded_stats() -> StatsSource | None:
+    from claude_pm.selection import recorded_stats
+
+    return recorded_stats() if get_settings().metrics_enabled else None
+
+
+def _library_existing_cache_stats() -> Mapping[str, Any]:
+    from claude_pm.services.shared_prompt_cache import SharedPromptCache
+
+    cache = SharedPromptCache.existing_instance()
+    return {} if cache is None else cache.get_stats()
 
 
 def _library_stats() -> StatsSource | None:

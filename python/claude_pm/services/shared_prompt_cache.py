@@ -25,17 +25,24 @@ created: after changing them, call ``reset_instance()``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
 import math
+import os
 import string
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable, ClassVar, TypeVar
 
 from claude_pm._core import PromptCache
-from claude_pm.config import get_settings
+from claude_pm.config import (
+    CACHE_MAX_ENTRIES_LIMIT,
+    CACHE_MAX_MB_LIMIT,
+    CACHE_TTL_LIMIT_SECONDS,
+    get_settings,
+)
 
 __all__ = ["SharedPromptCache", "cache_result"]
 
@@ -104,6 +111,24 @@ class SharedPromptCache(PromptCache):
         with cls._instance_lock:
             cls._instance = None
 
+    @classmethod
+    def existing_instance(cls) -> SharedPromptCache | None:
+        """The process-wide cache if one exists and is usable, without creating it or locking.
+
+        In a forked child, None when the parent's cache was inside ``invalidate()`` or
+        ``clear()`` on another thread at the fork (see ``_SCANS``).
+        """
+        instance = cls._instance
+        return None if instance is not None and _interrupted_by_fork(instance) else instance
+
+    def invalidate(self, pattern: str) -> int:
+        with _scanning(self):
+            return super().invalidate(pattern)
+
+    def clear(self) -> int:
+        with _scanning(self):
+            return super().clear()
+
     def get_stats(self) -> dict[str, Any]:
         """Counters, live ``entries`` and ``bytes``, bounds, and ``hit_rate`` in percent."""
         stats: dict[str, Any] = self.stats()
@@ -160,21 +185,30 @@ def _normalise(config: Mapping[str, Any]) -> dict[str, Any]:
         if name in normalised:
             raise ValueError(f"config sets {name!r} twice (as {key!r} and its alias); give one")
         if key == "max_memory_mb":
-            value = int(_number(key, value, "a number of MiB > 0") * _MIB)
+            value = int(_number(key, value, f"a number of MiB > 0 and <= {CACHE_MAX_MB_LIMIT}",
+                                upper=CACHE_MAX_MB_LIMIT) * _MIB)
+        elif key == "max_bytes":
+            limit = CACHE_MAX_MB_LIMIT * _MIB
+            value = _number(key, value, f"an integer from 1 to {limit}", integral=True, upper=limit)
         elif key == "default_ttl":
-            value = None if value is None else _number(key, value, "seconds >= 0 or None", zero=True)
-            value = None if value in (0, math.inf) else value
+            # math.inf is "never expires", like 0 and None.
+            value = None if value is None or value == math.inf else _number(
+                key, value, f"seconds from 0 to {CACHE_TTL_LIMIT_SECONDS}, math.inf or None", zero=True,
+                upper=CACHE_TTL_LIMIT_SECONDS)
+            value = None if value == 0 else value
         else:
-            value = _number(key, value, "an integer >= 1", integral=True)
+            value = _number(key, value, f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}", integral=True,
+                            upper=CACHE_MAX_ENTRIES_LIMIT)
         normalised[name] = value
     return normalised
 
 
-def _number(key: str, value: Any, allowed: str, *, integral: bool = False, zero: bool = False) -> Any:
+def _number(key: str, value: Any, allowed: str, *, upper: float, integral: bool = False,
+            zero: bool = False) -> Any:
     kinds: tuple[type, ...] = (int,) if integral else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds):
         raise TypeError(f"config[{key!r}] must be {allowed}, not {type(value).__name__}")
-    if math.isnan(value) or value < 0 or (value == 0 and not zero):
+    if math.isnan(value) or value < 0 or (value == 0 and not zero) or value > upper:
         raise ValueError(f"config[{key!r}]={value!r} is not valid: expected {allowed}")
     return value
 
@@ -220,6 +254,44 @@ def cache_result(key_pattern: str, ttl: float | None = None) -> Callable[[_F], _
         return cached  # type: ignore[return-value]
 
     return decorate
+
+
+# The native cache takes its internal locks while holding the GIL, which the forking
+# thread holds, except in invalidate() and clear(): they scan with the GIL released. A
+# fork during a scan on another thread leaves that cache's locks held in the child for
+# good. Scans in progress, by (pid, thread id): plain dict updates are atomic under the
+# GIL, so no lock is needed that a fork could catch held.
+_SCANS: dict[tuple[int, int], PromptCache] = {}
+
+
+@contextlib.contextmanager
+def _scanning(cache: PromptCache) -> Iterator[None]:
+    key = (os.getpid(), threading.get_ident())
+    _SCANS[key] = cache
+    try:
+        yield
+    finally:
+        _SCANS.pop(key, None)
+
+
+def _interrupted_by_fork(cache: PromptCache) -> bool:
+    pid = os.getpid()
+    return any(scanned is cache and scan_pid != pid for (scan_pid, _), scanned in list(_SCANS.items()))
+
+
+def _after_fork_in_child() -> None:
+    # A parent thread may have held the lock inside get_instance() at the fork; it does
+    # not exist in the child to release it. A cache caught mid-scan is dropped: the
+    # child's next get_instance() builds a new, empty one.
+    SharedPromptCache._instance_lock = threading.Lock()
+    instance = SharedPromptCache._instance
+    if instance is not None and _interrupted_by_fork(instance):
+        SharedPromptCache._instance = None
+    _SCANS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _pattern_fields(key_pattern: str) -> set[str]:

@@ -3,10 +3,14 @@
 The description is scored by the Rust engine following the routing rubric; caller
 facts keep their 1.x point scales. Every result lists the signals that fired and a
 confidence (distance of the score to the nearest tier threshold).
+
+Each analysis is logged at INFO by the module's ``logger`` (score, level and model; the
+task text is user data and is never logged).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +72,14 @@ FACT_NAMES: tuple[str, ...] = (
     "technical_depth",
 )
 _new_instance = object.__new__
+# `analysis_details["complexity_factors"]["context_weight"]` names, as in 1.x: context under
+# the first bound is "minimal", under the second "standard", anything larger "comprehensive".
+_MINIMAL_CONTEXT_BELOW = 1000
+_STANDARD_CONTEXT_BELOW = 5000
+
+logger = logging.getLogger(__name__)
+# A module constant: `logging.INFO` would be an attribute lookup on every analysis.
+_INFO = logging.INFO
 
 
 @dataclass
@@ -136,6 +148,12 @@ class TaskComplexityAnalyzer:
                 settings.medium_threshold if medium_threshold is None else medium_threshold
             ),
         )
+        logger.debug(
+            "TaskComplexityAnalyzer initialized: rules_version=%s, simple_threshold=%d, medium_threshold=%d",
+            self._scorer.rules_version,
+            self._scorer.simple_threshold,
+            self._scorer.medium_threshold,
+        )
 
     @property
     def simple_threshold(self) -> int:
@@ -161,21 +179,44 @@ class TaskComplexityAnalyzer:
         technical_depth: str | None = None,
     ) -> ComplexityAnalysisResult:
         """Scores one task; caller facts only ever raise the score."""
-        if not isinstance(task_description, str):
-            raise TypeError(
-                f"task_description must be str, not {type(task_description).__name__}"
+        try:
+            score, level, confidence, breakdown, details, signals = self._scorer.analyze_parts(
+                task_description,
+                file_count,
+                context_size,
+                integration_points,
+                requires_research,
+                requires_testing,
+                requires_documentation,
+                technical_depth,
             )
-        score, level, confidence, breakdown, details, signals = self._scorer.analyze_parts(
-            task_description,
-            file_count,
-            context_size,
-            integration_points,
-            requires_research,
-            requires_testing,
-            requires_documentation,
-            technical_depth,
-        )
+        except TypeError:
+            # The engine checks the text too but calls it `text`; checking here only on
+            # failure keeps the isinstance call off the hot path.
+            if not isinstance(task_description, str):
+                raise TypeError(
+                    f"task_description must be str, not {type(task_description).__name__}"
+                ) from None
+            raise
         details["task_length"] = len(task_description)
+        # The caller's facts as 1.x reported them (the engine has validated them; None
+        # means "not given", as the engine reads it). Which signals fired is `signals`.
+        if context_size is None or context_size < _MINIMAL_CONTEXT_BELOW:
+            context_weight = "minimal"
+        elif context_size < _STANDARD_CONTEXT_BELOW:
+            context_weight = "standard"
+        else:
+            context_weight = "comprehensive"
+        details["complexity_factors"] = {
+            "file_operations": file_count or 0,
+            "context_weight": context_weight,
+            "integration_complexity": integration_points or 0,
+            "additional_requirements": [
+                requires_research,
+                requires_testing,
+                requires_documentation,
+            ].count(True),
+        }
         # The hot path fills the instance dict directly: the generated __init__
         # costs as much as the native analysis itself.
         result = _new_instance(ComplexityAnalysisResult)
@@ -189,6 +230,13 @@ class TaskComplexityAnalyzer:
             "signals": signals,
             "confidence": confidence,
         }
+        if logger.isEnabledFor(_INFO):
+            logger.info(
+                "Task complexity analysis complete: score=%d, level=%s, model=%s",
+                score,
+                _LEVELS[level].value,
+                _MODELS[level].value,
+            )
         return result
 
     def analyze_factors(self, factors: TaskComplexityFactors) -> ComplexityAnalysisResult:
@@ -207,7 +255,12 @@ class TaskComplexityAnalyzer:
     def score_many(
         self, tasks: Sequence[str] | npt.NDArray[np.str_]
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
-        """Description-only (scores, levels) for many tasks; levels are 0/1/2."""
+        """Description-only (scores, levels) for many tasks; levels are 0/1/2.
+
+        ``tasks`` is a 1-D sequence of str or a 1-D NumPy array of str; n-D arrays, masked
+        arrays, dicts, sets and iterators are a TypeError naming what was passed (see
+        ``claude_pm._core.Scorer.score_many``).
+        """
         return self._scorer.score_many(tasks)
 
     def get_prompt_optimization_hints(self, result: ComplexityAnalysisResult) -> dict[str, Any]:
@@ -215,35 +268,47 @@ class TaskComplexityAnalyzer:
         return get_prompt_optimization_hints(result)
 
 
-_FOCUS_BY_LEVEL = {
-    ComplexityLevel.SIMPLE: ["Direct answer or single action", "Exact command or location"],
-    ComplexityLevel.MEDIUM: ["Component context", "Acceptance criteria", "Edge cases"],
-    ComplexityLevel.COMPLEX: [
-        "System context and constraints",
-        "Alternatives and trade-offs",
-        "Phased plan with checkpoints",
-    ],
-}
+# A breakdown part above this many points makes its area a focus of the prompt (1.x):
+# more than five files, or three or more integration points.
+_HINT_PART_ABOVE = 10
 
-_STRATEGIES_BY_LEVEL = {
-    ComplexityLevel.SIMPLE: ["Minimal instructions", "Omit background sections"],
-    ComplexityLevel.MEDIUM: ["Standard instructions", "Include the relevant module context"],
-    ComplexityLevel.COMPLEX: [
-        "Full instructions",
-        "Ask for step-by-step reasoning",
-        "Include architecture and dependency context",
-    ],
-}
+# Strategies each tier adds (1.x identifiers); MEDIUM adds none.
+_STRATEGIES_BY_LEVEL: Mapping[ComplexityLevel, tuple[str, ...]] = MappingProxyType(
+    {
+        ComplexityLevel.SIMPLE: ("use_concise_instructions", "minimize_context_overhead"),
+        ComplexityLevel.MEDIUM: (),
+        ComplexityLevel.COMPLEX: (
+            "provide_comprehensive_context",
+            "include_examples_and_patterns",
+            "define_clear_success_criteria",
+        ),
+    }
+)
 
 
 def get_prompt_optimization_hints(result: ComplexityAnalysisResult) -> dict[str, Any]:
-    """Model, prompt size range, focus areas and strategies for an analysis result."""
-    level = ComplexityLevel(result.complexity_level)
-    indicators = result.analysis_details.get("technical_indicators", [])
-    focus = list(_FOCUS_BY_LEVEL[level]) + [f"{name.capitalize()} concerns" for name in indicators]
-    strategies = list(_STRATEGIES_BY_LEVEL[level])
-    if result.analysis_details.get("estimated_steps", 1) > 1:
-        strategies.append("Number the steps in the prompt")
+    """Model, prompt size range, focus areas and strategies for an analysis result.
+
+    The focus areas and strategies are the 1.x identifiers: a complex action asks for
+    ``detailed_instructions`` / ``break_down_complex_operations``, a file part above 10
+    points for ``file_organization`` / ``batch_file_operations``, an integration part
+    above 10 for ``integration_boundaries`` / ``define_clear_interfaces``; then the
+    tier's own strategies.
+    """
+    details = result.analysis_details
+    breakdown = result.scoring_breakdown
+    focus: list[str] = []
+    strategies: list[str] = []
+    if details.get("verb_complexity") == "complex":
+        focus.append("detailed_instructions")
+        strategies.append("break_down_complex_operations")
+    if breakdown.get("file_complexity", 0) > _HINT_PART_ABOVE:
+        focus.append("file_organization")
+        strategies.append("batch_file_operations")
+    if breakdown.get("integration_complexity", 0) > _HINT_PART_ABOVE:
+        focus.append("integration_boundaries")
+        strategies.append("define_clear_interfaces")
+    strategies.extend(_STRATEGIES_BY_LEVEL[ComplexityLevel(result.complexity_level)])
     return {
         "model": ModelType(result.recommended_model).value,
         "prompt_size_range": result.optimal_prompt_size,
