@@ -355,7 +355,7 @@ impl PyScorer {
             requires_documentation,
             technical_depth,
         ];
-        let a = self.run(py, text, facts)?;
+        let (a, facts, task_length) = self.run_with_facts(py, text, facts)?;
         let breakdown = PyDict::new(py);
         breakdown.set_item(intern!(py, "description_complexity"), a.description_points)?;
         breakdown.set_item(intern!(py, "file_complexity"), a.file_points)?;
@@ -363,23 +363,29 @@ impl PyScorer {
         breakdown.set_item(intern!(py, "integration_complexity"), a.integration_points)?;
         breakdown.set_item(intern!(py, "additional_requirements"), a.requirement_points)?;
         breakdown.set_item(intern!(py, "technical_depth"), a.depth_points)?;
-        // One str object per signal name, shared by `signals` and `complexity_factors`.
-        let names: Vec<Bound<'py, PyString>> = a
-            .signals
-            .iter()
-            .map(|(name, _)| PyString::new(py, name))
-            .collect();
         let signals = PyList::empty(py);
-        for (name, (_, points)) in names.iter().zip(&a.signals) {
-            signals.append((name, *points))?;
+        for (name, points) in &a.signals {
+            signals.append((name.as_str(), *points))?;
         }
-        let factors = PyList::new(py, &names)?;
+        // The caller's facts as 1.x reported them; which signals fired is `signals`.
+        let factors = PyDict::new(py);
+        factors.set_item(intern!(py, "file_operations"), facts.file_count)?;
+        factors.set_item(intern!(py, "context_weight"), facts.context_weight())?;
+        factors.set_item(
+            intern!(py, "integration_complexity"),
+            facts.integration_points,
+        )?;
+        factors.set_item(
+            intern!(py, "additional_requirements"),
+            facts.requirement_count(),
+        )?;
         let details = PyDict::new(py);
         details.set_item(intern!(py, "verb_complexity"), a.verb_complexity.as_str())?;
         details.set_item(intern!(py, "technical_indicators"), a.technical_indicators)?;
         details.set_item(intern!(py, "word_count"), a.word_count)?;
         details.set_item(intern!(py, "estimated_steps"), a.estimated_steps)?;
         details.set_item(intern!(py, "complexity_factors"), factors)?;
+        details.set_item(intern!(py, "task_length"), task_length)?;
         (
             a.score,
             a.level as u8,
@@ -490,6 +496,17 @@ impl PyScorer {
         text: &Bound<'_, PyAny>,
         facts: [Option<&Bound<'_, PyAny>>; 7],
     ) -> PyResult<Analysis> {
+        Ok(self.run_with_facts(py, text, facts)?.0)
+    }
+
+    /// The analysis, the caller's facts as validated, and the text's length in
+    /// characters.
+    fn run_with_facts(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        facts: [Option<&Bound<'_, PyAny>>; 7],
+    ) -> PyResult<(Analysis, CallerFacts, usize)> {
         let text = text_of(text, "text")?;
         let [files, context, integrations, research, testing, documentation, depth] = facts;
         let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
@@ -503,11 +520,12 @@ impl PyScorer {
             requires_documentation: opt_flag(documentation, "requires_documentation")?,
             technical_depth: technical_depth(depth)?,
         };
-        Ok(if text.len() > DETACH_ABOVE_BYTES {
+        let analysis = if text.len() > DETACH_ABOVE_BYTES {
             py.detach(|| self.inner.analyze(&text, &facts))
         } else {
             self.inner.analyze(&text, &facts)
-        })
+        };
+        Ok((analysis, facts, text.chars().count()))
     }
 
     fn score_all<'t>(

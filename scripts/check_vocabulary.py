@@ -67,7 +67,9 @@ OTHER_VERBS = 400
 OTHER_LANGUAGES = ("de", "es", "fr")
 # Languages the lexicon may hold words for without a frequency list to check.
 UNLISTED_LANGUAGES = ("zh", "ja", "ko")
-LANGUAGES = ("en", *OTHER_LANGUAGES, *UNLISTED_LANGUAGES)
+# Languages whose frequent verbs are checked.
+LISTED_LANGUAGES = ("en", *OTHER_LANGUAGES)
+LANGUAGES = (*LISTED_LANGUAGES, *UNLISTED_LANGUAGES)
 # A suggested form must be attested: simplemma's dictionary holds rare and archaic forms.
 MIN_FORM_ZIPF = 1.5
 # How many of wordfreq's most frequent words are lemmatised per language.

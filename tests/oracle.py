@@ -184,6 +184,7 @@ class ActionClass:
     sentence_start: bool
     verb: bool = False
     fallback: bool = False
+    hides_fallback: bool = True
     question_term: int | None = None
     terms: list[str] = field(default_factory=list)
 
@@ -212,7 +213,7 @@ class OracleRules:
             cls = ActionClass(
                 action["name"], action["verb_complexity"], _policy(action),
                 action.get("sentence_start", False), action.get("verb", False),
-                action.get("fallback", False),
+                action.get("fallback", False), action.get("hides_fallback", True),
             )
             self._add(("action", i), action, cls.terms, action.get("inflect", True),
                       action.get("past", False))
@@ -368,14 +369,15 @@ def _insert(found: list[int], term: int) -> None:
 
 @dataclass
 class Triviality:
+    """Triviality terms: the text's (bounded lists in order of first appearance), or a
+    clause's (sets of the text's terms that stand in it)."""
+
     weak: list[int] = field(default_factory=list)
     strong: list[int] = field(default_factory=list)
 
     def extend(self, other: Triviality) -> None:
-        for term in other.weak:
-            _insert(self.weak, term)
-        for term in other.strong:
-            _insert(self.strong, term)
+        self.weak = sorted(set(self.weak) | set(other.weak))
+        self.strong = sorted(set(self.strong) | set(other.strong))
 
 
 @dataclass
@@ -412,7 +414,7 @@ class Scan:
 
     def __init__(self, rules: OracleRules, text: str) -> None:
         self.rules = rules
-        self.ev = Evidence(blank=True)
+        self.ev = Evidence(blank=all(is_space(c) for c in text))
         self.index = 0
         self.negated_until = 0
         self.value_before = False
@@ -465,8 +467,11 @@ class Scan:
             self.clause.classes.add(cls)
 
     def trivial(self, kind: str, term: int) -> None:
-        _insert(getattr(self.ev.triviality, kind), term)
-        _insert(getattr(self.clause.triviality, kind), term)
+        found = getattr(self.ev.triviality, kind)
+        _insert(found, term)
+        clause = getattr(self.clause.triviality, kind)
+        if term in found and term not in clause:
+            clause.append(term)
 
     def record(self, hit: tuple[Any, int], negated: bool, start: bool, noun: bool = False) -> bool:
         group, term = hit
@@ -532,7 +537,6 @@ class Scan:
             self.request_sentence = False
 
     def segmented(self, run: str, sentence_start: bool) -> None:
-        self.ev.blank = False
         self.start(sentence_start)
         self.value_before = self.marker_before = False
         found = self.rules.segments(run)
@@ -560,8 +564,6 @@ class Scan:
                 self.last_number = value
         negated = self.index <= self.negated_until
         is_number = "0" <= word[0] <= "9"
-        if not is_number:
-            self.ev.blank = False
         had_value, self.value_before = self.value_before, False
         had_marker, self.marker_before = self.marker_before, False
         if had_value and is_number and not negated:
@@ -675,10 +677,11 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
         points += listed
     if policy.trivial == "always" or (policy.trivial == "unscoped" and not scope):
         found = ev.triviality if cls is None else ev.class_triviality.get(cls, Triviality())
-        for term in found.weak if policy.weak_trivial else []:
+        weak = [t for t in ev.triviality.weak if t in found.weak] if policy.weak_trivial else []
+        for term in weak:
             push(f"trivial:{rules.weak_terms[term]}", -rules.weak_points)
             points -= rules.weak_points
-        for term in found.strong:
+        for term in [t for t in ev.triviality.strong if t in found.strong]:
             push(f"trivial:{rules.strong_terms[term]}", -rules.strong_points)
             points -= rules.strong_points
 
@@ -739,7 +742,7 @@ class OracleScorer:
         description = 0
         if not ev.blank:
             best = None
-            primary = any(not rules.classes[c].fallback and c != rules.question_class
+            primary = any(not rules.classes[c].fallback and rules.classes[c].hides_fallback
                           for c in ev.actions)
             for cls in range(len(rules.classes)):
                 if cls in ev.actions and not (primary and rules.classes[cls].fallback):

@@ -150,11 +150,13 @@ def test_facts_never_lower_the_score(analyzer):
 
 
 def test_thresholds_are_configurable_and_confidence_follows_them():
-    strict = TaskComplexityAnalyzer(simple_threshold=10, medium_threshold=40)
+    default = TaskComplexityAnalyzer().analyze_task("Implement feature")
+    assert default.complexity_level is ComplexityLevel.MEDIUM
+    medium = default.complexity_score - 5
+    strict = TaskComplexityAnalyzer(simple_threshold=10, medium_threshold=medium)
     result = strict.analyze_task("Implement feature")
     assert result.complexity_level is ComplexityLevel.COMPLEX
-    assert result.confidence == result.complexity_score - 40
-    default = TaskComplexityAnalyzer().analyze_task("Implement feature")
+    assert result.confidence == result.complexity_score - medium
     assert default.confidence == min(abs(default.complexity_score - 30), abs(default.complexity_score - 70))
 
 
@@ -248,5 +250,5 @@ def test_one_analyzer_is_safe_to_share_between_threads(analyzer):
 def test_module_score_many_follows_the_configured_thresholds(monkeypatch):
     assert score_many(["Implement feature"])[1].tolist() == [1]
     monkeypatch.setenv("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "10")
-    monkeypatch.setenv("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "40")
+    monkeypatch.setenv("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "35")
     assert score_many(["Implement feature"])[1].tolist() == [2]

@@ -61,7 +61,7 @@ MEDIUM = [
 COMPLEX = [
     "Re-architect the notification layer",
     "Redesigning the permissions model",
-    "Refactored, the whole ledger",
+    "Refactoring, the whole ledger",
     "Plan the migration of every tenant database to the new cluster",
     "Optimise cold-start latency across the gateway, the auth service and the cache",
     "Print the current config and then redesign how services discover each other",

@@ -51,10 +51,10 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
     [
         ("base = 78", 'base = "high"', "actions[0].base"),
         ("complex_floor = 75", "complex_floor = 175", "points.complex_floor"),
-        ('trivial = "unscoped"', 'trivial = "sometimes"', "actions[0].trivial"),
+        ('trivial = "never"', 'trivial = "sometimes"', "actions[0].trivial"),
         ('verb_complexity = "complex"', 'verb_complexity = "huge"', "actions[0].verb_complexity"),
-        ('"proof", "proven",', '"proof", "proof read",', "actions[1].forms[1]"),
-        ("window = 2", "window = -2", "negation.window"),
+        ('"proof", "proofs",', '"proof", "proof read",', "actions[1].forms[1]"),
+        ("window = 3", "window = -3", "negation.window"),
     ],
 )
 def test_a_malformed_file_names_the_field(find: str, replace: str, field: str):

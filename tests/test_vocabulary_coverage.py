@@ -48,13 +48,13 @@ def test_word_lists_have_the_documented_sizes(verbs: dict[str, list[str]]) -> No
     assert {"faire", "écrire"} <= set(verbs["fr"])
 
 
-@pytest.mark.parametrize("lang", cv.LANGUAGES)
+@pytest.mark.parametrize("lang", cv.LISTED_LANGUAGES)
 def test_every_frequent_verb_has_a_class(report: cv.Report, lang: str) -> None:
     coverage = next(c for c in report.languages if c.lang == lang)
     assert coverage.missing == [], f"{lang}: {len(coverage.missing)} verbs without a class"
 
 
-@pytest.mark.parametrize("lang", cv.LANGUAGES)
+@pytest.mark.parametrize("lang", cv.LISTED_LANGUAGES)
 def test_no_frequent_verb_has_two_classes(report: cv.Report, lang: str) -> None:
     coverage = next(c for c in report.languages if c.lang == lang)
     assert coverage.conflicts == {}

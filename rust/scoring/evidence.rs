@@ -22,17 +22,21 @@ pub(crate) struct TermSet {
 
 impl TermSet {
     fn insert(&mut self, term: u16) {
-        let len = usize::from(self.len);
-        if len < MAX_DISTINCT_TERMS && !self.items[..len].contains(&term) {
-            self.items[len] = term;
-            self.len += 1;
-        }
+        self.position_or_insert(term);
     }
 
-    fn extend(&mut self, other: &TermSet) {
-        for &term in other.as_slice() {
-            self.insert(term);
+    /// The term's position in the set, inserting it while there is room.
+    fn position_or_insert(&mut self, term: u16) -> Option<usize> {
+        let len = usize::from(self.len);
+        if let Some(i) = self.items[..len].iter().position(|&t| t == term) {
+            return Some(i);
         }
+        if len < MAX_DISTINCT_TERMS {
+            self.items[len] = term;
+            self.len += 1;
+            return Some(len);
+        }
+        None
     }
 
     pub(crate) fn as_slice(&self) -> &[u16] {
@@ -44,35 +48,38 @@ impl TermSet {
     }
 }
 
-/// The triviality words of one clause.
+/// The triviality words of a text, in order of first appearance.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Triviality {
     pub weak: TermSet,
     pub strong: TermSet,
 }
 
-impl Triviality {
-    fn extend(&mut self, other: &Triviality) {
-        self.weak.extend(&other.weak);
-        self.strong.extend(&other.strong);
-    }
+/// Which of the text's triviality words (bit i: the i-th of `Triviality`'s sets)
+/// stand in one clause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TrivialMask {
+    pub weak: u8,
+    pub strong: u8,
+}
 
-    fn is_empty(&self) -> bool {
-        self.weak.len() == 0 && self.strong.len() == 0
+impl TrivialMask {
+    fn extend(&mut self, other: TrivialMask) {
+        self.weak |= other.weak;
+        self.strong |= other.strong;
     }
 }
 
 /// Everything the scorer needs to know about a text.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Evidence {
-    /// No word with a letter in it (whitespace, punctuation, emoji, bare numbers):
-    /// there is nothing to do.
+    /// Whitespace only: there is nothing to do.
     pub blank: bool,
     pub word_count: u32,
     /// First term of each action class found, by class index.
     pub actions: [Option<u16>; MAX_ACTION_CLASSES],
     /// The triviality of each action class's least trivial clause.
-    pub class_triviality: [Triviality; MAX_ACTION_CLASSES],
+    pub class_triviality: [TrivialMask; MAX_ACTION_CLASSES],
     pub scope: TermSet,
     pub tradeoff: TermSet,
     pub coordination: TermSet,
@@ -109,7 +116,7 @@ struct Recent {
 #[derive(Debug, Clone, Copy, Default)]
 struct Clause {
     classes: u16,
-    triviality: Triviality,
+    triviality: TrivialMask,
 }
 
 /// How a word stands, beyond its text.
@@ -179,24 +186,23 @@ struct Scan<'r> {
     /// The sentence opened as a request ("can you ..."): its question mark asks
     /// for work, not for a fact.
     request_sentence: bool,
-    /// A word with a letter was seen.
-    saw_word: bool,
 }
 
 impl<'r> Scan<'r> {
-    fn penalty_of(&self, triviality: &Triviality) -> i32 {
+    fn penalty_of(&self, triviality: TrivialMask) -> i32 {
         let trivial = &self.rules.trivial;
-        triviality.weak.len() as i32 * trivial.weak_points
-            + triviality.strong.len() as i32 * trivial.strong_points
+        triviality.weak.count_ones() as i32 * trivial.weak_points
+            + triviality.strong.count_ones() as i32 * trivial.strong_points
     }
 
     fn seal(&mut self, clause: Clause) {
-        let penalty = self.penalty_of(&clause.triviality);
-        for class in 0..MAX_ACTION_CLASSES {
+        let penalty = self.penalty_of(clause.triviality);
+        let mut classes = clause.classes;
+        while classes != 0 {
+            let class = classes.trailing_zeros() as usize;
+            classes &= classes - 1;
             let bit = 1u16 << class;
-            if clause.classes & bit != 0
-                && (self.sealed & bit == 0 || penalty < self.penalty[class])
-            {
+            if self.sealed & bit == 0 || penalty < self.penalty[class] {
                 self.sealed |= bit;
                 self.penalty[class] = penalty;
                 self.evidence.class_triviality[class] = clause.triviality;
@@ -211,7 +217,7 @@ impl<'r> Scan<'r> {
                 self.seal(open);
             }
         } else if let Some(open) = &mut self.open {
-            open.triviality.extend(&clause.triviality);
+            open.triviality.extend(clause.triviality);
         }
     }
 
@@ -247,8 +253,9 @@ impl<'r> Scan<'r> {
                 &mut self.clause.triviality.weak,
             )
         };
-        all.insert(term);
-        clause.insert(term);
+        if let Some(i) = all.position_or_insert(term) {
+            *clause |= 1 << i;
+        }
     }
 
     #[inline(always)]
@@ -374,6 +381,7 @@ impl<'r> Scan<'r> {
         }
     }
 
+    #[inline(always)]
     fn start(&mut self, sentence_start: bool) {
         if sentence_start {
             if self.index > 0 {
@@ -388,7 +396,6 @@ impl<'r> Scan<'r> {
     /// counts as a word at a sentence start (these scripts mark questions and
     /// requests anywhere in the sentence).
     fn segmented(&mut self, run: &str, sentence_start: bool) {
-        self.saw_word = true;
         self.start(sentence_start);
         self.value_word_before = false;
         self.step_marker_before = false;
@@ -415,6 +422,7 @@ impl<'r> Scan<'r> {
     /// The vocabulary entry of a word, or of the word without a prefix or a
     /// clitic ending the vocabulary lacks it with ("rehost" -> "host",
     /// "muéstrame" -> "muestra").
+    #[inline(always)]
     fn find(&mut self, text: &str) -> Option<Lookup<'r>> {
         let rules = self.rules;
         if let Some(found) = rules.lookup(text) {
@@ -426,6 +434,7 @@ impl<'r> Scan<'r> {
         rules.lookup_without_suffix(text, &mut self.stem)
     }
 
+    #[inline(always)]
     fn plain(&mut self, text: &str, place: Place) {
         let Place {
             sentence_start,
@@ -445,7 +454,6 @@ impl<'r> Scan<'r> {
         }
         let negated = self.index <= self.negated_until;
         let is_number = text.as_bytes().first().is_some_and(u8::is_ascii_digit);
-        self.saw_word |= !is_number;
         let value_word_before = std::mem::take(&mut self.value_word_before);
         let step_marker_before = std::mem::take(&mut self.step_marker_before);
         if value_word_before && is_number && !negated {
@@ -457,10 +465,12 @@ impl<'r> Scan<'r> {
         } else {
             self.find(text)
         };
-        let before = Snapshot {
+        // Only a phrase word can start a compound, so only then is the state worth keeping.
+        let phrase_word = lookup.map_or(0, |l| l.phrase_word);
+        let before = (phrase_word != 0).then(|| Snapshot {
             actions: self.evidence.actions,
             classes: self.clause.classes,
-        };
+        });
         // A verb stands at a clause start, after punctuation, after a cue word, or
         // after a determiner that follows a light verb ("do a review").
         let verb_position = std::mem::replace(&mut self.verb_position, false)
@@ -485,11 +495,12 @@ impl<'r> Scan<'r> {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
 
-        let phrase_word = lookup.map_or(0, |l| l.phrase_word);
         if phrase_word != 0 {
             self.match_phrases(phrase_word, sentence_start, &mut number_next);
         }
-        self.before_previous = before;
+        if let Some(before) = before {
+            self.before_previous = before;
+        }
         let light_verb_before = self.light_verb_before && !punct_before;
         self.determined = match (determiner, light_verb_before) {
             (false, _) => Determined::No,
@@ -545,6 +556,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
     let mut scan = Scan {
         rules,
         evidence: Evidence {
+            blank: text.chars().all(char::is_whitespace),
             ..Evidence::default()
         },
         index: 0,
@@ -565,7 +577,6 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         before_previous: Snapshot::default(),
         verb_position: false,
         request_sentence: false,
-        saw_word: false,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {
@@ -577,7 +588,5 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
     }
     scan.finish();
     scan.evidence.word_count = scan.index;
-    scan.evidence.blank = !scan.saw_word;
-    debug_assert!(scan.evidence.triviality.is_empty() || scan.evidence.word_count > 0);
     scan.evidence
 }

@@ -157,6 +157,8 @@ struct ActionFile {
     verb: bool,
     #[serde(default)]
     fallback: bool,
+    #[serde(default = "default_true")]
+    hides_fallback: bool,
     #[serde(default)]
     past: bool,
     #[serde(default)]
@@ -378,6 +380,9 @@ pub(crate) struct ActionClass {
     /// It is a candidate only when no other class is found ("the failing
     /// checks" is the object of "count", not a report to debug).
     pub fallback: bool,
+    /// Whether finding it hides the fallback classes: a question or a greeting
+    /// does not hide a reported problem ("hi, the build fails").
+    pub hides_fallback: bool,
     /// The term a sentence ending in a question mark counts as, for the class
     /// that sets `question_mark`.
     pub question_term: Option<u16>,
@@ -451,6 +456,8 @@ pub struct ScoringRules {
     /// Clitic endings stripped from a word the vocabulary lacks ("muéstrame" ->
     /// "muestra"), with the stress mark the ending added removed.
     suffixes: Vec<String>,
+    /// Which bytes begin a prefix and end a suffix: most words have neither.
+    affix_bytes: AffixBytes,
     /// The class a sentence ending in a question mark counts for.
     pub(crate) question_class: Option<u8>,
     pub(crate) enumeration: Enumeration,
@@ -464,6 +471,33 @@ pub(crate) struct Enumeration {
     pub points: i32,
     pub cap: i32,
     pub free: u32,
+}
+
+/// The first bytes of the prefixes and the last bytes of the suffixes.
+#[derive(Debug, Clone)]
+struct AffixBytes {
+    prefix_first: [bool; 256],
+    suffix_last: [bool; 256],
+}
+
+impl AffixBytes {
+    fn new(prefixes: &[String], suffixes: &[String]) -> Self {
+        let mut bytes = Self {
+            prefix_first: [false; 256],
+            suffix_last: [false; 256],
+        };
+        for p in prefixes {
+            if let Some(&b) = p.as_bytes().first() {
+                bytes.prefix_first[usize::from(b)] = true;
+            }
+        }
+        for s in suffixes {
+            if let Some(&b) = s.as_bytes().last() {
+                bytes.suffix_last[usize::from(b)] = true;
+            }
+        }
+        bytes
+    }
 }
 
 /// Removes the stress marks a clitic ending adds to a Spanish verb.
@@ -528,6 +562,7 @@ impl ScoringRules {
         &self.version
     }
 
+    #[inline(always)]
     pub(crate) fn lookup(&self, word: &str) -> Option<Lookup<'_>> {
         if word.len() > self.longest_word {
             return None;
@@ -539,6 +574,7 @@ impl ScoringRules {
         Some(self.entry_lookup(entry))
     }
 
+    #[inline(always)]
     fn entry_lookup(&self, entry: &Entry) -> Lookup<'_> {
         let start = entry.hits_start as usize;
         Lookup {
@@ -569,6 +605,13 @@ impl ScoringRules {
 
     /// `word` without its prefix, when it has one and at least three letters remain.
     pub(crate) fn strip_prefix<'w>(&self, word: &'w str) -> Option<&'w str> {
+        if !word
+            .as_bytes()
+            .first()
+            .is_some_and(|&b| self.affix_bytes.prefix_first[usize::from(b)])
+        {
+            return None;
+        }
         self.prefixes.iter().find_map(|p| {
             word.strip_prefix(p.as_str())
                 .filter(|rest| rest.len() >= 3 && rest.is_char_boundary(0))
@@ -578,6 +621,13 @@ impl ScoringRules {
     /// The entry of `word` without a clitic ending, looked up as written and with
     /// its stress mark removed; `buf` is scratch space.
     pub(crate) fn lookup_without_suffix(&self, word: &str, buf: &mut String) -> Option<Lookup<'_>> {
+        if !word
+            .as_bytes()
+            .last()
+            .is_some_and(|&b| self.affix_bytes.suffix_last[usize::from(b)])
+        {
+            return None;
+        }
         let stem = self.suffixes.iter().find_map(|s| {
             word.strip_suffix(s.as_str())
                 .filter(|stem| stem.chars().count() >= 3)
@@ -1027,6 +1077,7 @@ impl Compiler {
                 sentence_start: action.sentence_start,
                 verb: action.verb,
                 fallback: action.fallback,
+                hides_fallback: action.hides_fallback,
                 question_term,
                 terms: Vec::new(),
             });
@@ -1298,6 +1349,7 @@ impl Compiler {
             longest_word,
             hits,
             phrases,
+            affix_bytes: AffixBytes::new(&prefixes, &suffixes),
             prefixes,
             suffixes,
             question_class,

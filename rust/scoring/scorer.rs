@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::evidence::{collect, Evidence, TermSet};
+use super::evidence::{collect, Evidence, TermSet, TrivialMask};
 use super::rules::{Policy, ScoringRules, Triviality, Weighted};
 
 /// The three tiers.
@@ -103,6 +103,23 @@ impl CallerFacts {
     /// 1.x: 5 per integration point, up to 15.
     fn integration_points(&self) -> i32 {
         (5 * self.integration_points.min(3)) as i32
+    }
+
+    /// 1.x's name for the amount of context: "minimal" under 1,000 characters,
+    /// "standard" under 5,000, else "comprehensive".
+    pub fn context_weight(&self) -> &'static str {
+        match self.context_size {
+            0..=999 => "minimal",
+            1000..=4999 => "standard",
+            _ => "comprehensive",
+        }
+    }
+
+    /// How many of research, testing and documentation the work requires.
+    pub fn requirement_count(&self) -> u8 {
+        u8::from(self.requires_research)
+            + u8::from(self.requires_testing)
+            + u8::from(self.requires_documentation)
     }
 }
 
@@ -289,23 +306,37 @@ fn candidate(
     if trivial_applies {
         let trivial = &rules.trivial;
         // An action answers only to the triviality of its own clause.
-        let found = match class {
-            Some(c) => &ev.class_triviality[c],
-            None => &ev.triviality,
+        let mask = match class {
+            Some(c) => ev.class_triviality[c],
+            None => TrivialMask {
+                weak: u8::MAX,
+                strong: u8::MAX,
+            },
         };
-        let weak: &[u16] = if policy.weak_trivial {
-            found.weak.as_slice()
-        } else {
-            &[]
-        };
-        for &term in weak {
+        let weak_mask = if policy.weak_trivial { mask.weak } else { 0 };
+        let in_mask = |m: u8| move |&(i, _): &(usize, &u16)| m & (1 << i) != 0;
+        for (_, &term) in ev
+            .triviality
+            .weak
+            .as_slice()
+            .iter()
+            .enumerate()
+            .filter(in_mask(weak_mask))
+        {
             out.push(
                 || trivial.weak_terms[usize::from(term)].clone(),
                 -trivial.weak_points,
             );
             points -= trivial.weak_points;
         }
-        for &term in found.strong.as_slice() {
+        for (_, &term) in ev
+            .triviality
+            .strong
+            .as_slice()
+            .iter()
+            .enumerate()
+            .filter(in_mask(mask.strong))
+        {
             out.push(
                 || trivial.strong_terms[usize::from(term)].clone(),
                 -trivial.strong_points,
@@ -354,10 +385,8 @@ fn description(rules: &ScoringRules, ev: &Evidence) -> (i32, Option<usize>) {
     }
     let mut best: Option<(i32, Option<usize>)> = None;
     let classes = &rules.classes;
-    // A question does not hide a reported problem ("why is the job failing?").
-    let question = rules.question_class.map(usize::from);
     let any_primary = (0..classes.len())
-        .any(|c| ev.actions[c].is_some() && !classes[c].fallback && Some(c) != question);
+        .any(|c| ev.actions[c].is_some() && !classes[c].fallback && classes[c].hides_fallback);
     for (c, found) in ev.actions.iter().enumerate().take(classes.len()) {
         if found.is_some() && !(any_primary && classes[c].fallback) {
             let points = candidate(rules, ev, Some(c), &mut Discard);

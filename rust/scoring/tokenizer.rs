@@ -133,15 +133,24 @@ fn is_list_number(word: &str) -> bool {
 }
 
 /// Whether `rest` (the text right after a word) starts with `.` or `)` and whitespace.
+#[inline(always)]
 fn closes_list_number(rest: &str) -> bool {
     let mut chars = rest.chars();
     matches!(chars.next(), Some('.' | ')')) && chars.next().is_some_and(char::is_whitespace)
 }
 
 /// Whether `rest` starts with a hyphen (`-` or U+2010) followed by a word character.
+#[inline(always)]
 fn hyphen_then_word(rest: &str) -> bool {
-    let mut chars = rest.chars();
-    matches!(chars.next(), Some('-' | '\u{2010}')) && chars.next().is_some_and(is_word_char)
+    match rest.as_bytes() {
+        [b'-', next, ..] if next.is_ascii() => next.is_ascii_alphanumeric() || *next == b'_',
+        [b'-', ..] | [0xE2, 0x80, 0x90, ..] => {
+            let mut chars = rest.chars();
+            chars.next();
+            chars.next().is_some_and(is_word_char)
+        }
+        _ => false,
+    }
 }
 
 /// The char starting at byte `i` of `text` (a char boundary).

@@ -72,11 +72,6 @@ FACT_NAMES: tuple[str, ...] = (
     "technical_depth",
 )
 _new_instance = object.__new__
-# `analysis_details["complexity_factors"]["context_weight"]` names, as in 1.x: context under
-# the first bound is "minimal", under the second "standard", anything larger "comprehensive".
-_MINIMAL_CONTEXT_BELOW = 1000
-_STANDARD_CONTEXT_BELOW = 5000
-
 logger = logging.getLogger(__name__)
 # A module constant: `logging.INFO` would be an attribute lookup on every analysis.
 _INFO = logging.INFO
@@ -198,25 +193,6 @@ class TaskComplexityAnalyzer:
                     f"task_description must be str, not {type(task_description).__name__}"
                 ) from None
             raise
-        details["task_length"] = len(task_description)
-        # The caller's facts as 1.x reported them (the engine has validated them; None
-        # means "not given", as the engine reads it). Which signals fired is `signals`.
-        if context_size is None or context_size < _MINIMAL_CONTEXT_BELOW:
-            context_weight = "minimal"
-        elif context_size < _STANDARD_CONTEXT_BELOW:
-            context_weight = "standard"
-        else:
-            context_weight = "comprehensive"
-        details["complexity_factors"] = {
-            "file_operations": file_count or 0,
-            "context_weight": context_weight,
-            "integration_complexity": integration_points or 0,
-            "additional_requirements": [
-                requires_research,
-                requires_testing,
-                requires_documentation,
-            ].count(True),
-        }
         # The hot path fills the instance dict directly: the generated __init__
         # costs as much as the native analysis itself.
         result = _new_instance(ComplexityAnalysisResult)
