@@ -202,6 +202,9 @@ class OracleRules:
 
     def __init__(self, text: str) -> None:
         doc = tomllib.loads(text)
+        # (word, group, term) of verbs' bare forms, and of every other hit of a word.
+        self.bare: set[tuple[Any, ...]] = set()
+        self.not_bare: set[tuple[Any, ...]] = set()
         self.version: str = doc["version"]
         self.medium_floor: int = doc["points"]["medium_floor"]
         self.complex_floor: int = doc["points"]["complex_floor"]
@@ -271,6 +274,7 @@ class OracleRules:
         self._add("light_verb", {"forms": grammar.get("light_verbs", [])}, [])
         self._add("noun_verb", {"words": grammar.get("noun_verbs", [])}, [])
         self._add("cue", {"forms": grammar.get("cues", [])}, [])
+        self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
         requests = grammar.get("requests", [])
         self._add("request", {"forms": [r for r in requests if len(words(r)) == 1],
                               "phrases": [r for r in requests if len(words(r)) != 1]}, [])
@@ -343,11 +347,16 @@ class OracleRules:
         for raw in table.get("words", []):
             (base,) = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, base))
-            for form in inflections(base, past) if inflect and not is_segmented(base[0]) else [base]:
+            inflected = inflect and not is_segmented(base[0])
+            for form in inflections(base, past) if inflected else [base]:
                 self._word(form, hit)
+                bare = not inflected or form in (base, base + "s", base + "es")
+                (self.bare if bare else self.not_bare).add((form, *hit))
         for raw in table.get("forms", []):
             (form,) = [w for w, _, _ in words(raw)]
-            self._word(form, (group, self._intern(terms, form)))
+            hit = (group, self._intern(terms, form))
+            self._word(form, hit)
+            self.not_bare.add((form, *hit))
         for raw in table.get("phrases", []):
             parts = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, " ".join(parts)))
@@ -428,7 +437,10 @@ class Scan:
         self.determined = "no"
         self.light_before = False
         self.verb_position = False
+        self.nominal_position = False
+        self.after_preposition = False
         self.request_sentence = False
+        self.sentence_words = 0
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
 
     def penalty_of(self, triviality: Triviality) -> int:
@@ -459,7 +471,7 @@ class Scan:
             self.open = None
 
     def question(self) -> None:
-        if self.request_sentence:
+        if self.request_sentence or self.sentence_words == 0:
             return
         cls = self.rules.question_class
         if cls is not None:
@@ -473,12 +485,14 @@ class Scan:
         if term in found and term not in clause:
             clause.append(term)
 
-    def record(self, hit: tuple[Any, int], negated: bool, start: bool, noun: bool = False) -> bool:
+    def record(self, hit: tuple[Any, int], negated: bool, start: bool, noun: bool = False,
+               bare: bool = False) -> bool:
         group, term = hit
         marker = False
         if isinstance(group, tuple) and group[0] == "action":
             cls = self.rules.classes[group[1]]
-            if not negated and (start or not cls.sentence_start) and not (noun and cls.verb):
+            nominal = noun or (bare and self.nominal_position)
+            if not negated and (start or not cls.sentence_start) and not (nominal and cls.verb):
                 self.ev.actions.setdefault(group[1], term)
                 self.clause.classes.add(group[1])
         elif isinstance(group, tuple):
@@ -535,9 +549,12 @@ class Scan:
                 self.end_clause()
             self.negated_until = 0
             self.request_sentence = False
+            self.sentence_words = 0
 
     def segmented(self, run: str, sentence_start: bool) -> None:
         self.start(sentence_start)
+        self.sentence_words += 1
+        self.nominal_position = False
         self.value_before = self.marker_before = False
         found = self.rules.segments(run)
         for hits in found:
@@ -551,12 +568,14 @@ class Scan:
         self.determined = "no"
         self.light_before = False
         self.verb_position = False
+        self.after_preposition = False
 
     def plain(self, word: str, start: bool, numbered: bool, modifier: bool = False,
               in_path: bool = False, punct_before: bool = False) -> None:
         rules, ev = self.rules, self.ev
         self.start(start)
         self.index += 1
+        self.sentence_words += 1
         if numbered:
             value = int(word)
             if start or (self.last_number > 0 and value == self.last_number + 1):
@@ -576,15 +595,22 @@ class Scan:
         self.verb_position = False
         noun_verb = any(h[0] == "noun_verb" for h in hits)
         noun = modifier or (noun_verb and not verb_position)
+        self.nominal_position = not punct_before and (
+            self.determined == "yes" or self.after_preposition)
+        self.after_preposition = False
         number_next = False
         is_ordinal = False
-        determiner = light_verb = cue = False
+        determiner = light_verb = cue = preposition = False
+        looked_up = found[0] if found else None
         for hit in hits:
             is_ordinal = is_ordinal or hit[0] == "ordinal"
             determiner = determiner or hit[0] == "determiner"
             light_verb = light_verb or hit[0] == "light_verb"
             cue = cue or hit[0] in ("cue", "sequencer")
-            number_next = self.record(hit, negated, start, noun) or number_next
+            preposition = preposition or hit[0] == "preposition"
+            key = (looked_up, *hit)
+            bare = key in rules.bare and key not in rules.not_bare
+            number_next = self.record(hit, negated, start, noun, bare) or number_next
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1
         phrase_word = rules.phrase_ids.get(found[0], 0) if found else 0
@@ -604,6 +630,7 @@ class Scan:
         self.determined = "no" if not determiner else "after_light" if light_before else "yes"
         self.light_before = light_verb
         self.verb_position = cue
+        self.after_preposition = preposition
         self.recent.insert(0, (phrase_word, negated, start))
         del self.recent[MAX_PHRASE_WORDS - 1:]
         self.marker_before = number_next

@@ -53,7 +53,7 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ("complex_floor = 75", "complex_floor = 175", "points.complex_floor"),
         ('trivial = "never"', 'trivial = "sometimes"', "actions[0].trivial"),
         ('verb_complexity = "complex"', 'verb_complexity = "huge"', "actions[0].verb_complexity"),
-        ('"proof", "proofs",', '"proof", "proof read",', "actions[1].forms[1]"),
+        ('"proof", "proofs",', '"proof", "proof read",', "actions[1].forms[6]"),
         ("window = 3", "window = -3", "negation.window"),
     ],
 )

@@ -83,6 +83,7 @@ def test_inflections_match_the_oracle(shipped: cv.Vocabulary) -> None:
 RULES_HEAD = """
 [[actions]]
 name = "medium"
+past = true
 words = ["build"]
 forms = ["built"]
 

@@ -183,9 +183,15 @@ struct Scan<'r> {
     before_previous: Snapshot,
     /// The previous word was a cue or a sequencer: a verb may stand here.
     verb_position: bool,
+    /// The previous word was a determiner (not after a light verb) or a
+    /// preposition: a bare verb here is a noun.
+    nominal_position: bool,
+    after_preposition: bool,
     /// The sentence opened as a request ("can you ..."): its question mark asks
     /// for work, not for a fact.
     request_sentence: bool,
+    /// Words in the current sentence so far.
+    sentence_words: u32,
 }
 
 impl<'r> Scan<'r> {
@@ -229,7 +235,8 @@ impl<'r> Scan<'r> {
     }
 
     fn question(&mut self) {
-        if self.request_sentence {
+        // A request ("can you ...?") or a sentence of punctuation alone asks no fact.
+        if self.request_sentence || self.sentence_words == 0 {
             return;
         }
         if let Some(class) = self.rules.question_class {
@@ -279,7 +286,8 @@ impl<'r> Scan<'r> {
             Group::Action(class) => {
                 let c = usize::from(class);
                 let rules = &self.rules.classes[c];
-                if !negated && (sentence_start || !rules.sentence_start) && !(noun && rules.verb) {
+                let nominal = noun || (hit.bare && self.nominal_position);
+                if !negated && (sentence_start || !rules.sentence_start) && !(nominal && rules.verb) {
                     ev.actions[c].get_or_insert(hit.term);
                     self.clause.classes |= 1 << c;
                 }
@@ -303,6 +311,7 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Ordinal
+            | Group::Preposition
             | Group::Neutral
             | Group::Determiner
             | Group::LightVerb
@@ -389,6 +398,7 @@ impl<'r> Scan<'r> {
             }
             self.negated_until = 0;
             self.request_sentence = false;
+            self.sentence_words = 0;
         }
     }
 
@@ -397,6 +407,8 @@ impl<'r> Scan<'r> {
     /// requests anywhere in the sentence).
     fn segmented(&mut self, run: &str, sentence_start: bool) {
         self.start(sentence_start);
+        self.sentence_words = self.sentence_words.saturating_add(1);
+        self.nominal_position = false;
         self.value_word_before = false;
         self.step_marker_before = false;
         let rules = self.rules;
@@ -417,6 +429,7 @@ impl<'r> Scan<'r> {
         self.determined = Determined::No;
         self.light_verb_before = false;
         self.verb_position = false;
+        self.after_preposition = false;
     }
 
     /// The vocabulary entry of a word, or of the word without a prefix or a
@@ -445,6 +458,7 @@ impl<'r> Scan<'r> {
         } = place;
         self.start(sentence_start);
         self.index = self.index.saturating_add(1);
+        self.sentence_words = self.sentence_words.saturating_add(1);
         if numbered {
             let value: u32 = text.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0'));
             if sentence_start || (self.last_list_number > 0 && value == self.last_list_number + 1) {
@@ -479,15 +493,20 @@ impl<'r> Scan<'r> {
             || (self.determined == Determined::AfterLightVerb);
         let noun_verb = lookup.is_some_and(|l| l.hits.iter().any(|h| h.group == Group::NounVerb));
         let noun = modifier || (noun_verb && !verb_position);
+        self.nominal_position = !punct_before
+            && (self.determined == Determined::Yes || std::mem::take(&mut self.after_preposition));
+        self.after_preposition = false;
         let mut number_next = false;
         let mut is_ordinal = false;
-        let (mut determiner, mut light_verb, mut cue) = (false, false, false);
+        let (mut determiner, mut light_verb, mut cue, mut preposition) =
+            (false, false, false, false);
         if let Some(found) = lookup {
             for &hit in found.hits {
                 is_ordinal |= hit.group == Group::Ordinal;
                 determiner |= hit.group == Group::Determiner;
                 light_verb |= hit.group == Group::LightVerb;
                 cue |= matches!(hit.group, Group::Cue | Group::Sequencer);
+                preposition |= hit.group == Group::Preposition;
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
@@ -509,6 +528,7 @@ impl<'r> Scan<'r> {
         };
         self.light_verb_before = light_verb;
         self.verb_position = cue;
+        self.after_preposition = preposition;
         self.recent = [
             Recent {
                 phrase_word,
@@ -576,7 +596,10 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         light_verb_before: false,
         before_previous: Snapshot::default(),
         verb_position: false,
+        nominal_position: false,
+        after_preposition: false,
         request_sentence: false,
+        sentence_words: 0,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {

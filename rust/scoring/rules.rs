@@ -103,6 +103,8 @@ struct GrammarFile {
     #[serde(default)]
     cues: Vec<String>,
     #[serde(default)]
+    prepositions: Vec<String>,
+    #[serde(default)]
     requests: Vec<String>,
 }
 
@@ -315,6 +317,8 @@ pub(crate) enum Group {
     NounVerb,
     /// A word after which a verb stands ("to", "please", "and", "you").
     Cue,
+    /// A preposition: the bare verb after it is a noun ("on submit").
+    Preposition,
     /// A sentence opener that makes a question a request ("can you").
     Request,
 }
@@ -324,6 +328,9 @@ pub(crate) enum Group {
 pub(crate) struct Hit {
     pub group: Group,
     pub term: u16,
+    /// The bare form of a verb listed under `words` (its base or -s form), which a
+    /// determiner or a preposition makes a noun ("the upload", "on submit").
+    pub bare: bool,
 }
 
 /// How an action class (or the no-action case) turns evidence into points.
@@ -901,13 +908,16 @@ impl Compiler {
             let hit = Hit {
                 group,
                 term: terms.intern(&base, &field)?,
+                bare: false,
             };
+            let bare = Hit { bare: true, ..hit };
             if inflect != Inflect::None && !is_segmented_word(&base) {
                 for form in inflections(&base, inflect == Inflect::All) {
-                    self.add_word(form, hit);
+                    let is_bare = form == base || form == format!("{base}s") || form == format!("{base}es");
+                    self.add_word(form, if is_bare { bare } else { hit });
                 }
             } else {
-                self.add_word(base, hit);
+                self.add_word(base, bare);
             }
         }
         for (i, raw) in lists.forms.iter().enumerate() {
@@ -916,6 +926,7 @@ impl Compiler {
             let hit = Hit {
                 group,
                 term: terms.intern(&form, &field)?,
+                bare: false,
             };
             self.add_word(form, hit);
         }
@@ -925,6 +936,7 @@ impl Compiler {
             let hit = Hit {
                 group,
                 term: terms.intern(&words.join(" "), &field)?,
+                bare: false,
             };
             self.add_phrase(&words, hit);
         }
@@ -1206,6 +1218,13 @@ impl Compiler {
         )?;
         let lists = TermLists::exact(&file.grammar.cues, &[]);
         self.add_terms("grammar.cues", Group::Cue, lists, &mut grammar_terms)?;
+        let lists = TermLists::exact(&file.grammar.prepositions, &[]);
+        self.add_terms(
+            "grammar.prepositions",
+            Group::Preposition,
+            lists,
+            &mut grammar_terms,
+        )?;
         let (forms, phrases): (Vec<String>, Vec<String>) =
             file.grammar.requests.iter().cloned().partition(|raw| {
                 let mut n = 0;
@@ -1231,6 +1250,7 @@ impl Compiler {
             let hit = Hit {
                 group: Group::Compound,
                 term: grammar_terms.intern(&words.join(" "), &field)?,
+                bare: false,
             };
             self.add_phrase(&words, hit);
         }
@@ -1449,7 +1469,7 @@ mod tests {
     fn a_form_with_two_words_is_rejected() {
         let text = with("\"proof\", \"proofs\",", "\"proof\", \"proof read\",");
         let err = ScoringRules::from_toml(&text).unwrap_err();
-        assert_eq!(err.field, "actions[1].forms[1]");
+        assert_eq!(err.field, "actions[1].forms[6]");
     }
 
     #[test]
