@@ -6,7 +6,10 @@
 //! its own clause (a clause with triviality but no action lends it to the clause
 //! before). An action class found in several clauses keeps its least trivial one.
 
-use super::rules::{Group, Hit, Lookup, ScoringRules, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS};
+use super::rules::{
+    Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
+    PHRASE_END, PHRASE_START,
+};
 use super::tokenizer::{for_each_word, Word};
 
 /// Distinct terms kept per list. Points saturate long before this, and the bound
@@ -108,6 +111,7 @@ impl Evidence {
 #[derive(Debug, Clone, Copy, Default)]
 struct Recent {
     phrase_word: u32,
+    phrase_roles: u8,
     negated: bool,
     sentence_start: bool,
 }
@@ -287,7 +291,8 @@ impl<'r> Scan<'r> {
                 let c = usize::from(class);
                 let rules = &self.rules.classes[c];
                 let nominal = noun || (hit.bare && self.nominal_position);
-                if !negated && (sentence_start || !rules.sentence_start) && !(nominal && rules.verb) {
+                let out_of_place = rules.sentence_start && !sentence_start;
+                if !(negated || out_of_place || (nominal && rules.verb)) {
                     ev.actions[c].get_or_insert(hit.term);
                     self.clause.classes |= 1 << c;
                 }
@@ -479,9 +484,10 @@ impl<'r> Scan<'r> {
         } else {
             self.find(text)
         };
-        // Only a phrase word can start a compound, so only then is the state worth keeping.
+        // Only a word that starts a compound needs the state before it kept.
         let phrase_word = lookup.map_or(0, |l| l.phrase_word);
-        let before = (phrase_word != 0).then(|| Snapshot {
+        let phrase_roles = lookup.map_or(0, |l| l.phrase_roles);
+        let before = (phrase_roles & COMPOUND_START != 0).then_some(Snapshot {
             actions: self.evidence.actions,
             classes: self.clause.classes,
         });
@@ -514,7 +520,7 @@ impl<'r> Scan<'r> {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
 
-        if phrase_word != 0 {
+        if phrase_roles & PHRASE_END != 0 {
             self.match_phrases(phrase_word, sentence_start, &mut number_next);
         }
         if let Some(before) = before {
@@ -532,6 +538,7 @@ impl<'r> Scan<'r> {
         self.recent = [
             Recent {
                 phrase_word,
+                phrase_roles,
                 negated,
                 sentence_start,
             },
@@ -549,6 +556,9 @@ impl<'r> Scan<'r> {
             let first = self.recent[len - 2];
             if first.phrase_word == 0 {
                 break;
+            }
+            if first.phrase_roles & PHRASE_START == 0 {
+                continue;
             }
             // key = [recent[len-2], ..., recent[0], last]
             for (slot, recent) in key.iter_mut().zip(self.recent[..len - 1].iter().rev()) {

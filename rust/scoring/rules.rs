@@ -424,9 +424,19 @@ pub(crate) struct TrivialRules {
 struct Entry {
     hits_start: u32,
     hits_len: u16,
+    /// Where the word stands in phrases (`PHRASE_*` bits): most phrase words never end
+    /// one, so the matcher skips them.
+    phrase_roles: u8,
     /// 1-based id of the word inside phrases, 0 when no phrase uses it.
     phrase_word: u32,
 }
+
+/// The word ends a phrase.
+pub(crate) const PHRASE_END: u8 = 1;
+/// The word starts a phrase.
+pub(crate) const PHRASE_START: u8 = 2;
+/// The word starts a compound ("audit" in "audit log").
+pub(crate) const COMPOUND_START: u8 = 4;
 
 /// A word or phrase found in the text: its hits.
 pub(crate) type Hits<'r> = &'r [Hit];
@@ -533,6 +543,7 @@ struct Segmenter {
 pub(crate) struct Lookup<'r> {
     pub hits: Hits<'r>,
     pub phrase_word: u32,
+    pub phrase_roles: u8,
 }
 
 impl ScoringRules {
@@ -587,6 +598,7 @@ impl ScoringRules {
         Lookup {
             hits: &self.hits[start..start + entry.hits_len as usize],
             phrase_word: entry.phrase_word,
+            phrase_roles: entry.phrase_roles,
         }
     }
 
@@ -660,6 +672,8 @@ impl ScoringRules {
 #[derive(Default)]
 struct Compiler {
     words: FxHashMap<String, (Vec<Hit>, u32)>,
+    /// `PHRASE_*` bits per phrase-word id.
+    phrase_roles: FxHashMap<u32, u8>,
     phrase_word_ids: FxHashMap<String, u32>,
     phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Vec<Hit>>,
 }
@@ -875,6 +889,14 @@ impl Compiler {
         for (slot, word) in key.iter_mut().zip(words) {
             *slot = self.phrase_word_id(word);
         }
+        let start = PHRASE_START
+            | if hit.group == Group::Compound {
+                COMPOUND_START
+            } else {
+                0
+            };
+        *self.phrase_roles.entry(key[0]).or_default() |= start;
+        *self.phrase_roles.entry(key[words.len() - 1]).or_default() |= PHRASE_END;
         let hits = self.phrases.entry(key).or_default();
         if !hits.contains(&hit) {
             hits.push(hit);
@@ -913,7 +935,8 @@ impl Compiler {
             let bare = Hit { bare: true, ..hit };
             if inflect != Inflect::None && !is_segmented_word(&base) {
                 for form in inflections(&base, inflect == Inflect::All) {
-                    let is_bare = form == base || form == format!("{base}s") || form == format!("{base}es");
+                    let is_bare =
+                        form == base || form == format!("{base}s") || form == format!("{base}es");
                     self.add_word(form, if is_bare { bare } else { hit });
                 }
             } else {
@@ -1285,7 +1308,6 @@ impl Compiler {
         for class in &mut classes {
             prefix_all(&mut class.terms, "action");
         }
-        let mut scope_terms = scope_terms;
         prefix_all(&mut scope_terms.names, "scope");
         let mut tradeoff = tradeoff;
         prefix_all(&mut tradeoff.terms, "tradeoff");
@@ -1396,6 +1418,7 @@ impl Compiler {
                 Entry {
                     hits_start,
                     hits_len: word_hits.len() as u16,
+                    phrase_roles: self.phrase_roles.get(&phrase_word).copied().unwrap_or(0),
                     phrase_word,
                 },
             );

@@ -218,7 +218,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             // Uncased scripts: the run is passed as a slice of `text`.
             while i < len && bytes[i] >= 0x80 {
                 let c = char_at(text, i);
-                if !is_segmented(c) && !(is_word_char(c) && is_mark(c)) {
+                if !(is_segmented(c) || (is_word_char(c) && is_mark(c))) {
                     break;
                 }
                 i += c.len_utf8();
@@ -364,7 +364,7 @@ mod tests {
             ["请重构", "user", "服务", "ログを確認して"]
         );
         let got = starts("先看日志。然后重构");
-        assert_eq!(got[1].1, true, "a full-width stop needs no space after it");
+        assert!(got[1].1, "a full-width stop needs no space after it");
     }
 
     #[test]
