@@ -79,9 +79,35 @@ class Word:
     in_path: bool = False
     commas_before: int = 0
     punct_before: bool = False
+    quoted: bool = False
 
 
 COMMAS = frozenset(",\uff0c\u3001")
+QUOTE_SPAN = 200
+QUOTE_CLOSE = {'"': '"', "`": "`", "\u00ab": "\u00bb", "\u201c": "\u201d", "\u300c": "\u300d",
+               "\u300e": "\u300f"}
+QUOTE_MARKS = frozenset([*QUOTE_CLOSE, *QUOTE_CLOSE.values()])
+
+
+def quote_close(data: bytes, at: int, open_mark: str) -> int | None:
+    """Byte index of the mark closing a quotation opened at byte `at` (see the engine)."""
+    after = at + len(open_mark.encode("utf-8"))
+    if open_mark == "`" and data[after:after + 2] == b"``":
+        body = after + 2
+        j = data.find(b"```", body)
+        return None if j < 0 else j + 2
+    if open_mark not in QUOTE_CLOSE:
+        return None
+    close = QUOTE_CLOSE[open_mark].encode("utf-8")
+    window = data[after:after + QUOTE_SPAN]
+    j = window.find(close)
+    return after + j if j > 0 else None
+
+
+def quote_at(data: bytes, at: int, mark: str, quote_end: int) -> int:
+    if quote_end != 0:
+        return 0 if at >= quote_end else quote_end
+    return quote_close(data, at, mark) or 0
 
 
 def tokenize(text: str) -> tuple[list[Word], bool]:
@@ -89,6 +115,11 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
     out: list[Word] = []
     i, n = 0, len(text)
     first = True
+    data = text.encode("utf-8")
+    offsets = [0]
+    for ch in text:
+        offsets.append(offsets[-1] + len(ch.encode("utf-8")))
+    quote_end = 0
     while True:
         saw_end = saw_question = last_space = fullwidth = False
         commas = 0
@@ -98,6 +129,8 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
             punct = punct or not is_space(c)
             if c in COMMAS:
                 commas = min(255, commas + 1)
+            if c in QUOTE_MARKS:
+                quote_end = quote_at(data, offsets[i], c, quote_end)
             saw_end = saw_end or c in SENTENCE_END
             saw_question = saw_question or c == "?"
             if c in FULLWIDTH_END:
@@ -133,8 +166,9 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
             not segmented and j + 1 < n and text[j] in "-\u2010" and is_word_char(text[j + 1])
         )
         in_path = (i > 0 and text[i - 1] in "/\\") or (j < n and text[j] in "/\\")
+        quoted = offsets[i] < quote_end
         out.append(Word(word, sentence_start, numbered, saw_question, hyphen_next, segmented,
-                        in_path, commas, punct))
+                        in_path, commas, punct, quoted))
         first = False
         i = j
 
@@ -529,18 +563,23 @@ class Scan:
             index, start, punct = self.pending
             self.pending = None
             joined = rules.prefixes[index] + word.text
-            if not word.segmented and not word.in_path and rules.find(joined) is not None:
+            if (not word.segmented and not word.in_path and not word.quoted
+                    and rules.find(joined) is not None):
                 self.plain(joined, start, False, modifier=word.hyphen_next, punct_before=punct)
                 return
             self.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct)
         elif word.hyphen_next and word.text in rules.prefixes:
             self.pending = (rules.prefixes.index(word.text), word.sentence_start, word.punct_before)
             return
-        if word.segmented:
+        if word.segmented and word.quoted:
+            self.start(word.sentence_start)
+            self.index += 1
+            self.sentence_words += 1
+        elif word.segmented:
             self.segmented(word.text, word.sentence_start)
         else:
             self.plain(word.text, word.sentence_start, word.numbered,
-                       modifier=word.hyphen_next, in_path=word.in_path,
+                       modifier=word.hyphen_next, in_path=word.in_path or word.quoted,
                        punct_before=word.punct_before)
 
     def start(self, sentence_start: bool) -> None:

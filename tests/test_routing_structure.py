@@ -126,3 +126,9 @@ def test_scripts_without_spaces_are_segmented_by_the_vocabulary(task: str, expec
     result = ANALYZER.analyze_task(task)
     assert result.complexity_level.value == expected
     assert any(name.startswith("action:") for name, _ in result.signals)
+
+
+def test_quoted_text_is_a_literal_not_an_instruction():
+    assert tier('Set the commit message to "redesign the whole platform"') == "SIMPLE"
+    assert tier("Rename the job `migrate_all_tenants` to `tenant_sync`") == "SIMPLE"
+    assert tier("Migrate the tenants to the new cluster, then tag it \"done\"") != "SIMPLE"

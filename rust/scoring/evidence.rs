@@ -130,7 +130,7 @@ struct Place {
     numbered: bool,
     /// Followed by a hyphen and a word ("lock-free"): a modifier, not an action.
     modifier: bool,
-    /// Part of a path ("src/utils"): no vocabulary word.
+    /// Part of a path ("src/utils") or quoted: no vocabulary word.
     in_path: bool,
     /// Punctuation stands between this word and the previous one.
     punct_before: bool,
@@ -347,7 +347,7 @@ impl<'r> Scan<'r> {
             joined.clear();
             joined.push_str(self.rules.prefix(pending.index));
             joined.push_str(word.text);
-            if !word.segmented && !word.in_path && self.find(&joined).is_some() {
+            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
                 let place = Place {
                     sentence_start: pending.sentence_start,
                     modifier: word.hyphen_next,
@@ -371,14 +371,18 @@ impl<'r> Scan<'r> {
                 return;
             }
         }
-        if word.segmented {
+        if word.segmented && word.quoted {
+            self.start(word.sentence_start);
+            self.index = self.index.saturating_add(1);
+            self.sentence_words = self.sentence_words.saturating_add(1);
+        } else if word.segmented {
             self.segmented(word.text, word.sentence_start);
         } else {
             let place = Place {
                 sentence_start: word.sentence_start,
                 numbered: word.numbered,
                 modifier: word.hyphen_next,
-                in_path: word.in_path,
+                in_path: word.in_path || word.quoted,
                 punct_before: word.punct_before,
             };
             self.plain(word.text, place);

@@ -34,6 +34,37 @@ pub struct Word<'a> {
     pub commas_before: u8,
     /// The separators before this word hold more than whitespace.
     pub punct_before: bool,
+    /// Inside quotation marks or a code span: a literal (a message, a title, code).
+    pub quoted: bool,
+}
+
+/// How far a closing quotation mark is looked for; a longer span is not a quote.
+const QUOTE_SPAN: usize = 200;
+
+/// The byte index of the mark that closes a quotation opened by `open` at `at`, if
+/// any: the same ASCII mark within `QUOTE_SPAN` bytes, the matching typographic mark,
+/// or for a fenced code block (three backticks) the closing fence anywhere.
+fn quote_close(bytes: &[u8], at: usize, open: char) -> Option<usize> {
+    let after = at + open.len_utf8();
+    if open == '`' && bytes[after.min(bytes.len())..].starts_with(b"``") {
+        let body = after + 2;
+        return find(&bytes[body..], b"```").map(|j| body + j + 2);
+    }
+    let close: &[u8] = match open {
+        '"' => b"\"",
+        '`' => b"`",
+        '\u{AB}' => "\u{BB}".as_bytes(),
+        '\u{201C}' => "\u{201D}".as_bytes(),
+        '\u{300C}' => "\u{300D}".as_bytes(),
+        '\u{300E}' => "\u{300F}".as_bytes(),
+        _ => return None,
+    };
+    let window = &bytes[after..(after + QUOTE_SPAN).min(bytes.len())];
+    find(window, close).filter(|&j| j > 0).map(|j| after + j)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Characters of the scripts whose words the scanner finds by dictionary: Han,
@@ -94,6 +125,7 @@ const UPPER: u8 = 8;
 const NON_ASCII: u8 = 16;
 const QUESTION: u8 = 32;
 const COMMA: u8 = 64;
+const QUOTE: u8 = 128;
 
 const BYTE_CLASSES: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -116,6 +148,9 @@ const BYTE_CLASSES: [u8; 256] = {
             }
             if c == b',' {
                 class |= COMMA;
+            }
+            if matches!(c, b'"' | b'`') {
+                class |= QUOTE;
             }
             // Rust's White_Space in ASCII: \t \n \x0b \x0c \r and space.
             if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
@@ -153,6 +188,16 @@ fn hyphen_then_word(rest: &str) -> bool {
     }
 }
 
+/// The quotation state after the mark `c` at byte `at`: a closing mark ends the
+/// quotation, an opening one outside a quotation starts one if it is closed soon.
+fn quote_at(bytes: &[u8], at: usize, c: char, quote_end: usize) -> usize {
+    if quote_end != 0 {
+        // Inside a quotation only its own closing mark (at or past `quote_end`) ends it.
+        return if at >= quote_end { 0 } else { quote_end };
+    }
+    quote_close(bytes, at, c).unwrap_or(0)
+}
+
 /// The char starting at byte `i` of `text` (a char boundary).
 fn char_at(text: &str, i: usize) -> char {
     text[i..].chars().next().unwrap_or('\u{fffd}')
@@ -166,6 +211,8 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
     let len = bytes.len();
     let mut i = 0;
     let mut first = true;
+    // The byte index of the mark closing the quotation we are in; 0 outside one.
+    let mut quote_end = 0usize;
     loop {
         // Separators up to the next word; only the last one's spacing matters.
         let mut saw = 0u8;
@@ -183,12 +230,21 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                 last_class = class;
                 commas = commas.saturating_add((class & COMMA) >> 6);
                 punct |= class & SPACE == 0;
+                if class & QUOTE != 0 {
+                    quote_end = quote_at(bytes, i, char::from(bytes[i]), quote_end);
+                }
                 i += 1;
             }
             if i < len && bytes[i] >= 0x80 {
                 let c = char_at(text, i);
                 if !is_word_char(c) {
                     punct |= !c.is_whitespace();
+                    if matches!(
+                        c,
+                        '\u{AB}' | '\u{BB}' | '\u{201C}' | '\u{201D}' | '\u{300C}'..='\u{300F}'
+                    ) {
+                        quote_end = quote_at(bytes, i, c, quote_end);
+                    }
                     if matches!(c, '\u{FF0C}' | '\u{3001}') {
                         commas = commas.saturating_add(1);
                     }
@@ -259,6 +315,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             &text[start..i]
         };
         let rest = &text[i..];
+        let quoted = start < quote_end;
         let in_path = (start > 0 && matches!(bytes[start - 1], b'/' | b'\\'))
             || matches!(bytes.get(i), Some(b'/' | b'\\'));
         on_word(Word {
@@ -271,6 +328,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             in_path,
             commas_before: commas,
             punct_before: punct,
+            quoted,
         });
         first = false;
     }
@@ -365,6 +423,23 @@ mod tests {
         );
         let got = starts("先看日志。然后重构");
         assert!(got[1].1, "a full-width stop needs no space after it");
+    }
+
+    #[test]
+    fn quotations_and_code_spans_are_literals() {
+        let mut quoted = Vec::new();
+        for_each_word(
+            "say \"fix it\" or `ls` then «hola» ```\nrun x\n``` now \"open",
+            &mut String::new(),
+            |w| quoted.push((w.text.to_owned(), w.quoted)),
+        );
+        let inside: Vec<&str> = quoted
+            .iter()
+            .filter(|w| w.1)
+            .map(|w| w.0.as_str())
+            .collect();
+        // An opening mark never closed within reach quotes nothing.
+        assert_eq!(inside, ["fix", "it", "ls", "hola", "run", "x"]);
     }
 
     #[test]
