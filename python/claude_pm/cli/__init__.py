@@ -9,6 +9,7 @@ from claude_pm.cli.cost_cmd import baseline, calibrate, cost
 from claude_pm.cli.eval_cmd import eval_command
 from claude_pm.cli.loadtest_cmd import loadtest
 from claude_pm.cli.metrics_cmd import metrics_group
+from claude_pm.cli.report_cmd import report
 from claude_pm.cli.rollout_cmd import rollout_group
 from claude_pm.cli.run_cmd import explain, run
 
@@ -23,5 +24,6 @@ main.add_command(metrics_group)
 main.add_command(cost)
 main.add_command(baseline)
 main.add_command(calibrate)
+main.add_command(report)
 
 __all__ = ["main"]
