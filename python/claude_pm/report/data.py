@@ -16,7 +16,17 @@ from typing import Any
 
 from claude_pm.config import TIERS, get_settings
 from claude_pm.decision_log import Store
-from claude_pm.decision_log.queries import Since, Totals, Window, collapse, counts_by, group_totals, open_log, window
+from claude_pm.decision_log.queries import (
+    Since,
+    Totals,
+    Window,
+    _covers_whole_log,
+    collapse,
+    counts_by,
+    group_totals,
+    open_log,
+    window,
+)
 from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = ["BIN_WIDTHS", "OUTCOMES_COLUMNS", "OUTCOMES_TABLE", "collect_report"]
@@ -124,7 +134,7 @@ def _binned_totals(store: Store, scope: Window, width: int) -> dict[tuple[int, s
     """Totals per (time bin, model id), the way `group_totals` counts them: a scan of the
     decisions, then a join from the usage table for the decisions with real usage."""
     bucket = _bucket(store)
-    where, params = scope.where()
+    where, params = scope.where(whole_log=_covers_whole_log(store, scope))
     groups: dict[tuple[int, str], Totals] = {}
     for row in store.query(
             f"SELECT {bucket} AS bin, d.model_id, COUNT(*), COALESCE(SUM(d.prompt_tokens), 0), "
