@@ -295,7 +295,7 @@ class _DevTools:
         # The child's ends are moved above 4 first, so the shell's dup onto 3 and 4 never closes one of them.
         commands_read, replies_write = (_above_four(commands_read), _above_four(replies_write))
         args = [binary, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
-                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 f"--user-data-dir={profile}",
                 # no network for the page: any lookup fails and any connection goes to a closed port

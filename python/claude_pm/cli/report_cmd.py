@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from claude_pm.cli.app import CliError, emit_json, json_option
+from claude_pm.cli.app import CliError, emit_json
 from claude_pm.cli.cost_cmd import _DECISIONS, _SINCE_HELP, _checked_since, _user_errors
 
 __all__ = ["report"]
@@ -18,7 +18,7 @@ __all__ = ["report"]
               help="Model (tier name or id) the routed cost is compared against.")
 @click.option("--decisions", type=click.Choice(sorted(_DECISIONS)), default="all", show_default=True,
               help="Which decisions to chart: all, live only, or shadow (test-mode) only.")
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Also print the data behind the charts as JSON.")
 def report(since: str, html_path: str, baseline_model: str, decisions: str, as_json: bool) -> None:
     """Chart the decision log: model mix, cost vs baseline, scores, token reduction, failure rate."""
     from claude_pm.report import EXTRA_HINT, collect_report, write_html
