@@ -6,12 +6,13 @@
 # 2. For every CPython 3.9 ... 3.13 present (pyenv's versions, else pythonX.Y on PATH):
 #    a fresh venv with no Rust toolchain on PATH installs the wheel FILE (binary
 #    packages only, so nothing is compiled) and runs scripts/wheel-smoke.py.
-# 3. On the oldest and the newest of them, the wheel's `test` extra and the whole pytest
-#    suite against the installed wheel.
+# 3. On the oldest and the newest of them, the wheel with the extras scripts/test.sh
+#    gives .venv (WHEEL_TEST_EXTRAS) and the whole pytest suite against it.
 #
 # Usage: scripts/test-wheel.sh            (from anywhere; needs .venv from scripts/test.sh)
 # Env:   WHEEL_TEST_PYTHONS="3.9 3.13"   versions to try (default 3.9 3.10 3.11 3.12 3.13)
 #        WHEEL_TEST_FULL_SUITE=0          smoke tests only
+#        WHEEL_TEST_EXTRAS                extras for the full suite (default test,test-integrations)
 #        CLAUDE_PM_SHARED_DIR             where the deployment guide lives (as for pytest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,7 +93,7 @@ for entry in "${found[@]}"; do
     "$python" -m venv "$venv"
     python -m pip install --quiet --disable-pip-version-check --upgrade pip
     target="$wheel"
-    [ "$full" = 1 ] && target="$wheel[test]"
+    [ "$full" = 1 ] && target="$wheel[${WHEEL_TEST_EXTRAS:-test,test-integrations}]"
     python -m pip install --quiet --disable-pip-version-check --only-binary=:all: "$target"
     # From outside the source tree, so only the installed package can be imported.
     (cd "$work" && python "$repo/scripts/wheel-smoke.py" "$guide")
