@@ -1,10 +1,13 @@
 //! Python shim over the shared prompt cache (`claude_pm._core.PromptCache`).
 //!
 //! `str` and `bytes` are held as the very (immutable) Python objects they are, so
-//! a hit is a reference-count bump; they weigh their data size. Any other value is
+//! a hit is a reference-count bump; a `str` weighs its UTF-8 length and `bytes` its
+//! length. Any other value is
 //! pickled on `set` and unpickled on every `get`: the caller gets an equal copy,
 //! mutating it cannot corrupt the cache, its weight is its pickle's length, and the
 //! cache never holds references that could form cycles with other objects.
+
+use std::borrow::Cow;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -76,7 +79,7 @@ impl PromptCache {
         key: &Bound<'_, PyAny>,
         default: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let Some(stored) = self.engine.get(text_argument(key, "key")?) else {
+        let Some(stored) = self.engine.get(&text_argument(key, "key")?) else {
             return Ok(default.unwrap_or_else(|| py.None()));
         };
         match stored.value() {
@@ -103,19 +106,19 @@ impl PromptCache {
             Some(seconds) => Ttl::from_seconds("ttl", seconds)?,
         };
         let (value, bytes) = to_cached(value)?;
-        self.engine.set(key, value, bytes, ttl)?;
+        self.engine.set(&key, value, bytes, ttl)?;
         Ok(())
     }
 
     /// True when a live entry was removed.
     fn delete(&self, key: &Bound<'_, PyAny>) -> PyResult<bool> {
-        Ok(self.engine.delete(text_argument(key, "key")?))
+        Ok(self.engine.delete(&text_argument(key, "key")?))
     }
 
     /// Removes the entries whose keys match the glob `pattern`; returns how many.
     fn invalidate(&self, py: Python<'_>, pattern: &Bound<'_, PyAny>) -> PyResult<u64> {
         let pattern = text_argument(pattern, "pattern")?;
-        Ok(py.detach(|| self.engine.invalidate(pattern))?)
+        Ok(py.detach(|| self.engine.invalidate(&pattern))?)
     }
 
     /// Removes every entry (counted as invalidations); returns how many.
@@ -157,9 +160,9 @@ fn positive(name: &'static str, value: i64) -> PyResult<u64> {
 
 fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
     if let Ok(text) = value.cast_exact::<PyString>() {
-        // SAFETY: the data is only measured, while `text` keeps the string alive;
-        // Python strings are immutable.
-        let bytes = unsafe { text.data() }?.as_bytes().len();
+        // The stable ABI (abi3) exposes no string internals, so the portable measure is
+        // the UTF-8 length; it is taken once per `set`, never on a hit.
+        let bytes = text.to_cow()?.len();
         return Ok((CachedValue::Text(text.clone().unbind()), bytes as u64));
     }
     if let Ok(bytes) = value.cast_exact::<PyBytes>() {
@@ -193,10 +196,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// A str argument, or a TypeError naming it: PyO3 only attaches the argument name as an
-/// exception note, which Python < 3.11 does not show.
-fn text_argument<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a str> {
+/// exception note, which Python < 3.11 does not show. Borrowed where the interpreter
+/// keeps UTF-8 (non-abi3 builds); the stable ABI for 3.9 only offers an encoded copy.
+fn text_argument<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
     match value.cast::<PyString>() {
-        Ok(text) => text.to_str(),
+        Ok(text) => text.to_cow(),
         Err(_) => Err(PyTypeError::new_err(format!(
             "{name} must be str, not {}",
             value.get_type().name()?

@@ -41,5 +41,11 @@ litellm_oldest="$(.venv/bin/python scripts/litellm-oldest.py)"
 PYTHONPATH="$litellm_dir" .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_litellm_integration.py
 rm -rf "$litellm_dir"
 
+log "release wheel: sdist + one cp39-abi3 wheel, installed without Rust on every CPython 3.9-3.13"
+bash scripts/test-wheel.sh
+
+log "container: the Dockerfile's final stage in a debootstrapped Debian root (no Docker engine)"
+bash scripts/test-container.sh
+
 log "pytest"
 .venv/bin/python -m pytest -q

@@ -29,8 +29,18 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch):
     for name in [n for n in os.environ if _is_claude_pm_variable(n)]:
         monkeypatch.delenv(name)
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    _retire_decision_log()
     yield
     _reset_process_state()
+
+
+def _retire_decision_log() -> None:
+    """A writer a previous test configured (its target may be gone) is retired now, not at the next use."""
+    try:
+        from claude_pm.decision_log import get_decision_log
+    except ImportError:
+        return
+    get_decision_log()
 
 
 def _reset_process_state() -> None:

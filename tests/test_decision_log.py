@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import sqlite3
+import threading
 import time
 
 import pytest
 from claude_pm.decision_log import DecisionLog, DecisionLogError, flush, get_decision_log, open_store, record_usage
+from claude_pm.decision_log import registry as registry_module
 from claude_pm.decision_log import store as store_module
+from claude_pm.decision_log import writer as writer_module
 from claude_pm.decision_log.schema import MIGRATIONS
 from claude_pm.errors import ConfigError
 from decision_log_support import decision, log_target, record_all
@@ -262,3 +265,64 @@ def test_opening_an_unwritable_sqlite_path_names_it(tmp_path):
         open_store(str(tmp_path / "missing" / "decisions.db"))
     with pytest.raises(DecisionLogError, match="no decision log at this path"):
         open_store(str(tmp_path / "absent.db"), create=False)
+
+
+class _StepClock:
+    """time for the writer module whose monotonic clock moves only when `thread` reads it.
+
+    Each look at the clock by the flushing thread counts as `step` seconds of waiting, so
+    how long flush waited is read off this clock, independent of the machine's speed.
+    """
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+        self.thread = threading.get_ident()
+        self.time = time.time
+        self.sleep = time.sleep
+
+    def monotonic(self) -> float:
+        if threading.get_ident() == self.thread:
+            self.now += self.step
+        return self.now
+
+
+def test_flush_waits_at_most_its_timeout_in_all_however_many_writers_are_stuck(monkeypatch):
+    connect = threading.Event()
+
+    def unreachable(target):
+        connect.wait()
+        raise OSError(f"{target} is unreachable")
+
+    stuck = [DecisionLog(f"/unreachable/{index}.db", opener=unreachable, spool=False) for index in range(3)]
+    for log in stuck:
+        log.record(decision())
+    clock = _StepClock(step=0.05)
+    monkeypatch.setattr(writer_module, "time", clock)
+    try:
+        flushed = flush(1.0)
+        waited = clock.now
+    finally:
+        monkeypatch.undo()
+        connect.set()
+        for log in stuck:
+            log.close(0.1)
+    assert not flushed
+    # One stuck writer uses up the timeout; before the shared deadline each took it again (3 s in all).
+    assert waited < 2.0
+    assert all(log.stats()["dropped"] == 1 and not log.running for log in stuck)
+
+
+def test_a_writer_the_registry_replaced_stops_retrying_and_counts_what_it_could_not_write(tmp_path, monkeypatch):
+    monkeypatch.setattr(registry_module, "RETIRE_TIMEOUT", 0.2)
+    monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(tmp_path / "removed" / "decisions.db"))
+    retired = get_decision_log()
+    retired.record(decision())
+    monkeypatch.delenv("CLAUDE_PM_DECISION_LOG")
+    assert get_decision_log() is None
+    deadline = time.monotonic() + 30
+    while retired.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not retired.running
+    assert retired.stats()["dropped"] == 1 and retired.stats()["written"] == 0
+    assert retired not in writer_module._instances

@@ -59,12 +59,13 @@ class TestValues:
             cache.set("lock", threading.Lock())
         assert cache.get_stats()["sets"] == 0
 
-    def test_str_weighs_its_stored_characters_and_bytes_their_length(self):
+    def test_str_weighs_its_utf8_length_and_bytes_their_length(self):
         cache = make_cache()
-        cache.set("a", "abcd")  # 1-byte characters
-        cache.set("b", "\u20ac\u20ac")  # 2 bytes per character in CPython
+        cache.set("a", "abcd")  # 1 byte per character in UTF-8
+        cache.set("b", "\u20ac\u20ac")  # 3 bytes per character in UTF-8
+        cache.set("\u00e9", "\U0001f600")  # a 2-byte key, a 4-byte value
         cache.set("c", b"12345")
-        assert cache.get_stats()["bytes"] == (1 + 4) + (1 + 4) + (1 + 5)
+        assert cache.get_stats()["bytes"] == (1 + 4) + (1 + 6) + (2 + 4) + (1 + 5)
 
     def test_keys_must_be_str(self):
         cache = make_cache()

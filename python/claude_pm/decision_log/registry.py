@@ -12,9 +12,14 @@ import threading
 
 from claude_pm.config import get_settings
 from claude_pm.decision_log.signals import install_sigterm_flush
-from claude_pm.decision_log.writer import DecisionLog, flush_all
+from claude_pm.decision_log.writer import EXIT_FLUSH_TIMEOUT, DecisionLog, flush_all, logger
 
-__all__ = ["flush", "get_decision_log", "record_usage"]
+__all__ = ["RETIRE_TIMEOUT", "flush", "get_decision_log", "record_usage"]
+
+# How long a replaced writer keeps trying to write what it holds, as at exit. Then it stops
+# and counts the rest (deferred in the spool, dropped otherwise): a writer whose database
+# is gone must not retry, and hold up every later flush, for the life of the process.
+RETIRE_TIMEOUT = EXIT_FLUSH_TIMEOUT
 
 _lock = threading.Lock()
 _current: DecisionLog | None = None
@@ -27,8 +32,8 @@ def get_decision_log() -> DecisionLog | None:
 
     Cheap enough for the hot path: after the first call it is one settings lookup and a
     string comparison. Changing the variable retires the old writer (it still drains
-    what it holds) and starts one for the new target. Never connects on the caller's
-    thread; raises only ConfigError for a malformed target.
+    what it holds, for up to RETIRE_TIMEOUT seconds) and starts one for the new target.
+    Never connects on the caller's thread; raises only ConfigError for a malformed target.
     """
     target = get_settings().decision_log
     current = _current
@@ -47,11 +52,22 @@ def _retarget(target: str | None) -> DecisionLog | None:
         if _current is not None and _current.target == target:
             return _current
         if _current is not None:
-            threading.Thread(target=_current.close, name="claude-pm-decision-log-retire", daemon=True).start()
+            threading.Thread(target=_retire, args=(_current,), name="claude-pm-decision-log-retire",
+                             daemon=True).start()
         log = _current = None if target is None else DecisionLog(target)
     if log is not None:
         _install_sigterm_flush()
     return log
+
+
+def _retire(log: DecisionLog) -> None:
+    before = log.stats()
+    if not log.close(RETIRE_TIMEOUT):
+        after = log.stats()
+        logger.error("decision log %s was replaced and could not write everything within %ss: %d decisions stay "
+                     "in the spool for the next writer on it, %d are lost (counted as dropped)",
+                     after["target"], RETIRE_TIMEOUT, after["deferred"] - before["deferred"],
+                     after["dropped"] - before["dropped"])
 
 
 def _install_sigterm_flush() -> None:

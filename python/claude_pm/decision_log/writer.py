@@ -206,12 +206,19 @@ class DecisionLog:
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything recorded so far is committed; False if `timeout` ran out first."""
+        done = self._request_flush()
+        return self._wait_flushed(done, None if timeout is None else time.monotonic() + timeout)
+
+    def _request_flush(self) -> threading.Event:
+        """Queue a marker behind everything recorded so far: set once all of it is committed."""
         if self._forked:
             self._restart_in_child()
         done = threading.Event()
-        deadline = None if timeout is None else time.monotonic() + timeout
         if self._spool_thread.is_alive():
             self._enqueue(done, urgent=True)
+        return done
+
+    def _wait_flushed(self, done: threading.Event, deadline: float | None) -> bool:
         while not done.is_set():
             if not self._spool_thread.is_alive() or not self._thread.is_alive():
                 # The writer stopped (close); only records left behind matter.
@@ -608,8 +615,14 @@ _FORK_WAIT = 5.0
 
 
 def flush_all(timeout: float | None = None) -> bool:
-    """Flush every writer in this process (each gets `timeout`); False if any ran out of time."""
-    return all([log.flush(timeout) for log in list(_instances)])
+    """Flush every writer in this process within `timeout` in all; False if any ran out of time.
+
+    Every writer is asked first and all of them are then waited for against one deadline,
+    so writers that cannot reach their database cost `timeout` once, not once each.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    requests = [(log, log._request_flush()) for log in list(_instances)]
+    return all([log._wait_flushed(done, deadline) for log, done in requests])
 
 
 def shutdown(timeout: float = EXIT_FLUSH_TIMEOUT) -> bool:

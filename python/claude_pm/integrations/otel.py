@@ -35,7 +35,6 @@ from typing import Any
 from claude_pm.errors import ConfigError
 
 __all__ = [
-    "ATTRIBUTE_PREFIX",
     "DURATION_HISTOGRAM",
     "GEN_AI_AGENT_NAME",
     "GEN_AI_REQUEST_MODEL",
@@ -54,7 +53,6 @@ SPAN_NAME = "claude_pm.selection"
 # semconv module that defines them is not a stable import).
 GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
 GEN_AI_AGENT_NAME = "gen_ai.agent.name"
-ATTRIBUTE_PREFIX = "claude_pm."
 TOKEN_REDUCTION_HISTOGRAM = "claude_pm.token_reduction"
 DURATION_HISTOGRAM = "claude_pm.selection.duration"
 _INSTALL_HINT = "false, or install OpenTelemetry first: pip install 'claude-pm[otel]'"
