@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString};
 
 use crate::cache::{self, CacheConfig, Ttl};
 
@@ -20,6 +20,33 @@ enum CachedValue {
     Text(Py<PyString>),
     Bytes(Py<PyBytes>),
     Pickled(Py<PyBytes>),
+}
+
+/// An int argument; one too large for 64 bits is a ValueError quoting it as passed.
+fn whole_number(name: &str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a positive int, not a bool"
+        )));
+    }
+    if !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be an int, not {}",
+            value
+                .get_type()
+                .name()
+                .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+        )));
+    }
+    value.extract::<i64>().map_err(|_| {
+        let shown = value
+            .repr()
+            .map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string());
+        PyValueError::new_err(format!(
+            "{name}={shown} is out of range: expected 1..={}",
+            i64::MAX
+        ))
+    })
 }
 
 static PICKLE_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -35,7 +62,13 @@ pub struct PromptCache {
 impl PromptCache {
     #[new]
     #[pyo3(signature = (*, max_entries, max_bytes, default_ttl))]
-    fn new(max_entries: i64, max_bytes: i64, default_ttl: Option<f64>) -> PyResult<Self> {
+    fn new(
+        max_entries: &Bound<'_, PyAny>,
+        max_bytes: &Bound<'_, PyAny>,
+        default_ttl: Option<f64>,
+    ) -> PyResult<Self> {
+        let max_entries = whole_number("max_entries", max_entries)?;
+        let max_bytes = whole_number("max_bytes", max_bytes)?;
         let default_ttl = match default_ttl {
             None => None,
             Some(seconds) => match Ttl::from_seconds("default_ttl", seconds)? {

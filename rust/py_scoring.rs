@@ -128,7 +128,13 @@ fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
             PyTypeError::new_err(err)
         });
     }
-    Ok(value.extract::<i64>().unwrap_or(i64::MAX))
+    value.extract::<i64>().map_err(|_| {
+        // The value as the caller wrote it: a clamped number would misreport it.
+        PyValueError::new_err(format!(
+            "{name}={} is out of range: expected an int in 0..=100",
+            repr(value)
+        ))
+    })
 }
 
 /// `score_many`'s result: uint8 scores and uint8 levels.

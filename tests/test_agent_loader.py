@@ -314,3 +314,10 @@ def test_alias_variables_configure_the_canonical_agent(monkeypatch):
     monkeypatch.setenv("CLAUDE_PM_PM_MODEL", "opus")
     with pytest.raises(ConfigError, match="CLAUDE_PM_ORCHESTRATOR_MODEL"):
         get_agent_prompt_with_model_info("pm", task_description="Refactor system")
+
+
+def test_a_model_override_that_is_not_text_is_a_type_error_naming_it():
+    from claude_pm.agents.agent_loader import get_agent_prompt_with_model_info
+
+    with pytest.raises(TypeError, match="model_override must be str or None, not bool"):
+        get_agent_prompt_with_model_info("engineer", task_description="List files", model_override=True)

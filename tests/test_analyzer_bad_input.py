@@ -117,3 +117,11 @@ def test_native_level_of_validates_the_score():
     assert [scorer.level_of(s) for s in (0, 30, 31, 70, 71, 100)] == [0, 0, 1, 1, 2, 2]
     with pytest.raises(ValueError, match="score=101"):
         scorer.level_of(101)
+
+
+@pytest.mark.parametrize("huge", [2**70, -(2**70), 2**63])
+def test_a_threshold_too_large_for_any_int_is_quoted_as_passed(huge):
+    with pytest.raises(ValueError) as raised:
+        TaskComplexityAnalyzer(simple_threshold=huge)
+    assert f"simple_threshold={huge}" in str(raised.value)
+    assert "9223372036854775807" not in str(raised.value)

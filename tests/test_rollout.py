@@ -423,3 +423,17 @@ def test_gradual_rollback_checks_every_argument_before_changing_anything(rollbac
         with pytest.raises(ValueError, match="delay_minutes"):
             gradual_rollback(["qa"], delay_minutes=delay, sleep=lambda _: None, echo=lambda _: None)
     assert enabled_agents() == set(AGENT_NAMES)
+
+
+def test_a_user_id_that_is_not_text_is_a_type_error_naming_it():
+    from claude_pm.rollout import user_bucket
+
+    with pytest.raises(TypeError, match="user_id must be str, not NoneType"):
+        user_bucket(None)  # type: ignore[arg-type]
+
+
+def test_a_user_id_with_a_lone_surrogate_still_gets_a_bucket():
+    from claude_pm.rollout import user_bucket
+
+    assert 0 <= user_bucket("user-\ud800") < 100
+    assert user_bucket("user-42") == user_bucket("user-42")

@@ -315,3 +315,12 @@ class TestSingleton:
         stats = cache.get_stats()
         print(f"Cache hit rate: {stats['hit_rate']}%")
         assert capsys.readouterr().out == "Cache hit rate: 100.0%\n"
+
+
+@pytest.mark.parametrize("name", ["max_entries", "max_bytes"])
+def test_a_bound_too_large_for_64_bits_is_a_value_error_quoting_it(name):
+    from claude_pm._core import PromptCache
+
+    arguments = {"max_entries": 10, "max_bytes": 1000, "default_ttl": None, name: 2**63}
+    with pytest.raises(ValueError, match=f"{name}=9223372036854775808 is out of range"):
+        PromptCache(**arguments)

@@ -98,7 +98,11 @@ def user_bucket(user_id: str) -> int:
     ``int(hashlib.md5(user_id.encode()).hexdigest(), 16) % 100``; md5 here is a stable
     spreader, not security, hence ``usedforsecurity=False`` (FIPS builds allow it).
     """
-    digest = hashlib.md5(user_id.encode(), usedforsecurity=False).digest()
+    if not isinstance(user_id, str):
+        raise TypeError(f"user_id must be str, not {type(user_id).__name__}")
+    # surrogatepass: an id holding a lone surrogate still gets a bucket (valid text is
+    # encoded exactly as the guide's snippet encodes it).
+    digest = hashlib.md5(user_id.encode("utf-8", "surrogatepass"), usedforsecurity=False).digest()
     return int.from_bytes(digest, "big") % 100
 
 

@@ -301,6 +301,8 @@ def choose(
     if level is not None:
         level_name, level_tier, tier_model, template = state.by_level[level]
 
+    if model_override is not None and not isinstance(model_override, str):
+        raise TypeError(f"model_override must be str or None, not {type(model_override).__name__}")
     forced = model_override or settings.agent_forced_model.get(name)
     if forced is not None:
         if model_override:
