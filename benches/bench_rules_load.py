@@ -16,7 +16,7 @@ from claude_pm._core import ScoringRules
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from oracle import RULES_PATH  # noqa: E402
+from oracle import RULES_PATH
 
 PACKAGED = RULES_PATH.read_text(encoding="utf-8")
 

@@ -15,7 +15,7 @@ import pytest
 from oracle import inflections as oracle_inflections
 
 if sys.version_info < (3, 10):
-    # A check of the rules file's data, not of the runtime: it reads simplemma 1.x's
+    # A check of the rules file's data, not of the runtime: it reads simplemma 2's
     # dictionaries (Python 3.10+), and the main test run is on 3.11.
     pytest.skip("the vocabulary word lists need Python 3.10+", allow_module_level=True)
 
