@@ -62,6 +62,10 @@ _HARNESS = textwrap.dedent(
             time.sleep(0.01)
         time.sleep(0.02)
     stop.set()
+    # Joined before exit: a daemon thread still inside a native call with the GIL
+    # released when the interpreter finalizes is torn down by CPython < 3.14 mid-call.
+    for thread in threads:
+        thread.join(10)
     print(f"hung={{hung}} failed={{failed}}")
     """
 )
