@@ -3,8 +3,8 @@
 # wheel (cp39-abi3) and against the same tree built for one interpreter (cp3XX), in the
 # same run, interleaved A B A B so that machine load hits both alike.
 #
-# Both wheels are built the same way (release profile, zig linker, manylinux2014); only
-# the `abi3` cargo feature differs. The pure-Python baselines of each file run in both
+# Both wheels are built the same way (release profile, as scripts/test-wheel.sh builds);
+# only the `abi3` cargo feature differs. The pure-Python baselines of each file run in both
 # venvs too: they do not touch the native module, so their ratio is the run's noise.
 #
 # Usage: benches/abi3_cost.sh [ROUNDS]     (default 2 rounds per wheel; ~10 minutes)
@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 
 build() {  # build FEATURE OUT
   PATH="$repo/.venv/bin:$PATH" CARGO_TARGET_DIR="$repo/target/wheel-${1//[^a-z0-9]/-}" \
-    maturin build --release --locked --zig --compatibility manylinux2014 --features "$1" \
+    maturin build --release --locked --features "$1" \
     --interpreter "$python" --out "$2" --quiet
 }
 log() { printf '\n== abi3 cost: %s\n' "$*"; }

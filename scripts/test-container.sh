@@ -90,7 +90,7 @@ root_python="$(chroot "$root" /usr/local/bin/python -c 'import sys; print("%d.%d
 log "wheelhouse: the wheel's dependencies for CPython $python_version from the package index"
 timeout 300 "$py" -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
   --python-version "$python_version" --implementation cp --platform manylinux2014_x86_64 \
-  --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 --dest "$work/wheelhouse" "$wheel"
+  --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 --platform manylinux_2_34_x86_64 --dest "$work/wheelhouse" "$wheel"
 rm -f "$work/wheelhouse/$(basename "$wheel")"
 mkdir -p "$work/dist"
 cp "$wheel" "$work/dist/"

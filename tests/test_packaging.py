@@ -162,3 +162,33 @@ def test_changelog_follows_keep_a_changelog():
 def test_changelog_has_a_section_for_the_installed_version():
     released = [version for version, _ in RELEASE_HEADING.findall(CHANGELOG.read_text())]
     assert INSTALLED_VERSION in released
+
+
+# --- interpreter exit ------------------------------------------------------------------
+
+_EXIT_WITH_THREADS_IN_NATIVE_CODE = """
+import threading, time
+from claude_pm.services.shared_prompt_cache import SharedPromptCache
+
+cache = SharedPromptCache.get_instance()
+for i in range(5000):
+    cache.set(f"claude_pm:entry:{i}", "x" * 20)
+
+def scan():
+    while True:
+        cache.invalidate("nothing-matches-*")   # scans with the GIL released
+
+for _ in range(4):
+    threading.Thread(target=scan, daemon=True).start()
+time.sleep(0.3)
+"""
+
+
+def test_interpreter_exit_with_daemon_threads_inside_the_native_module_is_clean():
+    # CPython ends a daemon thread that wakes up during finalization with pthread_exit,
+    # which unwinds through the native frames: a module linked with an unwinder of its
+    # own (as zig links one) crashes there. Several runs, since the race is timing-bound.
+    for attempt in range(6):
+        done = subprocess.run([sys.executable, "-c", _EXIT_WITH_THREADS_IN_NATIVE_CODE],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"run {attempt}: exit code {done.returncode}: {done.stderr[-500:]}"
