@@ -22,21 +22,12 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from pathlib import Path
 
-TASKS = [
-    "List files",
-    "Implement feature",
-    "Refactor system",
-    "Show the running containers on the staging host",
-    "Fix the race in the session cache and add a regression test for it",
-    "Just bump the chart version to 4.1.0",
-    "Plan the migration of every tenant database to the new cluster, with a rollback path",
-    "1. Reproduce the timeout. 2. Profile the handler. 3. Optimise the slow query.",
-    "Assess whether the indemnity clause survives termination under the governing law",
-    "Check the queue depth, then redesign the retry policy across the ingestion services",
-    "Entwirf die Architektur für die gesamte Zahlungsplattform",
-    "Corrige la faute de frappe dans le titre",
-]
+BENCHES = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCHES))
+
+from scoring_tasks import TASKS  # noqa: E402
 
 # The program run under callgrind; {calls} is replaced by the call count.
 PROGRAMS = {
@@ -49,20 +40,12 @@ PROGRAMS = {
             analyzer.analyze_task(tasks[i % len(tasks)])
     """,
     "score_many": """
-        import random
+        import sys
+        sys.path.insert(0, {benches!r})
         from claude_pm.services.task_complexity_analyzer import TaskComplexityAnalyzer
-        filler = ("the a of for with on in to and our this module service page report user "
-                  "data cache queue handler api endpoint config file build job table schema").split()
-        verbs = "list show fix implement refactor design migrate plan add write check review".split()
-        rng = random.Random(7)
-        distinct = []
-        for _ in range(200):
-            words = [rng.choice(verbs).capitalize()]
-            while sum(len(w) + 1 for w in words) < 100:
-                words.append(rng.choice(filler if rng.random() < 0.85 else verbs))
-            distinct.append(" ".join(words)[:100].ljust(100, "."))
+        from scoring_tasks import hundred_char_tasks
         # Repeating 200 distinct tasks keeps building the batch cheap next to scoring it.
-        batch = distinct * ({calls} // 200)
+        batch = hundred_char_tasks(200) * ({calls} // 200)
         analyzer = TaskComplexityAnalyzer()
         analyzer.score_many(batch[:10])
         analyzer.score_many(batch)
@@ -105,7 +88,8 @@ def instructions(python: str, program: str) -> int:
 def per_call(python: str, workload: str) -> float:
     low, high = CALLS[workload]
     source = textwrap.dedent(PROGRAMS[workload])
-    counts = [instructions(python, source.format(calls=n, tasks=TASKS)) for n in (low, high)]
+    counts = [instructions(python, source.format(calls=n, tasks=TASKS, benches=str(BENCHES)))
+              for n in (low, high)]
     return (counts[1] - counts[0]) / (high - low)
 
 
