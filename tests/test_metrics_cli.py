@@ -36,6 +36,24 @@ def test_serve_exposes_metrics_and_exits_cleanly_on_ctrl_c():
             server.wait(timeout=10)
 
 
+def test_serve_stops_cleanly_on_sigterm():
+    # Kubernetes and `docker stop` send SIGTERM; the exporter shuts its server down and
+    # exits 0 instead of dying (or, as PID 1, ignoring it until the grace period ends).
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "claude_pm", "metrics", "serve", "--port", str(port)],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        assert f"http://127.0.0.1:{port}/metrics" in server.stderr.readline()
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=10) == 0
+        assert "stopped" in server.stderr.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
+
+
 def test_serve_on_a_taken_port_names_the_port():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import click
@@ -9,6 +10,10 @@ import click
 from claude_pm.cli.app import CliError
 
 __all__ = ["metrics_group"]
+
+
+class _Terminated(Exception):
+    """SIGTERM reached `metrics serve`."""
 
 
 @click.group("metrics")
@@ -21,7 +26,7 @@ def metrics_group() -> None:
 @click.option("--addr", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface).")
 def serve(port: int, addr: str) -> None:
-    """Serve /metrics until interrupted (Ctrl-C)."""
+    """Serve /metrics until interrupted (Ctrl-C) or terminated (SIGTERM)."""
     from claude_pm import metrics
     from claude_pm.config import get_settings
 
@@ -33,12 +38,26 @@ def serve(port: int, addr: str) -> None:
     except OSError as exc:
         raise CliError(str(exc)) from exc
     host, bound_port = server.server_address[:2]
-    click.echo(f"serving metrics on http://{host}:{bound_port}/metrics (Ctrl-C to stop)", err=True)
     stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM is how Kubernetes and `docker stop` end the exporter; as PID 1 a process
+        # without a handler ignores it and is killed after the grace period.
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_sigterm(signum: int, frame: object) -> None:
+            if callable(previous):
+                previous(signum, frame)
+            # Raised like Ctrl-C's KeyboardInterrupt: setting the Event from a handler
+            # could deadlock on its lock if the signal lands inside wait().
+            raise _Terminated
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+    # Announced only once SIGTERM is handled, so a caller that waits for this line can stop it.
+    click.echo(f"serving metrics on http://{host}:{bound_port}/metrics (Ctrl-C to stop)", err=True)
     try:
         while not stop.wait(3600):
             pass
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminated):
         click.echo("stopped", err=True)
     finally:
         server.shutdown()
