@@ -18,13 +18,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_serve_exposes_metrics_and_exits_cleanly_on_ctrl_c():
+def _serve() -> tuple[subprocess.Popen[str], int]:
+    """`claude-pm metrics serve` on a free port, once it has announced itself."""
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "claude_pm", "metrics", "serve", "--port", str(port)],
                               stderr=subprocess.PIPE, text=True)
+    assert server.stderr is not None
+    assert f"http://127.0.0.1:{port}/metrics" in server.stderr.readline()
+    return server, port
+
+
+def test_serve_exposes_metrics_and_exits_cleanly_on_ctrl_c():
+    server, port = _serve()
     try:
-        assert server.stderr is not None
-        assert f"http://127.0.0.1:{port}/metrics" in server.stderr.readline()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
             body = response.read().decode()
         assert "claude_pm_active_optimizations 9.0" in body
@@ -39,13 +45,10 @@ def test_serve_exposes_metrics_and_exits_cleanly_on_ctrl_c():
 def test_serve_stops_cleanly_on_sigterm():
     # Kubernetes and `docker stop` send SIGTERM; the exporter shuts its server down and
     # exits 0 instead of dying (or, as PID 1, ignoring it until the grace period ends).
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "claude_pm", "metrics", "serve", "--port", str(port)],
-                              stderr=subprocess.PIPE, text=True)
+    server, _ = _serve()
     try:
-        assert server.stderr is not None
-        assert f"http://127.0.0.1:{port}/metrics" in server.stderr.readline()
         server.send_signal(signal.SIGTERM)
+        assert server.stderr is not None
         assert server.wait(timeout=10) == 0
         assert "stopped" in server.stderr.read()
     finally:

@@ -35,7 +35,11 @@ from claude_pm.config import Settings, get_settings
 from claude_pm.errors import ConfigError
 from claude_pm.rollout import Decision, should_enable_optimization
 from claude_pm.services.shared_prompt_cache import SharedPromptCache
-from claude_pm.services.task_complexity_analyzer import FACT_NAMES, OPTIMAL_PROMPT_SIZES
+from claude_pm.services.task_complexity_analyzer import (
+    FACT_NAMES,
+    OPTIMAL_PROMPT_SIZES,
+    raise_if_not_text,
+)
 
 __all__ = [
     "DEFAULT_AGENT_TIERS",
@@ -287,10 +291,7 @@ def choose(
         try:
             score, level, confidence, signals = state.scorer.verdict(task_description, **facts)
         except TypeError:
-            if not isinstance(task_description, str):
-                raise TypeError(
-                    f"task_description must be str, not {type(task_description).__name__}"
-                ) from None
+            raise_if_not_text(task_description)
             raise
     elif facts:
         _check_fact_names(facts)

@@ -119,6 +119,18 @@ def _rules_of(
     )
 
 
+def raise_if_not_text(task_description: object) -> None:
+    """The TypeError for a task description that is not a str, naming the argument.
+
+    The engine checks the text too but calls it `text`; callers run this only after the
+    engine rejected a call, which keeps the isinstance check off the hot path.
+    """
+    if not isinstance(task_description, str):
+        raise TypeError(
+            f"task_description must be str, not {type(task_description).__name__}"
+        ) from None
+
+
 class TaskComplexityAnalyzer:
     """Scores task descriptions and recommends a model tier.
 
@@ -186,12 +198,7 @@ class TaskComplexityAnalyzer:
                 technical_depth,
             )
         except TypeError:
-            # The engine checks the text too but calls it `text`; checking here only on
-            # failure keeps the isinstance call off the hot path.
-            if not isinstance(task_description, str):
-                raise TypeError(
-                    f"task_description must be str, not {type(task_description).__name__}"
-                ) from None
+            raise_if_not_text(task_description)
             raise
         # The hot path fills the instance dict directly: the generated __init__
         # costs as much as the native analysis itself.
