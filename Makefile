@@ -1,4 +1,4 @@
-# Developer loop: `make` runs format check, build, lint, stub check and tests.
+# Developer loop: `make` runs format checks, build, lint, stub check and tests.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
@@ -10,7 +10,7 @@ venv:
 	$(PY) -m pip install --quiet "maturin>=1.9.4,<2"
 
 build: venv
-	$(PY) -m pip install --quiet -e ".[test,dev]"
+	$(PY) -m pip install --quiet -e ".[test,dev,test-integrations]"
 
 fmt:
 	cargo fmt --check
@@ -19,6 +19,7 @@ lint: build
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features python -- -D warnings
 	$(VENV)/bin/ruff check python tests benches
+	$(VENV)/bin/ruff format --check python tests benches
 
 stubs: build
 	$(PY) -m mypy.stubtest claude_pm._core

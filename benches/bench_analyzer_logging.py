@@ -35,8 +35,7 @@ def _without_logging_guard(function):
     while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
         end += 1
     namespace: dict = {}
-    exec(compile("\n".join(lines[:start] + lines[end:]), "<logger-free analyze_task>", "exec"),
-         vars(facade), namespace)
+    exec(compile("\n".join(lines[:start] + lines[end:]), "<logger-free analyze_task>", "exec"), vars(facade), namespace)
     return namespace[function.__name__]
 
 

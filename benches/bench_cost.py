@@ -40,8 +40,13 @@ _COMMANDS = (
 def _claude_pm(target: str, *args: str) -> tuple[float, str]:
     env = {**os.environ, "CLAUDE_PM_DECISION_LOG": target, "COLUMNS": "110"}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from claude_pm.cli import main; main()", *args], env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "from claude_pm.cli import main; main()", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return time.perf_counter() - started, done.stdout
 
 
@@ -55,8 +60,10 @@ def _reset_postgres(dsn: str) -> None:
 
 def _report(name: str, target: str, decisions: int) -> None:
     seconds = write_synthetic_log(target, decisions)
-    print(f"== {name}: recorded {decisions:,} decisions through the background writer in {seconds:.2f}s "
-          f"({decisions / seconds:,.0f}/s)\n")
+    print(
+        f"== {name}: recorded {decisions:,} decisions through the background writer in {seconds:.2f}s "
+        f"({decisions / seconds:,.0f}/s)\n"
+    )
     for command in _COMMANDS:
         elapsed, output = _claude_pm(target, *command)
         print(f"$ claude-pm {' '.join(command)}    # {elapsed:.2f}s wall, whole process\n{output}")

@@ -96,9 +96,11 @@ def main() -> None:
                     records, seconds = _one_run(directory, target, signum)
                     lost.append(records)
                     window.append(seconds)
-            print(f"{backend:8} {signal.Signals(signum).name:7} lost records: max {max(lost)}, median "
-                  f"{statistics.median(lost)}; newest stored record before the kill: max {max(window) * 1000:.0f} ms, "
-                  f"median {statistics.median(window) * 1000:.0f} ms ({arguments.runs} runs)")
+            print(
+                f"{backend:8} {signal.Signals(signum).name:7} lost records: max {max(lost)}, median "
+                f"{statistics.median(lost)}; newest stored record before the kill: max {max(window) * 1000:.0f} ms, "
+                f"median {statistics.median(window) * 1000:.0f} ms ({arguments.runs} runs)"
+            )
 
 
 if __name__ == "__main__":

@@ -109,6 +109,7 @@ def test_resident_memory_stays_flat_over_a_million_selections(benchmark):
     for _ in range(10_000):
         run()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
     def million() -> None:
         for _ in range(1_000_000):
             run()

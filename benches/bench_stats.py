@@ -55,16 +55,34 @@ class PythonStats:
         self._latency = [0] * (len(LATENCY_BUCKETS) + 1)
         self._reasons: dict[str, int] = defaultdict(int)
 
-    def record(self, agent, model, metric_model, method, template, level, token_reduction, rollout_reason,
-               shadow, latency_seconds):
+    def record(
+        self,
+        agent,
+        model,
+        metric_model,
+        method,
+        template,
+        level,
+        token_reduction,
+        rollout_reason,
+        shadow,
+        latency_seconds,
+    ):
         hour = int(time.time() // 3600)
         with self._lock:
             bucket = self._hours.get(hour)
             if bucket is None:
                 bucket = self._hours[hour] = {
-                    "total": 0, "by_model": defaultdict(int), "by_agent": defaultdict(int),
-                    "by_method": defaultdict(int), "by_template": defaultdict(int), "by_level": [0, 0, 0],
-                    "by_reason": defaultdict(int), "shadow": 0, "reduction_sum": 0.0, "reduction_count": 0,
+                    "total": 0,
+                    "by_model": defaultdict(int),
+                    "by_agent": defaultdict(int),
+                    "by_method": defaultdict(int),
+                    "by_template": defaultdict(int),
+                    "by_level": [0, 0, 0],
+                    "by_reason": defaultdict(int),
+                    "shadow": 0,
+                    "reduction_sum": 0.0,
+                    "reduction_count": 0,
                 }
             bucket["total"] += 1
             bucket["by_model"][model] += 1
@@ -90,8 +108,18 @@ class PythonStats:
 def run_positional(record) -> None:
     # The selection pipeline's call shape.
     for s in SELECTIONS:
-        record(s["agent"], s["model"], s["metric_model"], s["method"], s["template"], s["level"],
-               s["token_reduction"], s["rollout_reason"], s["shadow"], s["latency_seconds"])
+        record(
+            s["agent"],
+            s["model"],
+            s["metric_model"],
+            s["method"],
+            s["template"],
+            s["level"],
+            s["token_reduction"],
+            s["rollout_reason"],
+            s["shadow"],
+            s["latency_seconds"],
+        )
 
 
 def run_keyword(record) -> None:
@@ -101,9 +129,18 @@ def run_keyword(record) -> None:
 
 def run_literal_keywords(record) -> None:
     for s in SELECTIONS:
-        record(agent=s["agent"], model=s["model"], metric_model=s["metric_model"], method=s["method"],
-               template=s["template"], level=s["level"], token_reduction=s["token_reduction"],
-               rollout_reason=s["rollout_reason"], shadow=s["shadow"], latency_seconds=s["latency_seconds"])
+        record(
+            agent=s["agent"],
+            model=s["model"],
+            metric_model=s["metric_model"],
+            method=s["method"],
+            template=s["template"],
+            level=s["level"],
+            token_reduction=s["token_reduction"],
+            rollout_reason=s["rollout_reason"],
+            shadow=s["shadow"],
+            latency_seconds=s["latency_seconds"],
+        )
 
 
 RUNNERS = {"positional": run_positional, "literal_keywords": run_literal_keywords, "dict_unpacking": run_keyword}

@@ -77,7 +77,11 @@ def instructions(python: str, program: str) -> int:
         env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, script],
-            capture_output=True, text=True, env=env, check=True, timeout=1800,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=1800,
         )
     found = COLLECTED.findall(done.stderr)
     if not found:
@@ -88,16 +92,16 @@ def instructions(python: str, program: str) -> int:
 def per_call(python: str, workload: str) -> float:
     low, high = CALLS[workload]
     source = textwrap.dedent(PROGRAMS[workload])
-    counts = [instructions(python, source.format(calls=n, tasks=TASKS, benches=str(BENCHES)))
-              for n in (low, high)]
+    counts = [instructions(python, source.format(calls=n, tasks=TASKS, benches=str(BENCHES))) for n in (low, high)]
     return (counts[1] - counts[0]) / (high - low)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable, help="interpreter with claude_pm installed")
-    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
-                        help=f"one or more of {', '.join(PROGRAMS)} (default: all)")
+    parser.add_argument(
+        "workloads", nargs="*", metavar="WORKLOAD", help=f"one or more of {', '.join(PROGRAMS)} (default: all)"
+    )
     args = parser.parse_args(argv)
     unknown = [w for w in args.workloads if w not in PROGRAMS]
     if unknown:

@@ -24,21 +24,23 @@ def synthetic_records(count: int, *, days: float = 6.5, seed: int = 7) -> list[D
         level = 0 if score <= settings.simple_threshold else 1 if score <= settings.medium_threshold else 2
         tier = ("haiku", "sonnet", "opus")[level]
         template, size = _TEMPLATES[tier]
-        records.append(DecisionRecord(
-            timestamp=now - rng.random() * days * 86400,
-            agent=rng.choice(AGENTS),
-            model_id=settings.model_id(tier),
-            tier=tier,
-            level=level,
-            score=score,
-            template=template,
-            prompt_tokens=size + rng.randint(-50, 50),
-            full_prompt_tokens=1450,
-            rollout_reason="enabled",
-            selection_method="dynamic_complexity_based",
-            shadow=False,
-            task_text=f"synthetic task {index}",
-        ))
+        records.append(
+            DecisionRecord(
+                timestamp=now - rng.random() * days * 86400,
+                agent=rng.choice(AGENTS),
+                model_id=settings.model_id(tier),
+                tier=tier,
+                level=level,
+                score=score,
+                template=template,
+                prompt_tokens=size + rng.randint(-50, 50),
+                full_prompt_tokens=1450,
+                rollout_reason="enabled",
+                selection_method="dynamic_complexity_based",
+                shadow=False,
+                task_text=f"synthetic task {index}",
+            )
+        )
     return records
 
 

@@ -35,8 +35,9 @@ def per_call_decision(agent: str, user_id: str | None = None, now: datetime | No
         moment = (now or datetime.now()).time()
         if not any(window.contains(moment) for window in windows):
             return False
-    percentage = float(os.environ.get(prefix + "ROLLOUT_PERCENTAGE")
-                       or os.environ.get("CLAUDE_PM_ROLLOUT_PERCENTAGE") or 100)
+    percentage = float(
+        os.environ.get(prefix + "ROLLOUT_PERCENTAGE") or os.environ.get("CLAUDE_PM_ROLLOUT_PERCENTAGE") or 100
+    )
     if percentage >= 100:
         return True
     if not user_id:

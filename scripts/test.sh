@@ -22,6 +22,7 @@ log "static checks"
 cargo fmt --check
 cargo clippy --locked --quiet --all-targets --features python -- -D warnings
 .venv/bin/ruff check python tests benches
+.venv/bin/ruff format --check python tests benches
 .venv/bin/python -m mypy.stubtest claude_pm._core
 
 log "alert rules"

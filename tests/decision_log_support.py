@@ -55,9 +55,18 @@ def log_target(request, tmp_path, monkeypatch):
 
 def decision(**fields) -> DecisionRecord:
     values = {
-        "timestamp": time.time(), "agent": "engineer", "model_id": "claude-sonnet-4-20250514", "tier": "sonnet",
-        "level": "MEDIUM", "score": 50, "template": "STANDARD", "prompt_tokens": 800, "full_prompt_tokens": 1400,
-        "rollout_reason": "enabled", "selection_method": "dynamic_complexity_based", "shadow": False,
+        "timestamp": time.time(),
+        "agent": "engineer",
+        "model_id": "claude-sonnet-4-20250514",
+        "tier": "sonnet",
+        "level": "MEDIUM",
+        "score": 50,
+        "template": "STANDARD",
+        "prompt_tokens": 800,
+        "full_prompt_tokens": 1400,
+        "rollout_reason": "enabled",
+        "selection_method": "dynamic_complexity_based",
+        "shadow": False,
         "task_text": "Refactor the billing module",
     }
     values.update(fields)

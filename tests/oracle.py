@@ -21,17 +21,14 @@ else:
 
 __all__ = ["RULES_PATH", "OracleAnalysis", "OracleRules", "OracleScorer"]
 
-RULES_PATH = (
-    Path(__file__).resolve().parents[1] / "python" / "claude_pm" / "data" / "scoring_rules.toml"
-)
+RULES_PATH = Path(__file__).resolve().parents[1] / "python" / "claude_pm" / "data" / "scoring_rules.toml"
 
 MAX_PHRASE_WORDS = 4
 MAX_DISTINCT_TERMS = 8
 
 # Unicode White_Space, as Rust's char::is_whitespace uses it.
 WHITE_SPACE = frozenset(
-    [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
-     0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
+    [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
 )
 SENTENCE_END = frozenset(".!?;:\n")
 WORD_CATEGORIES = frozenset(["Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc"])
@@ -54,9 +51,18 @@ def lower(c: str) -> str:
 
 # Scripts whose words are found by dictionary: Han, Hiragana, Katakana, Hangul.
 SEGMENTED_RANGES = (
-    (0x1100, 0x11FF), (0x3005, 0x3005), (0x3040, 0x30FA), (0x30FC, 0x30FF),
-    (0x3130, 0x318F), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
-    (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x2FA1F),
+    (0x1100, 0x11FF),
+    (0x3005, 0x3005),
+    (0x3040, 0x30FA),
+    (0x30FC, 0x30FF),
+    (0x3130, 0x318F),
+    (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7A3),
+    (0xF900, 0xFAFF),
+    (0xFF66, 0xFF9F),
+    (0x20000, 0x2FA1F),
 )
 FULLWIDTH_END = frozenset("\u3002\uff01\uff1f\uff1b\uff1a")
 MARKS = frozenset(["Mn", "Mc", "Me"])
@@ -84,22 +90,21 @@ class Word:
 
 COMMAS = frozenset(",\uff0c\u3001")
 QUOTE_SPAN = 200
-QUOTE_CLOSE = {'"': '"', "`": "`", "\u00ab": "\u00bb", "\u201c": "\u201d", "\u300c": "\u300d",
-               "\u300e": "\u300f"}
+QUOTE_CLOSE = {'"': '"', "`": "`", "\u00ab": "\u00bb", "\u201c": "\u201d", "\u300c": "\u300d", "\u300e": "\u300f"}
 QUOTE_MARKS = frozenset([*QUOTE_CLOSE, *QUOTE_CLOSE.values()])
 
 
 def quote_close(data: bytes, at: int, open_mark: str) -> int | None:
     """Byte index of the mark closing a quotation opened at byte `at` (see the engine)."""
     after = at + len(open_mark.encode("utf-8"))
-    if open_mark == "`" and data[after:after + 2] == b"``":
+    if open_mark == "`" and data[after : after + 2] == b"``":
         body = after + 2
         j = data.find(b"```", body)
         return None if j < 0 else j + 2
     if open_mark not in QUOTE_CLOSE:
         return None
     close = QUOTE_CLOSE[open_mark].encode("utf-8")
-    window = data[after:after + QUOTE_SPAN]
+    window = data[after : after + QUOTE_SPAN]
     j = window.find(close)
     return after + j if j > 0 else None
 
@@ -144,9 +149,10 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
         segmented = is_segmented(text[i])
         j = i
         if segmented:
-            while j < n and text[j] >= "\x80" and (
-                is_segmented(text[j])
-                or (is_word_char(text[j]) and unicodedata.category(text[j]) in MARKS)
+            while (
+                j < n
+                and text[j] >= "\x80"
+                and (is_segmented(text[j]) or (is_word_char(text[j]) and unicodedata.category(text[j]) in MARKS))
             ):
                 j += 1
             word = text[i:j]
@@ -162,13 +168,12 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
             and text[j] in ".)"
             and is_space(text[j + 1])
         )
-        hyphen_next = (
-            not segmented and j + 1 < n and text[j] in "-\u2010" and is_word_char(text[j + 1])
-        )
+        hyphen_next = not segmented and j + 1 < n and text[j] in "-\u2010" and is_word_char(text[j + 1])
         in_path = (i > 0 and text[i - 1] in "/\\") or (j < n and text[j] in "/\\")
         quoted = offsets[i] < quote_end
-        out.append(Word(word, sentence_start, numbered, saw_question, hyphen_next, segmented,
-                        in_path, commas, punct, quoted))
+        out.append(
+            Word(word, sentence_start, numbered, saw_question, hyphen_next, segmented, in_path, commas, punct, quoted)
+        )
         first = False
         i = j
 
@@ -225,8 +230,13 @@ class ActionClass:
 
 def _policy(table: dict[str, Any]) -> Policy:
     return Policy(
-        table["base"], table["scope_points"], table["scope_cap"], table["boosts"],
-        table["trivial"], table.get("floor", 0), table.get("narrow", False),
+        table["base"],
+        table["scope_points"],
+        table["scope_cap"],
+        table["boosts"],
+        table["trivial"],
+        table.get("floor", 0),
+        table.get("narrow", False),
         table.get("weak_trivial", True),
     )
 
@@ -248,12 +258,15 @@ class OracleRules:
         self.classes: list[ActionClass] = []
         for i, action in enumerate(doc["actions"]):
             cls = ActionClass(
-                action["name"], action["verb_complexity"], _policy(action),
-                action.get("sentence_start", False), action.get("verb", False),
-                action.get("fallback", False), action.get("hides_fallback", True),
+                action["name"],
+                action["verb_complexity"],
+                _policy(action),
+                action.get("sentence_start", False),
+                action.get("verb", False),
+                action.get("fallback", False),
+                action.get("hides_fallback", True),
             )
-            self._add(("action", i), action, cls.terms, action.get("inflect", True),
-                      action.get("past", False))
+            self._add(("action", i), action, cls.terms, action.get("inflect", True), action.get("past", False))
             if action.get("question_mark", False):
                 cls.question_term = self._intern(cls.terms, "?")
             self.classes.append(cls)
@@ -264,12 +277,14 @@ class OracleRules:
                     self._add("neutral", table, [])
                 else:
                     i = names.index(name)
-                    self._add(("action", i), table, self.classes[i].terms,
-                              doc["actions"][i].get("inflect", True),
-                              doc["actions"][i].get("past", False))
-        self.question_class = next(
-            (i for i, c in enumerate(self.classes) if c.question_term is not None), None
-        )
+                    self._add(
+                        ("action", i),
+                        table,
+                        self.classes[i].terms,
+                        doc["actions"][i].get("inflect", True),
+                        doc["actions"][i].get("past", False),
+                    )
+        self.question_class = next((i for i, c in enumerate(self.classes) if c.question_term is not None), None)
         normalise = doc.get("normalise", {})
         self.prefixes = [w for raw in normalise.get("prefixes", []) for w, _, _ in words(raw)]
         self.suffixes = [w for raw in normalise.get("suffixes", []) for w, _, _ in words(raw)]
@@ -293,13 +308,12 @@ class OracleRules:
         self.weak_points: int = trivial["weak_points"]
         self.strong_points: int = trivial["strong_points"]
         self.weak_terms: list[str] = []
-        self._add("weak", {"forms": trivial["weak"], "phrases": trivial.get("weak_phrases", [])},
-                  self.weak_terms)
+        self._add("weak", {"forms": trivial["weak"], "phrases": trivial.get("weak_phrases", [])}, self.weak_terms)
         self.value_term = self._intern(self.weak_terms, "value")
         self.strong_terms: list[str] = []
-        self._add("strong",
-                  {"forms": trivial["strong"], "phrases": trivial.get("strong_phrases", [])},
-                  self.strong_terms)
+        self._add(
+            "strong", {"forms": trivial["strong"], "phrases": trivial.get("strong_phrases", [])}, self.strong_terms
+        )
         self._add("value", {"forms": trivial["value_words"]}, [])
         self._add("negator", doc["negation"], [])
         self.negation_window: int = doc["negation"]["window"]
@@ -310,13 +324,17 @@ class OracleRules:
         self._add("cue", {"forms": grammar.get("cues", [])}, [])
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
         requests = grammar.get("requests", [])
-        self._add("request", {"forms": [r for r in requests if len(words(r)) == 1],
-                              "phrases": [r for r in requests if len(words(r)) != 1]}, [])
+        self._add(
+            "request",
+            {
+                "forms": [r for r in requests if len(words(r)) == 1],
+                "phrases": [r for r in requests if len(words(r)) != 1],
+            },
+            [],
+        )
         self._add("compound", {"phrases": doc.get("compounds", {}).get("phrases", [])}, [])
         enumeration = doc.get("enumeration", {})
-        self.enumeration = (
-            enumeration.get("points", 0), enumeration.get("cap", 0), enumeration.get("free", 0)
-        )
+        self.enumeration = (enumeration.get("points", 0), enumeration.get("cap", 0), enumeration.get("free", 0))
         self.indicators: list[str] = []
         for i, indicator in enumerate(doc.get("indicators", [])):
             self._add(("indicator", i), indicator, [])
@@ -335,7 +353,7 @@ class OracleRules:
             return word, self.words.get(word, [])
         for prefix in self.prefixes:
             if word.startswith(prefix):
-                rest = word[len(prefix):]
+                rest = word[len(prefix) :]
                 if len(rest.encode("utf-8")) >= 3:
                     if self.known(rest):
                         return rest, self.words.get(rest, [])
@@ -355,7 +373,7 @@ class OracleRules:
         i = 0
         while i < len(run):
             for length in range(min(self.longest_segmented, len(run) - i), 0, -1):
-                hits = self.segmented.get(run[i:i + length])
+                hits = self.segmented.get(run[i : i + length])
                 if hits is not None:
                     out.append(hits)
                     i += length
@@ -376,8 +394,9 @@ class OracleRules:
         if hit not in hits:
             hits.append(hit)
 
-    def _add(self, group: Any, table: dict[str, Any], terms: list[str], inflect: bool = True,
-             past: bool = True) -> None:
+    def _add(
+        self, group: Any, table: dict[str, Any], terms: list[str], inflect: bool = True, past: bool = True
+    ) -> None:
         for raw in table.get("words", []):
             (base,) = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, base))
@@ -478,16 +497,14 @@ class Scan:
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
 
     def penalty_of(self, triviality: Triviality) -> int:
-        return (len(triviality.weak) * self.rules.weak_points
-                + len(triviality.strong) * self.rules.strong_points)
+        return len(triviality.weak) * self.rules.weak_points + len(triviality.strong) * self.rules.strong_points
 
     def seal(self, clause: Clause) -> None:
         penalty = self.penalty_of(clause.triviality)
         for cls in clause.classes:
             if cls not in self.penalty or penalty < self.penalty[cls]:
                 self.penalty[cls] = penalty
-                self.ev.class_triviality[cls] = Triviality(
-                    list(clause.triviality.weak), list(clause.triviality.strong))
+                self.ev.class_triviality[cls] = Triviality(list(clause.triviality.weak), list(clause.triviality.strong))
 
     def end_clause(self) -> None:
         clause, self.clause = self.clause, Clause()
@@ -519,8 +536,7 @@ class Scan:
         if term in found and term not in clause:
             clause.append(term)
 
-    def record(self, hit: tuple[Any, int], negated: bool, start: bool, noun: bool = False,
-               bare: bool = False) -> bool:
+    def record(self, hit: tuple[Any, int], negated: bool, start: bool, noun: bool = False, bare: bool = False) -> bool:
         group, term = hit
         marker = False
         if isinstance(group, tuple) and group[0] == "action":
@@ -563,8 +579,7 @@ class Scan:
             index, start, punct = self.pending
             self.pending = None
             joined = rules.prefixes[index] + word.text
-            if (not word.segmented and not word.in_path and not word.quoted
-                    and rules.find(joined) is not None):
+            if not word.segmented and not word.in_path and not word.quoted and rules.find(joined) is not None:
                 self.plain(joined, start, False, modifier=word.hyphen_next, punct_before=punct)
                 return
             self.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct)
@@ -578,9 +593,14 @@ class Scan:
         elif word.segmented:
             self.segmented(word.text, word.sentence_start)
         else:
-            self.plain(word.text, word.sentence_start, word.numbered,
-                       modifier=word.hyphen_next, in_path=word.in_path or word.quoted,
-                       punct_before=word.punct_before)
+            self.plain(
+                word.text,
+                word.sentence_start,
+                word.numbered,
+                modifier=word.hyphen_next,
+                in_path=word.in_path or word.quoted,
+                punct_before=word.punct_before,
+            )
 
     def start(self, sentence_start: bool) -> None:
         if sentence_start:
@@ -609,8 +629,15 @@ class Scan:
         self.verb_position = False
         self.after_preposition = False
 
-    def plain(self, word: str, start: bool, numbered: bool, modifier: bool = False,
-              in_path: bool = False, punct_before: bool = False) -> None:
+    def plain(
+        self,
+        word: str,
+        start: bool,
+        numbered: bool,
+        modifier: bool = False,
+        in_path: bool = False,
+        punct_before: bool = False,
+    ) -> None:
         rules, ev = self.rules, self.ev
         self.start(start)
         self.index += 1
@@ -629,13 +656,11 @@ class Scan:
         found = None if is_number or in_path else rules.find(word)
         hits = found[1] if found else []
         before = (dict(ev.actions), set(self.clause.classes))
-        verb_position = (self.verb_position or start or punct_before
-                         or self.determined == "after_light")
+        verb_position = self.verb_position or start or punct_before or self.determined == "after_light"
         self.verb_position = False
         noun_verb = any(h[0] == "noun_verb" for h in hits)
         noun = modifier or (noun_verb and not verb_position)
-        self.nominal_position = not punct_before and (
-            self.determined == "yes" or self.after_preposition)
+        self.nominal_position = not punct_before and (self.determined == "yes" or self.after_preposition)
         self.after_preposition = False
         number_next = False
         is_ordinal = False
@@ -659,7 +684,7 @@ class Scan:
                 if len(recent) < length - 1 or recent[length - 2][0] == 0:
                     break
                 first = recent[length - 2]
-                key = (*tuple(r[0] for r in reversed(recent[:length - 1])), phrase_word)
+                key = (*tuple(r[0] for r in reversed(recent[: length - 1])), phrase_word)
                 for hit in rules.phrases.get(key, []):
                     if hit[0] == "compound" and (length != 2 or start):
                         continue
@@ -671,7 +696,7 @@ class Scan:
         self.verb_position = cue
         self.after_preposition = preposition
         self.recent.insert(0, (phrase_word, negated, start))
-        del self.recent[MAX_PHRASE_WORDS - 1:]
+        del self.recent[MAX_PHRASE_WORDS - 1 :]
         self.marker_before = number_next
 
 
@@ -795,9 +820,15 @@ class OracleScorer:
         return 0 if score <= self.simple else 1 if score <= self.medium else 2
 
     def analyze(
-        self, text: str, *, file_count: int = 0, context_size: int = 0,
-        integration_points: int = 0, requires_research: bool = False,
-        requires_testing: bool = False, requires_documentation: bool = False,
+        self,
+        text: str,
+        *,
+        file_count: int = 0,
+        context_size: int = 0,
+        integration_points: int = 0,
+        requires_research: bool = False,
+        requires_testing: bool = False,
+        requires_documentation: bool = False,
         technical_depth: str | None = None,
     ) -> OracleAnalysis:
         rules = self.rules
@@ -808,8 +839,7 @@ class OracleScorer:
         description = 0
         if not ev.blank:
             best = None
-            primary = any(not rules.classes[c].fallback and rules.classes[c].hides_fallback
-                          for c in ev.actions)
+            primary = any(not rules.classes[c].fallback and rules.classes[c].hides_fallback for c in ev.actions)
             for cls in range(len(rules.classes)):
                 if cls in ev.actions and not (primary and rules.classes[cls].fallback):
                     points = candidate(rules, ev, cls, [])

@@ -70,9 +70,7 @@ def test_result_has_the_1x_fields_and_signals_that_add_up(analyzer):
 
 
 def test_the_score_is_the_clamped_sum_of_the_breakdown(analyzer):
-    result = analyzer.analyze_task(
-        "Overhaul the checkout across all services, then plan the rollout", file_count=30
-    )
+    result = analyzer.analyze_task("Overhaul the checkout across all services, then plan the rollout", file_count=30)
     assert sum(result.scoring_breakdown.values()) > 100
     assert result.complexity_score == 100
     assert sum(points for _, points in result.signals) == 100

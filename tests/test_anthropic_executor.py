@@ -80,8 +80,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         api: MessagesAPI = self.server.api  # type: ignore[attr-defined]
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", "0"))) or b"{}")
-        api.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                             "body": body})
+        api.requests.append(
+            {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+        )
         reply, payload = api.answer(body)
         if reply.delay:
             api.release.wait(reply.delay)
@@ -105,8 +106,15 @@ class _Handler(BaseHTTPRequestHandler):
 def api(monkeypatch):
     server = MessagesAPI()
     server.thread.start()
-    for name in ("ANTHROPIC_AUTH_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
-                 "https_proxy", "all_proxy"):
+    for name in (
+        "ANTHROPIC_AUTH_TOKEN",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
@@ -123,8 +131,9 @@ def logged(path, decision_id: str) -> tuple[list[tuple], list[tuple]]:
     store = decision_log.open_store(str(path), create=False)
     try:
         decisions = store.query("SELECT model_id, task_text FROM claude_pm_decisions WHERE id = ?", (decision_id,))
-        usage = store.query("SELECT input_tokens, output_tokens FROM claude_pm_usage WHERE decision_id = ?",
-                            (decision_id,))
+        usage = store.query(
+            "SELECT input_tokens, output_tokens FROM claude_pm_usage WHERE decision_id = ?", (decision_id,)
+        )
     finally:
         store.close()
     return decisions, usage
@@ -179,9 +188,15 @@ def test_answer_and_usage_reach_the_result_and_the_decision_log(api, usage_calls
     assert usage == [(1234, 56)]
 
 
-@pytest.mark.parametrize(("status", "kind"), [
-    (429, "rate_limit"), (500, "server_error"), (529, "server_error"), (400, "api_error"),
-])
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (429, "rate_limit"),
+        (500, "server_error"),
+        (529, "server_error"),
+        (400, "api_error"),
+    ],
+)
 def test_http_errors_are_surfaced_with_the_decision_kept(api, usage_calls, decision_log_file, status, kind):
     api.replies.append(Reply(status=status, error_message=f"loopback says {status}"))
     result = delegate()
@@ -220,9 +235,13 @@ def test_connection_failures_are_surfaced(monkeypatch, usage_calls, decision_log
 
 
 def test_retries_follow_retry_after(api, usage_calls, decision_log_file):
-    api.replies.extend([Reply(status=429, headers={"retry-after-ms": "10"}),
-                        Reply(status=503, headers={"retry-after-ms": "10"}),
-                        Reply(input_tokens=9, output_tokens=3)])
+    api.replies.extend(
+        [
+            Reply(status=429, headers={"retry-after-ms": "10"}),
+            Reply(status=503, headers={"retry-after-ms": "10"}),
+            Reply(input_tokens=9, output_tokens=3),
+        ]
+    )
     result = delegate(max_retries=2)
 
     assert result["status"] == "completed"
@@ -248,14 +267,17 @@ def test_a_client_passed_in_is_used_and_left_open(api):
     assert still_open
 
 
-@pytest.mark.parametrize(("kwargs", "error", "name"), [
-    ({"max_tokens": 0}, ValueError, "max_tokens"),
-    ({"max_tokens": "many"}, TypeError, "max_tokens"),
-    ({"timeout": 0}, ValueError, "timeout"),
-    ({"timeout": "60"}, TypeError, "timeout"),
-    ({"max_retries": -1}, ValueError, "max_retries"),
-    ({"max_retries": True}, TypeError, "max_retries"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"max_tokens": 0}, ValueError, "max_tokens"),
+        ({"max_tokens": "many"}, TypeError, "max_tokens"),
+        ({"timeout": 0}, ValueError, "timeout"),
+        ({"timeout": "60"}, TypeError, "timeout"),
+        ({"max_retries": -1}, ValueError, "max_retries"),
+        ({"max_retries": True}, TypeError, "max_retries"),
+    ],
+)
 def test_bad_options_are_named(kwargs, error, name):
     with pytest.raises(error, match=name):
         AnthropicExecutor(**kwargs)

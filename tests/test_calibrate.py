@@ -22,8 +22,10 @@ def test_a_target_mix_becomes_the_matching_score_quantiles(log_target):
     proposed = result["proposed"]
     assert (proposed["simple_threshold"], proposed["medium_threshold"]) == (39, 79)
     assert proposed["requests"] == {"haiku": 40, "sonnet": 40, "opus": 20}
-    assert result["environment"] == {"CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD": "39",
-                                     "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD": "79"}
+    assert result["environment"] == {
+        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD": "39",
+        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD": "79",
+    }
 
 
 def test_before_and_after_show_mix_and_cost(log_target):
@@ -41,8 +43,10 @@ def test_before_and_after_show_mix_and_cost(log_target):
 def test_ties_in_scores_give_the_closest_achievable_mix(log_target):
     record_all(log_target, [decision(score=50)] * 10 + [decision(score=90)] * 10)
     result = calibrate({"haiku": 25, "sonnet": 25, "opus": 50}, since="7d")
-    assert result["proposed"]["requests"] in ({"haiku": 0, "sonnet": 10, "opus": 10},
-                                              {"haiku": 10, "sonnet": 0, "opus": 10})
+    assert result["proposed"]["requests"] in (
+        {"haiku": 0, "sonnet": 10, "opus": 10},
+        {"haiku": 10, "sonnet": 0, "opus": 10},
+    )
 
 
 def test_a_budget_buys_the_most_capable_mix_that_fits(log_target):
@@ -68,14 +72,17 @@ def test_an_empty_window_has_nothing_to_calibrate(log_target):
         calibrate({"haiku": 40, "sonnet": 40, "opus": 20}, since="7d")
 
 
-@pytest.mark.parametrize(("text", "complaint"), [
-    ("haiku=40,sonnet=40,opus=30", "sum to 110"),
-    ("haiku=40,sonnet=40", "sum to 80"),
-    ("haiku=40,gpt=60", "unknown tier 'gpt'"),
-    ("haiku=forty,sonnet=60", "haiku='forty'"),
-    ("haiku=-10,sonnet=110", "haiku=-10.0"),
-    ("haiku", "'haiku' is not valid"),
-])
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("haiku=40,sonnet=40,opus=30", "sum to 110"),
+        ("haiku=40,sonnet=40", "sum to 80"),
+        ("haiku=40,gpt=60", "unknown tier 'gpt'"),
+        ("haiku=forty,sonnet=60", "haiku='forty'"),
+        ("haiku=-10,sonnet=110", "haiku=-10.0"),
+        ("haiku", "'haiku' is not valid"),
+    ],
+)
 def test_a_bad_target_is_named(text, complaint):
     with pytest.raises(ValueError, match="--target") as raised:
         parse_target(text)
@@ -86,8 +93,15 @@ def test_a_target_may_leave_out_a_tier():
     assert parse_target(" Haiku=50, sonnet=50 ") == {"haiku": 50.0, "sonnet": 50.0, "opus": 0.0}
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"target": {"haiku": 100}, "budget_usd_per_day": 5},
-                                    {"budget_usd_per_day": 0}, {"budget_usd_per_day": float("nan")}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"target": {"haiku": 100}, "budget_usd_per_day": 5},
+        {"budget_usd_per_day": 0},
+        {"budget_usd_per_day": float("nan")},
+    ],
+)
 def test_exactly_one_valid_goal_is_required(kwargs):
     with pytest.raises(ValueError, match=r"target=|budget_usd_per_day"):
         calibrate(**kwargs)

@@ -46,8 +46,19 @@ def test_run_json_summary(cli):
 
 def test_run_accepts_caller_facts(cli):
     bare = json.loads(cli("run", "Implement feature", "--json").output)
-    heavy = json.loads(cli("run", "Implement feature", "--file-count", "15", "--context-size", "20000",
-                           "--technical-depth", "deep", "--json").output)
+    heavy = json.loads(
+        cli(
+            "run",
+            "Implement feature",
+            "--file-count",
+            "15",
+            "--context-size",
+            "20000",
+            "--technical-depth",
+            "deep",
+            "--json",
+        ).output
+    )
     assert heavy["score"] > bare["score"]
 
 
@@ -79,8 +90,7 @@ def test_user_errors_exit_2_with_one_line(args, needle):
 
 def test_bad_environment_is_a_one_line_error():
     env = {"PATH": "/usr/bin:/bin", "CLAUDE_PM_TEST_MODE": "sometimes"}
-    result = subprocess.run([sys.executable, "-m", "claude_pm", "List files"], capture_output=True,
-                            text=True, env=env)
+    result = subprocess.run([sys.executable, "-m", "claude_pm", "List files"], capture_output=True, text=True, env=env)
     assert result.returncode == 2
     assert "CLAUDE_PM_TEST_MODE" in result.stderr and "Traceback" not in result.stderr
 
@@ -128,7 +138,9 @@ def test_loadtest_reproduces_the_guide(cli):
     summary = json.loads(result.output)
     assert summary["requests"] == 30
     assert set(summary["model_distribution"]) == {
-        "claude-3-haiku-20240307", "claude-sonnet-4-20250514", "claude-4-opus",
+        "claude-3-haiku-20240307",
+        "claude-sonnet-4-20250514",
+        "claude-4-opus",
     }
     assert summary["latency_ms"]["p50"] <= summary["latency_ms"]["p99"]
     assert summary["throughput_per_second"] > 0
@@ -140,7 +152,9 @@ def test_loadtest_ctrl_c_prints_what_it_measured():
 
     process = subprocess.Popen(
         [sys.executable, "-m", "claude_pm", "loadtest", "-n", "50000000", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(2.0)
     process.send_signal(signal.SIGINT)

@@ -17,11 +17,19 @@ def _run(*args: str):
 
 
 def _seed(target: str) -> None:
-    record_all(target, [decision(model_id="claude-3-haiku-20240307", tier="haiku", level="SIMPLE", score=score,
-                                 prompt_tokens=400) for score in range(0, 30, 3)]
-               + [decision(score=score) for score in range(31, 71, 4)]
-               + [decision(model_id="claude-4-opus", tier="opus", level="COMPLEX", score=score, prompt_tokens=1400)
-                  for score in range(71, 100, 6)], usage={0: (500, 100)})
+    record_all(
+        target,
+        [
+            decision(model_id="claude-3-haiku-20240307", tier="haiku", level="SIMPLE", score=score, prompt_tokens=400)
+            for score in range(0, 30, 3)
+        ]
+        + [decision(score=score) for score in range(31, 71, 4)]
+        + [
+            decision(model_id="claude-4-opus", tier="opus", level="COMPLEX", score=score, prompt_tokens=1400)
+            for score in range(71, 100, 6)
+        ],
+        usage={0: (500, 100)},
+    )
 
 
 def _one_line_error(result, *needles: str) -> None:
@@ -38,8 +46,11 @@ def test_cost_json_has_the_guides_keys(log_target):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["total_requests"] == 25
-    assert report["model_distribution"] == {"claude-3-haiku-20240307": 10, "claude-4-opus": 5,
-                                            "claude-sonnet-4-20250514": 10}
+    assert report["model_distribution"] == {
+        "claude-3-haiku-20240307": 10,
+        "claude-4-opus": 5,
+        "claude-sonnet-4-20250514": 10,
+    }
     assert report["complexity_distribution"] == {"0-30": 10, "31-70": 10, "71-100": 5}
     assert report["usage"]["decisions_with_usage"] == 1
 
@@ -72,8 +83,13 @@ def test_baseline_capture_then_compare(log_target, tmp_path):
     captured = _run("baseline", "capture", "--output", str(path))
     assert captured.exit_code == 0, captured.output
     assert captured.stdout.startswith("Baseline captured: ") and "tokens/day" in captured.stdout
-    assert set(json.loads(path.read_text())) >= {"date", "daily_tokens", "daily_cost", "agent_distribution",
-                                                 "task_types"}
+    assert set(json.loads(path.read_text())) >= {
+        "date",
+        "daily_tokens",
+        "daily_cost",
+        "agent_distribution",
+        "task_types",
+    }
     compared = _run("baseline", "compare", str(path), "--json")
     assert compared.exit_code == 0, compared.output
     assert json.loads(compared.stdout)["daily_tokens"]["change_percent"] == pytest.approx(0.0, abs=1.0)
@@ -98,14 +114,17 @@ def test_calibrate_budget(log_target):
     assert json.loads(result.stdout)["proposed"]["cost_per_day"] <= 100
 
 
-@pytest.mark.parametrize(("args", "needles"), [
-    (("calibrate", "--target", "haiku=50,sonnet=40,opus=20"), ("--target", "sum to 110")),
-    (("calibrate", "--target", "haiku=50,gemini=50"), ("--target", "unknown tier 'gemini'")),
-    (("calibrate",), ("--target", "--budget")),
-    (("calibrate", "--budget", "-5"), ("--budget",)),
-    (("cost", "--since", "last week"), ("since='last week'",)),
-    (("cost", "--baseline-model", "gpt-9"), ("baseline_model='gpt-9'",)),
-])
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (("calibrate", "--target", "haiku=50,sonnet=40,opus=20"), ("--target", "sum to 110")),
+        (("calibrate", "--target", "haiku=50,gemini=50"), ("--target", "unknown tier 'gemini'")),
+        (("calibrate",), ("--target", "--budget")),
+        (("calibrate", "--budget", "-5"), ("--budget",)),
+        (("cost", "--since", "last week"), ("since='last week'",)),
+        (("cost", "--baseline-model", "gpt-9"), ("baseline_model='gpt-9'",)),
+    ],
+)
 def test_bad_arguments_are_one_line_errors(log_target, args, needles):
     _seed(log_target)
     _one_line_error(_run(*args), *needles)
@@ -113,8 +132,7 @@ def test_bad_arguments_are_one_line_errors(log_target, args, needles):
 
 def test_an_unwritable_output_is_named(log_target, tmp_path):
     _seed(log_target)
-    _one_line_error(_run("baseline", "capture", "--output", str(tmp_path / "missing" / "b.json")),
-                    "--output", "b.json")
+    _one_line_error(_run("baseline", "capture", "--output", str(tmp_path / "missing" / "b.json")), "--output", "b.json")
 
 
 def test_a_missing_baseline_file_is_named(log_target, tmp_path):
@@ -127,11 +145,14 @@ def test_no_configured_log_is_named(monkeypatch):
     _one_line_error(_run("cost"), "CLAUDE_PM_DECISION_LOG is not set")
 
 
-@pytest.mark.parametrize(("target", "needles"), [
-    ("postgresql://u:pw@127.0.0.1:1/x", ("CLAUDE_PM_DECISION_LOG", "cannot connect", "u:***@")),
-    ("postgresql://u@[::1/x", ("CLAUDE_PM_DECISION_LOG",)),
-    ("mysql://u@h/x", ("CLAUDE_PM_DECISION_LOG", "postgresql://")),
-])
+@pytest.mark.parametrize(
+    ("target", "needles"),
+    [
+        ("postgresql://u:pw@127.0.0.1:1/x", ("CLAUDE_PM_DECISION_LOG", "cannot connect", "u:***@")),
+        ("postgresql://u@[::1/x", ("CLAUDE_PM_DECISION_LOG",)),
+        ("mysql://u@h/x", ("CLAUDE_PM_DECISION_LOG", "postgresql://")),
+    ],
+)
 def test_unusable_databases_are_named(monkeypatch, target, needles):
     monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", target)
     result = _run("cost")
@@ -141,8 +162,9 @@ def test_unusable_databases_are_named(monkeypatch, target, needles):
 
 def test_a_missing_sqlite_log_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(tmp_path / "absent.db"))
-    _one_line_error(_run("calibrate", "--target", "haiku=40,sonnet=40,opus=20"), "absent.db",
-                    "no decision log at this path")
+    _one_line_error(
+        _run("calibrate", "--target", "haiku=40,sonnet=40,opus=20"), "absent.db", "no decision log at this path"
+    )
 
 
 def test_a_malformed_pricing_file_is_named(log_target, tmp_path, monkeypatch):

@@ -86,8 +86,11 @@ def test_status_shows_shadow_mode(rollout):
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("CLAUDE_PM_ROLLOUT_WINDOWS", "25:00-3"), ("CLAUDE_PM_ROLLOUT_PERCENTAGE", "150"),
-     ("CLAUDE_PM_QA_MODEL_SELECTION", "maybe")],
+    [
+        ("CLAUDE_PM_ROLLOUT_WINDOWS", "25:00-3"),
+        ("CLAUDE_PM_ROLLOUT_PERCENTAGE", "150"),
+        ("CLAUDE_PM_QA_MODEL_SELECTION", "maybe"),
+    ],
 )
 def test_bad_configuration_is_one_line_and_exit_2(rollout, variable, value):
     result = rollout("status", **{variable: value})

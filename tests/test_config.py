@@ -39,53 +39,141 @@ _BOOL_BAD = ("maybe", "2", "tru", "enabled", "y")
 CASES = (
     Case("ENABLE_DYNAMIC_MODEL_SELECTION", lambda s: s.dynamic_model_selection, True, "false", False, _BOOL_BAD),
     Case("ENABLE_DYNAMIC_PROMPT_TEMPLATES", lambda s: s.dynamic_prompt_templates, True, "off", False, _BOOL_BAD),
-    Case("CLAUDE_PM_<AGENT>_MODEL_SELECTION", lambda s: dict(s.agent_model_selection), {}, "no",
-         {"data_engineer": False}, _BOOL_BAD),
-    Case("CLAUDE_PM_<AGENT>_MODEL", lambda s: dict(s.agent_forced_model), {}, "claude-custom-1",
-         {"data_engineer": "claude-custom-1"}, ("not a model", "-leading-dash", "claude 4", "x;rm -rf")),
-    Case("CLAUDE_PM_<AGENT>_ROLLOUT_PERCENTAGE", lambda s: dict(s.agent_rollout_percentage), {}, "12.5",
-         {"data_engineer": 12.5}, ("-1", "100.1", "half", "10%", "nan")),
-    Case("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", lambda s: s.simple_threshold, 30, "20", 20,
-         ("-1", "100", "twenty", "20.5", "70")),
-    Case("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", lambda s: s.medium_threshold, 70, "80", 80,
-         ("0", "101", "high", "80.5", "30")),
-    Case("CLAUDE_PM_HAIKU_MODEL_ID", lambda s: s.model_id("haiku"), DEFAULT_MODEL_IDS["haiku"],
-         "claude-3-5-haiku-latest", "claude-3-5-haiku-latest", ("has space", "-x", "é-model")),
-    Case("CLAUDE_PM_SONNET_MODEL_ID", lambda s: s.model_id("sonnet"), DEFAULT_MODEL_IDS["sonnet"],
-         "us.anthropic.claude-sonnet-4:0", "us.anthropic.claude-sonnet-4:0", ("has space", "!")),
-    Case("CLAUDE_PM_OPUS_MODEL_ID", lambda s: s.model_id("opus"), DEFAULT_MODEL_IDS["opus"],
-         "claude-opus-4-1", "claude-opus-4-1", ("has space", "opus?")),
-    Case("CLAUDE_PM_ROLLOUT_PERCENTAGE", lambda s: s.rollout_percentage, 100.0, "10", 10.0,
-         ("-0.5", "101", "ten", "10%", "nan", "inf")),
-    Case("CLAUDE_PM_ROLLOUT_WINDOWS", lambda s: (s.rollout_windows, s.rollout_timezone), ((), None),
-         "22:00-01:59, 12:00-12:59@Europe/Berlin",
-         ((_window("22:00-01:59"), _window("12:00-12:59")), "Europe/Berlin"),
-         ("", "25:00-3", "02:00", "2-6", "02:00-06:60", "02:00-06:59,", "02:00-06:59@Nowhere/City")),
+    Case(
+        "CLAUDE_PM_<AGENT>_MODEL_SELECTION",
+        lambda s: dict(s.agent_model_selection),
+        {},
+        "no",
+        {"data_engineer": False},
+        _BOOL_BAD,
+    ),
+    Case(
+        "CLAUDE_PM_<AGENT>_MODEL",
+        lambda s: dict(s.agent_forced_model),
+        {},
+        "claude-custom-1",
+        {"data_engineer": "claude-custom-1"},
+        ("not a model", "-leading-dash", "claude 4", "x;rm -rf"),
+    ),
+    Case(
+        "CLAUDE_PM_<AGENT>_ROLLOUT_PERCENTAGE",
+        lambda s: dict(s.agent_rollout_percentage),
+        {},
+        "12.5",
+        {"data_engineer": 12.5},
+        ("-1", "100.1", "half", "10%", "nan"),
+    ),
+    Case(
+        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD",
+        lambda s: s.simple_threshold,
+        30,
+        "20",
+        20,
+        ("-1", "100", "twenty", "20.5", "70"),
+    ),
+    Case(
+        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD",
+        lambda s: s.medium_threshold,
+        70,
+        "80",
+        80,
+        ("0", "101", "high", "80.5", "30"),
+    ),
+    Case(
+        "CLAUDE_PM_HAIKU_MODEL_ID",
+        lambda s: s.model_id("haiku"),
+        DEFAULT_MODEL_IDS["haiku"],
+        "claude-3-5-haiku-latest",
+        "claude-3-5-haiku-latest",
+        ("has space", "-x", "é-model"),
+    ),
+    Case(
+        "CLAUDE_PM_SONNET_MODEL_ID",
+        lambda s: s.model_id("sonnet"),
+        DEFAULT_MODEL_IDS["sonnet"],
+        "us.anthropic.claude-sonnet-4:0",
+        "us.anthropic.claude-sonnet-4:0",
+        ("has space", "!"),
+    ),
+    Case(
+        "CLAUDE_PM_OPUS_MODEL_ID",
+        lambda s: s.model_id("opus"),
+        DEFAULT_MODEL_IDS["opus"],
+        "claude-opus-4-1",
+        "claude-opus-4-1",
+        ("has space", "opus?"),
+    ),
+    Case(
+        "CLAUDE_PM_ROLLOUT_PERCENTAGE",
+        lambda s: s.rollout_percentage,
+        100.0,
+        "10",
+        10.0,
+        ("-0.5", "101", "ten", "10%", "nan", "inf"),
+    ),
+    Case(
+        "CLAUDE_PM_ROLLOUT_WINDOWS",
+        lambda s: (s.rollout_windows, s.rollout_timezone),
+        ((), None),
+        "22:00-01:59, 12:00-12:59@Europe/Berlin",
+        ((_window("22:00-01:59"), _window("12:00-12:59")), "Europe/Berlin"),
+        ("", "25:00-3", "02:00", "2-6", "02:00-06:60", "02:00-06:59,", "02:00-06:59@Nowhere/City"),
+    ),
     Case("CLAUDE_PM_TEST_MODE", lambda s: s.test_mode, False, "true", True, _BOOL_BAD),
     Case("CLAUDE_PM_METRICS_ENABLED", lambda s: s.metrics_enabled, True, "0", False, _BOOL_BAD),
     Case("CLAUDE_PM_OTEL", lambda s: s.otel, False, "true", True, _BOOL_BAD),
-    Case("CLAUDE_PM_METRICS_RETENTION_HOURS", lambda s: s.metrics_retention_hours, 168, "24", 24,
-         ("0", "-1", "1.5", "week")),
+    Case(
+        "CLAUDE_PM_METRICS_RETENTION_HOURS",
+        lambda s: s.metrics_retention_hours,
+        168,
+        "24",
+        24,
+        ("0", "-1", "1.5", "week"),
+    ),
     Case("CLAUDE_PM_LOG_LEVEL", lambda s: s.log_level, "WARNING", "debug", "DEBUG", ("verbose", "TRACE", "10")),
     Case("CLAUDE_PM_LOG_TASK_TEXT", lambda s: s.log_task_text, False, "YES", True, _BOOL_BAD),
-    Case("CLAUDE_PM_SCORING_RULES", lambda s: s.scoring_rules, None, PACKAGED_RULES, PACKAGED_RULES,
-         ("/etc/claude-pm/no-such-rules.toml", "/")),
+    Case(
+        "CLAUDE_PM_SCORING_RULES",
+        lambda s: s.scoring_rules,
+        None,
+        PACKAGED_RULES,
+        PACKAGED_RULES,
+        ("/etc/claude-pm/no-such-rules.toml", "/"),
+    ),
     Case("CLAUDE_PM_PROMPTS_DIR", lambda s: s.prompts_dir, None, "/srv/prompts", "/srv/prompts", ()),
     Case("CLAUDE_PM_CACHE_MAX_ENTRIES", lambda s: s.cache_max_entries, 10000, "5", 5, ("0", "-3", "many", "1.5")),
-    Case("CLAUDE_PM_CACHE_MAX_MB", lambda s: s.cache_max_bytes, 64 * MIB, "0.5", MIB // 2,
-         ("0", "-1", "big", "nan")),
+    Case("CLAUDE_PM_CACHE_MAX_MB", lambda s: s.cache_max_bytes, 64 * MIB, "0.5", MIB // 2, ("0", "-1", "big", "nan")),
     Case("CLAUDE_PM_CACHE_DEFAULT_TTL", lambda s: s.cache_default_ttl, 3600.0, "0", None, ("-1", "forever", "nan")),
-    Case("CLAUDE_PM_DECISION_LOG", lambda s: s.decision_log, None, "postgresql://pm@db/claude_pm",
-         "postgresql://pm@db/claude_pm", ("mysql://db/x", "http://example.com/log")),
-    Case("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", lambda s: s.decision_log_sigterm_flush, True, "false", False,
-         _BOOL_BAD),
+    Case(
+        "CLAUDE_PM_DECISION_LOG",
+        lambda s: s.decision_log,
+        None,
+        "postgresql://pm@db/claude_pm",
+        "postgresql://pm@db/claude_pm",
+        ("mysql://db/x", "http://example.com/log"),
+    ),
+    Case(
+        "CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", lambda s: s.decision_log_sigterm_flush, True, "false", False, _BOOL_BAD
+    ),
     Case("CLAUDE_PM_DECISION_LOG_SPOOL", lambda s: s.decision_log_spool, True, "off", False, _BOOL_BAD),
-    Case("CLAUDE_PM_DECISION_LOG_SPOOL_DIR", lambda s: s.decision_log_spool_dir, None, "/var/lib/claude-pm/spool",
-         "/var/lib/claude-pm/spool", ()),
+    Case(
+        "CLAUDE_PM_DECISION_LOG_SPOOL_DIR",
+        lambda s: s.decision_log_spool_dir,
+        None,
+        "/var/lib/claude-pm/spool",
+        "/var/lib/claude-pm/spool",
+        (),
+    ),
     Case("CLAUDE_PM_AUDIT_SECRET", lambda s: s.audit_secret, None, "s3cret", "s3cret", ()),
     Case("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", lambda s: s.audit_include_task_text, False, "on", True, _BOOL_BAD),
-    Case("CLAUDE_PM_PRICING_FILE", lambda s: s.pricing_file, None, "/etc/claude-pm/pricing.toml",
-         "/etc/claude-pm/pricing.toml", ()),
+    Case(
+        "CLAUDE_PM_PRICING_FILE",
+        lambda s: s.pricing_file,
+        None,
+        "/etc/claude-pm/pricing.toml",
+        "/etc/claude-pm/pricing.toml",
+        (),
+    ),
 )
 BY_NAME = {case.variable: case for case in CASES}
 
@@ -103,9 +191,7 @@ def test_default(case):
     assert case.read(get_settings()) == case.default
 
 
-@pytest.mark.parametrize(
-    "variable", [v for v in config.KNOWN_VARIABLES if v.default != "unset"], ids=lambda v: v.name
-)
+@pytest.mark.parametrize("variable", [v for v in config.KNOWN_VARIABLES if v.default != "unset"], ids=lambda v: v.name)
 def test_documented_default_is_the_real_default(monkeypatch, variable):
     case = BY_NAME[variable.name]
     monkeypatch.setenv(variable.name, variable.default)
@@ -206,8 +292,13 @@ def test_per_agent_variables_are_keyed_by_lower_case_agent(monkeypatch):
 
 
 def test_unrecognised_variables_flag_typos_and_unknown_agents():
-    env = {"CLAUDE_PM_ENGINEER_MODEL": "opus", "CLAUDE_PM_ENGINER_MODEL": "opus", "CLAUDE_PM_TEST_MOD": "1",
-           "CLAUDE_PM_ROLLOUT_PERCENTAGE": "5", "CLAUDE_PM_QA_ROLLOUT_PERCENTAGE": "5"}
+    env = {
+        "CLAUDE_PM_ENGINEER_MODEL": "opus",
+        "CLAUDE_PM_ENGINER_MODEL": "opus",
+        "CLAUDE_PM_TEST_MOD": "1",
+        "CLAUDE_PM_ROLLOUT_PERCENTAGE": "5",
+        "CLAUDE_PM_QA_ROLLOUT_PERCENTAGE": "5",
+    }
     assert config.unrecognised_variables(("engineer", "qa"), env) == ["CLAUDE_PM_ENGINER_MODEL", "CLAUDE_PM_TEST_MOD"]
 
 
@@ -285,9 +376,13 @@ def test_error_persists_on_every_call_until_fixed(monkeypatch):
 
 
 def test_validate_environment_reports_every_bad_variable_once():
-    env = {"CLAUDE_PM_TEST_MODE": "maybe", "CLAUDE_PM_ROLLOUT_PERCENTAGE": "200",
-           "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD": "80", "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD": "40",
-           "ENABLE_DYNAMIC_MODEL_SELECTION": "true"}
+    env = {
+        "CLAUDE_PM_TEST_MODE": "maybe",
+        "CLAUDE_PM_ROLLOUT_PERCENTAGE": "200",
+        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD": "80",
+        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD": "40",
+        "ENABLE_DYNAMIC_MODEL_SELECTION": "true",
+    }
     assert [error.variable for error in config.validate_environment(env)] == [
         "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD",
         "CLAUDE_PM_ROLLOUT_PERCENTAGE",

@@ -28,8 +28,12 @@ def test_every_numeric_variable_declares_bounds():
     for variable in config.KNOWN_VARIABLES:
         if any(word in variable.allowed for word in numeric_words):
             assert variable.bounds is not None, variable.name
-    assert {v.name for v in NUMERIC} >= {"CLAUDE_PM_CACHE_MAX_ENTRIES", "CLAUDE_PM_CACHE_DEFAULT_TTL",
-                                         "CLAUDE_PM_CACHE_MAX_MB", "CLAUDE_PM_METRICS_RETENTION_HOURS"}
+    assert {v.name for v in NUMERIC} >= {
+        "CLAUDE_PM_CACHE_MAX_ENTRIES",
+        "CLAUDE_PM_CACHE_DEFAULT_TTL",
+        "CLAUDE_PM_CACHE_MAX_MB",
+        "CLAUDE_PM_METRICS_RETENTION_HOURS",
+    }
 
 
 @pytest.mark.parametrize("variable", NUMERIC, ids=lambda v: v.name)
@@ -77,8 +81,9 @@ def test_huge_cache_entry_bound_is_a_config_error_not_an_overflow(monkeypatch):
 
 
 def test_config_check_reports_a_value_above_its_bound():
-    result = cli_runner().invoke(main, ["config", "check", "--json"],
-                                 env={"CLAUDE_PM_CACHE_MAX_ENTRIES": "9223372036854775808"})
+    result = cli_runner().invoke(
+        main, ["config", "check", "--json"], env={"CLAUDE_PM_CACHE_MAX_ENTRIES": "9223372036854775808"}
+    )
     assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert any(error.startswith("CLAUDE_PM_CACHE_MAX_ENTRIES=") for error in report["errors"])
@@ -87,8 +92,9 @@ def test_config_check_reports_a_value_above_its_bound():
 # --- forced models ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["false", "true", "off", "on", "0", "1", "yes", "No", "NaN", "1e3", "-1", "inf",
-                                   "12.5"])
+@pytest.mark.parametrize(
+    "value", ["false", "true", "off", "on", "0", "1", "yes", "No", "NaN", "1e3", "-1", "inf", "12.5"]
+)
 def test_forced_model_rejects_booleans_and_numbers(monkeypatch, value):
     monkeypatch.setenv("CLAUDE_PM_QA_MODEL", value)
     with pytest.raises(ConfigError) as raised:
@@ -96,7 +102,8 @@ def test_forced_model_rejects_booleans_and_numbers(monkeypatch, value):
     assert raised.value.variable == "CLAUDE_PM_QA_MODEL"
     assert "CLAUDE_PM_QA_MODEL_SELECTION" in str(raised.value)
     assert [error.variable for error in config.validate_environment({"CLAUDE_PM_QA_MODEL": value})] == [
-        "CLAUDE_PM_QA_MODEL"]
+        "CLAUDE_PM_QA_MODEL"
+    ]
 
 
 @pytest.mark.parametrize("value", ["gpt-4o", "sonet", "model", "claude", "claude-", "llama-3-70b"])
@@ -107,11 +114,19 @@ def test_forced_model_rejects_ids_of_an_unknown_shape(monkeypatch, value):
     assert raised.value.variable == "CLAUDE_PM_QA_MODEL"
 
 
-@pytest.mark.parametrize("value", [
-    "claude-3-haiku-20240307", "claude-sonnet-4-20250514", "claude-4-opus", "claude-opus-4-1",
-    "claude-3-5-haiku-latest", "claude-3-haiku@20240307", "anthropic.claude-3-sonnet-20240229-v1:0",
-    "us.anthropic.claude-sonnet-4-20250514-v1:0",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "claude-3-haiku-20240307",
+        "claude-sonnet-4-20250514",
+        "claude-4-opus",
+        "claude-opus-4-1",
+        "claude-3-5-haiku-latest",
+        "claude-3-haiku@20240307",
+        "anthropic.claude-3-sonnet-20240229-v1:0",
+        "us.anthropic.claude-sonnet-4-20250514-v1:0",
+    ],
+)
 def test_forced_model_accepts_claude_model_ids(monkeypatch, value):
     monkeypatch.setenv("CLAUDE_PM_QA_MODEL", value)
     assert get_settings().agent_forced_model == {"qa": value}

@@ -60,8 +60,14 @@ def _limited_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
 
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
-    return subprocess.run([sys.executable, "-m", "claude_pm", *args], capture_output=True, text=True,
-                          env={**_inherited(), **env}, timeout=60, preexec_fn=limit_memory)
+    return subprocess.run(
+        [sys.executable, "-m", "claude_pm", *args],
+        capture_output=True,
+        text=True,
+        env={**_inherited(), **env},
+        timeout=60,
+        preexec_fn=limit_memory,
+    )
 
 
 @pytest.mark.parametrize("kind", BAD_RULES)

@@ -35,17 +35,44 @@ def _keep_a_month(monkeypatch):
 def _seed(target: str) -> list[str]:
     """Two haiku, one sonnet, one opus, one unpriced model and one old decision."""
     now = time.time()
-    return record_all(target, [
-        decision(model_id=HAIKU, tier="haiku", level="SIMPLE", score=10, prompt_tokens=400, full_prompt_tokens=1400,
-                 agent="qa"),
-        decision(model_id=HAIKU, tier="haiku", level="SIMPLE", score=20, prompt_tokens=400, full_prompt_tokens=1400,
-                 agent="qa"),
-        decision(model_id=SONNET, score=50, prompt_tokens=900, full_prompt_tokens=1400),
-        decision(model_id=OPUS, tier="opus", level="COMPLEX", score=90, prompt_tokens=1400, full_prompt_tokens=1400),
-        decision(model_id="mystery-model", tier=None, level=None, score=None, prompt_tokens=500,
-                 full_prompt_tokens=500, selection_method="environment_override"),
-        decision(model_id=OPUS, timestamp=now - 10 * 86400, score=95),
-    ], usage={2: (1000, 2000)})
+    return record_all(
+        target,
+        [
+            decision(
+                model_id=HAIKU,
+                tier="haiku",
+                level="SIMPLE",
+                score=10,
+                prompt_tokens=400,
+                full_prompt_tokens=1400,
+                agent="qa",
+            ),
+            decision(
+                model_id=HAIKU,
+                tier="haiku",
+                level="SIMPLE",
+                score=20,
+                prompt_tokens=400,
+                full_prompt_tokens=1400,
+                agent="qa",
+            ),
+            decision(model_id=SONNET, score=50, prompt_tokens=900, full_prompt_tokens=1400),
+            decision(
+                model_id=OPUS, tier="opus", level="COMPLEX", score=90, prompt_tokens=1400, full_prompt_tokens=1400
+            ),
+            decision(
+                model_id="mystery-model",
+                tier=None,
+                level=None,
+                score=None,
+                prompt_tokens=500,
+                full_prompt_tokens=500,
+                selection_method="environment_override",
+            ),
+            decision(model_id=OPUS, timestamp=now - 10 * 86400, score=95),
+        ],
+        usage={2: (1000, 2000)},
+    )
 
 
 def test_the_guides_report_keys_computed_from_the_log(log_target):
@@ -114,8 +141,9 @@ def test_a_bad_since_names_the_argument(log_target, since):
 def test_a_pricing_file_overrides_the_defaults(log_target, tmp_path, monkeypatch):
     _seed(log_target)
     prices = tmp_path / "prices.toml"
-    prices.write_text('[models."claude-sonnet-4-20250514"]\ninput = 3.0\noutput = 15.0\n'
-                      '[models]\n"mystery-model" = 1.0\n')
+    prices.write_text(
+        '[models."claude-sonnet-4-20250514"]\ninput = 3.0\noutput = 15.0\n[models]\n"mystery-model" = 1.0\n'
+    )
     monkeypatch.setenv("CLAUDE_PM_PRICING_FILE", str(prices))
     report = analyze_cost_impact(since="7d")
     assert report["unpriced_models"] == {}
@@ -145,15 +173,18 @@ def test_json_pricing_files_are_read(tmp_path):
     assert table.get("my-model") == ModelPrice(1.0, 2.0) and table.get(HAIKU) == DEFAULT_PRICES[HAIKU]
 
 
-@pytest.mark.parametrize(("name", "text", "complaint"), [
-    ("p.toml", "models = [", "valid TOML"),
-    ("p.json", "{", "valid JSON"),
-    ("p.toml", "[other]\nx = 1\n", "'models' table is missing"),
-    ("p.toml", '[models.m]\ninput = "cheap"\noutput = 1\n', "models.m.input is 'cheap'"),
-    ("p.toml", "[models.m]\ninput = -1\noutput = 1\n", "models.m.input is -1"),
-    ("p.toml", "[models.m]\ninput = 1\n", "must have exactly input and output"),
-    ("p.json", '{"models": {"m": true}}', "models.m is True"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "complaint"),
+    [
+        ("p.toml", "models = [", "valid TOML"),
+        ("p.json", "{", "valid JSON"),
+        ("p.toml", "[other]\nx = 1\n", "'models' table is missing"),
+        ("p.toml", '[models.m]\ninput = "cheap"\noutput = 1\n', "models.m.input is 'cheap'"),
+        ("p.toml", "[models.m]\ninput = -1\noutput = 1\n", "models.m.input is -1"),
+        ("p.toml", "[models.m]\ninput = 1\n", "must have exactly input and output"),
+        ("p.json", '{"models": {"m": true}}', "models.m is True"),
+    ],
+)
 def test_a_malformed_pricing_file_names_the_variable_and_the_key(tmp_path, name, text, complaint):
     path = tmp_path / name
     path.write_text(text)
@@ -201,14 +232,21 @@ def test_baseline_compare_reports_the_change(log_target, tmp_path):
     assert comparison["task_types"]["SIMPLE"]["current_share"] == pytest.approx(70.0)
 
 
-@pytest.mark.parametrize(("text", "complaint"), [
-    ("not json", "not valid JSON"),
-    ("[]", "expected a JSON object"),
-    ('{"date": "x", "daily_tokens": "many", "daily_cost": 1, "agent_distribution": {}, "task_types": {}}',
-     "daily_tokens='many'"),
-    ('{"date": "x", "daily_tokens": 1, "daily_cost": 1, "agent_distribution": {"qa": "lots"}, "task_types": {}}',
-     "agent_distribution.qa='lots'"),
-])
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("not json", "not valid JSON"),
+        ("[]", "expected a JSON object"),
+        (
+            '{"date": "x", "daily_tokens": "many", "daily_cost": 1, "agent_distribution": {}, "task_types": {}}',
+            "daily_tokens='many'",
+        ),
+        (
+            '{"date": "x", "daily_tokens": 1, "daily_cost": 1, "agent_distribution": {"qa": "lots"}, "task_types": {}}',
+            "agent_distribution.qa='lots'",
+        ),
+    ],
+)
 def test_a_malformed_baseline_file_is_named(tmp_path, text, complaint):
     path = tmp_path / "baseline.json"
     path.write_text(text)

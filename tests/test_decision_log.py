@@ -32,11 +32,30 @@ def test_record_returns_an_id_and_flush_commits_every_field(log_target):
     log = get_decision_log()
     decision_id = log.record(decision(score=42, level=1, tier="sonnet", shadow=True))
     assert flush(10)
-    row = _rows(log_target, "SELECT id, agent, model_id, tier, level, score, template, prompt_tokens, "
-                "full_prompt_tokens, rollout_reason, selection_method, shadow, task_length, task_text "
-                "FROM claude_pm_decisions")
-    assert row == [(decision_id, "engineer", "claude-sonnet-4-20250514", "sonnet", "MEDIUM", 42, "STANDARD", 800,
-                    1400, "enabled", "dynamic_complexity_based", True, len("Refactor the billing module"), None)]
+    row = _rows(
+        log_target,
+        "SELECT id, agent, model_id, tier, level, score, template, prompt_tokens, "
+        "full_prompt_tokens, rollout_reason, selection_method, shadow, task_length, task_text "
+        "FROM claude_pm_decisions",
+    )
+    assert row == [
+        (
+            decision_id,
+            "engineer",
+            "claude-sonnet-4-20250514",
+            "sonnet",
+            "MEDIUM",
+            42,
+            "STANDARD",
+            800,
+            1400,
+            "enabled",
+            "dynamic_complexity_based",
+            True,
+            len("Refactor the billing module"),
+            None,
+        )
+    ]
 
 
 def test_task_text_is_hashed_with_the_audit_secret_and_never_stored(log_target, monkeypatch):
@@ -44,14 +63,17 @@ def test_task_text_is_hashed_with_the_audit_secret_and_never_stored(log_target, 
     get_decision_log().record(decision(task_text="Rotate the production API keys"))
     assert flush(10)
     [(task_hash, key, length, text)] = _rows(
-        log_target, "SELECT task_hash, task_hash_key, task_length, task_text FROM claude_pm_decisions")
+        log_target, "SELECT task_hash, task_hash_key, task_length, task_text FROM claude_pm_decisions"
+    )
     expected = hmac.new(b"s3cret", b"Rotate the production API keys", hashlib.sha256).hexdigest()
     assert (task_hash, key, length, text) == (expected, "secret", 30, None)
 
 
 def test_without_a_secret_the_per_database_salt_keys_the_hash(log_target):
-    record_all(log_target, [decision(task_text="same task"), decision(task_text="same task"),
-                            decision(task_text="another task")])
+    record_all(
+        log_target,
+        [decision(task_text="same task"), decision(task_text="same task"), decision(task_text="another task")],
+    )
     rows = _rows(log_target, "SELECT task_hash, task_hash_key FROM claude_pm_decisions")
     hashes = [task_hash for task_hash, _ in rows]
     assert {key for _, key in rows} == {"salt"}
@@ -78,7 +100,8 @@ def test_record_usage_attaches_and_replaces_real_token_counts(log_target):
     record_usage(decision_id, 950, 130)
     assert flush(10)
     assert _rows(log_target, "SELECT decision_id, input_tokens, output_tokens FROM claude_pm_usage") == [
-        (decision_id, 950, 130)]
+        (decision_id, 950, 130)
+    ]
 
 
 @pytest.mark.parametrize("tokens", [(-1, 0), (1.5, 0), (True, 0), (0, "3")])
@@ -129,16 +152,19 @@ def test_opening_an_up_to_date_log_does_not_need_the_write_lock(tmp_path):
 def test_a_schema_newer_than_the_code_is_refused(log_target):
     store = open_store(log_target)
     store.write([], [])
-    store.query("INSERT INTO claude_pm_schema_migrations (version, description, applied_at) VALUES (99, 'x', 0) "
-                "RETURNING version")
+    store.query(
+        "INSERT INTO claude_pm_schema_migrations (version, description, applied_at) VALUES (99, 'x', 0) "
+        "RETURNING version"
+    )
     store.close()
     with pytest.raises(DecisionLogError, match="schema version 99, newer"):
         open_store(log_target)
 
 
 def test_rows_older_than_the_retention_window_are_pruned(log_target, monkeypatch):
-    _, recent = record_all(log_target, [decision(timestamp=time.time() - 2 * 3600), decision()],
-                           usage={0: (1, 1), 1: (2, 2)})
+    _, recent = record_all(
+        log_target, [decision(timestamp=time.time() - 2 * 3600), decision()], usage={0: (1, 1), 1: (2, 2)}
+    )
     monkeypatch.setenv("CLAUDE_PM_METRICS_RETENTION_HOURS", "1")
     log = DecisionLog(log_target)
     newest = log.record(decision())
@@ -255,8 +281,11 @@ def test_a_malformed_dsn_is_a_config_error_naming_the_variable(dsn):
 
 
 def test_opening_an_unreachable_postgres_names_the_target():
-    with pytest.raises(DecisionLogError, match=r"CLAUDE_PM_DECISION_LOG='postgresql://u:\*\*\*@127.0.0.1:1/x'.*"
-                                               "cannot connect"):
+    with pytest.raises(
+        DecisionLogError,
+        match=r"CLAUDE_PM_DECISION_LOG='postgresql://u:\*\*\*@127.0.0.1:1/x'.*"
+        "cannot connect",
+    ):
         open_store("postgresql://u:pw@127.0.0.1:1/x")
 
 

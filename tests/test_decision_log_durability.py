@@ -28,8 +28,13 @@ __all__ = ["log_target"]
 
 
 def _python(script: str, env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _count(target: str) -> int:
@@ -42,10 +47,12 @@ def _count(target: str) -> int:
 
 # -- SIGTERM -----------------------------------------------------------------------------
 
+
 def test_sigterm_flushes_before_the_applications_own_handler(tmp_path):
     target = str(tmp_path / "decisions.db")
     # The application's handler leaves at once (no atexit): only the chained flush saves the queue.
-    result = _python("""
+    result = _python(
+        """
         import os, signal, sys, time
         signal.signal(signal.SIGTERM, lambda *_: os._exit(3))
         from claude_pm.decision_log import DecisionRecord, get_decision_log
@@ -54,26 +61,31 @@ def test_sigterm_flushes_before_the_applications_own_handler(tmp_path):
             log.record(DecisionRecord(time.time(), "engineer", "claude-sonnet-4-20250514", score=index % 101))
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(30)
-        """, {"CLAUDE_PM_DECISION_LOG": target})
+        """,
+        {"CLAUDE_PM_DECISION_LOG": target},
+    )
     assert result.returncode == 3, result.stderr
     assert _count(target) == 5000
 
 
 @pytest.mark.parametrize(("switch", "installed"), [("true", True), ("false", False)])
 def test_the_sigterm_flush_is_on_by_default_and_can_be_switched_off(tmp_path, switch, installed):
-    result = _python("""
+    result = _python(
+        """
         import signal
         from claude_pm.decision_log import get_decision_log
         get_decision_log()
         print(signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL)
-        """, {"CLAUDE_PM_DECISION_LOG": str(tmp_path / "decisions.db"),
-              "CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH": switch})
+        """,
+        {"CLAUDE_PM_DECISION_LOG": str(tmp_path / "decisions.db"), "CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH": switch},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(installed)]
 
 
 def test_a_writer_started_off_the_main_thread_gets_its_sigterm_flush_at_the_next_main_thread_use(tmp_path):
-    result = _python("""
+    result = _python(
+        """
         import signal, threading
         from claude_pm.decision_log import get_decision_log
         worker = threading.Thread(target=get_decision_log)
@@ -81,17 +93,21 @@ def test_a_writer_started_off_the_main_thread_gets_its_sigterm_flush_at_the_next
         print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
         get_decision_log()
         print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
-        """, {"CLAUDE_PM_DECISION_LOG": str(tmp_path / "decisions.db")})
+        """,
+        {"CLAUDE_PM_DECISION_LOG": str(tmp_path / "decisions.db")},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False"]
 
 
 # -- what exit leaves behind is counted --------------------------------------------------------
 
+
 def test_records_the_database_never_took_are_counted_as_dropped_at_exit_and_exported(tmp_path):
     metrics = tmp_path / "metrics"
     metrics.mkdir()
-    result = _python("""
+    result = _python(
+        """
         import sys, time
         from claude_pm.decision_log import DecisionRecord, get_decision_log, writer
         from claude_pm.metrics.multiprocess import ensure_multiprocess_writer
@@ -101,8 +117,12 @@ def test_records_the_database_never_took_are_counted_as_dropped_at_exit_and_expo
         for index in range(100):
             log.record(DecisionRecord(time.time(), "engineer", "claude-sonnet-4-20250514"))
         sys.exit(0)
-        """, {"CLAUDE_PM_DECISION_LOG": "postgresql://runner@127.0.0.1:1/decisions",
-              "PROMETHEUS_MULTIPROC_DIR": str(metrics)})
+        """,
+        {
+            "CLAUDE_PM_DECISION_LOG": "postgresql://runner@127.0.0.1:1/decisions",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+        },
+    )
     assert result.returncode == 0, result.stderr
     samples = read_multiprocess_directory(metrics)
     assert samples.counters["claude_pm_decision_log_dropped"][()] == 100
@@ -112,7 +132,8 @@ def test_records_the_database_never_took_are_counted_as_dropped_at_exit_and_expo
 def test_records_left_unwritten_at_exit_stay_in_the_spool_and_the_next_writer_stores_them(tmp_path):
     target = str(tmp_path / "decisions.db")
     # The database accepts the first 10 rows, then fails until the process has exited.
-    result = _python("""
+    result = _python(
+        """
         import atexit, json, sqlite3, sys, time
         # Registered before the decision log's own exit hook, so it runs after it.
         atexit.register(lambda: print(json.dumps(log.stats())))
@@ -141,7 +162,9 @@ def test_records_left_unwritten_at_exit_stay_in_the_spool_and_the_next_writer_st
         for index in range(10, 100):
             log.record(DecisionRecord(time.time(), "engineer", "claude-sonnet-4-20250514", score=index))
         sys.exit(0)
-        """.replace("sys.argv[1]", repr(target)), {})
+        """.replace("sys.argv[1]", repr(target)),
+        {},
+    )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout.strip().splitlines()[-1])
     assert (stats["written"], stats["deferred"], stats["dropped"]) == (10, 90, 0)
@@ -156,6 +179,7 @@ def test_records_left_unwritten_at_exit_stay_in_the_spool_and_the_next_writer_st
 
 # -- the spool -----------------------------------------------------------------------------
 
+
 def test_a_dead_writers_spool_is_replayed_once_without_duplicates_and_a_torn_line_is_skipped(tmp_path):
     target = str(tmp_path / "decisions.db")
     committed = record_all(target, [decision(score=1)])
@@ -163,8 +187,10 @@ def test_a_dead_writers_spool_is_replayed_once_without_duplicates_and_a_torn_lin
     salt = store.salt
     store.close()
     policy = TaskTextPolicy(None, False)
-    rows = [to_row(committed[0], decision(score=1), policy, salt),
-            to_row("00000000-0000-4000-8000-000000000002", decision(score=2), policy, salt)]
+    rows = [
+        to_row(committed[0], decision(score=1), policy, salt),
+        to_row("00000000-0000-4000-8000-000000000002", decision(score=2), policy, salt),
+    ]
     directory = spool_directory(target, None)
     os.makedirs(directory, exist_ok=True)
     probe = DecisionLog(target)  # learns the file-name prefix of this target's segments
@@ -207,6 +233,7 @@ def test_with_the_spool_off_nothing_is_written_next_to_the_log(tmp_path, monkeyp
 
 
 # -- fork ------------------------------------------------------------------------------------
+
 
 def _wait_for_child(pid: int, timeout: float) -> int | None:
     deadline = time.monotonic() + timeout
@@ -268,12 +295,12 @@ def test_a_writer_object_inherited_over_fork_restarts_with_its_own_threads(tmp_p
     assert log.close(30)
     assert log.stats()["written"] == 2 and log.stats()["failed_writes"] == 0
     store = open_store(target)
-    assert sorted(store.query("SELECT agent FROM claude_pm_decisions")) == [("child",), ("parent",),
-                                                                            ("parent again",)]
+    assert sorted(store.query("SELECT agent FROM claude_pm_decisions")) == [("child",), ("parent",), ("parent again",)]
     store.close()
 
 
 # -- read-only reports -------------------------------------------------------------------------
+
 
 def test_cost_on_an_empty_file_is_a_one_line_error_and_leaves_the_file_untouched(tmp_path, monkeypatch):
     path = tmp_path / "empty.db"

@@ -47,8 +47,11 @@ def _run_and_kill(tmp_path, target: str, signum: int) -> tuple[int, int]:
     """Start a recording child, send `signum` at a random moment under load; (recorded, exit code)."""
     counter_path = tmp_path / f"counter-{time.monotonic_ns()}"
     counter_path.write_bytes(bytes(8))
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(_CHILD), str(counter_path)],
-                             env={**os.environ, "CLAUDE_PM_DECISION_LOG": target}, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(_CHILD), str(counter_path)],
+        env={**os.environ, "CLAUDE_PM_DECISION_LOG": target},
+        stderr=subprocess.PIPE,
+    )
     handle = os.open(counter_path, os.O_RDONLY)
     counter = mmap.mmap(handle, 8, access=mmap.ACCESS_READ)
     try:
@@ -77,8 +80,9 @@ def _sequence_numbers(target: str) -> tuple[list[int], int]:
 
 
 def _segments(target: str) -> list[str]:
-    return glob.glob(os.path.join(spool_directory(target, os.environ.get("CLAUDE_PM_DECISION_LOG_SPOOL_DIR")),
-                                  "*.spool"))
+    return glob.glob(
+        os.path.join(spool_directory(target, os.environ.get("CLAUDE_PM_DECISION_LOG_SPOOL_DIR")), "*.spool")
+    )
 
 
 @pytest.mark.parametrize("iteration", range(_ITERATIONS))

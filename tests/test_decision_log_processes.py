@@ -26,8 +26,13 @@ log = get_decision_log()
 
 def _spawn(script: str, target: str) -> subprocess.Popen:
     env = {**os.environ, "CLAUDE_PM_DECISION_LOG": target}
-    return subprocess.Popen([sys.executable, "-c", _PRELUDE + textwrap.dedent(script)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", _PRELUDE + textwrap.dedent(script)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _count(target: str) -> tuple[int, int]:
@@ -40,10 +45,16 @@ def _count(target: str) -> tuple[int, int]:
 
 
 def test_two_processes_writing_one_log_lose_nothing(log_target):
-    writers = [_spawn("""
+    writers = [
+        _spawn(
+            """
         for index in range(3000):
             log.record(decision(index))
-        """, log_target) for _ in range(2)]
+        """,
+            log_target,
+        )
+        for _ in range(2)
+    ]
     for writer in writers:
         _, errors = writer.communicate(timeout=120)
         assert writer.returncode == 0, errors
@@ -53,7 +64,8 @@ def test_two_processes_writing_one_log_lose_nothing(log_target):
 def test_sigterm_with_an_exiting_handler_loses_nothing(log_target):
     # A small queue bounds what the exit flush has to write, so a loaded machine cannot
     # turn this into a test of the exit timeout; back-pressure keeps the producer busy.
-    writer = _spawn("""
+    writer = _spawn(
+        """
         import os, signal
         from claude_pm.decision_log import DecisionLog
         log = DecisionLog(os.environ["CLAUDE_PM_DECISION_LOG"], max_queued=1000)
@@ -67,7 +79,9 @@ def test_sigterm_with_an_exiting_handler_loses_nothing(log_target):
                     print("running", flush=True)
         finally:
             print(recorded, flush=True)
-        """, log_target)
+        """,
+        log_target,
+    )
     assert writer.stdout.readline().strip() == "running"
     writer.send_signal(signal.SIGTERM)
     output, errors = writer.communicate(timeout=120)
@@ -78,7 +92,8 @@ def test_sigterm_with_an_exiting_handler_loses_nothing(log_target):
 
 
 def test_kill_9_loses_at_most_what_was_not_flushed(log_target):
-    writer = _spawn("""
+    writer = _spawn(
+        """
         for index in range(1500):
             log.record(decision(index))
         assert flush(60)
@@ -87,7 +102,9 @@ def test_kill_9_loses_at_most_what_was_not_flushed(log_target):
         while True:
             log.record(decision(index))
             index += 1
-        """, log_target)
+        """,
+        log_target,
+    )
     assert writer.stdout.readline().strip() == "flushed", writer.stderr.read()
     writer.kill()
     writer.wait(timeout=30)

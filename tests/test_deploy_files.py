@@ -99,6 +99,7 @@ def dockerfile_env() -> dict[str, str]:
 
 # --- Kubernetes ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(p.name for p in K8S.glob("*.yaml")))
 def test_manifests_parse_and_name_themselves(name):
     documents = load(name)
@@ -200,6 +201,7 @@ def test_pods_run_as_non_root_with_resources(deployment, container):
 
 # --- Docker --------------------------------------------------------------------------
 
+
 def test_dockerfile_builds_in_one_stage_and_runs_in_a_slim_python():
     stages = [arguments for instruction, arguments in dockerfile_instructions() if instruction == "FROM"]
     args = {}
@@ -229,8 +231,11 @@ def test_dockerfile_runs_as_non_root_and_exposes_the_metrics_port(container):
 def test_dockerfile_env_is_the_guides_and_known():
     env = dockerfile_env()
     assert GUIDE_CONFIGMAP.items() <= env.items()
-    unknown = sorted(name for name in env if not is_known(name) and name not in RUNTIME_VARIABLES
-                     and name not in ("RUSTUP_HOME", "CARGO_HOME", "PATH"))
+    unknown = sorted(
+        name
+        for name in env
+        if not is_known(name) and name not in RUNTIME_VARIABLES and name not in ("RUSTUP_HOME", "CARGO_HOME", "PATH")
+    )
     assert unknown == []
 
 

@@ -31,8 +31,7 @@ class Guide:
 
     def __init__(self, text: str) -> None:
         self.blocks = [
-            (match.group(1), match.group(2))
-            for match in re.finditer(r"```(\w*)\n(.*?)```", text, flags=re.S)
+            (match.group(1), match.group(2)) for match in re.finditer(r"```(\w*)\n(.*?)```", text, flags=re.S)
         ]
 
     def block(self, marker: str) -> str:
@@ -67,14 +66,22 @@ def _clean_env(**overrides: str) -> dict[str, str]:
 def _python(code: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", code],
-        capture_output=True, text=True, env=env or _clean_env(), cwd=cwd, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env or _clean_env(),
+        cwd=cwd,
+        timeout=120,
     )
 
 
 def _bash(script: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        capture_output=True, text=True, env=env or _clean_env(), cwd=cwd, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env or _clean_env(),
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -114,8 +121,11 @@ def test_configuration_validation(guide):
     assert "Test Mode: true" in out
     # The stated environment is valid for the library too, and it is shadow mode.
     env = _clean_env(ENABLE_DYNAMIC_MODEL_SELECTION="true", CLAUDE_PM_TEST_MODE="true")
-    _ok(subprocess.run([sys.executable, "-m", "claude_pm", "config", "check"], capture_output=True,
-                       text=True, env=env, timeout=60))
+    _ok(
+        subprocess.run(
+            [sys.executable, "-m", "claude_pm", "config", "check"], capture_output=True, text=True, env=env, timeout=60
+        )
+    )
 
 
 _STATUS = (
@@ -217,8 +227,15 @@ def test_production_environment_file(guide, tmp_path):
             assignments[name.strip()] = value.strip()
     assert config.validate_environment(assignments) == []
     env = _clean_env(**assignments)
-    out = _ok(subprocess.run([sys.executable, "-m", "claude_pm", "config", "check", "--json"],
-                             capture_output=True, text=True, env=env, timeout=60))
+    out = _ok(
+        subprocess.run(
+            [sys.executable, "-m", "claude_pm", "config", "check", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    )
     assert json.loads(out)["valid"] is True
     forced = dict(assignments, CLAUDE_PM_ENGINEER_MODEL="claude-4-opus", CLAUDE_PM_QA_MODEL="claude-sonnet-4-20250514")
     assert config.validate_environment(forced) == []
@@ -243,8 +260,11 @@ def test_kubernetes_configuration(guide):
 
 def test_monitoring_hook(guide):
     block = guide.block("monitoring/optimization_metrics.py")
-    code = _SELECTIONS + block + textwrap.dedent(
-        """
+    code = (
+        _SELECTIONS
+        + block
+        + textwrap.dedent(
+            """
         from claude_pm.agents.agent_loader import get_agent_prompt_with_model_info
         from prometheus_client import generate_latest
         for task in ("List files", "Implement feature", "Refactor system"):
@@ -254,6 +274,7 @@ def test_monitoring_hook(guide):
         print([line for line in text.splitlines() if line.startswith("claude_pm_optimizations_total{")])
         print([line for line in text.splitlines() if line.startswith("claude_pm_token_reduction_percent_count")])
         """
+        )
     )
     out = _ok(_python(code))
     assert 'complexity="COMPLEX"' in out and 'model="claude-4-opus"' in out
@@ -272,8 +293,10 @@ def test_dashboard_and_alert_blocks_parse_and_name_emitted_metrics(guide):
         assert names and names <= emitted, expr
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None and os.environ.get("CI") != "true",
-                    reason="promtool not installed (CI installs it)")
+@pytest.mark.skipif(
+    shutil.which("promtool") is None and os.environ.get("CI") != "true",
+    reason="promtool not installed (CI installs it)",
+)
 def test_alert_block_is_valid_prometheus_rules(guide, tmp_path):
     rules = tmp_path / "prometheus-alerts.yaml"
     rules.write_text(guide.block("alert: LowTokenReduction"))
@@ -300,9 +323,7 @@ def test_gradual_rollback(guide):
     code = (
         "import time\n"
         "slept = []\n"
-        "time.sleep = slept.append\n"
-        + block
-        + "\nfrom claude_pm.rollout import should_enable_optimization\n"
+        "time.sleep = slept.append\n" + block + "\nfrom claude_pm.rollout import should_enable_optimization\n"
         "print('slept', sum(slept))\n"
         "print('any-on', any(should_enable_optimization(a).enabled for a in "
         "['engineer', 'ops', 'qa', 'research', 'documentation', 'security']))\n"
@@ -337,7 +358,9 @@ def test_cost_analysis(guide):
     report = json.loads(out)
     assert report["total_requests"] == 4
     assert report["model_distribution"] == {
-        "claude-3-haiku-20240307": 2, "claude-sonnet-4-20250514": 1, "claude-4-opus": 1,
+        "claude-3-haiku-20240307": 2,
+        "claude-sonnet-4-20250514": 1,
+        "claude-4-opus": 1,
     }
     expected = (2 * 0.25 + 3.00 + 15.00) / 4
     assert report["weighted_cost_per_million"] == pytest.approx(expected)

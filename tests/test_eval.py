@@ -37,11 +37,13 @@ def test_report_counts_and_any_of_labels(tmp_path: Path):
             {"id": "a", "task": "List files", "tier": "SIMPLE"},
             {"id": "b", "text": "Implement feature", "tier": "MEDIUM"},
             {"id": "c", "task": "List files", "tier": "COMPLEX"},
-            {"id": "d", "text": "Refactor system", "tier": "MEDIUM",
-             "acceptable_tiers": ["MEDIUM", "COMPLEX"]},
-            {"id": "e", "task": "Implement feature", "tier": "SIMPLE",
-             "extra": {"file_count": 12, "context_size": 20000, "integration_points": 3,
-                       "technical_depth": "deep"}},
+            {"id": "d", "text": "Refactor system", "tier": "MEDIUM", "acceptable_tiers": ["MEDIUM", "COMPLEX"]},
+            {
+                "id": "e",
+                "task": "Implement feature",
+                "tier": "SIMPLE",
+                "extra": {"file_count": 12, "context_size": 20000, "integration_points": 3, "technical_depth": "deep"},
+            },
         ],
     )
     report = evaluate_file(path)

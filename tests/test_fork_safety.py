@@ -73,8 +73,9 @@ _HARNESS = textwrap.dedent(
 
 def _run(setup: str, env: dict[str, str] | None = None) -> str:
     script = _HARNESS.format(setup=textwrap.dedent(setup))
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=240, env={**os.environ, **(env or {})}
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
@@ -196,8 +197,7 @@ def test_forked_workers_of_the_pipeline_count_each_selection_once(tmp_path, with
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
     if with_decision_log:
         env["CLAUDE_PM_DECISION_LOG"] = str(tmp_path / "decisions.sqlite3")
-    done = subprocess.run([sys.executable, "-c", _FORKED_WORKERS], capture_output=True, text=True, timeout=120,
-                          env=env)
+    done = subprocess.run([sys.executable, "-c", _FORKED_WORKERS], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     samples = metrics.read_multiprocess_directory(directory)
     total = sum(samples.counters.get("claude_pm_optimizations", {}).values())

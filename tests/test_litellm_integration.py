@@ -47,13 +47,20 @@ class _FakeProvider(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
         self.server.models.append(body.get("model"))
-        answer = json.dumps({
-            "id": f"fake-{len(self.server.models)}", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "done"}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": COMPLETION_TOKENS,
-                      "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS},
-        }).encode()
+        answer = json.dumps(
+            {
+                "id": f"fake-{len(self.server.models)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "done"}, "finish_reason": "stop"}],
+                "usage": {
+                    "prompt_tokens": PROMPT_TOKENS,
+                    "completion_tokens": COMPLETION_TOKENS,
+                    "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+                },
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(answer)))
@@ -95,23 +102,31 @@ def _model_list(provider, classifier) -> list[dict]:
     api_base = f"http://127.0.0.1:{provider.server_port}/v1"
     model_ids = get_settings().model_ids
     deployments = [
-        {"model_name": model_ids[tier],
-         "litellm_params": {"model": f"openai/{model_ids[tier]}", "api_base": api_base, "api_key": "test-key",
-                            "timeout": CALL_TIMEOUT}}
+        {
+            "model_name": model_ids[tier],
+            "litellm_params": {
+                "model": f"openai/{model_ids[tier]}",
+                "api_base": api_base,
+                "api_key": "test-key",
+                "timeout": CALL_TIMEOUT,
+            },
+        }
         for tier in ("haiku", "sonnet", "opus")
     ]
-    deployments.append({
-        "model_name": "claude-pm",
-        "litellm_params": {
-            "model": "auto_router/complexity_router",
-            "complexity_router_default_model": model_ids["sonnet"],
-            "complexity_router_config": {
-                "classifier_type": "custom",
-                "classifier_plugin": classifier,
-                "tiers": {level: model_ids[tier] for level, tier, _task in TASKS},
+    deployments.append(
+        {
+            "model_name": "claude-pm",
+            "litellm_params": {
+                "model": "auto_router/complexity_router",
+                "complexity_router_default_model": model_ids["sonnet"],
+                "complexity_router_config": {
+                    "classifier_type": "custom",
+                    "classifier_plugin": classifier,
+                    "tiers": {level: model_ids[tier] for level, tier, _task in TASKS},
+                },
             },
-        },
-    })
+        }
+    )
     return deployments
 
 
@@ -123,8 +138,9 @@ async def _ask_each(router, metadata_for, usage_log: str | None = None) -> list[
     answers = []
     for level, _tier, task in TASKS:
         metadata = metadata_for(level)
-        response = await router.acompletion(model="claude-pm", messages=[{"role": "user", "content": task}],
-                                            metadata=metadata, num_retries=0)
+        response = await router.acompletion(
+            model="claude-pm", messages=[{"role": "user", "content": task}], metadata=metadata, num_retries=0
+        )
         answers.append((response, metadata))
     if usage_log is not None:
         # LiteLLM runs success callbacks as tasks of this loop after the response is
@@ -157,11 +173,13 @@ def test_router_sends_three_tiers_to_three_models_and_the_log_holds_them(provide
     decisions = [decision_of(metadata) for _response, metadata in answers]
     assert [response.model for response, _metadata in answers] == expected_models
     assert [(d["level"], d["tier"], d["model"], d["route"]) for d in decisions] == [
-        (level, tier, model_ids[tier], level) for level, tier, _task in TASKS]
+        (level, tier, model_ids[tier], level) for level, tier, _task in TASKS
+    ]
     assert all(d["decision_id"] for d in decisions)
     # LiteLLM's own record of the routing names the tier claude-pm chose.
     assert [metadata["routing_decision"]["tier"] for _response, metadata in answers] == [
-        level for level, _tier, _task in TASKS]
+        level for level, _tier, _task in TASKS
+    ]
 
     assert flush(10)
     assert _decisions(decision_log) == {
@@ -195,8 +213,11 @@ def test_requests_for_a_tier_model_directly_are_not_decided(provider, decision_l
     router = litellm.Router(model_list=_model_list(provider, routing), plugins=[routing])
     haiku = get_settings().model_ids["haiku"]
     metadata: dict = {}
-    _run(router.acompletion(model=haiku, messages=[{"role": "user", "content": TASKS[2][2]}],
-                            metadata=metadata, num_retries=0))
+    _run(
+        router.acompletion(
+            model=haiku, messages=[{"role": "user", "content": TASKS[2][2]}], metadata=metadata, num_retries=0
+        )
+    )
     assert provider.models == [haiku]
     assert decision_of(metadata) is None
     assert flush(10)
@@ -208,8 +229,11 @@ def test_an_unknown_agent_falls_back_to_litellm_without_failing_the_request(prov
     routing = ClaudePMRouting()
     router = litellm.Router(model_list=_model_list(provider, routing), plugins=[routing])
     metadata = {"claude_pm_agent": "nobody"}
-    response = _run(router.acompletion(model="claude-pm", messages=[{"role": "user", "content": TASKS[0][2]}],
-                                       metadata=metadata, num_retries=0))
+    response = _run(
+        router.acompletion(
+            model="claude-pm", messages=[{"role": "user", "content": TASKS[0][2]}], metadata=metadata, num_retries=0
+        )
+    )
     assert response.choices[0].message.content == "done"
     assert decision_of(metadata) is None
     assert metadata["routing_decision"]["cause"] != "classifier_plugin"
@@ -241,13 +265,16 @@ def test_proxy_pre_call_hook_defaults_to_the_chosen_model_id():
     assert decision_of(routed["metadata"])["decision_id"] is None  # no decision log configured
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda: ClaudePMRouting(agent="nobody"), "unknown agent 'nobody'"),
-    (lambda: ClaudePMRouting(tier_names={"gpt": "SIMPLE"}), "tier_names={'gpt': 'SIMPLE'} is not valid"),
-    (lambda: ClaudePMRouting(tier_names={"haiku": ""}), "expected a mapping from haiku, sonnet, opus"),
-    (lambda: ClaudePMHook(models="claude-pm"), "models='claude-pm' is not valid"),
-    (lambda: ClaudePMHook(models=[]), "expected a non-empty list of model names"),
-])
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: ClaudePMRouting(agent="nobody"), "unknown agent 'nobody'"),
+        (lambda: ClaudePMRouting(tier_names={"gpt": "SIMPLE"}), "tier_names={'gpt': 'SIMPLE'} is not valid"),
+        (lambda: ClaudePMRouting(tier_names={"haiku": ""}), "expected a mapping from haiku, sonnet, opus"),
+        (lambda: ClaudePMHook(models="claude-pm"), "models='claude-pm' is not valid"),
+        (lambda: ClaudePMHook(models=[]), "expected a non-empty list of model names"),
+    ],
+)
 def test_bad_arguments_are_named(make, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[").replace("{", r"\{")):
         make()
@@ -258,8 +285,14 @@ def test_task_text_is_the_last_user_message():
         {"role": "system", "content": "You are helpful"},
         {"role": "user", "content": "first"},
         {"role": "assistant", "content": "ok"},
-        {"role": "user", "content": [{"type": "text", "text": "fix the"}, {"type": "image_url"},
-                                     {"type": "text", "text": "login bug"}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "fix the"},
+                {"type": "image_url"},
+                {"type": "text", "text": "login bug"},
+            ],
+        },
     ]
     assert task_text(messages) == "fix the\nlogin bug"
     assert task_text([{"role": "system", "content": "x"}]) is None

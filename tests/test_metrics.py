@@ -60,13 +60,23 @@ class FakeStats:
 
 def fake_sources(scale: int = 1, *, active: int = 9) -> Sources:
     cache_stats = {"hits": 7 * scale, "misses": 3 * scale, "evictions": scale, "bytes": 1000, "entries": 4}
-    return Sources(stats=lambda: FakeStats(scale), cache_stats=lambda: cache_stats,
-                   config_errors=lambda: 2 * scale, label_sets=lambda: LABELS, active_optimizations=lambda: active)
+    return Sources(
+        stats=lambda: FakeStats(scale),
+        cache_stats=lambda: cache_stats,
+        config_errors=lambda: 2 * scale,
+        label_sets=lambda: LABELS,
+        active_optimizations=lambda: active,
+    )
 
 
 def empty_sources() -> Sources:
-    return Sources(stats=lambda: None, cache_stats=lambda: {}, config_errors=lambda: 0,
-                   label_sets=lambda: LABELS, active_optimizations=lambda: 0)
+    return Sources(
+        stats=lambda: None,
+        cache_stats=lambda: {},
+        config_errors=lambda: 0,
+        label_sets=lambda: LABELS,
+        active_optimizations=lambda: 0,
+    )
 
 
 def _exposition(collector: ClaudePMCollector) -> str:
@@ -103,8 +113,11 @@ def test_token_reduction_histogram_uses_the_guide_buckets_per_agent():
     assert _value(text, bucket % "70.0") == 2
     assert _value(text, bucket % "+Inf") == 2
     assert _value(text, 'claude_pm_token_reduction_percent_sum{agent="engineer"}') == 80
-    les = {line.split('le="')[1].split('"')[0] for line in text.splitlines()
-           if line.startswith('claude_pm_token_reduction_percent_bucket{agent="engineer"')}
+    les = {
+        line.split('le="')[1].split('"')[0]
+        for line in text.splitlines()
+        if line.startswith('claude_pm_token_reduction_percent_bucket{agent="engineer"')
+    }
     assert les == {f"{b:.1f}" for b in metrics.TOKEN_REDUCTION_BUCKETS} | {"+Inf"}
 
 
@@ -132,11 +145,11 @@ def test_describe_does_not_read_the_sources():
     def explode():
         raise AssertionError("read at registration")
 
-    sources = Sources(stats=explode, cache_stats=explode, config_errors=explode, label_sets=explode,
-                      active_optimizations=explode)
+    sources = Sources(
+        stats=explode, cache_stats=explode, config_errors=explode, label_sets=explode, active_optimizations=explode
+    )
     names = {family.name for family in ClaudePMCollector(sources).describe()}
-    assert {"claude_pm_optimizations", "claude_pm_token_reduction_percent",
-            "claude_pm_active_optimizations"} <= names
+    assert {"claude_pm_optimizations", "claude_pm_token_reduction_percent", "claude_pm_active_optimizations"} <= names
 
 
 def test_register_is_idempotent_and_unregister_removes_it():
@@ -288,8 +301,13 @@ def test_reset_statistics_restart_the_worker_file_from_zero(tmp_path):
         def prometheus_samples(self):
             return {"optimizations": {("engineer", "claude-4-opus", "COMPLEX"): counted["n"]}}
 
-    sources = Sources(stats=Stats, cache_stats=dict, config_errors=lambda: 0, label_sets=lambda: LABELS,
-                      active_optimizations=lambda: 0)
+    sources = Sources(
+        stats=Stats,
+        cache_stats=dict,
+        config_errors=lambda: 0,
+        label_sets=lambda: LABELS,
+        active_optimizations=lambda: 0,
+    )
     writer = metrics.MultiprocessWriter(tmp_path, sources=sources, baseline=ProcessSamples.gather(sources))
     counted["n"] = 6
     assert writer.own_samples().counters["claude_pm_optimizations"][("engineer", "claude-4-opus", "COMPLEX")] == 2
@@ -303,8 +321,13 @@ def test_broken_settings_still_report_the_error_count():
     def broken():
         raise ConfigError("CLAUDE_PM_SIMPLE_THRESHOLD", "high", "an integer 0..100")
 
-    sources = Sources(stats=broken, cache_stats=lambda: {"hits": 1}, config_errors=lambda: 5,
-                      label_sets=broken, active_optimizations=broken)
+    sources = Sources(
+        stats=broken,
+        cache_stats=lambda: {"hits": 1},
+        config_errors=lambda: 5,
+        label_sets=broken,
+        active_optimizations=broken,
+    )
     text = _exposition(ClaudePMCollector(sources))
     assert _value(text, "claude_pm_config_errors_total") == 5
     # Unknown, rather than a reset to zero.

@@ -21,8 +21,9 @@ def _free_port() -> int:
 def _serve() -> tuple[subprocess.Popen[str], int]:
     """`claude-pm metrics serve` on a free port, once it has announced itself."""
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "claude_pm", "metrics", "serve", "--port", str(port)],
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "claude_pm", "metrics", "serve", "--port", str(port)], stderr=subprocess.PIPE, text=True
+    )
     assert server.stderr is not None
     assert f"http://127.0.0.1:{port}/metrics" in server.stderr.readline()
     return server, port

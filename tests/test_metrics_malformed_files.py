@@ -18,8 +18,13 @@ LABELS = LabelSets(agents=frozenset({"engineer"}), models=frozenset({"claude-4-o
 
 
 def _empty_sources() -> Sources:
-    return Sources(stats=lambda: None, cache_stats=dict, config_errors=lambda: 0, label_sets=lambda: LABELS,
-                   active_optimizations=lambda: 0)
+    return Sources(
+        stats=lambda: None,
+        cache_stats=dict,
+        config_errors=lambda: 0,
+        label_sets=lambda: LABELS,
+        active_optimizations=lambda: 0,
+    )
 
 
 def _good_document(count: float = 7, pid: int | None = None) -> dict:
@@ -27,10 +32,15 @@ def _good_document(count: float = 7, pid: int | None = None) -> dict:
         "pid": os.getpid() if pid is None else pid,
         "written_at": 0.0,
         "samples": {
-            "counters": {"claude_pm_optimizations": [["engineer", "claude-4-opus", "COMPLEX", count]],
-                         "claude_pm_cache_hits": [[3.0]]},
-            "histograms": {"claude_pm_selection_latency_seconds": [
-                [{"buckets": [[0.001, 2.0], [0.01, 3.0]], "sum": 0.004, "count": 3.0}]]},
+            "counters": {
+                "claude_pm_optimizations": [["engineer", "claude-4-opus", "COMPLEX", count]],
+                "claude_pm_cache_hits": [[3.0]],
+            },
+            "histograms": {
+                "claude_pm_selection_latency_seconds": [
+                    [{"buckets": [[0.001, 2.0], [0.01, 3.0]], "sum": 0.004, "count": 3.0}]
+                ]
+            },
             "gauges": {"claude_pm_cache_bytes": 10.0},
         },
     }
@@ -54,18 +64,26 @@ MALFORMED = {
     "pid_is_negative": json.dumps({"pid": -1, "samples": {}}),
     "pid_is_a_bool": json.dumps({"pid": True, "samples": {}}),
     "nested_very_deep": '{"pid": 1, "samples": ' + "[" * _DEEP + "]" * _DEEP + "}",
-    "wrong_label_count": json.dumps({"pid": 1, "samples": {"counters": {
-        "claude_pm_optimizations": [["engineer", 5]]}}}),
-    "label_not_a_string": json.dumps({"pid": 1, "samples": {"counters": {
-        "claude_pm_optimizations": [[1, 2, 3, 5]]}}}),
+    "wrong_label_count": json.dumps(
+        {"pid": 1, "samples": {"counters": {"claude_pm_optimizations": [["engineer", 5]]}}}
+    ),
+    "label_not_a_string": json.dumps({"pid": 1, "samples": {"counters": {"claude_pm_optimizations": [[1, 2, 3, 5]]}}}),
     "counter_not_finite": '{"pid": 1, "samples": {"counters": {"claude_pm_cache_hits": [[NaN]]}}}',
     "counter_negative": json.dumps({"pid": 1, "samples": {"counters": {"claude_pm_cache_hits": [[-4]]}}}),
     "counter_a_string": json.dumps({"pid": 1, "samples": {"counters": {"claude_pm_cache_hits": [["4"]]}}}),
     "gauge_a_dict": json.dumps({"pid": 1, "samples": {"gauges": {"claude_pm_cache_bytes": {}}}}),
-    "bucket_not_a_pair": json.dumps({"pid": 1, "samples": {"histograms": {
-        "claude_pm_selection_latency_seconds": [[{"buckets": [[1, 2, 3]], "sum": 0, "count": 1}]]}}}),
+    "bucket_not_a_pair": json.dumps(
+        {
+            "pid": 1,
+            "samples": {
+                "histograms": {
+                    "claude_pm_selection_latency_seconds": [[{"buckets": [[1, 2, 3]], "sum": 0, "count": 1}]]
+                }
+            },
+        }
+    ),
     "histogram_sum_infinite": '{"pid": 1, "samples": {"histograms": {"claude_pm_selection_latency_seconds": '
-                              '[[{"buckets": [], "sum": Infinity, "count": 1}]]}}}',
+    '[[{"buckets": [], "sum": Infinity, "count": 1}]]}}}',
     "not_utf8": b"\xff\xfe{}".decode("latin-1"),
 }
 
@@ -90,8 +108,10 @@ def test_a_file_over_the_size_bound_is_skipped_without_reading_it_whole(tmp_path
     with caplog.at_level(logging.WARNING, logger="claude_pm.metrics"):
         text = _scrape(tmp_path)
     assert sample_value(text, ENGINEER_COMPLEX) == 7
-    assert any("claude_pm_samples_2_huge.json" in r.getMessage() and str(MAX_SAMPLES_FILE_BYTES) in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "claude_pm_samples_2_huge.json" in r.getMessage() and str(MAX_SAMPLES_FILE_BYTES) in r.getMessage()
+        for r in caplog.records
+    )
 
 
 def test_a_fifo_named_like_a_worker_file_does_not_block_the_scrape(tmp_path, caplog):

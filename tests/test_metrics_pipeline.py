@@ -107,8 +107,10 @@ _WORKER = textwrap.dedent(
 
 def test_two_worker_processes_add_up(tmp_path, monkeypatch):
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    workers = [subprocess.Popen([sys.executable, "-c", _WORKER, count], stderr=subprocess.PIPE, text=True)
-               for count in ("2", "3")]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", _WORKER, count], stderr=subprocess.PIPE, text=True)
+        for count in ("2", "3")
+    ]
     for worker in workers:
         _, errors = worker.communicate(timeout=60)
         assert worker.returncode == 0, errors

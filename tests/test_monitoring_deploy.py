@@ -30,10 +30,12 @@ def _emitted_series_names() -> set[str]:
     def unused():
         raise AssertionError("describe() must not read sources")
 
-    sources = Sources(stats=unused, cache_stats=unused, config_errors=unused, label_sets=unused,
-                      active_optimizations=unused)
-    return {family.name + suffix for family in ClaudePMCollector(sources).describe()
-            for suffix in _SUFFIXES[family.type]}
+    sources = Sources(
+        stats=unused, cache_stats=unused, config_errors=unused, label_sets=unused, active_optimizations=unused
+    )
+    return {
+        family.name + suffix for family in ClaudePMCollector(sources).describe() for suffix in _SUFFIXES[family.type]
+    }
 
 
 def _dashboard() -> dict:
@@ -63,8 +65,14 @@ def test_dashboard_is_an_importable_grafana_model():
 
 def test_dashboard_has_the_guide_panels_and_the_operator_panels():
     titles = {panel["title"] for panel in _dashboard()["panels"]}
-    assert {"Token Reduction by Agent", "Model Selection Distribution", "Complexity Distribution",
-            "Selection latency", "Cache hit rate", "Shadow decisions"} <= titles
+    assert {
+        "Token Reduction by Agent",
+        "Model Selection Distribution",
+        "Complexity Distribution",
+        "Selection latency",
+        "Cache hit rate",
+        "Shadow decisions",
+    } <= titles
 
 
 @pytest.mark.parametrize("expr", _dashboard_exprs() + [rule["expr"] for rule in _alert_rules()])
@@ -88,9 +96,17 @@ def test_alerts_keep_the_guide_thresholds():
 
 @needs_promtool
 def test_every_dashboard_query_is_valid_promql(tmp_path):
-    rules = {"groups": [{"name": "dashboard", "rules": [
-        {"record": f"claude_pm_dashboard:query_{index}", "expr": expr}
-        for index, expr in enumerate(_dashboard_exprs())]}]}
+    rules = {
+        "groups": [
+            {
+                "name": "dashboard",
+                "rules": [
+                    {"record": f"claude_pm_dashboard:query_{index}", "expr": expr}
+                    for index, expr in enumerate(_dashboard_exprs())
+                ],
+            }
+        ]
+    }
     path = tmp_path / "dashboard-queries.yaml"
     path.write_text(yaml.safe_dump(rules), encoding="utf-8")
     done = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60)

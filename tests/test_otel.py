@@ -58,8 +58,9 @@ def test_each_selection_is_a_child_span_with_genai_and_claude_pm_attributes(expo
     monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(tmp_path / "decisions.db"))
     tracer = tracer_provider.get_tracer("the application")
     with tracer.start_as_current_span("handle request") as parent:
-        chosen = {level: selection.select("engineer", task_description=task, user_id="u1")
-                  for level, task in TASKS.items()}
+        chosen = {
+            level: selection.select("engineer", task_description=task, user_id="u1") for level, task in TASKS.items()
+        }
     flush(10)
 
     finished = spans.get_finished_spans()
@@ -104,10 +105,16 @@ def test_metrics_are_available_through_the_meter(exporters):
 
     metrics = _metrics(reader)
     optimizations = metrics[otel.instrument_name("claude_pm_optimizations")]
-    counts = {(point.attributes["agent"], point.attributes["complexity"]): point.value
-              for point in optimizations.data.data_points}
-    assert counts == {("engineer", "SIMPLE"): 1, ("engineer", "MEDIUM"): 1, ("engineer", "COMPLEX"): 1,
-                      ("qa", "SIMPLE"): 1}
+    counts = {
+        (point.attributes["agent"], point.attributes["complexity"]): point.value
+        for point in optimizations.data.data_points
+    }
+    assert counts == {
+        ("engineer", "SIMPLE"): 1,
+        ("engineer", "MEDIUM"): 1,
+        ("engineer", "COMPLEX"): 1,
+        ("qa", "SIMPLE"): 1,
+    }
     assert optimizations.data.is_monotonic
     duration = metrics[otel.DURATION_HISTOGRAM]
     assert duration.unit == "s"
@@ -137,11 +144,18 @@ def test_off_by_default_no_span_and_nothing_imported(exporters, monkeypatch):
     assert spans.get_finished_spans() == ()
     # A fresh process with the variable unset never imports the integration.
     probe = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from claude_pm.selection import select; select('engineer', task_description='x'); "
-         "print('claude_pm.integrations.otel' in sys.modules)"],
-        capture_output=True, text=True, timeout=60, check=True,
-        env={key: value for key, value in os.environ.items() if key != "CLAUDE_PM_OTEL"})
+        [
+            sys.executable,
+            "-c",
+            "import sys; from claude_pm.selection import select; select('engineer', task_description='x'); "
+            "print('claude_pm.integrations.otel' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={key: value for key, value in os.environ.items() if key != "CLAUDE_PM_OTEL"},
+    )
     assert probe.stdout.strip() == "False"
 
 

@@ -32,6 +32,7 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
 
 # --- version ---------------------------------------------------------------------------
 
+
 def test_package_version_is_the_installed_distributions():
     assert claude_pm.__version__ == INSTALLED_VERSION
 
@@ -50,6 +51,7 @@ def test_the_version_is_written_only_in_cargo_toml():
 
 # --- stable ABI ------------------------------------------------------------------------
 
+
 def test_the_native_module_is_the_stable_abi_build():
     # A version-specific module left beside it (an older build) would shadow it.
     assert Path(_core.__file__).name == "_core.abi3.so"
@@ -65,19 +67,27 @@ def test_the_wheel_is_tagged_for_every_python_from_39():
 
 # --- python -m claude_pm ---------------------------------------------------------------
 
-@pytest.mark.parametrize("argv", [("--help",), ("--version",), ("config", "--help"), ("config", "no-such-command")],
-                         ids=["help", "version", "subcommand-help", "usage-error"])
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--help",), ("--version",), ("config", "--help"), ("config", "no-such-command")],
+    ids=["help", "version", "subcommand-help", "usage-error"],
+)
 def test_python_dash_m_behaves_like_the_console_script(argv):
     if not CONSOLE_SCRIPT.is_file():
         pytest.fail(f"console script {CONSOLE_SCRIPT} not installed beside {sys.executable}")
     as_module = run(sys.executable, "-m", "claude_pm", *argv)
     as_script = run(str(CONSOLE_SCRIPT), *argv)
     assert (as_module.returncode, as_module.stdout, as_module.stderr) == (
-        as_script.returncode, as_script.stdout, as_script.stderr)
+        as_script.returncode,
+        as_script.stdout,
+        as_script.stderr,
+    )
     assert "claude-pm" in as_module.stdout + as_module.stderr
 
 
 # --- --help ----------------------------------------------------------------------------
+
 
 def _groups(group: click.Group = main, path: tuple[str, ...] = ()):
     yield path, group
@@ -113,6 +123,7 @@ def test_each_commands_help_line_is_its_whole_summary(path):
 
 # --- shell completion ------------------------------------------------------------------
 
+
 def test_readme_documents_completion_for_every_shell_the_command_accepts():
     readme = (REPO / "README.md").read_text()
     shells = completion.params[0].type.choices  # type: ignore[attr-defined]
@@ -127,13 +138,21 @@ def test_completion_script_names_the_completion_variable():
     assert "_CLAUDE_PM_COMPLETE=bash_complete" in result.stdout
 
 
-@pytest.mark.parametrize("argv", [(str(CONSOLE_SCRIPT),), (sys.executable, "-m", "claude_pm")],
-                         ids=["console-script", "python-m"])
+@pytest.mark.parametrize(
+    "argv", [(str(CONSOLE_SCRIPT),), (sys.executable, "-m", "claude_pm")], ids=["console-script", "python-m"]
+)
 def test_completion_variable_completes_command_names(argv):
     completed = subprocess.run(
-        list(argv), capture_output=True, text=True, timeout=60,
-        env={"PATH": str(CONSOLE_SCRIPT.parent), "_CLAUDE_PM_COMPLETE": "bash_complete",
-             "COMP_WORDS": "claude-pm ro", "COMP_CWORD": "1"},
+        list(argv),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": str(CONSOLE_SCRIPT.parent),
+            "_CLAUDE_PM_COMPLETE": "bash_complete",
+            "COMP_WORDS": "claude-pm ro",
+            "COMP_CWORD": "1",
+        },
     )
     assert completed.stdout.split() == ["plain,rollout"]
 
@@ -189,6 +208,7 @@ def test_interpreter_exit_with_daemon_threads_inside_the_native_module_is_clean(
     # which unwinds through the native frames: a module linked with an unwinder of its
     # own (as zig links one) crashes there. Several runs, since the race is timing-bound.
     for attempt in range(6):
-        done = subprocess.run([sys.executable, "-c", _EXIT_WITH_THREADS_IN_NATIVE_CODE],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", _EXIT_WITH_THREADS_IN_NATIVE_CODE], capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, f"run {attempt}: exit code {done.returncode}: {done.stderr[-500:]}"

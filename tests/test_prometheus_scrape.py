@@ -96,7 +96,10 @@ def _stop(process: subprocess.Popen) -> None:
 def exporter() -> Iterator[tuple[subprocess.Popen, int]]:
     process = subprocess.Popen(
         [sys.executable, "-c", _EXPORTER.format(batch=BATCH)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
     )
     try:
         assert process.stdout is not None
@@ -112,7 +115,8 @@ def exporter() -> Iterator[tuple[subprocess.Popen, int]]:
 def prometheus(tmp_path, exporter) -> Iterator[str]:
     _, exporter_port = exporter
     config = tmp_path / "prometheus.yml"
-    config.write_text(textwrap.dedent(f"""
+    config.write_text(
+        textwrap.dedent(f"""
         global:
           scrape_interval: 1s
           evaluation_interval: 1s
@@ -120,13 +124,20 @@ def prometheus(tmp_path, exporter) -> Iterator[str]:
           - job_name: claude_pm
             static_configs:
               - targets: ["127.0.0.1:{exporter_port}"]
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     port = _free_port()
     log = (tmp_path / "prometheus.log").open("w")
     server = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            "prometheus",
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield f"http://127.0.0.1:{port}"
@@ -196,8 +207,10 @@ def test_dashboard_queries_over_a_real_scrape(exporter, prometheus):
 
     # Each rate() window now spans exactly the measured batch.
     reduction = _by(_query(prometheus, _dashboard_expr("Token Reduction by Agent")), "agent")
-    expected = {agent: sum(r for a, _, _, r in batch if a == agent) / sum(1 for a, *_ in batch if a == agent)
-                for agent in {a for a, *_ in batch}}
+    expected = {
+        agent: sum(r for a, _, _, r in batch if a == agent) / sum(1 for a, *_ in batch if a == agent)
+        for agent in {a for a, *_ in batch}
+    }
     assert reduction == pytest.approx(expected)
     models = _by(_query(prometheus, _dashboard_expr("Model Selection Distribution")), "model")
     assert _normalised(models) == pytest.approx(_shares([model for _, model, _, _ in batch]))

@@ -35,8 +35,9 @@ _LOAD = textwrap.dedent(
 
 def _load(directory) -> dict:
     env = {name: os.environ[name] for name in ("PATH", "PYTHONPATH") if name in os.environ}
-    result = subprocess.run([sys.executable, "-c", _LOAD, str(directory)], capture_output=True, text=True,
-                            env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD, str(directory)], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout)
 

@@ -72,18 +72,23 @@ def test_errors_raised_again_from_the_cache_stay_redacted(monkeypatch):
         assert not _leaks(str(raised.value))
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    (DSN, f"postgresql://pm:{REDACTED}@db.internal:5432/claude_pm"),
-    (f"postgres://pm:{PASSWORD}@db/x?sslmode=require", f"postgres://pm:{REDACTED}@db/x?sslmode=require"),
-    (f"postgresql://pm:p@ss/w:rd{PASSWORD}@db/x", f"postgresql://pm:{REDACTED}@db/x"),
-    (f"postgresql://pm@db/x?password={PASSWORD}&sslmode=require",
-     f"postgresql://pm@db/x?password={REDACTED}&sslmode=require"),
-    (f"postgresql:///x?host=/run&sslpassword={PASSWORD}", f"postgresql:///x?host=/run&sslpassword={REDACTED}"),
-    ("postgresql://pm@db/claude_pm", "postgresql://pm@db/claude_pm"),
-    (f"host=db password={PASSWORD} user=pm", f"host=db password={REDACTED} user=pm"),
-    (f"host=db password = 'a b {PASSWORD}' user=pm", f"host=db password = {REDACTED} user=pm"),
-    ("/var/lib/claude-pm/decisions.db", "/var/lib/claude-pm/decisions.db"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (DSN, f"postgresql://pm:{REDACTED}@db.internal:5432/claude_pm"),
+        (f"postgres://pm:{PASSWORD}@db/x?sslmode=require", f"postgres://pm:{REDACTED}@db/x?sslmode=require"),
+        (f"postgresql://pm:p@ss/w:rd{PASSWORD}@db/x", f"postgresql://pm:{REDACTED}@db/x"),
+        (
+            f"postgresql://pm@db/x?password={PASSWORD}&sslmode=require",
+            f"postgresql://pm@db/x?password={REDACTED}&sslmode=require",
+        ),
+        (f"postgresql:///x?host=/run&sslpassword={PASSWORD}", f"postgresql:///x?host=/run&sslpassword={REDACTED}"),
+        ("postgresql://pm@db/claude_pm", "postgresql://pm@db/claude_pm"),
+        (f"host=db password={PASSWORD} user=pm", f"host=db password={REDACTED} user=pm"),
+        (f"host=db password = 'a b {PASSWORD}' user=pm", f"host=db password = {REDACTED} user=pm"),
+        ("/var/lib/claude-pm/decisions.db", "/var/lib/claude-pm/decisions.db"),
+    ],
+)
 def test_dsn_redaction(raw, shown):
     assert redact("CLAUDE_PM_DECISION_LOG", raw) == shown
 
@@ -95,8 +100,7 @@ def test_public_values_are_shown_as_they_are():
 
 def test_a_secret_variable_only_declares_itself_in_the_table(monkeypatch):
     # The redaction follows the variable table: a new secret variable needs nothing else.
-    extra = config.Variable("CLAUDE_PM_EXAMPLE_API_KEY", "unset", "string", "An API key.",
-                            secrecy=config.SECRET)
+    extra = config.Variable("CLAUDE_PM_EXAMPLE_API_KEY", "unset", "string", "An API key.", secrecy=config.SECRET)
     monkeypatch.setattr(config, "KNOWN_VARIABLES", (*config.KNOWN_VARIABLES, extra))
     assert redact("CLAUDE_PM_EXAMPLE_API_KEY", "sk-live-123") == REDACTED
     assert "sk-live-123" not in str(ConfigError("CLAUDE_PM_EXAMPLE_API_KEY", "sk-live-123", "a key"))

@@ -73,18 +73,57 @@ def _one_line_error(result, *needles: str) -> None:
 def _seed(target: str, now: float, agent: str = "qa") -> list:
     """Three haiku, two sonnet, one opus, one unscored unpriced model; one decision outside 7d."""
     records = [
-        decision(timestamp=now - 3 * DAY, model_id=HAIKU, tier="haiku", level="SIMPLE", score=10,
-                 prompt_tokens=400, full_prompt_tokens=1400, agent=agent),
-        decision(timestamp=now - 3 * DAY, model_id=HAIKU, tier="haiku", level="SIMPLE", score=10,
-                 prompt_tokens=400, full_prompt_tokens=1400, agent=agent),
-        decision(timestamp=now - 1 * DAY, model_id=HAIKU, tier="haiku", level="SIMPLE", score=30,
-                 prompt_tokens=600, full_prompt_tokens=1400, agent=agent),
+        decision(
+            timestamp=now - 3 * DAY,
+            model_id=HAIKU,
+            tier="haiku",
+            level="SIMPLE",
+            score=10,
+            prompt_tokens=400,
+            full_prompt_tokens=1400,
+            agent=agent,
+        ),
+        decision(
+            timestamp=now - 3 * DAY,
+            model_id=HAIKU,
+            tier="haiku",
+            level="SIMPLE",
+            score=10,
+            prompt_tokens=400,
+            full_prompt_tokens=1400,
+            agent=agent,
+        ),
+        decision(
+            timestamp=now - 1 * DAY,
+            model_id=HAIKU,
+            tier="haiku",
+            level="SIMPLE",
+            score=30,
+            prompt_tokens=600,
+            full_prompt_tokens=1400,
+            agent=agent,
+        ),
         decision(timestamp=now - 2 * DAY, model_id=SONNET, score=31, prompt_tokens=900, full_prompt_tokens=1400),
         decision(timestamp=now - 600, model_id=SONNET, score=70, prompt_tokens=1000, full_prompt_tokens=1400),
-        decision(timestamp=now - 600, model_id=OPUS, tier="opus", level="COMPLEX", score=71, prompt_tokens=1400,
-                 full_prompt_tokens=1400),
-        decision(timestamp=now - 5 * DAY, model_id="mystery-model", tier=None, level=None, score=None,
-                 prompt_tokens=500, full_prompt_tokens=500, selection_method="environment_override"),
+        decision(
+            timestamp=now - 600,
+            model_id=OPUS,
+            tier="opus",
+            level="COMPLEX",
+            score=71,
+            prompt_tokens=1400,
+            full_prompt_tokens=1400,
+        ),
+        decision(
+            timestamp=now - 5 * DAY,
+            model_id="mystery-model",
+            tier=None,
+            level=None,
+            score=None,
+            prompt_tokens=500,
+            full_prompt_tokens=500,
+            selection_method="environment_override",
+        ),
         decision(timestamp=now - 10 * DAY, model_id=OPUS, tier="opus", level="COMPLEX", score=95),
     ]
     return record_all(target, records, usage={3: (2000, 1000)})
@@ -172,8 +211,10 @@ def test_time_bins_floor_never_round(log_target):
     starts = [row["start"] for row in report["model_mix"]]
     from datetime import datetime, timezone
 
-    assert starts == [datetime.fromtimestamp(base, timezone.utc).isoformat(timespec="seconds"),
-                      datetime.fromtimestamp(base + 2 * width, timezone.utc).isoformat(timespec="seconds")]
+    assert starts == [
+        datetime.fromtimestamp(base, timezone.utc).isoformat(timespec="seconds"),
+        datetime.fromtimestamp(base + 2 * width, timezone.utc).isoformat(timespec="seconds"),
+    ]
 
 
 def test_score_histogram_thresholds_and_token_reduction(log_target, monkeypatch):
@@ -206,8 +247,10 @@ def test_failure_rate_per_tier_from_outcomes(drop_outcomes):
     now = time.time()
     ids = _seed(drop_outcomes, now)
     # haiku: 1 of 2 known failed (one unknown); sonnet: 0 of 2; opus: 1 of 1; the old decision is outside 7d
-    _add_outcomes(drop_outcomes, {ids[0]: False, ids[1]: True, ids[2]: None, ids[3]: True, ids[4]: True,
-                                  ids[5]: False, ids[7]: False})
+    _add_outcomes(
+        drop_outcomes,
+        {ids[0]: False, ids[1]: True, ids[2]: None, ids[3]: True, ids[4]: True, ids[5]: False, ids[7]: False},
+    )
     failure = collect_report("7d", now=now + 1)["failure_rate"]
     assert failure["available"] is True
     assert failure["tiers"] == [
@@ -243,11 +286,14 @@ def test_report_json_is_the_pages_data(log_target, tmp_path):
     assert json.loads(embedded.split("</script>")[0])["total_requests"] == 7
 
 
-@pytest.mark.parametrize(("args", "needles"), [
-    (("--since", "yesterday"), ("--since='yesterday'", "7d")),
-    (("--since", "1900-01-01"), ("--since='1900-01-01'", "1970")),
-    (("--baseline-model", "gpt-9"), ("baseline_model='gpt-9'", "tier name")),
-])
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (("--since", "yesterday"), ("--since='yesterday'", "7d")),
+        (("--since", "1900-01-01"), ("--since='1900-01-01'", "1970")),
+        (("--baseline-model", "gpt-9"), ("baseline_model='gpt-9'", "tier name")),
+    ],
+)
 def test_bad_arguments_are_one_line_errors(log_target, tmp_path, args, needles):
     _seed(log_target, time.time())
     _one_line_error(_run("report", "--html", str(tmp_path / "r.html"), *args), *needles)
@@ -256,8 +302,7 @@ def test_bad_arguments_are_one_line_errors(log_target, tmp_path, args, needles):
 
 def test_empty_window_is_a_one_line_error(log_target, tmp_path):
     record_all(log_target, [decision(timestamp=time.time() - 20 * DAY)])
-    _one_line_error(_run("report", "--since", "7d", "--html", str(tmp_path / "r.html")),
-                    "no decisions in this window")
+    _one_line_error(_run("report", "--since", "7d", "--html", str(tmp_path / "r.html")), "no decisions in this window")
 
 
 def test_no_log_configured_is_a_one_line_error(tmp_path):
@@ -282,6 +327,7 @@ def test_without_plotly_the_error_names_the_extra(log_target, tmp_path, monkeypa
 
 # --- the page in a browser -------------------------------------------------------------------------------------
 
+
 class _DevTools:
     """Chromium driven through the DevTools protocol over --remote-debugging-pipe (fds 3 and 4, NUL-framed)."""
 
@@ -294,16 +340,34 @@ class _DevTools:
         self._replies, replies_write = os.pipe()
         # The child's ends are moved above 4 first, so the shell's dup onto 3 and 4 never closes one of them.
         commands_read, replies_write = (_above_four(commands_read), _above_four(replies_write))
-        args = [binary, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
-                "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}",
-                # no network for the page: any lookup fails and any connection goes to a closed port
-                "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9", "about:blank"]
+        args = [
+            binary,
+            "--headless",
+            "--remote-debugging-pipe",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            # no network for the page: any lookup fails and any connection goes to a closed port
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=127.0.0.1:9",
+            "about:blank",
+        ]
         script = f'exec "$0" "$@" 3<&{commands_read} 4>&{replies_write} {commands_read}<&- {replies_write}>&-'
         with open(log, "wb") as stderr:
-            self.process = subprocess.Popen(["bash", "-c", script, *args], pass_fds=(commands_read, replies_write),
-                                            stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
+            self.process = subprocess.Popen(
+                ["bash", "-c", script, *args],
+                pass_fds=(commands_read, replies_write),
+                stdin=subprocess.DEVNULL,
+                stdout=stderr,
+                stderr=stderr,
+            )
         os.close(commands_read)
         os.close(replies_write)
 
@@ -395,27 +459,38 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def _page_in_chromium(page: Path, screenshot: Path, tmp_path: Path) -> tuple[list[dict], list[str], list[str]]:
     """Open `page`, wait for every chart to draw, screenshot it; (charts, errors, requests off the file)."""
-    browser = _DevTools(_chromium(), tmp_path / "profile", tmp_path / "chromium.log",
-                        time.monotonic() + PAGE_DEADLINE)
+    browser = _DevTools(_chromium(), tmp_path / "profile", tmp_path / "chromium.log", time.monotonic() + PAGE_DEADLINE)
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             browser.send(f"{domain}.enable", session=session)
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
         browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
         browser.wait_for("Page.loadEventFired")
         while True:  # plotly draws after load; poll until each plotted chart has marks (bounded by the deadline)
-            charts = json.loads(browser.send("Runtime.evaluate", {"expression": _MARKS, "returnByValue": True},
-                                             session=session)["result"]["value"])
+            charts = json.loads(
+                browser.send("Runtime.evaluate", {"expression": _MARKS, "returnByValue": True}, session=session)[
+                    "result"
+                ]["value"]
+            )
             if all(chart["bars"] + chart["lines"] > 0 for chart in charts if chart["plot"]):
                 break
             time.sleep(0.1)
         height = browser.send("Page.getLayoutMetrics", session=session)["cssContentSize"]["height"]
-        shot = browser.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": 1200, "height": height, "scale": 1}}, session=session)
+        shot = browser.send(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": 1200, "height": height, "scale": 1},
+            },
+            session=session,
+        )
         screenshot.write_bytes(base64.b64decode(shot["data"]))
     finally:
         browser.close()

@@ -15,8 +15,7 @@ import pytest
 from claude_pm.evaluation import SPLITS, evaluate_split, split_of
 
 CORPUS = Path(__file__).resolve().parent / "data" / "routing_corpus"
-AGENTS = {"engineer", "qa", "documentation", "research", "ops", "security", "data_engineer",
-          "version_control", "pm"}
+AGENTS = {"engineer", "qa", "documentation", "research", "ops", "security", "data_engineer", "version_control", "pm"}
 
 # Where the check split stands today; the target is 90 % with no COMPLEX task sent to
 # haiku. These floors keep a change from quietly losing ground.
@@ -28,8 +27,12 @@ MAX_TUNE_CHECK_GAP = 0.08
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return [json.loads(line) for file in sorted(CORPUS.glob("*.jsonl"))
-            for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)
+        for file in sorted(CORPUS.glob("*.jsonl"))
+        for line in file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -14,37 +14,53 @@ def tier(task: str) -> str:
     return ANALYZER.analyze_task(task).complexity_level.value
 
 
-@pytest.mark.parametrize("task", [
-    "when did the nightly pipeline last go green?",
-    "is the payments queue backed up right now?",
-    "Which region hosts the search cluster?",
-    "who approved the last change to the firewall rules",
-    "how many pods are pending in the batch namespace?",
-    "is the billing replica caught up",
-    "¿Cuándo caducó el certificado del balanceador?",
-    "Wann lief der Export zuletzt durch?",
-    "Quelle version de Node tourne en recette ?",
-    "支付服务现在是哪个版本？",
-    "ステージングの DB はいつ再起動しましたか？",
-])
+@pytest.mark.parametrize(
+    "task",
+    [
+        "when did the nightly pipeline last go green?",
+        "is the payments queue backed up right now?",
+        "Which region hosts the search cluster?",
+        "who approved the last change to the firewall rules",
+        "how many pods are pending in the batch namespace?",
+        "is the billing replica caught up",
+        "¿Cuándo caducó el certificado del balanceador?",
+        "Wann lief der Export zuletzt durch?",
+        "Quelle version de Node tourne en recette ?",
+        "支付服务现在是哪个版本？",
+        "ステージングの DB はいつ再起動しましたか？",
+    ],
+)
 def test_questions_about_a_state_or_a_fact_are_look_ups(task: str):
     assert tier(task) == "SIMPLE"
 
 
-@pytest.mark.parametrize(("task", "expected"), [
-    ("Why does the importer skip rows with an empty SKU?", "MEDIUM"),
-    ("Should we move the session store to Redis, and what are the trade-offs?", "COMPLEX"),
-    ("Is it legal to keep call recordings for ten years under the GDPR?", "COMPLEX"),
-    ("can you look at why the nightly export times out?", "MEDIUM"),
-])
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Why does the importer skip rows with an empty SKU?", "MEDIUM"),
+        ("Should we move the session store to Redis, and what are the trade-offs?", "COMPLEX"),
+        ("Is it legal to keep call recordings for ten years under the GDPR?", "COMPLEX"),
+        ("can you look at why the nightly export times out?", "MEDIUM"),
+    ],
+)
 def test_questions_that_ask_for_judgement_are_not_look_ups(task: str, expected: str):
     assert tier(task) == expected
 
 
-@pytest.mark.parametrize("task", [
-    "good afternoon!", "thanks a lot", "ok, got it", "Danke dir!", "merci beaucoup",
-    "¡gracias!", "谢谢", "ありがとうございます", "감사합니다",
-])
+@pytest.mark.parametrize(
+    "task",
+    [
+        "good afternoon!",
+        "thanks a lot",
+        "ok, got it",
+        "Danke dir!",
+        "merci beaucoup",
+        "¡gracias!",
+        "谢谢",
+        "ありがとうございます",
+        "감사합니다",
+    ],
+)
 def test_greetings_and_acknowledgements_are_simple(task: str):
     assert tier(task) == "SIMPLE"
 
@@ -53,14 +69,17 @@ def test_a_greeting_does_not_hide_a_reported_problem():
     assert tier("hi there, the checkout page crashes on submit") == "MEDIUM"
 
 
-@pytest.mark.parametrize("task", [
-    "Show that every finite group of prime order is cyclic.",
-    "Demonstrate that the lock-free stack is linearizable.",
-    "Formally verify the two-phase commit protocol in TLA+.",
-    "Derive the closed form of the recurrence T(n) = 2T(n/2) + n.",
-    "Montrez que la suite converge.",
-    "证明这个调度算法不会饿死任何任务。",
-])
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Show that every finite group of prime order is cyclic.",
+        "Demonstrate that the lock-free stack is linearizable.",
+        "Formally verify the two-phase commit protocol in TLA+.",
+        "Derive the closed form of the recurrence T(n) = 2T(n/2) + n.",
+        "Montrez que la suite converge.",
+        "证明这个调度算法不会饿死任何任务。",
+    ],
+)
 def test_proofs_are_complex_whatever_their_first_word(task: str):
     assert tier(task) == "COMPLEX"
 
@@ -75,31 +94,40 @@ def test_triviality_counts_in_its_own_clause():
     assert tier("Rename the flag. Then redesign the caching across the platform.") == "COMPLEX"
 
 
-@pytest.mark.parametrize("task", [
-    "Build an event-streaming platform for the data teams",
-    "Develop a plugin framework for the desktop app",
-    "Add request signing to every service",
-    "Move the data layer from MongoDB to PostgreSQL",
-])
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Build an event-streaming platform for the data teams",
+        "Develop a plugin framework for the desktop app",
+        "Add request signing to every service",
+        "Move the data layer from MongoDB to PostgreSQL",
+    ],
+)
 def test_a_build_verb_with_system_scope_is_cross_component_work(task: str):
     assert tier(task) == "COMPLEX"
 
 
-@pytest.mark.parametrize("task", [
-    "Re-architect the notification pipeline",
-    "Re-platform the reporting stack onto Kubernetes",
-    "De-couple the billing and shipping services from the monolith",
-])
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Re-architect the notification pipeline",
+        "Re-platform the reporting stack onto Kubernetes",
+        "De-couple the billing and shipping services from the monolith",
+    ],
+)
 def test_hyphenated_prefixes_join_their_verb(task: str):
     assert tier(task) == "COMPLEX"
 
 
-@pytest.mark.parametrize("task", [
-    "did the smoke tests pass on the release branch?",
-    "Tail the build log of the last nightly run",
-    "Which commit added the audit log table?",
-    "Open the design doc for the cache",
-])
+@pytest.mark.parametrize(
+    "task",
+    [
+        "did the smoke tests pass on the release branch?",
+        "Tail the build log of the last nightly run",
+        "Which commit added the audit log table?",
+        "Open the design doc for the cache",
+    ],
+)
 def test_nouns_that_look_like_verbs_do_not_raise_a_look_up(task: str):
     assert tier(task) == "SIMPLE"
 
@@ -114,14 +142,17 @@ def test_spanish_clitics_and_stress_marks_are_normalised():
     assert tier("Refactorízalo entero para separar el dominio de la infraestructura") == "COMPLEX"
 
 
-@pytest.mark.parametrize(("task", "expected"), [
-    ("把整个支付系统从单体迁移到微服务架构", "COMPLEX"),
-    ("列出所有运行中的容器", "SIMPLE"),
-    ("登录接口报错了，帮我排查一下", "MEDIUM"),
-    ("認証基盤全体をリファクタリングして", "COMPLEX"),
-    ("ログを確認して", "SIMPLE"),
-    ("결제 서비스 전체를 재설계해 주세요", "COMPLEX"),
-])
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("把整个支付系统从单体迁移到微服务架构", "COMPLEX"),
+        ("列出所有运行中的容器", "SIMPLE"),
+        ("登录接口报错了，帮我排查一下", "MEDIUM"),
+        ("認証基盤全体をリファクタリングして", "COMPLEX"),
+        ("ログを確認して", "SIMPLE"),
+        ("결제 서비스 전체를 재설계해 주세요", "COMPLEX"),
+    ],
+)
 def test_scripts_without_spaces_are_segmented_by_the_vocabulary(task: str, expected: str):
     result = ANALYZER.analyze_task(task)
     assert result.complexity_level.value == expected
@@ -131,4 +162,4 @@ def test_scripts_without_spaces_are_segmented_by_the_vocabulary(task: str, expec
 def test_quoted_text_is_a_literal_not_an_instruction():
     assert tier('Set the commit message to "redesign the whole platform"') == "SIMPLE"
     assert tier("Rename the job `migrate_all_tenants` to `tenant_sync`") == "SIMPLE"
-    assert tier("Migrate the tenants to the new cluster, then tag it \"done\"") != "SIMPLE"
+    assert tier('Migrate the tenants to the new cluster, then tag it "done"') != "SIMPLE"

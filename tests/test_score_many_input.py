@@ -56,8 +56,10 @@ def test_one_dimensional_inputs_are_scored_in_order(kind, expected):
 REJECTED = {
     # (input, what the message must name)
     "2-D unicode array": (lambda: np.array(TASKS).reshape(2, 2), r"2-D numpy\.ndarray of shape \(2, 2\)"),
-    "3-D object array": (lambda: np.array(TASKS, dtype=object).reshape(1, 2, 2),
-                         r"3-D numpy\.ndarray of shape \(1, 2, 2\)"),
+    "3-D object array": (
+        lambda: np.array(TASKS, dtype=object).reshape(1, 2, 2),
+        r"3-D numpy\.ndarray of shape \(1, 2, 2\)",
+    ),
     "0-D array": (lambda: np.array("List files"), r"0-D numpy\.ndarray of shape \(\)"),
     "masked array": (lambda: np.ma.masked_array(TASKS, mask=[0, 1, 0, 0]), r"MaskedArray"),
     "dict": (lambda: dict.fromkeys(TASKS, 1), r"\bdict\b"),

@@ -26,18 +26,41 @@ NON_ASCII = (
     "\u0301\u0308\u0663\u00b2🎉👍\u00a0\u2003\u2028\u200b\ufffd"
 )
 NOISE = st.text(
-    alphabet=st.sampled_from(
-        list("abcxyzABCXYZ0123456789_ .,;:!?()'\"-/\\\t\n\r\0\x01\x1c\x7f") + list(NON_ASCII)
-    ),
+    alphabet=st.sampled_from(list("abcxyzABCXYZ0123456789_ .,;:!?()'\"-/\\\t\n\r\0\x01\x1c\x7f") + list(NON_ASCII)),
     max_size=12,
 )
 VOCAB_WORD = st.sampled_from(VOCABULARY).flatmap(
     lambda w: st.sampled_from([w, w.upper(), w.title(), w + "s", w + "ed", w + "ing", w + "d"])
 )
-SEPARATOR = st.sampled_from([
-    " ", "  ", ", ", ". ", "? ", ": ", "\n", "1. ", "2) ", "-", "'", " then ", "/", "`",
-    "。", "？", "、", "，", " the ", " a ", " to ", " re-", " can you ", "lo ", "me",
-])
+SEPARATOR = st.sampled_from(
+    [
+        " ",
+        "  ",
+        ", ",
+        ". ",
+        "? ",
+        ": ",
+        "\n",
+        "1. ",
+        "2) ",
+        "-",
+        "'",
+        " then ",
+        "/",
+        "`",
+        "。",
+        "？",
+        "、",
+        "，",
+        " the ",
+        " a ",
+        " to ",
+        " re-",
+        " can you ",
+        "lo ",
+        "me",
+    ]
+)
 PIECES = st.lists(st.one_of(VOCAB_WORD, NOISE, SEPARATOR), max_size=30)
 TEXTS = PIECES.map("".join)
 
@@ -75,9 +98,7 @@ def test_native_and_oracle_agree_on_generated_text(text: str):
     st.booleans(),
     st.sampled_from([None, "none", "Shallow", "MODERATE", "deep"]),
 )
-def test_native_and_oracle_agree_with_caller_facts(
-    text, files, context, integrations, research, testing, docs, depth
-):
+def test_native_and_oracle_agree_with_caller_facts(text, files, context, integrations, research, testing, docs, depth):
     assert_same(
         text,
         file_count=files,
@@ -112,14 +133,20 @@ def test_batch_scores_equal_single_scores(pieces):
 def _real_texts() -> list[str]:
     """Every task of the project's corpus and of the measurement sets beside it."""
     root = Path(__file__).resolve().parent
-    texts = [json.loads(line)["task"]
-             for file in sorted((root / "data" / "routing_corpus").glob("*.jsonl"))
-             for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [
+        json.loads(line)["task"]
+        for file in sorted((root / "data" / "routing_corpus").glob("*.jsonl"))
+        for line in file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     shared = root.parents[1] / "shared" / "data"
     for name, key in (("routing_dev.jsonl", "task"), ("peer_routing_cases.jsonl", "text")):
         if (shared / name).exists():
-            texts += [json.loads(line)[key] for line in
-                      (shared / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+            texts += [
+                json.loads(line)[key]
+                for line in (shared / name).read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
     return texts
 
 

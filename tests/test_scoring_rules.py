@@ -41,9 +41,7 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
     custom = tmp_path / "rules.toml"
     custom.write_text(edited('"reengineer",', '"reengineer", "reconcile",'), encoding="utf-8")
     monkeypatch.setenv("CLAUDE_PM_SCORING_RULES", str(custom))
-    assert TaskComplexityAnalyzer().analyze_task("Reconcile the ledgers").complexity_level.value == (
-        "COMPLEX"
-    )
+    assert TaskComplexityAnalyzer().analyze_task("Reconcile the ledgers").complexity_level.value == ("COMPLEX")
 
 
 @pytest.mark.parametrize(

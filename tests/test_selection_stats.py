@@ -18,12 +18,31 @@ MODELS = {
 TEMPLATES = {0: "MINIMAL", 1: "STANDARD", 2: "FULL"}
 
 
-def record(stats: SelectionStats, *, agent="engineer", level=1, reduction=40.0, shadow=False,
-           reason="enabled", latency=3e-6, now=NOW):
+def record(
+    stats: SelectionStats,
+    *,
+    agent="engineer",
+    level=1,
+    reduction=40.0,
+    shadow=False,
+    reason="enabled",
+    latency=3e-6,
+    now=NOW,
+):
     model, metric_model = MODELS[level]
-    stats.record(agent=agent, model=model, metric_model=metric_model, method="dynamic_complexity_based",
-                 template=TEMPLATES[level], level=level, token_reduction=reduction, rollout_reason=reason,
-                 shadow=shadow, latency_seconds=latency, now=now)
+    stats.record(
+        agent=agent,
+        model=model,
+        metric_model=metric_model,
+        method="dynamic_complexity_based",
+        template=TEMPLATES[level],
+        level=level,
+        token_reduction=reduction,
+        rollout_reason=reason,
+        shadow=shadow,
+        latency_seconds=latency,
+        now=now,
+    )
 
 
 def test_every_key_is_present_with_zeros_before_the_first_record():
@@ -171,24 +190,43 @@ def test_bad_record_arguments_name_themselves_and_record_nothing(override, name)
     arguments = {"level": 1, "reduction": 40.0, "latency": 1e-6, **override}
     model, metric_model = MODELS[1]
     with pytest.raises(ValueError, match=name):
-        stats.record(agent="qa", model=model, metric_model=metric_model, method="m", template="STANDARD",
-                     level=arguments["level"], token_reduction=arguments["reduction"], rollout_reason="enabled",
-                     shadow=False, latency_seconds=arguments["latency"], now=NOW)
+        stats.record(
+            agent="qa",
+            model=model,
+            metric_model=metric_model,
+            method="m",
+            template="STANDARD",
+            level=arguments["level"],
+            token_reduction=arguments["reduction"],
+            rollout_reason="enabled",
+            shadow=False,
+            latency_seconds=arguments["latency"],
+            now=NOW,
+        )
     assert stats.snapshot(now=NOW)["total_selections"] == 0
 
 
 def test_record_defaults_to_the_current_time():
     stats = SelectionStats(retention_hours=2)  # 2: the snapshot may fall in the next hour
     model, metric_model = MODELS[0]
-    stats.record(agent="qa", model=model, metric_model=metric_model, method="m", template="MINIMAL", level=0,
-                 token_reduction=60.0, rollout_reason="enabled", shadow=False, latency_seconds=1e-6)
+    stats.record(
+        agent="qa",
+        model=model,
+        metric_model=metric_model,
+        method="m",
+        template="MINIMAL",
+        level=0,
+        token_reduction=60.0,
+        rollout_reason="enabled",
+        shadow=False,
+        latency_seconds=1e-6,
+    )
     assert stats.snapshot()["total_selections"] == 1
 
 
 def test_positional_arguments_follow_the_documented_order():
     stats = SelectionStats(retention_hours=2)
-    stats.record("qa", "claude-4-opus", "opus", "dynamic_complexity_based", "FULL", 2, 12.5, "enabled", True, 1e-6,
-                 NOW)
+    stats.record("qa", "claude-4-opus", "opus", "dynamic_complexity_based", "FULL", 2, 12.5, "enabled", True, 1e-6, NOW)
     snapshot = stats.snapshot(now=NOW)
     assert snapshot["by_agent"] == {"qa": 1}
     assert snapshot["by_model"] == {"claude-4-opus": 1}

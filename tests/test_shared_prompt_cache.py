@@ -208,8 +208,15 @@ class TestStats:
         assert metrics["max_memory_mb"] == 2.0
         assert metrics["ttl_default"] == 30.0
         assert set(metrics) >= {
-            "sets", "deletes", "invalidations", "size_mb", "evictions", "expired_removals",
-            "memory_usage_percent", "memory_pressure", "cleanup_interval",
+            "sets",
+            "deletes",
+            "invalidations",
+            "size_mb",
+            "evictions",
+            "expired_removals",
+            "memory_usage_percent",
+            "memory_pressure",
+            "cleanup_interval",
         }
 
     def test_zero_lookups_give_a_zero_hit_rate(self):

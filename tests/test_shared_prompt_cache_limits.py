@@ -12,15 +12,18 @@ from claude_pm.services.shared_prompt_cache import SharedPromptCache
 MIB = 1024 * 1024
 
 
-@pytest.mark.parametrize(("key", "too_large"), [
-    ("max_entries", 2**63),
-    ("max_size", CACHE_MAX_ENTRIES_LIMIT + 1),
-    ("max_bytes", 2**64),
-    ("max_memory_mb", CACHE_MAX_MB_LIMIT + 1),
-    ("max_memory_mb", 1e300),
-    ("default_ttl", 2**70),
-    ("default_ttl", CACHE_TTL_LIMIT_SECONDS + 1),
-])
+@pytest.mark.parametrize(
+    ("key", "too_large"),
+    [
+        ("max_entries", 2**63),
+        ("max_size", CACHE_MAX_ENTRIES_LIMIT + 1),
+        ("max_bytes", 2**64),
+        ("max_memory_mb", CACHE_MAX_MB_LIMIT + 1),
+        ("max_memory_mb", 1e300),
+        ("default_ttl", 2**70),
+        ("default_ttl", CACHE_TTL_LIMIT_SECONDS + 1),
+    ],
+)
 def test_a_number_over_its_bound_is_a_value_error_quoting_it(key, too_large):
     with pytest.raises(ValueError, match=re.escape(f"config[{key!r}]={too_large!r} is not valid: expected ")):
         SharedPromptCache.get_instance({key: too_large})
@@ -28,8 +31,9 @@ def test_a_number_over_its_bound_is_a_value_error_quoting_it(key, too_large):
 
 
 def test_the_bounds_themselves_are_accepted():
-    cache = SharedPromptCache.get_instance({"max_entries": CACHE_MAX_ENTRIES_LIMIT,
-                                            "default_ttl": CACHE_TTL_LIMIT_SECONDS})
+    cache = SharedPromptCache.get_instance(
+        {"max_entries": CACHE_MAX_ENTRIES_LIMIT, "default_ttl": CACHE_TTL_LIMIT_SECONDS}
+    )
     assert cache.max_entries == CACHE_MAX_ENTRIES_LIMIT
     SharedPromptCache.reset_instance()
     assert SharedPromptCache.get_instance({"default_ttl": math.inf}).default_ttl is None

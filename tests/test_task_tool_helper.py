@@ -16,8 +16,10 @@ from claude_pm.utils.task_tool_helper import PRIORITIES, TaskToolHelper
 pytestmark = pytest.mark.usefixtures("decision_log_file")
 
 SIMPLE_TASK = "List files"
-COMPLEX_TASK = ("Refactor the distributed authentication architecture across services, migrate the "
-                "database schema, integrate the payment API and optimize performance end to end")
+COMPLEX_TASK = (
+    "Refactor the distributed authentication architecture across services, migrate the "
+    "database schema, integrate the payment API and optimize performance end to end"
+)
 
 
 def create(helper, agent_type="engineer", task_description=SIMPLE_TASK, **kwargs):
@@ -29,16 +31,19 @@ def answering(text="done", input_tokens=120, output_tokens=30, seen=None):
         if seen is not None:
             seen.append(subprocess)
         return {"text": text, "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens}}
+
     return executor
 
 
 def raising(failure):
     async def executor(subprocess):
         raise failure
+
     return executor
 
 
 # --- creation -------------------------------------------------------------------------
+
 
 def test_result_carries_the_pipelines_decision():
     result = create(TaskToolHelper(), task_description=COMPLEX_TASK, file_count=12)
@@ -64,8 +69,14 @@ def test_result_carries_the_pipelines_decision():
 def test_simple_and_complex_tasks_get_different_models():
     helper = TaskToolHelper()
     simple = create(helper, task_description=SIMPLE_TASK)
-    complex_ = create(helper, task_description=COMPLEX_TASK, file_count=20, integration_points=5,
-                      requires_testing=True, technical_depth=3)
+    complex_ = create(
+        helper,
+        task_description=COMPLEX_TASK,
+        file_count=20,
+        integration_points=5,
+        requires_testing=True,
+        technical_depth=3,
+    )
     assert simple["selected_model"] != complex_["selected_model"]
     assert simple["complexity"]["score"] < complex_["complexity"]["score"]
 
@@ -81,15 +92,18 @@ def test_subprocess_ids_are_unique_uuids_and_timestamps_are_iso():
 
 
 def test_prompt_renders_the_delegation():
-    result = create(TaskToolHelper(), task_description="Add a retry to the upload client",
-                    requirements=["keep the public API", "log each retry"],
-                    deliverables=["patch", "unit tests"], dependencies=["http client refactor"],
-                    priority="HIGH")
+    result = create(
+        TaskToolHelper(),
+        task_description="Add a retry to the upload client",
+        requirements=["keep the public API", "log each retry"],
+        deliverables=["patch", "unit tests"],
+        dependencies=["http client refactor"],
+        priority="HIGH",
+    )
     delegation = result["prompt"].split("## Delegated task", 1)[1]
     assert "Add a retry to the upload client" in delegation
     assert "**Priority**: high" in delegation
-    for item in ("- keep the public API", "- log each retry", "- patch", "- unit tests",
-                 "- http client refactor"):
+    for item in ("- keep the public API", "- log each retry", "- patch", "- unit tests", "- http client refactor"):
         assert item in delegation
     assert result["priority"] == "high"
     assert result["requirements"] == ["keep the public API", "log each retry"]
@@ -130,6 +144,7 @@ def test_no_network_without_an_executor(monkeypatch):
 
 # --- tracking ------------------------------------------------------------------------
 
+
 def test_status_is_a_copy():
     helper = TaskToolHelper()
     created = create(helper)
@@ -144,8 +159,9 @@ def test_status_is_a_copy():
 def test_complete_records_results_and_usage(usage_calls):
     helper = TaskToolHelper()
     created = create(helper)
-    done = helper.complete_subprocess(created["subprocess_id"], {"summary": "ok"},
-                                      usage={"input_tokens": 50, "output_tokens": 7})
+    done = helper.complete_subprocess(
+        created["subprocess_id"], {"summary": "ok"}, usage={"input_tokens": 50, "output_tokens": 7}
+    )
     assert done["status"] == "completed"
     assert done["results"] == {"summary": "ok"}
     assert done["usage"] == {"input_tokens": 50, "output_tokens": 7}
@@ -180,11 +196,14 @@ def test_oldest_records_are_forgotten_beyond_the_bound():
         helper.get_subprocess_status(ids[0])
 
 
-@pytest.mark.parametrize("call", [
-    lambda helper, key: helper.get_subprocess_status(key),
-    lambda helper, key: helper.complete_subprocess(key, {}),
-    lambda helper, key: asyncio.run(helper.run_subprocess(key)),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda helper, key: helper.get_subprocess_status(key),
+        lambda helper, key: helper.complete_subprocess(key, {}),
+        lambda helper, key: asyncio.run(helper.run_subprocess(key)),
+    ],
+)
 def test_unknown_id_is_a_key_error_naming_it(call):
     helper = TaskToolHelper(executor=answering())
     with pytest.raises(KeyError, match="no-such-id"):
@@ -193,19 +212,23 @@ def test_unknown_id_is_a_key_error_naming_it(call):
 
 # --- bad input -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("kwargs", "error", "pattern"), [
-    ({"priority": "urgent"}, ValueError, "priority='urgent'.*low, medium, high, critical"),
-    ({"priority": 3}, TypeError, "priority must be a str"),
-    ({"requirements": "one requirement"}, TypeError, "requirements must be a list"),
-    ({"deliverables": {"a": 1}}, TypeError, "deliverables must be a list"),
-    ({"dependencies": ["ok", 7]}, TypeError, r"dependencies\[1\] must be a str"),
-    ({"requirements": ["  "]}, ValueError, r"requirements\[0\] must not be empty"),
-    ({"task_description": "   "}, ValueError, "task_description must not be empty"),
-    ({"task_description": None}, TypeError, "task_description must be a str"),
-    ({"agent_type": 5}, TypeError, "agent_type must be a str"),
-    ({"execute": True}, ValueError, "execute=True needs an executor"),
-    ({"execute": "yes"}, TypeError, "execute must be a bool"),
-])
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"priority": "urgent"}, ValueError, "priority='urgent'.*low, medium, high, critical"),
+        ({"priority": 3}, TypeError, "priority must be a str"),
+        ({"requirements": "one requirement"}, TypeError, "requirements must be a list"),
+        ({"deliverables": {"a": 1}}, TypeError, "deliverables must be a list"),
+        ({"dependencies": ["ok", 7]}, TypeError, r"dependencies\[1\] must be a str"),
+        ({"requirements": ["  "]}, ValueError, r"requirements\[0\] must not be empty"),
+        ({"task_description": "   "}, ValueError, "task_description must not be empty"),
+        ({"task_description": None}, TypeError, "task_description must be a str"),
+        ({"agent_type": 5}, TypeError, "agent_type must be a str"),
+        ({"execute": True}, ValueError, "execute=True needs an executor"),
+        ({"execute": "yes"}, TypeError, "execute must be a bool"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
         create(TaskToolHelper(), **kwargs)
@@ -233,11 +256,14 @@ def test_every_priority_is_accepted():
     assert [create(helper, priority=p)["priority"] for p in PRIORITIES] == list(PRIORITIES)
 
 
-@pytest.mark.parametrize(("kwargs", "error"), [
-    ({"executor": "not callable"}, TypeError),
-    ({"max_tracked": 0}, ValueError),
-    ({"max_tracked": 2.5}, TypeError),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"executor": "not callable"}, TypeError),
+        ({"max_tracked": 0}, ValueError),
+        ({"max_tracked": 2.5}, TypeError),
+    ],
+)
 def test_bad_constructor_arguments(kwargs, error):
     with pytest.raises(error, match=next(iter(kwargs))):
         TaskToolHelper(**kwargs)
@@ -251,6 +277,7 @@ def test_run_without_executor_is_refused():
 
 
 # --- executor ------------------------------------------------------------------------
+
 
 def test_execute_runs_the_delegation_and_records_usage(usage_calls):
     seen = []
@@ -277,14 +304,21 @@ def test_run_subprocess_later():
         asyncio.run(helper.run_subprocess(created["subprocess_id"]))
 
 
-@pytest.mark.parametrize(("failure", "error"), [
-    (ExecutorError("rate_limit", "slow down", 429),
-     {"type": "rate_limit", "message": "slow down", "status_code": 429}),
-    (ExecutorError("server_error", "overloaded", 529),
-     {"type": "server_error", "message": "overloaded", "status_code": 529}),
-    (asyncio.TimeoutError(), {"type": "timeout", "message": "the executor timed out", "status_code": None}),
-    (ConnectionRefusedError("refused"), {"type": "connection", "message": "refused", "status_code": None}),
-])
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        (
+            ExecutorError("rate_limit", "slow down", 429),
+            {"type": "rate_limit", "message": "slow down", "status_code": 429},
+        ),
+        (
+            ExecutorError("server_error", "overloaded", 529),
+            {"type": "server_error", "message": "overloaded", "status_code": 529},
+        ),
+        (asyncio.TimeoutError(), {"type": "timeout", "message": "the executor timed out", "status_code": None}),
+        (ConnectionRefusedError("refused"), {"type": "connection", "message": "refused", "status_code": None}),
+    ],
+)
 def test_call_failures_are_surfaced_not_raised(usage_calls, failure, error):
     helper = TaskToolHelper(executor=raising(failure))
     result = create(helper, execute=True)
@@ -332,8 +366,9 @@ def test_executor_results_without_usage_are_refused(outcome):
 
 def test_concurrent_delegations_each_get_their_own_record():
     async def many(helper):
-        return await asyncio.gather(*(helper.create_agent_subprocess("engineer", f"Fix bug number {n}")
-                                      for n in range(40)))
+        return await asyncio.gather(
+            *(helper.create_agent_subprocess("engineer", f"Fix bug number {n}") for n in range(40))
+        )
 
     helper = TaskToolHelper()
     results = asyncio.run(many(helper))

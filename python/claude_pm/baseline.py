@@ -35,12 +35,22 @@ __all__ = [
     "read_baseline",
 ]
 
-_REQUIRED: dict[str, type | tuple[type, ...]] = {"date": str, "daily_tokens": (int, float), "daily_cost": (int, float),
-             "agent_distribution": dict, "task_types": dict}
+_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "date": str,
+    "daily_tokens": (int, float),
+    "daily_cost": (int, float),
+    "agent_distribution": dict,
+    "task_types": dict,
+}
 
 
-def capture_baseline(since: Since = "7d", *, shadow: bool | None = None, decision_log: str | None = None,
-                     pricing: PricingTable | None = None) -> dict[str, Any]:
+def capture_baseline(
+    since: Since = "7d",
+    *,
+    shadow: bool | None = None,
+    decision_log: str | None = None,
+    pricing: PricingTable | None = None,
+) -> dict[str, Any]:
     """Daily tokens, daily cost, agent and task-type distributions of the decisions since `since`."""
     pricing = pricing if pricing is not None else load_pricing()
     scope = window(since, shadow=shadow)
@@ -103,13 +113,16 @@ def read_baseline(path: str) -> dict[str, Any]:
     except ValueError as error:
         raise ValueError(f"baseline file {path!r} is not valid JSON: {error}") from None
     if not isinstance(document, dict):
-        raise ValueError(f"baseline file {path!r} is not valid: expected a JSON object with keys "
-                         f"{', '.join(_REQUIRED)}")
+        raise ValueError(
+            f"baseline file {path!r} is not valid: expected a JSON object with keys {', '.join(_REQUIRED)}"
+        )
     for key, kind in _REQUIRED.items():
         value = document.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise ValueError(f"baseline file {path!r}: {key}={value!r} is not valid: expected "
-                             f"{_kind_name(kind)} (the shape `claude-pm baseline capture` writes)")
+            raise ValueError(
+                f"baseline file {path!r}: {key}={value!r} is not valid: expected "
+                f"{_kind_name(kind)} (the shape `claude-pm baseline capture` writes)"
+            )
     for key in ("agent_distribution", "task_types"):
         for name, count in document[key].items():
             if isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count):
@@ -117,8 +130,14 @@ def read_baseline(path: str) -> dict[str, Any]:
     return document
 
 
-def compare_baseline(path: str, *, since: Since = None, shadow: bool | None = None,
-                     decision_log: str | None = None, pricing: PricingTable | None = None) -> dict[str, Any]:
+def compare_baseline(
+    path: str,
+    *,
+    since: Since = None,
+    shadow: bool | None = None,
+    decision_log: str | None = None,
+    pricing: PricingTable | None = None,
+) -> dict[str, Any]:
     """The baseline in `path` against the log now, over a window as long as the baseline's (default 7d)."""
     before = read_baseline(path)
     if since is None:
@@ -137,8 +156,11 @@ def compare_baseline(path: str, *, since: Since = None, shadow: bool | None = No
 
 
 def _change(before: float, after: float) -> dict[str, float | None]:
-    return {"baseline": before, "current": after,
-            "change_percent": (after - before) / before * 100.0 if before else None}
+    return {
+        "baseline": before,
+        "current": after,
+        "change_percent": (after - before) / before * 100.0 if before else None,
+    }
 
 
 def _shares(before: dict, after: dict) -> dict[str, dict[str, float]]:

@@ -44,8 +44,13 @@ class _Distribution:
 
     def cost_of(self, simple: int, medium: int) -> float:
         prefix = self._cost_prefix
-        return (prefix["haiku"][simple + 1] + prefix["sonnet"][medium + 1] - prefix["sonnet"][simple + 1]
-                + prefix["opus"][_SCORES] - prefix["opus"][medium + 1])
+        return (
+            prefix["haiku"][simple + 1]
+            + prefix["sonnet"][medium + 1]
+            - prefix["sonnet"][simple + 1]
+            + prefix["opus"][_SCORES]
+            - prefix["opus"][medium + 1]
+        )
 
 
 def parse_target(text: str) -> dict[str, float]:
@@ -57,21 +62,32 @@ def parse_target(text: str) -> dict[str, float]:
             target[name.strip().lower()] = float(value)
         except ValueError:
             shown = f"{name.strip()}={value.strip()!r}" if sep else repr(piece.strip())
-            raise ValueError(f"--target: {shown} is not valid: expected tier=percentage pairs, "
-                             "e.g. haiku=40,sonnet=40,opus=20") from None
+            raise ValueError(
+                f"--target: {shown} is not valid: expected tier=percentage pairs, e.g. haiku=40,sonnet=40,opus=20"
+            ) from None
     return _check_target(target, "--target")
 
 
-def calibrate(target: Mapping[str, float] | None = None, *, budget_usd_per_day: float | None = None,
-              since: Since = "7d", shadow: bool | None = None, decision_log: str | None = None,
-              pricing: PricingTable | None = None) -> dict[str, Any]:
+def calibrate(
+    target: Mapping[str, float] | None = None,
+    *,
+    budget_usd_per_day: float | None = None,
+    since: Since = "7d",
+    shadow: bool | None = None,
+    decision_log: str | None = None,
+    pricing: PricingTable | None = None,
+) -> dict[str, Any]:
     """Thresholds for a target tier mix (percentages summing to 100) or a daily budget, with before/after."""
     if (target is None) == (budget_usd_per_day is None):
         raise ValueError("calibrate() needs exactly one of target= (a tier mix) or budget_usd_per_day=")
     if target is not None:
         target = _check_target(dict(target), "target")
-    elif (isinstance(budget_usd_per_day, bool) or not isinstance(budget_usd_per_day, (int, float))
-          or not math.isfinite(budget_usd_per_day) or budget_usd_per_day <= 0):
+    elif (
+        isinstance(budget_usd_per_day, bool)
+        or not isinstance(budget_usd_per_day, (int, float))
+        or not math.isfinite(budget_usd_per_day)
+        or budget_usd_per_day <= 0
+    ):
         raise ValueError(f"budget_usd_per_day={budget_usd_per_day!r} is not valid: expected a number of USD > 0")
     settings = get_settings()
     prices = _tier_prices(pricing if pricing is not None else load_pricing())
@@ -84,8 +100,9 @@ def calibrate(target: Mapping[str, float] | None = None, *, budget_usd_per_day: 
         store.close()
     distribution = _distribution(by_score, prices)
     if distribution.total == 0:
-        raise ValueError(f"since={since!r}: the decision log holds no scored decisions in this window, "
-                         "nothing to calibrate")
+        raise ValueError(
+            f"since={since!r}: the decision log holds no scored decisions in this window, nothing to calibrate"
+        )
     current = (settings.simple_threshold, settings.medium_threshold)
     if target is not None:
         proposed = _closest_to_mix(distribution, target, current)
@@ -101,10 +118,15 @@ def calibrate(target: Mapping[str, float] | None = None, *, budget_usd_per_day: 
         "budget_usd_per_day": budget_usd_per_day,
         "current": before,
         "proposed": after,
-        "cost_change_percent": ((after["cost_per_day"] - before["cost_per_day"]) / before["cost_per_day"] * 100.0
-                                if before["cost_per_day"] else None),
-        "environment": {"CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD": str(proposed[0]),
-                        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD": str(proposed[1])},
+        "cost_change_percent": (
+            (after["cost_per_day"] - before["cost_per_day"]) / before["cost_per_day"] * 100.0
+            if before["cost_per_day"]
+            else None
+        ),
+        "environment": {
+            "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD": str(proposed[0]),
+            "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD": str(proposed[1]),
+        },
         "models": dict(settings.model_ids),
     }
 
@@ -112,12 +134,16 @@ def calibrate(target: Mapping[str, float] | None = None, *, budget_usd_per_day: 
 def _check_target(target: dict[str, float], argument: str) -> dict[str, float]:
     unknown = sorted(set(target) - set(TIERS))
     if unknown:
-        raise ValueError(f"{argument}: unknown tier {unknown[0]!r}: expected tiers from {', '.join(TIERS)}, "
-                         "e.g. haiku=40,sonnet=40,opus=20")
+        raise ValueError(
+            f"{argument}: unknown tier {unknown[0]!r}: expected tiers from {', '.join(TIERS)}, "
+            "e.g. haiku=40,sonnet=40,opus=20"
+        )
     for name, value in target.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"{argument}: {name}={value!r} is not valid: expected a percentage >= 0, "
-                             "e.g. haiku=40,sonnet=40,opus=20")
+            raise ValueError(
+                f"{argument}: {name}={value!r} is not valid: expected a percentage >= 0, "
+                "e.g. haiku=40,sonnet=40,opus=20"
+            )
     total = sum(target.values())
     if abs(total - 100.0) > 1e-6:
         raise ValueError(f"{argument}: percentages sum to {total:g}, expected 100 (e.g. haiku=40,sonnet=40,opus=20)")
@@ -152,8 +178,7 @@ def _distance(pair: tuple[int, int], current: tuple[int, int]) -> int:
     return abs(pair[0] - current[0]) + abs(pair[1] - current[1])
 
 
-def _closest_to_mix(distribution: _Distribution, target: dict[str, float],
-                    current: tuple[int, int]) -> tuple[int, int]:
+def _closest_to_mix(distribution: _Distribution, target: dict[str, float], current: tuple[int, int]) -> tuple[int, int]:
     total = distribution.total
     want_low = target["haiku"] / 100.0 * total
     want_mid = (target["haiku"] + target["sonnet"]) / 100.0 * total
@@ -165,14 +190,17 @@ def _closest_to_mix(distribution: _Distribution, target: dict[str, float],
     return min(_pairs(), key=error)
 
 
-def _best_within_budget(distribution: _Distribution, budget_per_day: float, days: float,
-                        current: tuple[int, int]) -> tuple[int, int]:
+def _best_within_budget(
+    distribution: _Distribution, budget_per_day: float, days: float, current: tuple[int, int]
+) -> tuple[int, int]:
     budget = budget_per_day * days * (1 + 1e-12)
     affordable = [pair for pair in _pairs() if distribution.cost_of(*pair) <= budget]
     if not affordable:
         cheapest = min(distribution.cost_of(*pair) for pair in _pairs()) / days
-        raise ValueError(f"budget_usd_per_day={budget_per_day!r} is below the cheapest mix this log allows "
-                         f"(${cheapest:.4f}/day with nearly everything on haiku)")
+        raise ValueError(
+            f"budget_usd_per_day={budget_per_day!r} is below the cheapest mix this log allows "
+            f"(${cheapest:.4f}/day with nearly everything on haiku)"
+        )
 
     def capability(pair: tuple[int, int]) -> tuple[int, int]:
         _, mid, high = distribution.counts(*pair)

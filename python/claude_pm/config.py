@@ -74,8 +74,9 @@ _PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOU
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
 # A forced model id has the shape of Anthropic's ids, also as Bedrock (`anthropic.claude-...-v1:0`)
 # and Vertex (`claude-...@20240307`) spell them; any configured tier id is accepted as well.
-_FORCED_MODEL_ID = re.compile(r"^(?:[a-z0-9-]+\.)*claude-[a-z0-9]+(?:[.-][a-z0-9]+)*(?:[:@][a-z0-9._-]+)?$",
-                              re.IGNORECASE)
+_FORCED_MODEL_ID = re.compile(
+    r"^(?:[a-z0-9-]+\.)*claude-[a-z0-9]+(?:[.-][a-z0-9]+)*(?:[:@][a-z0-9._-]+)?$", re.IGNORECASE
+)
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _WINDOWS_EXAMPLE = "e.g. '02:00-06:59' or '22:00-01:59,12:00-12:59@Europe/Berlin'"
 
@@ -115,78 +116,172 @@ class Variable:
 
 
 KNOWN_VARIABLES: tuple[Variable, ...] = (
-    Variable("ENABLE_DYNAMIC_MODEL_SELECTION", "true", "boolean",
-             "Global switch for complexity-based model selection."),
-    Variable("ENABLE_DYNAMIC_PROMPT_TEMPLATES", "true", "boolean",
-             "Size base instructions to the task (MINIMAL/STANDARD/FULL), independently of "
-             "model selection."),
-    Variable("CLAUDE_PM_<AGENT>_MODEL_SELECTION", "unset", "boolean",
-             "Per-agent switch; beats the global switch both ways."),
-    Variable("CLAUDE_PM_<AGENT>_MODEL", "unset",
-             "tier name (haiku/sonnet/opus) or a claude-* model id (not a boolean: see _MODEL_SELECTION)",
-             "Force a model for that agent; beats every switch."),
-    Variable("CLAUDE_PM_<AGENT>_ROLLOUT_PERCENTAGE", "unset", "number 0..100",
-             "Per-agent share of users enrolled; overrides CLAUDE_PM_ROLLOUT_PERCENTAGE.", bounds=(0, 100)),
-    Variable("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "30", f"integer 0..{THRESHOLD_MAX - 1}, below medium",
-             "Scores up to this value are SIMPLE (haiku, MINIMAL prompt).", bounds=(0, THRESHOLD_MAX - 1)),
-    Variable("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "70", f"integer 1..{THRESHOLD_MAX}, above simple",
-             "Scores up to this value are MEDIUM (sonnet, STANDARD prompt); above are COMPLEX.",
-             bounds=(1, THRESHOLD_MAX)),
-    Variable("CLAUDE_PM_HAIKU_MODEL_ID", DEFAULT_MODEL_IDS["haiku"], "model id",
-             "Model id used for the haiku tier."),
-    Variable("CLAUDE_PM_SONNET_MODEL_ID", DEFAULT_MODEL_IDS["sonnet"], "model id",
-             "Model id used for the sonnet tier."),
-    Variable("CLAUDE_PM_OPUS_MODEL_ID", DEFAULT_MODEL_IDS["opus"], "model id",
-             "Model id used for the opus tier."),
-    Variable("CLAUDE_PM_ROLLOUT_PERCENTAGE", "100", "number 0..100",
-             "Share of users (stable md5 bucket of the user id) that get optimisation.", bounds=(0, 100)),
-    Variable("CLAUDE_PM_ROLLOUT_WINDOWS", "unset",
-             "comma-separated HH:MM-HH:MM windows, optional @IANA/Zone",
-             "Optimise only inside these local-time windows (ends inclusive to the minute)."),
-    Variable("CLAUDE_PM_TEST_MODE", "false", "boolean",
-             "Shadow mode: decisions are computed and counted as shadow; callers get the "
-             "agent's default model and the FULL prompt."),
-    Variable("CLAUDE_PM_METRICS_ENABLED", "true", "boolean",
-             "Selection statistics and Prometheus metrics."),
-    Variable("CLAUDE_PM_OTEL", "false", "boolean (true needs opentelemetry-api installed)",
-             "Add each selection to OpenTelemetry traces (GenAI attributes plus claude_pm.*) and "
-             "offer the metrics through an OpenTelemetry meter."),
-    Variable("CLAUDE_PM_METRICS_RETENTION_HOURS", "168", f"integer 1..{RETENTION_HOURS_LIMIT} (ten years)",
-             "Window of the selection statistics and of the decision log.", bounds=(1, RETENTION_HOURS_LIMIT)),
-    Variable("CLAUDE_PM_LOG_LEVEL", "WARNING", "DEBUG/INFO/WARNING/ERROR/CRITICAL",
-             "Level of all claude_pm loggers; DEBUG logs every analysis."),
-    Variable("CLAUDE_PM_LOG_TASK_TEXT", "false", "boolean",
-             "Include the task text in debug logs (off: task text is user data)."),
-    Variable("CLAUDE_PM_SCORING_RULES", "unset", "path to a TOML rules file (loaded when set)",
-             "Replace the packaged scoring vocabulary and weights."),
-    Variable("CLAUDE_PM_PROMPTS_DIR", "unset", "directory path",
-             "Directory of agent prompt files overriding the packaged ones."),
-    Variable("CLAUDE_PM_CACHE_MAX_ENTRIES", "10000", f"integer 1..{CACHE_MAX_ENTRIES_LIMIT}",
-             "Entry bound of the shared prompt cache.", bounds=(1, CACHE_MAX_ENTRIES_LIMIT)),
-    Variable("CLAUDE_PM_CACHE_MAX_MB", "64", f"number 0.001..{CACHE_MAX_MB_LIMIT} (1 TiB)",
-             "Byte bound of the shared prompt cache, in MiB.", bounds=(CACHE_MAX_MB_MIN, CACHE_MAX_MB_LIMIT)),
-    Variable("CLAUDE_PM_CACHE_DEFAULT_TTL", "3600",
-             f"seconds 0..{CACHE_TTL_LIMIT_SECONDS} (ten years; 0 = no expiry)",
-             "Default time to live of cache entries.", bounds=(0, CACHE_TTL_LIMIT_SECONDS)),
-    Variable("CLAUDE_PM_DECISION_LOG", "unset", "SQLite file path or postgresql:// DSN",
-             "Record every decision durably for cost analysis, baselines and audit (a DSN password "
-             "is shown redacted).", secrecy=URL_PASSWORD),
-    Variable("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", "true", "boolean",
-             "Flush the decision log on SIGTERM before the application's own SIGTERM handling "
-             "(false: the application flushes on shutdown itself)."),
-    Variable("CLAUDE_PM_DECISION_LOG_SPOOL", "true", "boolean",
-             "Spool decisions to a local fsynced file before the database, so a crash loses "
-             "only the last fraction of a second; replayed on the next start."),
-    Variable("CLAUDE_PM_DECISION_LOG_SPOOL_DIR", "unset", "directory path",
-             "Where the spool files live (unset: next to the SQLite file, or "
-             "$XDG_STATE_HOME/claude-pm/decision-log-spool for PostgreSQL)."),
-    Variable("CLAUDE_PM_AUDIT_SECRET", "unset", "string",
-             "HMAC key for task-text hashes in the decision log (unset: a random "
-             "per-database salt); never shown.", secrecy=SECRET),
-    Variable("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", "false", "boolean",
-             "Store task text in clear in the decision log."),
-    Variable("CLAUDE_PM_PRICING_FILE", "unset", "path to a TOML or JSON file",
-             "Per-model input/output USD per million tokens, overriding the defaults."),
+    Variable(
+        "ENABLE_DYNAMIC_MODEL_SELECTION", "true", "boolean", "Global switch for complexity-based model selection."
+    ),
+    Variable(
+        "ENABLE_DYNAMIC_PROMPT_TEMPLATES",
+        "true",
+        "boolean",
+        "Size base instructions to the task (MINIMAL/STANDARD/FULL), independently of model selection.",
+    ),
+    Variable(
+        "CLAUDE_PM_<AGENT>_MODEL_SELECTION", "unset", "boolean", "Per-agent switch; beats the global switch both ways."
+    ),
+    Variable(
+        "CLAUDE_PM_<AGENT>_MODEL",
+        "unset",
+        "tier name (haiku/sonnet/opus) or a claude-* model id (not a boolean: see _MODEL_SELECTION)",
+        "Force a model for that agent; beats every switch.",
+    ),
+    Variable(
+        "CLAUDE_PM_<AGENT>_ROLLOUT_PERCENTAGE",
+        "unset",
+        "number 0..100",
+        "Per-agent share of users enrolled; overrides CLAUDE_PM_ROLLOUT_PERCENTAGE.",
+        bounds=(0, 100),
+    ),
+    Variable(
+        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD",
+        "30",
+        f"integer 0..{THRESHOLD_MAX - 1}, below medium",
+        "Scores up to this value are SIMPLE (haiku, MINIMAL prompt).",
+        bounds=(0, THRESHOLD_MAX - 1),
+    ),
+    Variable(
+        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD",
+        "70",
+        f"integer 1..{THRESHOLD_MAX}, above simple",
+        "Scores up to this value are MEDIUM (sonnet, STANDARD prompt); above are COMPLEX.",
+        bounds=(1, THRESHOLD_MAX),
+    ),
+    Variable("CLAUDE_PM_HAIKU_MODEL_ID", DEFAULT_MODEL_IDS["haiku"], "model id", "Model id used for the haiku tier."),
+    Variable(
+        "CLAUDE_PM_SONNET_MODEL_ID", DEFAULT_MODEL_IDS["sonnet"], "model id", "Model id used for the sonnet tier."
+    ),
+    Variable("CLAUDE_PM_OPUS_MODEL_ID", DEFAULT_MODEL_IDS["opus"], "model id", "Model id used for the opus tier."),
+    Variable(
+        "CLAUDE_PM_ROLLOUT_PERCENTAGE",
+        "100",
+        "number 0..100",
+        "Share of users (stable md5 bucket of the user id) that get optimisation.",
+        bounds=(0, 100),
+    ),
+    Variable(
+        "CLAUDE_PM_ROLLOUT_WINDOWS",
+        "unset",
+        "comma-separated HH:MM-HH:MM windows, optional @IANA/Zone",
+        "Optimise only inside these local-time windows (ends inclusive to the minute).",
+    ),
+    Variable(
+        "CLAUDE_PM_TEST_MODE",
+        "false",
+        "boolean",
+        "Shadow mode: decisions are computed and counted as shadow; callers get the "
+        "agent's default model and the FULL prompt.",
+    ),
+    Variable("CLAUDE_PM_METRICS_ENABLED", "true", "boolean", "Selection statistics and Prometheus metrics."),
+    Variable(
+        "CLAUDE_PM_OTEL",
+        "false",
+        "boolean (true needs opentelemetry-api installed)",
+        "Add each selection to OpenTelemetry traces (GenAI attributes plus claude_pm.*) and "
+        "offer the metrics through an OpenTelemetry meter.",
+    ),
+    Variable(
+        "CLAUDE_PM_METRICS_RETENTION_HOURS",
+        "168",
+        f"integer 1..{RETENTION_HOURS_LIMIT} (ten years)",
+        "Window of the selection statistics and of the decision log.",
+        bounds=(1, RETENTION_HOURS_LIMIT),
+    ),
+    Variable(
+        "CLAUDE_PM_LOG_LEVEL",
+        "WARNING",
+        "DEBUG/INFO/WARNING/ERROR/CRITICAL",
+        "Level of all claude_pm loggers; DEBUG logs every analysis.",
+    ),
+    Variable(
+        "CLAUDE_PM_LOG_TASK_TEXT",
+        "false",
+        "boolean",
+        "Include the task text in debug logs (off: task text is user data).",
+    ),
+    Variable(
+        "CLAUDE_PM_SCORING_RULES",
+        "unset",
+        "path to a TOML rules file (loaded when set)",
+        "Replace the packaged scoring vocabulary and weights.",
+    ),
+    Variable(
+        "CLAUDE_PM_PROMPTS_DIR",
+        "unset",
+        "directory path",
+        "Directory of agent prompt files overriding the packaged ones.",
+    ),
+    Variable(
+        "CLAUDE_PM_CACHE_MAX_ENTRIES",
+        "10000",
+        f"integer 1..{CACHE_MAX_ENTRIES_LIMIT}",
+        "Entry bound of the shared prompt cache.",
+        bounds=(1, CACHE_MAX_ENTRIES_LIMIT),
+    ),
+    Variable(
+        "CLAUDE_PM_CACHE_MAX_MB",
+        "64",
+        f"number 0.001..{CACHE_MAX_MB_LIMIT} (1 TiB)",
+        "Byte bound of the shared prompt cache, in MiB.",
+        bounds=(CACHE_MAX_MB_MIN, CACHE_MAX_MB_LIMIT),
+    ),
+    Variable(
+        "CLAUDE_PM_CACHE_DEFAULT_TTL",
+        "3600",
+        f"seconds 0..{CACHE_TTL_LIMIT_SECONDS} (ten years; 0 = no expiry)",
+        "Default time to live of cache entries.",
+        bounds=(0, CACHE_TTL_LIMIT_SECONDS),
+    ),
+    Variable(
+        "CLAUDE_PM_DECISION_LOG",
+        "unset",
+        "SQLite file path or postgresql:// DSN",
+        "Record every decision durably for cost analysis, baselines and audit (a DSN password is shown redacted).",
+        secrecy=URL_PASSWORD,
+    ),
+    Variable(
+        "CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH",
+        "true",
+        "boolean",
+        "Flush the decision log on SIGTERM before the application's own SIGTERM handling "
+        "(false: the application flushes on shutdown itself).",
+    ),
+    Variable(
+        "CLAUDE_PM_DECISION_LOG_SPOOL",
+        "true",
+        "boolean",
+        "Spool decisions to a local fsynced file before the database, so a crash loses "
+        "only the last fraction of a second; replayed on the next start.",
+    ),
+    Variable(
+        "CLAUDE_PM_DECISION_LOG_SPOOL_DIR",
+        "unset",
+        "directory path",
+        "Where the spool files live (unset: next to the SQLite file, or "
+        "$XDG_STATE_HOME/claude-pm/decision-log-spool for PostgreSQL).",
+    ),
+    Variable(
+        "CLAUDE_PM_AUDIT_SECRET",
+        "unset",
+        "string",
+        "HMAC key for task-text hashes in the decision log (unset: a random per-database salt); never shown.",
+        secrecy=SECRET,
+    ),
+    Variable("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", "false", "boolean", "Store task text in clear in the decision log."),
+    Variable(
+        "CLAUDE_PM_PRICING_FILE",
+        "unset",
+        "path to a TOML or JSON file",
+        "Per-model input/output USD per million tokens, overriding the defaults.",
+    ),
 )
 
 
@@ -326,16 +421,20 @@ def _parse_model(variable: str, raw: str, model_ids: Mapping[str, str]) -> str:
     allowed = "a tier name (haiku, sonnet, opus) or a model id such as claude-sonnet-4-20250514"
     if _is_boolean_or_number(value):
         # CLAUDE_PM_QA_MODEL=false is an easy slip for CLAUDE_PM_QA_MODEL_SELECTION=false.
-        raise ConfigError(variable, raw, f"{allowed}; to switch model selection for this agent on or off, "
-                          f"set {variable}_SELECTION instead")
+        raise ConfigError(
+            variable,
+            raw,
+            f"{allowed}; to switch model selection for this agent on or off, set {variable}_SELECTION instead",
+        )
     if value in model_ids.values() or _FORCED_MODEL_ID.match(value):
         return value
     raise ConfigError(variable, raw, allowed)
 
 
-def parse_rollout_windows(raw: str,
-                          variable: str = "CLAUDE_PM_ROLLOUT_WINDOWS",
-                          ) -> tuple[tuple[RolloutWindow, ...], str | None]:
+def parse_rollout_windows(
+    raw: str,
+    variable: str = "CLAUDE_PM_ROLLOUT_WINDOWS",
+) -> tuple[tuple[RolloutWindow, ...], str | None]:
     """Parse 'HH:MM-HH:MM[,HH:MM-HH:MM...][@Area/City]' into windows and an IANA zone."""
     text = raw.strip()
     zone: str | None = None
@@ -366,8 +465,7 @@ def _check_zone(variable: str, raw: str, zone: str) -> None:
 def _parse_decision_log(variable: str, raw: str) -> str:
     value = raw.strip()
     if "://" in value and not value.startswith(("postgresql://", "postgres://", "sqlite:///")):
-        raise ConfigError(variable, raw, "a SQLite file path (or sqlite:///path) or a "
-                          "postgresql://user@host/db DSN")
+        raise ConfigError(variable, raw, "a SQLite file path (or sqlite:///path) or a postgresql://user@host/db DSN")
     if not value:
         raise ConfigError(variable, raw, "a SQLite file path or a postgresql:// DSN")
     return value
@@ -482,23 +580,36 @@ def _build(env: Mapping[str, str]) -> Settings:
         raw = get(name)
         if raw is not None:
             if not _MODEL_ID.match(raw.strip()) or _is_boolean_or_number(raw):
-                raise ConfigError(name, raw, "a model id such as " + DEFAULT_MODEL_IDS[tier]
-                                  + " (not a boolean or a number)")
+                raise ConfigError(
+                    name, raw, "a model id such as " + DEFAULT_MODEL_IDS[tier] + " (not a boolean or a number)"
+                )
             model_ids[tier] = raw.strip()
 
     simple_raw = get("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD")
     medium_raw = get("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD")
-    simple = 30 if simple_raw is None else _parse_int(
-        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw, 0, 99, "an integer from 0 to 99")
-    medium = 70 if medium_raw is None else _parse_int(
-        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw, 1, 100, "an integer from 1 to 100")
+    simple = (
+        30
+        if simple_raw is None
+        else _parse_int("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw, 0, 99, "an integer from 0 to 99")
+    )
+    medium = (
+        70
+        if medium_raw is None
+        else _parse_int("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw, 1, 100, "an integer from 1 to 100")
+    )
     if simple >= medium:
         if simple_raw is None:
             # Only the medium threshold was set, so it is the value to fix, not the default.
-            raise ConfigError("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw,
-                              f"a value above CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD ({simple})")
-        raise ConfigError("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw,
-                          f"a value below CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD ({medium})")
+            raise ConfigError(
+                "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD",
+                medium_raw,
+                f"a value above CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD ({simple})",
+            )
+        raise ConfigError(
+            "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD",
+            simple_raw,
+            f"a value below CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD ({medium})",
+        )
 
     agent_switch: dict = {}
     agent_model: dict = {}
@@ -527,8 +638,9 @@ def _build(env: Mapping[str, str]) -> Settings:
     windows_raw = env.get("CLAUDE_PM_ROLLOUT_WINDOWS")
     if windows_raw is not None:
         if not windows_raw.strip():
-            raise ConfigError("CLAUDE_PM_ROLLOUT_WINDOWS", windows_raw,
-                              f"at least one HH:MM-HH:MM window, {_WINDOWS_EXAMPLE}")
+            raise ConfigError(
+                "CLAUDE_PM_ROLLOUT_WINDOWS", windows_raw, f"at least one HH:MM-HH:MM window, {_WINDOWS_EXAMPLE}"
+            )
         windows, zone = parse_rollout_windows(windows_raw)
 
     log_level = (get("CLAUDE_PM_LOG_LEVEL") or "WARNING").strip().upper()
@@ -538,13 +650,26 @@ def _build(env: Mapping[str, str]) -> Settings:
     ttl_raw = get("CLAUDE_PM_CACHE_DEFAULT_TTL")
     ttl: float | None = 3600.0
     if ttl_raw is not None:
-        ttl = _parse_number("CLAUDE_PM_CACHE_DEFAULT_TTL", ttl_raw, 0.0, CACHE_TTL_LIMIT_SECONDS,
-                            f"a number of seconds from 0 to {CACHE_TTL_LIMIT_SECONDS} (0 means no expiry)")
+        ttl = _parse_number(
+            "CLAUDE_PM_CACHE_DEFAULT_TTL",
+            ttl_raw,
+            0.0,
+            CACHE_TTL_LIMIT_SECONDS,
+            f"a number of seconds from 0 to {CACHE_TTL_LIMIT_SECONDS} (0 means no expiry)",
+        )
         ttl = None if ttl == 0 else ttl
     max_mb_raw = get("CLAUDE_PM_CACHE_MAX_MB")
-    max_mb = 64.0 if max_mb_raw is None else _parse_number(
-        "CLAUDE_PM_CACHE_MAX_MB", max_mb_raw, CACHE_MAX_MB_MIN, CACHE_MAX_MB_LIMIT,
-        f"a number of MiB from 0.001 to {CACHE_MAX_MB_LIMIT}, e.g. 64")
+    max_mb = (
+        64.0
+        if max_mb_raw is None
+        else _parse_number(
+            "CLAUDE_PM_CACHE_MAX_MB",
+            max_mb_raw,
+            CACHE_MAX_MB_MIN,
+            CACHE_MAX_MB_LIMIT,
+            f"a number of MiB from 0.001 to {CACHE_MAX_MB_LIMIT}, e.g. 64",
+        )
+    )
     entries_raw = get("CLAUDE_PM_CACHE_MAX_ENTRIES")
     percentage_raw = get("CLAUDE_PM_ROLLOUT_PERCENTAGE")
     retention_raw = get("CLAUDE_PM_METRICS_RETENTION_HOURS")
@@ -560,27 +685,41 @@ def _build(env: Mapping[str, str]) -> Settings:
         simple_threshold=simple,
         medium_threshold=medium,
         model_ids=MappingProxyType(model_ids),
-        rollout_percentage=100.0 if percentage_raw is None else _parse_percentage(
-            "CLAUDE_PM_ROLLOUT_PERCENTAGE", percentage_raw),
+        rollout_percentage=100.0
+        if percentage_raw is None
+        else _parse_percentage("CLAUDE_PM_ROLLOUT_PERCENTAGE", percentage_raw),
         rollout_windows=windows,
         rollout_timezone=zone,
         test_mode=flag("CLAUDE_PM_TEST_MODE", False),
         metrics_enabled=flag("CLAUDE_PM_METRICS_ENABLED", True),
         otel=_otel_flag(get("CLAUDE_PM_OTEL")),
-        metrics_retention_hours=168 if retention_raw is None else _parse_int(
-            "CLAUDE_PM_METRICS_RETENTION_HOURS", retention_raw, 1, RETENTION_HOURS_LIMIT,
-            f"a whole number of hours from 1 to {RETENTION_HOURS_LIMIT}, e.g. 168"),
+        metrics_retention_hours=168
+        if retention_raw is None
+        else _parse_int(
+            "CLAUDE_PM_METRICS_RETENTION_HOURS",
+            retention_raw,
+            1,
+            RETENTION_HOURS_LIMIT,
+            f"a whole number of hours from 1 to {RETENTION_HOURS_LIMIT}, e.g. 168",
+        ),
         log_level=log_level,
         log_task_text=flag("CLAUDE_PM_LOG_TASK_TEXT", False),
         scoring_rules=None if rules_raw is None else _checked_rules_path(rules_raw),
         prompts_dir=get("CLAUDE_PM_PROMPTS_DIR"),
-        cache_max_entries=10000 if entries_raw is None else _parse_int(
-            "CLAUDE_PM_CACHE_MAX_ENTRIES", entries_raw, 1, CACHE_MAX_ENTRIES_LIMIT,
-            f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}, e.g. 10000"),
+        cache_max_entries=10000
+        if entries_raw is None
+        else _parse_int(
+            "CLAUDE_PM_CACHE_MAX_ENTRIES",
+            entries_raw,
+            1,
+            CACHE_MAX_ENTRIES_LIMIT,
+            f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}, e.g. 10000",
+        ),
         cache_max_bytes=int(max_mb * 1024 * 1024),
         cache_default_ttl=ttl,
-        decision_log=None if decision_log_raw is None else _parse_decision_log(
-            "CLAUDE_PM_DECISION_LOG", decision_log_raw),
+        decision_log=None
+        if decision_log_raw is None
+        else _parse_decision_log("CLAUDE_PM_DECISION_LOG", decision_log_raw),
         decision_log_sigterm_flush=flag("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", True),
         decision_log_spool=flag("CLAUDE_PM_DECISION_LOG_SPOOL", True),
         decision_log_spool_dir=get("CLAUDE_PM_DECISION_LOG_SPOOL_DIR"),
@@ -604,7 +743,9 @@ def _otel_flag(raw: str | None) -> bool:
 
 def _is_ours(name: str) -> bool:
     return name.startswith("CLAUDE_PM_") or name in (
-        "ENABLE_DYNAMIC_MODEL_SELECTION", "ENABLE_DYNAMIC_PROMPT_TEMPLATES")
+        "ENABLE_DYNAMIC_MODEL_SELECTION",
+        "ENABLE_DYNAMIC_PROMPT_TEMPLATES",
+    )
 
 
 class _EnvironWatch:
@@ -751,10 +892,12 @@ def _load_pricing_file(path: str) -> None:
 # Files a selection or report loads only when it needs them, loaded here by
 # validate_environment so that `config check` reports them (the rules file is loaded
 # whenever the settings are built).
-_FILE_LOADERS: Mapping[str, Callable[[str], None]] = MappingProxyType({
-    "CLAUDE_PM_PROMPTS_DIR": _load_prompts_dir,
-    "CLAUDE_PM_PRICING_FILE": _load_pricing_file,
-})
+_FILE_LOADERS: Mapping[str, Callable[[str], None]] = MappingProxyType(
+    {
+        "CLAUDE_PM_PROMPTS_DIR": _load_prompts_dir,
+        "CLAUDE_PM_PRICING_FILE": _load_pricing_file,
+    }
+)
 
 
 def unrecognised_variables(agents: tuple[str, ...], env: Mapping[str, str] | None = None) -> list[str]:

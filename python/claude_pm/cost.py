@@ -27,9 +27,14 @@ from claude_pm.pricing import PricingTable, load_pricing
 __all__ = ["analyze_cost_impact", "complexity_buckets"]
 
 
-def analyze_cost_impact(since: Since = None, baseline_model: str = "claude-sonnet-4-20250514", *,
-                        shadow: bool | None = None, decision_log: str | None = None,
-                        pricing: PricingTable | None = None) -> dict[str, Any]:
+def analyze_cost_impact(
+    since: Since = None,
+    baseline_model: str = "claude-sonnet-4-20250514",
+    *,
+    shadow: bool | None = None,
+    decision_log: str | None = None,
+    pricing: PricingTable | None = None,
+) -> dict[str, Any]:
     """The cost report for decisions since `since` (default: the retention window).
 
     Every decision records what the caller actually got, so the default (``shadow=None``)
@@ -52,8 +57,11 @@ def analyze_cost_impact(since: Since = None, baseline_model: str = "claude-sonne
     total = sum(row.requests for _, row in by_model)
     priced = [(row, price) for model, row in by_model if (price := pricing.get(model)) is not None]
     priced_requests = sum(row.requests for row, _ in priced)
-    weighted = (sum(row.requests * price.input_per_million for row, price in priced) / priced_requests
-                if priced_requests else None)
+    weighted = (
+        sum(row.requests * price.input_per_million for row, price in priced) / priced_requests
+        if priced_requests
+        else None
+    )
     baseline_rate = baseline_price.input_per_million
     distribution = complexity_buckets(collapse(groups, 1))
     return {
@@ -67,8 +75,9 @@ def analyze_cost_impact(since: Since = None, baseline_model: str = "claude-sonne
         "priced_requests": priced_requests,
         "unpriced_models": {model: row.requests for model, row in by_model if pricing.get(model) is None},
         "estimated_cost_usd": sum(price.cost(row.input_tokens, row.output_tokens) for row, price in priced),
-        "baseline_estimated_cost_usd": sum(baseline_price.cost(row.input_tokens, row.output_tokens)
-                                           for row, _ in priced),
+        "baseline_estimated_cost_usd": sum(
+            baseline_price.cost(row.input_tokens, row.output_tokens) for row, _ in priced
+        ),
         "token_reduction": _token_reduction(priced),
         "usage": _usage(priced, baseline_price),
         "baseline_model": baseline_id,
@@ -105,8 +114,9 @@ def _token_reduction(priced: list) -> dict[str, Any]:
         "full_prompt_tokens": full,
         "tokens_saved": full - sent,
         "reduction_percent": (full - sent) / full * 100.0 if full else None,
-        "estimated_savings_usd": sum(price.cost(row.full_prompt_tokens - row.prompt_tokens, 0)
-                                     for row, price in priced),
+        "estimated_savings_usd": sum(
+            price.cost(row.full_prompt_tokens - row.prompt_tokens, 0) for row, price in priced
+        ),
     }
 
 

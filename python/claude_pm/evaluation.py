@@ -23,8 +23,15 @@ from typing import Any
 from claude_pm.services.task_complexity_analyzer import FACT_NAMES, TaskComplexityAnalyzer
 
 __all__ = [
-    "SPLITS", "TIERS", "EvalReport", "evaluate_file", "evaluate_records", "evaluate_split",
-    "format_report", "read_records", "split_of",
+    "SPLITS",
+    "TIERS",
+    "EvalReport",
+    "evaluate_file",
+    "evaluate_records",
+    "evaluate_split",
+    "format_report",
+    "read_records",
+    "split_of",
 ]
 
 TIERS: tuple[str, ...] = ("SIMPLE", "MEDIUM", "COMPLEX")
@@ -35,11 +42,10 @@ _TUNE_TENTHS = 7
 
 
 def split_of(text: str) -> str:
-    """"tune" or "check": the first byte of the SHA-256 of the UTF-8 text, modulo 10,
+    """ "tune" or "check": the first byte of the SHA-256 of the UTF-8 text, modulo 10,
     below 7 is tune. Fixed, so a task never changes split."""
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
     return SPLITS[0] if digest[0] % 10 < _TUNE_TENTHS else SPLITS[1]
-
 
 
 @dataclass
@@ -49,9 +55,7 @@ class EvalReport:
     total: int = 0
     correct: int = 0
     # confusion[expected][predicted] = count
-    confusion: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {e: {p: 0 for p in TIERS} for e in TIERS}
-    )
+    confusion: dict[str, dict[str, int]] = field(default_factory=lambda: {e: {p: 0 for p in TIERS} for e in TIERS})
     complex_total: int = 0
     complex_scored_simple: int = 0
     misses: list[dict[str, Any]] = field(default_factory=list)
@@ -112,9 +116,7 @@ def _parse_record(record: Any, where: str) -> tuple[str, str, tuple[str, ...], d
     return text, expected, acceptable, facts
 
 
-def evaluate_records(
-    records: list[tuple[str, Any]], analyzer: TaskComplexityAnalyzer | None = None
-) -> EvalReport:
+def evaluate_records(records: list[tuple[str, Any]], analyzer: TaskComplexityAnalyzer | None = None) -> EvalReport:
     """Evaluates (location, record) pairs; `location` names the record in errors."""
     analyzer = analyzer or TaskComplexityAnalyzer()
     report = EvalReport()
@@ -132,8 +134,7 @@ def evaluate_records(
         else:
             record_id = record.get("id", where)
             report.misses.append(
-                {"id": record_id, "expected": expected, "predicted": predicted,
-                 "score": result.complexity_score}
+                {"id": record_id, "expected": expected, "predicted": predicted, "score": result.complexity_score}
             )
         if expected == "COMPLEX":
             report.complex_total += 1
@@ -160,14 +161,14 @@ def read_records(path: str | os.PathLike[str]) -> list[tuple[str, Any]]:
                     raise ValueError(f"{where}: not valid JSON ({error.msg})") from None
     if not records:
         # An accuracy over nothing would read as a (0 %) result; it is an input mistake.
-        raise ValueError(f"{os.fspath(path)}: no labelled rows: expected one JSON object per line with the "
-                         "task in 'task' (or 'text') and its tier in 'tier' (or 'acceptable_tiers')")
+        raise ValueError(
+            f"{os.fspath(path)}: no labelled rows: expected one JSON object per line with the "
+            "task in 'task' (or 'text') and its tier in 'tier' (or 'acceptable_tiers')"
+        )
     return records
 
 
-def evaluate_file(
-    path: str | os.PathLike[str], analyzer: TaskComplexityAnalyzer | None = None
-) -> EvalReport:
+def evaluate_file(path: str | os.PathLike[str], analyzer: TaskComplexityAnalyzer | None = None) -> EvalReport:
     """Evaluates a JSONL file (or a directory of them); see `read_records`."""
     return evaluate_records(read_records(path), analyzer)
 

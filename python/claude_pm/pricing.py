@@ -37,8 +37,9 @@ else:
 __all__ = ["DEFAULT_PRICES", "ModelPrice", "PricingTable", "load_pricing"]
 
 _VARIABLE = "CLAUDE_PM_PRICING_FILE"
-_SHAPE = ('a TOML or JSON file of [models."<model id>"] tables with input and output USD per '
-          "million tokens (numbers >= 0)")
+_SHAPE = (
+    'a TOML or JSON file of [models."<model id>"] tables with input and output USD per million tokens (numbers >= 0)'
+)
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,13 @@ class ModelPrice:
         return (input_tokens * self.input_per_million + output_tokens * self.output_per_million) / 1e6
 
 
-DEFAULT_PRICES: Mapping[str, ModelPrice] = MappingProxyType({
-    "claude-3-haiku-20240307": ModelPrice(0.25, 0.25),
-    "claude-sonnet-4-20250514": ModelPrice(3.00, 3.00),
-    "claude-4-opus": ModelPrice(15.00, 15.00),
-})
+DEFAULT_PRICES: Mapping[str, ModelPrice] = MappingProxyType(
+    {
+        "claude-3-haiku-20240307": ModelPrice(0.25, 0.25),
+        "claude-sonnet-4-20250514": ModelPrice(3.00, 3.00),
+        "claude-4-opus": ModelPrice(15.00, 15.00),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,10 @@ class PricingTable:
         price = self.prices.get(model_id)
         if price is None:
             known = ", ".join(sorted(self.prices))
-            raise ValueError(f"{argument}={model!r} is not valid: expected a tier name (haiku, sonnet, opus) "
-                             f"or a priced model id ({known}); add prices with {_VARIABLE}")
+            raise ValueError(
+                f"{argument}={model!r} is not valid: expected a tier name (haiku, sonnet, opus) "
+                f"or a priced model id ({known}); add prices with {_VARIABLE}"
+            )
         return model_id, price
 
 
@@ -110,10 +115,15 @@ def _parse(path: str, document: Any) -> dict[str, ModelPrice]:
         if isinstance(entry, dict):
             unknown = set(entry) - {"input", "output"}
             if unknown or not {"input", "output"} <= set(entry):
-                raise ConfigError(_VARIABLE, path, f"{_SHAPE}; models.{model_id} must have exactly input and "
-                                  f"output, found {sorted(entry)}")
-            prices[model_id] = ModelPrice(_rate(path, f"models.{model_id}.input", entry["input"]),
-                                          _rate(path, f"models.{model_id}.output", entry["output"]))
+                raise ConfigError(
+                    _VARIABLE,
+                    path,
+                    f"{_SHAPE}; models.{model_id} must have exactly input and output, found {sorted(entry)}",
+                )
+            prices[model_id] = ModelPrice(
+                _rate(path, f"models.{model_id}.input", entry["input"]),
+                _rate(path, f"models.{model_id}.output", entry["output"]),
+            )
         else:
             rate = _rate(path, f"models.{model_id}", entry)
             prices[model_id] = ModelPrice(rate, rate)

@@ -120,11 +120,20 @@ def _open_minutes(windows: tuple[RolloutWindow, ...]) -> bytes:
 class _Gates:
     """The rollout gates of one agent under one Settings, with every outcome prebuilt."""
 
-    __slots__ = ("inside", "no_user", "open_minutes", "outside", "percentage", "percentage_in", "percentage_out",
-                 "zone")
+    __slots__ = (
+        "inside",
+        "no_user",
+        "open_minutes",
+        "outside",
+        "percentage",
+        "percentage_in",
+        "percentage_out",
+        "zone",
+    )
 
-    def __init__(self, settings: Settings, switch_detail: str, shadow: bool, percentage: float | None,
-                 percentage_variable: str) -> None:
+    def __init__(
+        self, settings: Settings, switch_detail: str, shadow: bool, percentage: float | None, percentage_variable: str
+    ) -> None:
         self.open_minutes = _open_minutes(settings.rollout_windows)
         self.zone = None if settings.rollout_timezone is None else ZoneInfo(settings.rollout_timezone)
         self.percentage = percentage
@@ -136,8 +145,7 @@ class _Gates:
         share = f"{percentage_variable}={100.0 if percentage is None else percentage:g}"
         self.no_user = Decision(False, "no_user_id", shadow, f"{switch_detail}; {share} needs a user id")
         self.percentage_in = Decision(True, "percentage_in", shadow, f"{switch_detail}; user bucket within {share}")
-        self.percentage_out = Decision(False, "percentage_out", shadow,
-                                       f"{switch_detail}; user bucket outside {share}")
+        self.percentage_out = Decision(False, "percentage_out", shadow, f"{switch_detail}; user bucket outside {share}")
 
     def decide(self, user_id: str | None, now: datetime | None) -> Decision:
         if self.open_minutes:
@@ -265,8 +273,9 @@ def gradual_rollback(
     are not optimisation and stay in force.
     """
     if isinstance(agents, str):
-        raise TypeError(f"agents must be a list of agent names, not the single string {agents!r}; "
-                        "e.g. ['engineer', 'qa']")
+        raise TypeError(
+            f"agents must be a list of agent names, not the single string {agents!r}; e.g. ['engineer', 'qa']"
+        )
     given = list(agents)
     names = [resolve_agent_name(agent) for agent in given]
     if type(delay_minutes) is bool or not isinstance(delay_minutes, (int, float)) or not delay_minutes >= 0:

@@ -116,8 +116,12 @@ class _State:
         self.reductions: dict[tuple[str, str], float] = {}
         # Per level: (level name, tier, tier model, template) in one lookup.
         self.by_level = tuple(
-            (LEVEL_NAMES[level], TIER_BY_LEVEL[level], self.tier_models[level],
-             self.templates_by_level[level] if settings.dynamic_prompt_templates else _FULL)
+            (
+                LEVEL_NAMES[level],
+                TIER_BY_LEVEL[level],
+                self.tier_models[level],
+                self.templates_by_level[level] if settings.dynamic_prompt_templates else _FULL,
+            )
             for level in range(3)
         )
         self.agent_names = {agent: agent for agent in AGENT_NAMES}
@@ -250,8 +254,7 @@ def _check_fact_names(facts: dict[str, Any]) -> None:
     unknown = sorted(set(facts) - _FACT_NAME_SET)
     if unknown:
         raise TypeError(
-            f"unexpected keyword argument(s) {', '.join(unknown)}; "
-            f"task facts are: {', '.join(sorted(FACT_NAMES))}"
+            f"unexpected keyword argument(s) {', '.join(unknown)}; task facts are: {', '.join(sorted(FACT_NAMES))}"
         )
 
 
@@ -386,8 +389,17 @@ def _disabled_reason(decision: Decision) -> str:
     return decision.reason
 
 
-def _log_decision(agent: str, model_id: str, tier: str | None, level: int | None, score: int | None,
-                  template: str, method: str, decision: Decision, task_description: str | None) -> str | None:
+def _log_decision(
+    agent: str,
+    model_id: str,
+    tier: str | None,
+    level: int | None,
+    score: int | None,
+    template: str,
+    method: str,
+    decision: Decision,
+    task_description: str | None,
+) -> str | None:
     from claude_pm.decision_log import DecisionRecord, get_decision_log
 
     log = get_decision_log()
@@ -412,8 +424,9 @@ def _log_decision(agent: str, model_id: str, tier: str | None, level: int | None
     )
 
 
-def _debug_log(settings: Settings, agent: str, model_id: str, method: str, config: dict,
-               task_description: str | None) -> None:
+def _debug_log(
+    settings: Settings, agent: str, model_id: str, method: str, config: dict, task_description: str | None
+) -> None:
     task = f" task={task_description!r}" if settings.log_task_text and task_description is not None else ""
     logger.debug(
         "selection agent=%s score=%s level=%s model=%s method=%s template=%s signals=%s%s",

@@ -42,9 +42,7 @@ logger = logging.getLogger("claude_pm.agents.agent_loader")
 DEFAULT_AGENT_MODELS: dict[str, str] = {
     agent: DEFAULT_MODEL_IDS[selection.DEFAULT_AGENT_TIERS[agent]] for agent in AGENT_NAMES
 }
-DEFAULT_AGENT_MODELS.update(
-    {alias: DEFAULT_AGENT_MODELS[target] for alias, target in AGENT_ALIASES.items()}
-)
+DEFAULT_AGENT_MODELS.update({alias: DEFAULT_AGENT_MODELS[target] for alias, target in AGENT_ALIASES.items()})
 MODEL_NAME_MAPPINGS = MappingProxyType(dict(DEFAULT_MODEL_IDS))
 
 
@@ -153,9 +151,7 @@ def get_model_selection_metrics() -> dict[str, Any]:
             "medium_threshold": settings.medium_threshold,
             "tier_models": dict(settings.model_ids),
         },
-        "default_models": {
-            agent: settings.model_ids[selection.DEFAULT_AGENT_TIERS[agent]] for agent in AGENT_NAMES
-        },
+        "default_models": {agent: settings.model_ids[selection.DEFAULT_AGENT_TIERS[agent]] for agent in AGENT_NAMES},
         "selection_stats": _selection_stats(snapshot, settings.simple_threshold, settings.medium_threshold),
     }
 

@@ -94,8 +94,9 @@ def _read_regular_file(path: str) -> bytes:
     with os.fdopen(os.open(path, flags), "rb") as stream:
         mode = os.fstat(stream.fileno()).st_mode
         if not stat.S_ISREG(mode):
-            raise PromptFileError(path, "is not a regular file (a prompt file must be a plain file or a "
-                                  "symlink to one)")
+            raise PromptFileError(
+                path, "is not a regular file (a prompt file must be a plain file or a symlink to one)"
+            )
         return _read_bounded(stream, path)
 
 

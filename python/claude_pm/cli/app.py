@@ -34,8 +34,7 @@ class _TaskAsDefaultCommand(click.Group):
 
 
 @click.group(cls=_TaskAsDefaultCommand, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", "-V", prog_name="claude-pm",
-                      message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", "-V", prog_name="claude-pm", message="%(prog)s %(version)s")
 def main() -> None:
     """Pick the cheapest trustworthy model and a right-sized prompt for agent tasks.
 
@@ -45,8 +44,9 @@ def main() -> None:
 
 def json_option(function: F) -> F:
     """The --json flag every command offers: machine-readable output on stdout."""
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print machine-readable JSON instead of a table.")(function)
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table.")(
+        function
+    )
 
 
 def emit_json(payload: Any) -> None:

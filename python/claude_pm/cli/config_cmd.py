@@ -28,16 +28,24 @@ def _rows() -> list[dict[str, Any]]:
             prefix, suffix = variable.name.split("<AGENT>")
             for name in sorted(n for n in os.environ if n.startswith(prefix) and n.endswith(suffix)):
                 if config._PER_AGENT.match(name) and not name.endswith("_MODEL_ID"):
-                    rows.append({"variable": name, "value": config.redact(name, os.environ[name]),
-                                 "source": "environment", "meaning": variable.meaning})
+                    rows.append(
+                        {
+                            "variable": name,
+                            "value": config.redact(name, os.environ[name]),
+                            "source": "environment",
+                            "meaning": variable.meaning,
+                        }
+                    )
             continue
         value = os.environ.get(variable.name)
-        rows.append({
-            "variable": variable.name,
-            "value": variable.default if value is None else config.redact(variable.name, value),
-            "source": "default" if value is None else "environment",
-            "meaning": variable.meaning,
-        })
+        rows.append(
+            {
+                "variable": variable.name,
+                "value": variable.default if value is None else config.redact(variable.name, value),
+                "source": "default" if value is None else "environment",
+                "meaning": variable.meaning,
+            }
+        )
     return rows
 
 
@@ -56,8 +64,7 @@ def check(as_json: bool) -> None:
     for row in rows:
         row["error"] = bad.get(row["variable"])
     if as_json:
-        emit_json({"valid": not errors, "variables": rows, "errors": list(bad.values()),
-                   "unrecognised": unknown})
+        emit_json({"valid": not errors, "variables": rows, "errors": list(bad.values()), "unrecognised": unknown})
     else:
         console = Console()
         table = Table(title="claude-pm configuration", title_justify="left")

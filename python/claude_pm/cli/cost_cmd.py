@@ -16,8 +16,10 @@ from claude_pm.cli.app import CliError, emit_json, json_option
 __all__ = ["baseline", "calibrate", "cost"]
 
 _DECISIONS = {"all": None, "live": False, "shadow": True}
-_SINCE_ALLOWED = ("a duration such as 7d, 24h, 30m or 2w, or an ISO date/time, reaching back no further than "
-                  "1970-01-01 (the decision log holds nothing older)")
+_SINCE_ALLOWED = (
+    "a duration such as 7d, 24h, 30m or 2w, or an ISO date/time, reaching back no further than "
+    "1970-01-01 (the decision log holds nothing older)"
+)
 _SINCE_HELP = "Window to analyse: a duration such as 7d, 24h, 30m, 2w, or an ISO date (not before 1970)."
 
 
@@ -64,10 +66,19 @@ def _table(title: str, *columns: str) -> Table:
 
 @click.command()
 @click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
-@click.option("--baseline-model", default="claude-sonnet-4-20250514", show_default=True,
-              help="Model (id or tier name) every request is compared against.")
-@click.option("--decisions", type=click.Choice(sorted(_DECISIONS)), default="all", show_default=True,
-              help="Which decisions to price: all, live only, or shadow (test-mode) only.")
+@click.option(
+    "--baseline-model",
+    default="claude-sonnet-4-20250514",
+    show_default=True,
+    help="Model (id or tier name) every request is compared against.",
+)
+@click.option(
+    "--decisions",
+    type=click.Choice(sorted(_DECISIONS)),
+    default="all",
+    show_default=True,
+    help="Which decisions to price: all, live only, or shadow (test-mode) only.",
+)
 @json_option
 def cost(since: str, baseline_model: str, decisions: str, as_json: bool) -> None:
     """Cost impact of model selection over the decision log (CLAUDE_PM_DECISION_LOG)."""
@@ -80,8 +91,9 @@ def cost(since: str, baseline_model: str, decisions: str, as_json: bool) -> None
         return
     console = Console()
     window = report["window"]
-    summary = _table(f"Cost impact, {window['decisions']} decisions {window['since']} .. {window['until']}",
-                     "", "value")
+    summary = _table(
+        f"Cost impact, {window['decisions']} decisions {window['since']} .. {window['until']}", "", "value"
+    )
     summary.add_row("requests", f"{report['total_requests']:,}")
     summary.add_row("weighted cost / M tokens", _money(report["weighted_cost_per_million"]))
     summary.add_row(f"baseline ({report['baseline_model']}) / M tokens", _money(report["baseline_cost_per_million"]))
@@ -89,15 +101,17 @@ def cost(since: str, baseline_model: str, decisions: str, as_json: bool) -> None
     summary.add_row("estimated cost", _money(report["estimated_cost_usd"]))
     summary.add_row("same tokens on baseline model", _money(report["baseline_estimated_cost_usd"]))
     reduction = report["token_reduction"]
-    summary.add_row("prompt tokens sent / FULL",
-                    f"{reduction['prompt_tokens']:,} / {reduction['full_prompt_tokens']:,}")
+    summary.add_row(
+        "prompt tokens sent / FULL", f"{reduction['prompt_tokens']:,} / {reduction['full_prompt_tokens']:,}"
+    )
     summary.add_row("token reduction", _percent(reduction["reduction_percent"]))
     summary.add_row("saved by smaller prompts", _money(reduction["estimated_savings_usd"]))
     usage = report["usage"]
     if usage["decisions_with_usage"]:
         summary.add_row("decisions with real usage", f"{usage['decisions_with_usage']:,}")
-        summary.add_row("real-usage cost / on baseline", f"{_money(usage['cost_usd'])} / "
-                        f"{_money(usage['baseline_cost_usd'])}")
+        summary.add_row(
+            "real-usage cost / on baseline", f"{_money(usage['cost_usd'])} / {_money(usage['baseline_cost_usd'])}"
+        )
         summary.add_row("real-usage savings", _percent(usage["savings_percent"]))
     console.print(summary)
     models = _table("Model distribution", "model", "requests", "share")
@@ -112,8 +126,11 @@ def cost(since: str, baseline_model: str, decisions: str, as_json: bool) -> None
         bands.add_row("no analysis", f"{report['unscored_requests']:,}")
     console.print(bands)
     if report["unpriced_models"]:
-        click.echo("Unpriced models (left out of every cost figure; add them to CLAUDE_PM_PRICING_FILE): "
-                   + ", ".join(f"{model} ({count})" for model, count in report["unpriced_models"].items()), err=True)
+        click.echo(
+            "Unpriced models (left out of every cost figure; add them to CLAUDE_PM_PRICING_FILE): "
+            + ", ".join(f"{model} ({count})" for model, count in report["unpriced_models"].items()),
+            err=True,
+        )
 
 
 @click.group()
@@ -123,8 +140,13 @@ def baseline() -> None:
 
 @baseline.command("capture")
 @click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
-@click.option("--output", "-o", default="baseline_metrics.json", show_default=True,
-              help="File to write the baseline to ('-' for none).")
+@click.option(
+    "--output",
+    "-o",
+    default="baseline_metrics.json",
+    show_default=True,
+    help="File to write the baseline to ('-' for none).",
+)
 @json_option
 def baseline_capture(since: str, output: str, as_json: bool) -> None:
     """Write the deployment guide's baseline file (date, daily_tokens, daily_cost, agent_distribution, task_types)."""
@@ -142,15 +164,18 @@ def baseline_capture(since: str, output: str, as_json: bool) -> None:
     if as_json:
         emit_json(captured)
         return
-    click.echo(f"Baseline captured: {captured['daily_tokens']:,.0f} tokens/day, "
-               f"${captured['daily_cost']:,.2f}/day over {captured['requests']:,} decisions"
-               + ("" if output == "-" else f" -> {output}"))
+    click.echo(
+        f"Baseline captured: {captured['daily_tokens']:,.0f} tokens/day, "
+        f"${captured['daily_cost']:,.2f}/day over {captured['requests']:,} decisions"
+        + ("" if output == "-" else f" -> {output}")
+    )
 
 
 @baseline.command("compare")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--since", default=None, help=_SINCE_HELP + " Default: the baseline's own window.",
-              callback=_checked_since)
+@click.option(
+    "--since", default=None, help=_SINCE_HELP + " Default: the baseline's own window.", callback=_checked_since
+)
 @json_option
 def baseline_compare(file: str, since: str | None, as_json: bool) -> None:
     """Show how daily tokens, cost, agent mix and task types changed since the baseline in FILE."""
@@ -171,14 +196,16 @@ def baseline_compare(file: str, since: str | None, as_json: bool) -> None:
     for key, title in (("agent_distribution", "Agent mix"), ("task_types", "Task types (complexity level)")):
         table = _table(title, "", "baseline", "now", "change (points)")
         for name, row in comparison[key].items():
-            table.add_row(name, _percent(row["baseline_share"]), _percent(row["current_share"]),
-                          f"{row['change_points']:+.1f}")
+            table.add_row(
+                name, _percent(row["baseline_share"]), _percent(row["current_share"]), f"{row['change_points']:+.1f}"
+            )
         console.print(table)
 
 
 @click.command()
-@click.option("--target", "target_text", default=None,
-              help="Tier mix in percent summing to 100, e.g. haiku=40,sonnet=40,opus=20.")
+@click.option(
+    "--target", "target_text", default=None, help="Tier mix in percent summing to 100, e.g. haiku=40,sonnet=40,opus=20."
+)
 @click.option("--budget", type=float, default=None, help="USD per day: the most capable mix within it.")
 @click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
 @json_option
@@ -201,8 +228,11 @@ def calibrate(target_text: str | None, budget: float | None, since: str, as_json
 
 
 def _print_calibration(result: dict[str, Any]) -> None:
-    goal = (", ".join(f"{tier}={share:g}%" for tier, share in result["target"].items()) if result["target"]
-            else f"budget ${result['budget_usd_per_day']:,.2f}/day")
+    goal = (
+        ", ".join(f"{tier}={share:g}%" for tier, share in result["target"].items())
+        if result["target"]
+        else f"budget ${result['budget_usd_per_day']:,.2f}/day"
+    )
     table = _table(f"Calibration over {result['decisions']:,} scored decisions ({goal})", "", "current", "proposed")
     before, after = result["current"], result["proposed"]
     table.add_row("simple threshold", str(before["simple_threshold"]), str(after["simple_threshold"]))

@@ -11,8 +11,9 @@ __all__ = ["eval_command"]
 
 @click.command("eval")
 @click.argument("path", type=click.Path(exists=True))
-@click.option("--split", "by_split", is_flag=True,
-              help="Report the tune and check splits (a fixed hash of each task) apart.")
+@click.option(
+    "--split", "by_split", is_flag=True, help="Report the tune and check splits (a fixed hash of each task) apart."
+)
 @json_option
 def eval_command(path: str, by_split: bool, as_json: bool) -> None:
     """Accuracy, per-tier confusion matrix and under-routing rate of the router on PATH.
@@ -28,8 +29,9 @@ def eval_command(path: str, by_split: bool, as_json: bool) -> None:
     except ValueError as error:
         raise CliError(str(error)) from None
     if as_json:
-        emit_json(reports["all"].to_dict() if not by_split
-                  else {name: report.to_dict() for name, report in reports.items()})
+        emit_json(
+            reports["all"].to_dict() if not by_split else {name: report.to_dict() for name, report in reports.items()}
+        )
         return
     for i, (name, report) in enumerate(reports.items()):
         if by_split:

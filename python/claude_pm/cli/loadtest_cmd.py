@@ -26,8 +26,15 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-async def _drive(requests: int, concurrency: int, agent: str, progress: Progress, task_id: Any,
-                 latencies: list[float], models: Counter) -> None:
+async def _drive(
+    requests: int,
+    concurrency: int,
+    agent: str,
+    progress: Progress,
+    task_id: Any,
+    latencies: list[float],
+    models: Counter,
+) -> None:
     from claude_pm.utils.task_tool_helper import TaskToolHelper
 
     helper = TaskToolHelper()
@@ -49,10 +56,17 @@ async def _drive(requests: int, concurrency: int, agent: str, progress: Progress
 
 
 @click.command()
-@click.option("-n", "--requests", type=click.IntRange(min=1), default=300, show_default=True,
-              help="Number of delegations.")
-@click.option("-c", "--concurrency", type=click.IntRange(min=1, max=10_000), default=10, show_default=True,
-              help="Delegations in flight at once.")
+@click.option(
+    "-n", "--requests", type=click.IntRange(min=1), default=300, show_default=True, help="Number of delegations."
+)
+@click.option(
+    "-c",
+    "--concurrency",
+    type=click.IntRange(min=1, max=10_000),
+    default=10,
+    show_default=True,
+    help="Delegations in flight at once.",
+)
 @click.option("--agent", "-a", default="engineer", show_default=True)
 @json_option
 def loadtest(requests: int, concurrency: int, agent: str, as_json: bool) -> None:
@@ -67,8 +81,14 @@ def loadtest(requests: int, concurrency: int, agent: str, as_json: bool) -> None
     models: Counter = Counter()
     interrupted = False
     started = time.perf_counter()
-    with Progress(TextColumn("loadtest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True, disable=as_json) as progress:
+    with Progress(
+        TextColumn("loadtest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=as_json,
+    ) as progress:
         task_id = progress.add_task("selections", total=requests)
         try:
             asyncio.run(_drive(requests, concurrency, agent, progress, task_id, latencies, models))
@@ -97,11 +117,15 @@ def loadtest(requests: int, concurrency: int, agent: str, as_json: bool) -> None
     else:
         state = " (interrupted)" if interrupted else ""
         latency = summary["latency_ms"]
-        click.echo(f"Completed {summary['requests']}/{requests} delegations{state} in {elapsed:.3f}s "
-                   f"at concurrency {concurrency}")
+        click.echo(
+            f"Completed {summary['requests']}/{requests} delegations{state} in {elapsed:.3f}s "
+            f"at concurrency {concurrency}"
+        )
         click.echo(f"Throughput: {summary['throughput_per_second']:.0f} selections/s")
-        click.echo(f"Latency ms: p50 {latency['p50']:.3f}  p90 {latency['p90']:.3f}  "
-                   f"p99 {latency['p99']:.3f}  max {latency['max']:.3f}")
+        click.echo(
+            f"Latency ms: p50 {latency['p50']:.3f}  p90 {latency['p90']:.3f}  "
+            f"p99 {latency['p99']:.3f}  max {latency['max']:.3f}"
+        )
         click.echo(f"Model distribution: {summary['model_distribution']}")
     if interrupted:
         raise SystemExit(130)

@@ -23,16 +23,16 @@ def metrics_group() -> None:
 
 @metrics_group.command("serve")
 @click.option("--port", "-p", type=click.IntRange(0, 65535), required=True, help="TCP port for /metrics.")
-@click.option("--addr", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option(
+    "--addr", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface)."
+)
 def serve(port: int, addr: str) -> None:
     """Serve /metrics until interrupted (Ctrl-C) or terminated (SIGTERM)."""
     from claude_pm import metrics
     from claude_pm.config import get_settings
 
     if not get_settings().metrics_enabled:
-        click.echo("CLAUDE_PM_METRICS_ENABLED=false: serving process metrics only, no claude_pm_* series",
-                   err=True)
+        click.echo("CLAUDE_PM_METRICS_ENABLED=false: serving process metrics only, no claude_pm_* series", err=True)
     try:
         server = metrics.start_metrics_server(port, addr)
     except OSError as exc:

@@ -12,12 +12,26 @@ __all__ = ["report"]
 
 @click.command(short_help="Chart the decision log into one offline HTML page")
 @click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
-@click.option("--html", "html_path", required=True, metavar="PATH",
-              help="File to write the page to (one self-contained HTML file, opens offline).")
-@click.option("--baseline-model", default="sonnet", show_default=True,
-              help="Model (tier name or id) the routed cost is compared against.")
-@click.option("--decisions", type=click.Choice(sorted(_DECISIONS)), default="all", show_default=True,
-              help="Which decisions to chart: all, live only, or shadow (test-mode) only.")
+@click.option(
+    "--html",
+    "html_path",
+    required=True,
+    metavar="PATH",
+    help="File to write the page to (one self-contained HTML file, opens offline).",
+)
+@click.option(
+    "--baseline-model",
+    default="sonnet",
+    show_default=True,
+    help="Model (tier name or id) the routed cost is compared against.",
+)
+@click.option(
+    "--decisions",
+    type=click.Choice(sorted(_DECISIONS)),
+    default="all",
+    show_default=True,
+    help="Which decisions to chart: all, live only, or shadow (test-mode) only.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Also print the data behind the charts as JSON.")
 def report(since: str, html_path: str, baseline_model: str, decisions: str, as_json: bool) -> None:
     """Chart the decision log: model mix, cost vs baseline, scores, token reduction, failure rate."""
@@ -36,5 +50,7 @@ def report(since: str, html_path: str, baseline_model: str, decisions: str, as_j
     if as_json:
         emit_json(data)
         return
-    click.echo(f"Report of {data['total_requests']:,} decisions ({data['window']['since']} .. "
-               f"{data['window']['until']}) -> {html_path}")
+    click.echo(
+        f"Report of {data['total_requests']:,} decisions ({data['window']['since']} .. "
+        f"{data['window']['until']}) -> {html_path}"
+    )

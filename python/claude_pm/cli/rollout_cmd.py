@@ -25,12 +25,18 @@ def rollout_group() -> None:
 
 @rollout_group.command("status")
 @json_option
-@click.option("--user-id", default=None,
-              help="Evaluate the percentage gate for this user id (without one, a percentage below 100 "
-                   "counts as not enrolled).")
-@click.option("--at", "at", type=click.DateTime(formats=["%H:%M", "%Y-%m-%dT%H:%M"]), default=None,
-              help="Evaluate the time windows at this local time (HH:MM today, or YYYY-MM-DDTHH:MM) "
-                   "instead of now.")
+@click.option(
+    "--user-id",
+    default=None,
+    help="Evaluate the percentage gate for this user id (without one, a percentage below 100 counts as not enrolled).",
+)
+@click.option(
+    "--at",
+    "at",
+    type=click.DateTime(formats=["%H:%M", "%Y-%m-%dT%H:%M"]),
+    default=None,
+    help="Evaluate the time windows at this local time (HH:MM today, or YYYY-MM-DDTHH:MM) instead of now.",
+)
 def status(as_json: bool, user_id: str | None, at: datetime | None) -> None:
     """Print, per agent, whether optimisation is on and the reason."""
     moment = _moment(at)
@@ -44,9 +50,15 @@ def status(as_json: bool, user_id: str | None, at: datetime | None) -> None:
         for agent, d in decisions.items()
     ]
     if as_json:
-        emit_json({"time": moment.isoformat(timespec="minutes"), "user_id": user_id,
-                   "user_bucket": user_bucket(user_id) if user_id else None,
-                   "shadow": settings.test_mode, "agents": rows})
+        emit_json(
+            {
+                "time": moment.isoformat(timespec="minutes"),
+                "user_id": user_id,
+                "user_bucket": user_bucket(user_id) if user_id else None,
+                "shadow": settings.test_mode,
+                "agents": rows,
+            }
+        )
         return
     table = Table(title="claude-pm rollout status", title_justify="left")
     for column in ("agent", "optimisation", "reason"):
@@ -60,8 +72,10 @@ def status(as_json: bool, user_id: str | None, at: datetime | None) -> None:
     who = f"for user id {user_id!r} (bucket {user_bucket(user_id)})" if user_id else "without a user id"
     click.echo(f"evaluated at {moment:%Y-%m-%d %H:%M %Z} {who}")
     if settings.test_mode:
-        click.echo("shadow mode (CLAUDE_PM_TEST_MODE=true): decisions are counted, callers get the "
-                   "default model and the FULL prompt")
+        click.echo(
+            "shadow mode (CLAUDE_PM_TEST_MODE=true): decisions are counted, callers get the "
+            "default model and the FULL prompt"
+        )
 
 
 def _moment(at: datetime | None) -> datetime:

@@ -23,10 +23,8 @@ def _fact_options(function: Any) -> Any:
         click.option("--agent", "-a", default="engineer", show_default=True, help="Agent type."),
         click.option("--user-id", default=None, help="User id for percentage rollout."),
         click.option("--file-count", type=click.IntRange(min=0), default=None, help="Files involved."),
-        click.option("--context-size", type=click.IntRange(min=0), default=None,
-                     help="Characters of context."),
-        click.option("--integration-points", type=click.IntRange(min=0), default=None,
-                     help="Systems integrated."),
+        click.option("--context-size", type=click.IntRange(min=0), default=None, help="Characters of context."),
+        click.option("--integration-points", type=click.IntRange(min=0), default=None, help="Systems integrated."),
         click.option("--requires-research", is_flag=True, default=None),
         click.option("--requires-testing", is_flag=True, default=None),
         click.option("--requires-documentation", is_flag=True, default=None),
@@ -39,7 +37,7 @@ def _fact_options(function: Any) -> Any:
 
 def _select(task: str, agent: str, user_id: str | None, facts: dict[str, Any]) -> selection.Selection:
     if not task.strip():
-        raise CliError("TASK is empty: describe the task to route, e.g. claude-pm \"List files\"")
+        raise CliError('TASK is empty: describe the task to route, e.g. claude-pm "List files"')
     _ensure_log_handler()
     given = {name: value for name, value in facts.items() if value is not None}
     try:

@@ -26,8 +26,11 @@ def _psycopg(dsn: str) -> Any:
     try:
         import psycopg
     except ImportError:
-        raise ConfigError(VARIABLE, redact(dsn), "a SQLite path, or install the PostgreSQL "
-                          "support first: pip install 'claude-pm[postgres]'") from None
+        raise ConfigError(
+            VARIABLE,
+            redact(dsn),
+            "a SQLite path, or install the PostgreSQL support first: pip install 'claude-pm[postgres]'",
+        ) from None
     return psycopg
 
 
@@ -53,8 +56,9 @@ class PostgresStore(Store):
         psycopg = _psycopg(target)
         options = {} if "connect_timeout" in check_dsn(target) else {"connect_timeout": CONNECT_TIMEOUT}
         try:
-            self._connection = psycopg.connect(target, autocommit=True,
-                                               application_name="claude-pm decision log", **options)
+            self._connection = psycopg.connect(
+                target, autocommit=True, application_name="claude-pm decision log", **options
+            )
         except psycopg.Error as error:
             raise self.error("cannot connect to PostgreSQL", error) from error
 

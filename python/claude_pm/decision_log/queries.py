@@ -102,8 +102,10 @@ def window(since: Since, *, shadow: bool | None = False, now: float | None = Non
             return Window(datetime.fromisoformat(since.strip()).timestamp(), end, shadow)
         except ValueError:
             pass
-    raise ValueError(f"since={since!r} is not valid: expected a duration such as 7d, 24h, 30m or 2w, "
-                     "an ISO date/time, a datetime or a timedelta")
+    raise ValueError(
+        f"since={since!r} is not valid: expected a duration such as 7d, 24h, 30m or 2w, "
+        "an ISO date/time, a datetime or a timedelta"
+    )
 
 
 def open_log(target: str | None = None) -> Store:
@@ -114,8 +116,9 @@ def open_log(target: str | None = None) -> Store:
     """
     target = target if target is not None else get_settings().decision_log
     if target is None:
-        raise DecisionLogError(f"{VARIABLE} is not set: point it at the SQLite file or postgresql:// DSN "
-                               "the runners record decisions to")
+        raise DecisionLogError(
+            f"{VARIABLE} is not set: point it at the SQLite file or postgresql:// DSN the runners record decisions to"
+        )
     return open_reader(target)
 
 
@@ -126,14 +129,18 @@ def group_totals(store: Store, scope: Window, columns: tuple[str, ...]) -> dict[
     groups: dict[tuple, Totals] = {}
     width = len(columns)
     for row in store.query(
-            f"SELECT {keys}, COUNT(*), COALESCE(SUM(d.prompt_tokens), 0), "
-            f"COALESCE(SUM(COALESCE(d.full_prompt_tokens, d.prompt_tokens)), 0) "
-            f"FROM claude_pm_decisions d {where} GROUP BY {keys}", params):
+        f"SELECT {keys}, COUNT(*), COALESCE(SUM(d.prompt_tokens), 0), "
+        f"COALESCE(SUM(COALESCE(d.full_prompt_tokens, d.prompt_tokens)), 0) "
+        f"FROM claude_pm_decisions d {where} GROUP BY {keys}",
+        params,
+    ):
         groups[tuple(row[:width])] = Totals(*(int(value) for value in row[width:]))
     for row in store.query(
-            f"SELECT {keys}, COUNT(*), COALESCE(SUM(d.prompt_tokens), 0), SUM(u.input_tokens), "
-            f"SUM(u.output_tokens) FROM claude_pm_usage u JOIN claude_pm_decisions d ON d.id = u.decision_id "
-            f"{where} GROUP BY {keys}", params):
+        f"SELECT {keys}, COUNT(*), COALESCE(SUM(d.prompt_tokens), 0), SUM(u.input_tokens), "
+        f"SUM(u.output_tokens) FROM claude_pm_usage u JOIN claude_pm_decisions d ON d.id = u.decision_id "
+        f"{where} GROUP BY {keys}",
+        params,
+    ):
         totals = groups[tuple(row[:width])]
         totals.with_usage, totals.estimated_prompt_tokens_replaced = int(row[width]), int(row[width + 1])
         totals.usage_input_tokens, totals.usage_output_tokens = int(row[width + 2]), int(row[width + 3])
@@ -151,10 +158,13 @@ def collapse(groups: dict[tuple, Totals], position: int) -> dict:
 def counts_by(store: Store, column: str, scope: Window) -> dict[str, int]:
     """Requests per value of `column`; NULL is reported as "none"."""
     where, params = scope.where(whole_log=_covers_whole_log(store, scope))
-    rows = store.query(f"SELECT d.{_checked(column)}, COUNT(*) FROM claude_pm_decisions d {where} "
-                       f"GROUP BY d.{column}", params)
-    return {("none" if value is None else str(value)): int(count)
-            for value, count in sorted(rows, key=lambda row: (row[0] is None, str(row[0])))}
+    rows = store.query(
+        f"SELECT d.{_checked(column)}, COUNT(*) FROM claude_pm_decisions d {where} GROUP BY d.{column}", params
+    )
+    return {
+        ("none" if value is None else str(value)): int(count)
+        for value, count in sorted(rows, key=lambda row: (row[0] is None, str(row[0])))
+    }
 
 
 def covered_days(store: Store, scope: Window) -> float:

@@ -71,9 +71,25 @@ class DecisionRow:
     task_length: int | None
     task_text: str | None
 
-    COLUMNS = ("id", "ts", "agent", "model_id", "tier", "level", "score", "template", "prompt_tokens",
-               "full_prompt_tokens", "rollout_reason", "selection_method", "shadow", "task_hash",
-               "task_hash_key", "task_length", "task_text")
+    COLUMNS = (
+        "id",
+        "ts",
+        "agent",
+        "model_id",
+        "tier",
+        "level",
+        "score",
+        "template",
+        "prompt_tokens",
+        "full_prompt_tokens",
+        "rollout_reason",
+        "selection_method",
+        "shadow",
+        "task_hash",
+        "task_hash_key",
+        "task_length",
+        "task_text",
+    )
 
     def values(self) -> tuple:
         return tuple(getattr(self, column) for column in self.COLUMNS)

@@ -52,8 +52,9 @@ def _retarget(target: str | None) -> DecisionLog | None:
         if _current is not None and _current.target == target:
             return _current
         if _current is not None:
-            threading.Thread(target=_retire, args=(_current,), name="claude-pm-decision-log-retire",
-                             daemon=True).start()
+            threading.Thread(
+                target=_retire, args=(_current,), name="claude-pm-decision-log-retire", daemon=True
+            ).start()
         log = _current = None if target is None else DecisionLog(target)
     if log is not None:
         _install_sigterm_flush()
@@ -64,10 +65,14 @@ def _retire(log: DecisionLog) -> None:
     before = log.stats()
     if not log.close(RETIRE_TIMEOUT):
         after = log.stats()
-        logger.error("decision log %s was replaced and could not write everything within %ss: %d decisions stay "
-                     "in the spool for the next writer on it, %d are lost (counted as dropped)",
-                     after["target"], RETIRE_TIMEOUT, after["deferred"] - before["deferred"],
-                     after["dropped"] - before["dropped"])
+        logger.error(
+            "decision log %s was replaced and could not write everything within %ss: %d decisions stay "
+            "in the spool for the next writer on it, %d are lost (counted as dropped)",
+            after["target"],
+            RETIRE_TIMEOUT,
+            after["deferred"] - before["deferred"],
+            after["dropped"] - before["dropped"],
+        )
 
 
 def _install_sigterm_flush() -> None:

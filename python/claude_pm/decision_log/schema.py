@@ -59,12 +59,18 @@ _TS_INDEX = "CREATE INDEX claude_pm_decisions_ts ON claude_pm_decisions (ts)"
 _USAGE_TS_INDEX = "CREATE INDEX claude_pm_usage_ts ON claude_pm_usage (ts)"
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "decisions and per-database metadata (task-hash salt)",
-              sqlite=(_decisions("REAL", "INTEGER"), _TS_INDEX, _META),
-              postgres=(_decisions("DOUBLE PRECISION", "BOOLEAN"), _TS_INDEX, _META)),
-    Migration(2, "real token usage reported per decision",
-              sqlite=(_usage("REAL", "INTEGER"), _USAGE_TS_INDEX),
-              postgres=(_usage("DOUBLE PRECISION", "BIGINT"), _USAGE_TS_INDEX)),
+    Migration(
+        1,
+        "decisions and per-database metadata (task-hash salt)",
+        sqlite=(_decisions("REAL", "INTEGER"), _TS_INDEX, _META),
+        postgres=(_decisions("DOUBLE PRECISION", "BOOLEAN"), _TS_INDEX, _META),
+    ),
+    Migration(
+        2,
+        "real token usage reported per decision",
+        sqlite=(_usage("REAL", "INTEGER"), _USAGE_TS_INDEX),
+        postgres=(_usage("DOUBLE PRECISION", "BIGINT"), _USAGE_TS_INDEX),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

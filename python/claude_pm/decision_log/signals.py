@@ -58,8 +58,10 @@ def install_sigterm_flush() -> bool:
         return False
     previous = signal.getsignal(signal.SIGTERM)
     if previous is None:
-        logger.warning("decision log: SIGTERM has a handler installed outside Python; not chaining a flush "
-                       "onto it (flush the decision log on shutdown yourself)")
+        logger.warning(
+            "decision log: SIGTERM has a handler installed outside Python; not chaining a flush "
+            "onto it (flush the decision log on shutdown yourself)"
+        )
         _installed = True
         return True
     signal.signal(signal.SIGTERM, _on_sigterm)

@@ -170,6 +170,5 @@ def read_segment(fd: int, path: str) -> tuple[list[DecisionRow], list[UsageRow],
             except (ValueError, TypeError):
                 bad += 1
     if bad:
-        logger.warning("decision-log spool %s: %d unreadable lines skipped (a write cut short by a crash)",
-                       path, bad)
+        logger.warning("decision-log spool %s: %d unreadable lines skipped (a write cut short by a crash)", path, bad)
     return rows, usages, bad

@@ -25,7 +25,7 @@ BUSY_TIMEOUT = 30.0
 
 
 def sqlite_path(target: str) -> str:
-    return target[len("sqlite:///"):] if target.startswith("sqlite:///") else target
+    return target[len("sqlite:///") :] if target.startswith("sqlite:///") else target
 
 
 class SqliteStore(Store):
@@ -40,8 +40,9 @@ class SqliteStore(Store):
             # mode=ro: neither the file nor its journal mode is ever changed by a report.
             uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
             try:
-                self._connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None,
-                                                   check_same_thread=False)
+                self._connection = sqlite3.connect(
+                    uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+                )
             except sqlite3.Error as error:
                 raise self.error("cannot open the SQLite file for reading", error) from error
             return
@@ -49,8 +50,9 @@ class SqliteStore(Store):
         if not os.path.isdir(parent):
             raise self.error("cannot create the SQLite file", f"directory {parent} does not exist")
         try:
-            self._connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None,
-                                               check_same_thread=False)
+            self._connection = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as error:

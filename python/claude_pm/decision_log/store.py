@@ -99,24 +99,31 @@ class Store(ABC):
             self._lock_schema(cursor)
             cursor.execute(
                 "CREATE TABLE IF NOT EXISTS claude_pm_schema_migrations (version INTEGER PRIMARY KEY, "
-                "description TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)")
+                "description TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)"
+            )
             cursor.execute("SELECT version FROM claude_pm_schema_migrations")
             applied = {row[0] for row in cursor.fetchall()}
             newer = max(applied, default=0)
             if newer > SCHEMA_VERSION:
                 raise DecisionLogError(
                     f"{VARIABLE}={self.display!r}: the log has schema version {newer}, newer than the "
-                    f"{SCHEMA_VERSION} this claude-pm understands; upgrade claude-pm to read it")
+                    f"{SCHEMA_VERSION} this claude-pm understands; upgrade claude-pm to read it"
+                )
             for migration in MIGRATIONS:
                 if migration.version in applied:
                     continue
                 for statement in self._statements(migration):
                     cursor.execute(statement)
-                cursor.execute(self._sql("INSERT INTO claude_pm_schema_migrations (version, description, "
-                                         "applied_at) VALUES (?, ?, ?)"),
-                               (migration.version, migration.description, time.time()))
-            cursor.execute(self._sql("INSERT INTO claude_pm_meta (key, value) VALUES (?, ?) "
-                                     "ON CONFLICT (key) DO NOTHING"), (_SALT_KEY, secrets.token_hex(32)))
+                cursor.execute(
+                    self._sql(
+                        "INSERT INTO claude_pm_schema_migrations (version, description, applied_at) VALUES (?, ?, ?)"
+                    ),
+                    (migration.version, migration.description, time.time()),
+                )
+            cursor.execute(
+                self._sql("INSERT INTO claude_pm_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+                (_SALT_KEY, secrets.token_hex(32)),
+            )
             cursor.execute(self._sql("SELECT value FROM claude_pm_meta WHERE key = ?"), (_SALT_KEY,))
             self.salt = bytes.fromhex(cursor.fetchone()[0])
 
@@ -130,12 +137,14 @@ class Store(ABC):
         if newest > SCHEMA_VERSION:
             raise DecisionLogError(
                 f"{VARIABLE}={self.display!r}: the log has schema version {newest}, newer than the "
-                f"{SCHEMA_VERSION} this claude-pm understands; upgrade claude-pm to read it")
+                f"{SCHEMA_VERSION} this claude-pm understands; upgrade claude-pm to read it"
+            )
         if not self._load_if_current():
             raise DecisionLogError(
                 f"{VARIABLE}={self.display!r}: the log has schema version {newest}, older than the "
                 f"{SCHEMA_VERSION} this claude-pm reads; reports never migrate a log: let a runner with "
-                "this claude-pm record to it once (that upgrades it), then run the report again")
+                "this claude-pm record to it once (that upgrades it), then run the report again"
+            )
 
     def _load_if_current(self) -> bool:
         try:
@@ -166,8 +175,13 @@ class Store(ABC):
         """Delete decisions and usage older than `before` (POSIX seconds); returns decisions deleted."""
         with self._transaction():
             cursor = self._cursor()
-            cursor.execute(self._sql("DELETE FROM claude_pm_usage WHERE ts < ? OR decision_id IN "
-                                     "(SELECT id FROM claude_pm_decisions WHERE ts < ?)"), (before, before))
+            cursor.execute(
+                self._sql(
+                    "DELETE FROM claude_pm_usage WHERE ts < ? OR decision_id IN "
+                    "(SELECT id FROM claude_pm_decisions WHERE ts < ?)"
+                ),
+                (before, before),
+            )
             cursor.execute(self._sql("DELETE FROM claude_pm_decisions WHERE ts < ?"), (before,))
             deleted = cursor.rowcount
         return max(deleted, 0)

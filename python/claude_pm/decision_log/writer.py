@@ -112,11 +112,21 @@ class DecisionLog:
     CLAUDE_PM_DECISION_LOG_SPOOL_DIR.
     """
 
-    def __init__(self, target: str, *, batch_size: int = 500, max_queued: int = 50_000,
-                 put_timeout: float = 1.0, prune_interval: float = 600.0, max_backoff: float = 30.0,
-                 opener: Callable[[str], Store] = open_store, spool: bool | None = None,
-                 spool_dir: str | None = None, spool_interval: float = SPOOL_INTERVAL,
-                 spool_max_records: int = SPOOL_MAX_RECORDS) -> None:
+    def __init__(
+        self,
+        target: str,
+        *,
+        batch_size: int = 500,
+        max_queued: int = 50_000,
+        put_timeout: float = 1.0,
+        prune_interval: float = 600.0,
+        max_backoff: float = 30.0,
+        opener: Callable[[str], Store] = open_store,
+        spool: bool | None = None,
+        spool_dir: str | None = None,
+        spool_interval: float = SPOOL_INTERVAL,
+        spool_max_records: int = SPOOL_MAX_RECORDS,
+    ) -> None:
         if is_postgres_target(target):
             from claude_pm.decision_log.postgres_store import check_dsn
 
@@ -174,8 +184,7 @@ class DecisionLog:
         self._pid = os.getpid()
         # (settings object, policy derived from it), swapped as one reference so threads agree.
         self._policy: tuple[object, TaskTextPolicy] = (None, TaskTextPolicy(None, False))
-        self._spool_thread = threading.Thread(target=self._spool_run, name="claude-pm-decision-log-spool",
-                                              daemon=True)
+        self._spool_thread = threading.Thread(target=self._spool_run, name="claude-pm-decision-log-spool", daemon=True)
         self._thread = threading.Thread(target=self._write_run, name="claude-pm-decision-log", daemon=True)
         self._spool_thread.start()
         self._thread.start()
@@ -223,7 +232,8 @@ class DecisionLog:
             if not self._spool_thread.is_alive() or not self._thread.is_alive():
                 # The writer stopped (close); only records left behind matter.
                 return self._ready_records == 0 and not any(
-                    not isinstance(item, threading.Event) for item in list(self._pending))
+                    not isinstance(item, threading.Event) for item in list(self._pending)
+                )
             if deadline is not None and time.monotonic() >= deadline:
                 return False
             done.wait(0.05)
@@ -441,7 +451,7 @@ class DecisionLog:
 
     def _commit(self, store: Store | None, chunk: _Chunk) -> Store | None:
         size = self._batch_size
-        parts = [chunk.rows[start:start + size] for start in range(0, len(chunk.rows), size)] or [[]]
+        parts = [chunk.rows[start : start + size] for start in range(0, len(chunk.rows), size)] or [[]]
         for index, rows in enumerate(parts):
             usages = chunk.usages if index == len(parts) - 1 else []
             if rows or usages:
@@ -475,8 +485,10 @@ class DecisionLog:
                     self._failed_writes += 1
                     self._healthy = False
                     self._last_error = _first_line(error)
-                self._warn(f"cannot write {len(rows)} decisions to {redact(self.target)}, "
-                           f"retrying in {delay:.2f}s: {self._last_error}")
+                self._warn(
+                    f"cannot write {len(rows)} decisions to {redact(self.target)}, "
+                    f"retrying in {delay:.2f}s: {self._last_error}"
+                )
                 if store is not None:
                     try:
                         with self._db_lock:
@@ -533,12 +545,17 @@ class DecisionLog:
                     rows, usages, _ = read_segment(fd, path)
                     size = self._batch_size
                     for start in range(0, max(len(rows), len(usages)), size):
-                        self._store_batch(store, rows[start:start + size], usages[start:start + size], replay=True)
+                        self._store_batch(store, rows[start : start + size], usages[start : start + size], replay=True)
                     os.unlink(path)
                 finally:
                     os.close(fd)
-                logger.warning("decision log %s: replayed %d decisions and %d usage rows left in %s by a "
-                               "writer that stopped", redact(self.target), len(rows), len(usages), path)
+                logger.warning(
+                    "decision log %s: replayed %d decisions and %d usage rows left in %s by a writer that stopped",
+                    redact(self.target),
+                    len(rows),
+                    len(usages),
+                    path,
+                )
         except Exception as error:
             # The segment stays (its lock is released) and is retried at the next prune.
             self._warn(f"cannot replay the decision-log spool in {self.spool_dir}: {_first_line(error)}")
@@ -640,8 +657,13 @@ def shutdown(timeout: float = EXIT_FLUSH_TIMEOUT) -> bool:
     if not complete:
         deferred = sum(log.stats()["deferred"] - before[id(log)]["deferred"] for log in logs)
         dropped = sum(log.stats()["dropped"] - before[id(log)]["dropped"] for log in logs)
-        logger.error("decision log: not everything was written within %ss of exit: %d decisions stay in the "
-                     "spool for the next start, %d are lost (counted as dropped)", timeout, deferred, dropped)
+        logger.error(
+            "decision log: not everything was written within %ss of exit: %d decisions stay in the "
+            "spool for the next start, %d are lost (counted as dropped)",
+            timeout,
+            deferred,
+            dropped,
+        )
     _write_final_metrics()
     return complete
 
@@ -686,8 +708,9 @@ def _forget_parent_writers() -> None:
 
 atexit.register(_flush_at_exit)
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_wait_for_database_calls, after_in_parent=_resume_database_calls,
-                        after_in_child=_forget_parent_writers)
+    os.register_at_fork(
+        before=_wait_for_database_calls, after_in_parent=_resume_database_calls, after_in_child=_forget_parent_writers
+    )
 
 
 def _first_line(error: BaseException) -> str:
@@ -698,8 +721,7 @@ def _first_line(error: BaseException) -> str:
 def _new_id() -> str:
     """A random (version 4) UUID string, formatted directly: a third of the cost of str(uuid.uuid4())."""
     digits = os.urandom(16).hex()
-    return (f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{_VARIANT[digits[16]]}{digits[17:20]}-"
-            f"{digits[20:]}")
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
 
 
 def _is_data_error(error: BaseException) -> bool:

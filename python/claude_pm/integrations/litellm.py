@@ -32,9 +32,7 @@ from typing import Any
 try:
     from litellm.integrations.custom_logger import CustomLogger
 except ImportError as error:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        "claude_pm.integrations.litellm needs LiteLLM: pip install 'claude-pm[litellm]'"
-    ) from error
+    raise ImportError("claude_pm.integrations.litellm needs LiteLLM: pip install 'claude-pm[litellm]'") from error
 
 from claude_pm.agents.base_agent_loader import resolve_agent_name
 from claude_pm.config import TIERS
@@ -78,8 +76,9 @@ def task_text(messages: Sequence[Any] | None) -> str | None:
         if isinstance(content, str):
             return content
         if isinstance(content, Sequence):
-            parts = [part.get("text") for part in content
-                     if isinstance(part, Mapping) and isinstance(part.get("text"), str)]
+            parts = [
+                part.get("text") for part in content if isinstance(part, Mapping) and isinstance(part.get("text"), str)
+            ]
             return "\n".join(parts) if parts else None
         return None
     return None
@@ -106,8 +105,10 @@ class _Decider:
         names = dict(DEFAULT_TIER_NAMES if tier_names is None else tier_names)
         unknown = sorted(set(names) - set(TIERS))
         if unknown or not all(isinstance(value, str) and value for value in names.values()):
-            raise ValueError(f"tier_names={tier_names!r} is not valid: expected a mapping from "
-                             f"{', '.join(TIERS)} to non-empty tier or model names")
+            raise ValueError(
+                f"tier_names={tier_names!r} is not valid: expected a mapping from "
+                f"{', '.join(TIERS)} to non-empty tier or model names"
+            )
         self.tier_names = names
 
     def decide(self, messages: Sequence[Any] | None, metadata: Mapping[str, Any] | None) -> dict | None:
@@ -177,8 +178,13 @@ class ClaudePMHook(_Decider, CustomLogger):
     your proxy's model groups after the tier model ids, or pass `tier_names`).
     """
 
-    def __init__(self, agent: str = "engineer", *, models: Sequence[str] = ("claude-pm",),
-                 tier_names: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        agent: str = "engineer",
+        *,
+        models: Sequence[str] = ("claude-pm",),
+        tier_names: Mapping[str, str] | None = None,
+    ) -> None:
         if isinstance(models, str) or not models or not all(isinstance(m, str) and m for m in models):
             raise ValueError(f"models={models!r} is not valid: expected a non-empty list of model names")
         _Decider.__init__(self, agent, {} if tier_names is None else tier_names)
@@ -203,8 +209,7 @@ class ClaudePMHook(_Decider, CustomLogger):
         data["model"] = decision["route"] or decision["model"]
         return data
 
-    async def async_log_success_event(self, kwargs: dict, response_obj: Any, start_time: Any,
-                                      end_time: Any) -> None:
+    async def async_log_success_event(self, kwargs: dict, response_obj: Any, start_time: Any, end_time: Any) -> None:
         decision = decision_of((kwargs.get("litellm_params") or {}).get("metadata"))
         decision_id = None if decision is None else decision.get("decision_id")
         usage = getattr(response_obj, "usage", None)

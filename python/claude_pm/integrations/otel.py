@@ -94,12 +94,17 @@ class _Instruments:
         self.tracer = trace.get_tracer(INSTRUMENTATION_SCOPE, __version__, tracer_provider=tracer_provider)
         meter = metrics.get_meter(INSTRUMENTATION_SCOPE, __version__, meter_provider=meter_provider)
         self.token_reduction = meter.create_histogram(
-            TOKEN_REDUCTION_HISTOGRAM, unit="%",
+            TOKEN_REDUCTION_HISTOGRAM,
+            unit="%",
             description="Prompt token reduction versus the FULL prompt, percent.",
-            explicit_bucket_boundaries_advisory=_token_reduction_buckets())
+            explicit_bucket_boundaries_advisory=_token_reduction_buckets(),
+        )
         self.duration = meter.create_histogram(
-            DURATION_HISTOGRAM, unit="s", description="Time one selection took inside claude-pm.",
-            explicit_bucket_boundaries_advisory=_latency_buckets())
+            DURATION_HISTOGRAM,
+            unit="s",
+            description="Time one selection took inside claude-pm.",
+            explicit_bucket_boundaries_advisory=_latency_buckets(),
+        )
         _observe_process_samples(meter)
 
 
@@ -136,8 +141,11 @@ def _observe_process_samples(meter: Any) -> None:
             samples = gather()
             if samples is None:
                 return []
-            return [Observation(total, dict(zip(label_names, labels)))
-                    for labels, total in samples.counters.get(name, {}).items()]
+            return [
+                Observation(total, dict(zip(label_names, labels)))
+                for labels, total in samples.counters.get(name, {}).items()
+            ]
+
         return observe
 
     def gauge(name: str):
@@ -146,6 +154,7 @@ def _observe_process_samples(meter: Any) -> None:
             if samples is None or name not in samples.gauges:
                 return []
             return [Observation(samples.gauges[name])]
+
         return observe
 
     def active(_options: Any) -> Iterable[Observation]:
@@ -157,8 +166,9 @@ def _observe_process_samples(meter: Any) -> None:
             return []
 
     for name, (documentation, label_names) in COUNTER_SERIES.items():
-        meter.create_observable_counter(instrument_name(name), callbacks=[counter(name, label_names)],
-                                        description=documentation)
+        meter.create_observable_counter(
+            instrument_name(name), callbacks=[counter(name, label_names)], description=documentation
+        )
     for name, documentation in PROCESS_GAUGES.items():
         meter.create_observable_gauge(instrument_name(name), callbacks=[gauge(name)], description=documentation)
     name, documentation = ACTIVE_OPTIMIZATIONS
@@ -205,8 +215,9 @@ def _current_instruments() -> _Instruments:
         return _instruments
 
 
-def record_selection(agent: str, model_id: str, config: Mapping[str, Any], decision_id: str | None,
-                     started: float) -> None:
+def record_selection(
+    agent: str, model_id: str, config: Mapping[str, Any], decision_id: str | None, started: float
+) -> None:
     """Record one selection: a span with its decision, and the per-selection histograms.
 
     `config` is the Selection's config dict; `started` the selection's

@@ -50,8 +50,9 @@ class ClaudePMCollector(Collector):
         # A forked worker's own numbers start at the fork; its parent reports the rest.
         samples = writer.own_samples() if writer is not None else ProcessSamples.gather(self.sources)
         if self.multiprocess_dir is not None:
-            samples.add(read_multiprocess_directory(self.multiprocess_dir,
-                                                    exclude=None if writer is None else writer.path))
+            samples.add(
+                read_multiprocess_directory(self.multiprocess_dir, exclude=None if writer is None else writer.path)
+            )
         try:
             active: int | None = self.sources.active_optimizations()
         except ConfigError:
@@ -115,8 +116,7 @@ def unregister(registry: CollectorRegistry = REGISTRY) -> None:
             registry.unregister(collector)
 
 
-def start_metrics_server(port: int, addr: str = "127.0.0.1", *,
-                         registry: CollectorRegistry = REGISTRY) -> Any:
+def start_metrics_server(port: int, addr: str = "127.0.0.1", *, registry: CollectorRegistry = REGISTRY) -> Any:
     """Serve /metrics on addr:port from a daemon thread; returns the HTTP server.
 
     Registers the collector first (nothing when metrics are off). Raises ValueError for a
@@ -129,7 +129,8 @@ def start_metrics_server(port: int, addr: str = "127.0.0.1", *,
         server, _thread = start_http_server(port, addr=addr, registry=registry)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise OSError(errno.EADDRINUSE,
-                          f"cannot serve metrics on {addr}:{port}: port {port} is already in use") from exc
+            raise OSError(
+                errno.EADDRINUSE, f"cannot serve metrics on {addr}:{port}: port {port} is already in use"
+            ) from exc
         raise OSError(exc.errno, f"cannot serve metrics on {addr}:{port}: {exc.strerror or exc}") from exc
     return server

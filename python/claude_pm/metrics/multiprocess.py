@@ -17,8 +17,14 @@ from claude_pm.config import get_settings
 from claude_pm.metrics.samples import ProcessSamples
 from claude_pm.metrics.sources import Sources, inherited_sources
 
-__all__ = ["MAX_SAMPLES_FILE_BYTES", "MultiprocessWriter", "ensure_multiprocess_writer", "multiprocess_directory",
-           "own_writer", "read_multiprocess_directory"]
+__all__ = [
+    "MAX_SAMPLES_FILE_BYTES",
+    "MultiprocessWriter",
+    "ensure_multiprocess_writer",
+    "multiprocess_directory",
+    "own_writer",
+    "read_multiprocess_directory",
+]
 
 logger = logging.getLogger("claude_pm.metrics")
 
@@ -120,8 +126,9 @@ def _directory_usable(directory: Path) -> bool:
     if directory not in _warned_directories:
         _warned_directories.add(directory)
         what = "is not a directory" if directory.exists() else "does not exist"
-        logger.warning("PROMETHEUS_MULTIPROC_DIR=%s %s: reporting this process's metrics only, "
-                       "no other worker's", directory, what)
+        logger.warning(
+            "PROMETHEUS_MULTIPROC_DIR=%s %s: reporting this process's metrics only, no other worker's", directory, what
+        )
     return False
 
 
@@ -163,8 +170,14 @@ class MultiprocessWriter:
     parent's counters, and writing them again would count them twice.
     """
 
-    def __init__(self, directory: Path, *, sources: Sources | None = None,
-                 interval: float = _DEFAULT_FLUSH_INTERVAL, baseline: ProcessSamples | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        sources: Sources | None = None,
+        interval: float = _DEFAULT_FLUSH_INTERVAL,
+        baseline: ProcessSamples | None = None,
+    ) -> None:
         if interval <= 0:
             raise ValueError(f"interval={interval!r} is not valid: expected seconds > 0")
         self.directory = Path(directory)
@@ -232,8 +245,9 @@ _writer_lock = threading.Lock()
 _writer: MultiprocessWriter | None = None
 
 
-def ensure_multiprocess_writer(interval: float = _DEFAULT_FLUSH_INTERVAL, *,
-                               sources: Sources | None = None) -> MultiprocessWriter | None:
+def ensure_multiprocess_writer(
+    interval: float = _DEFAULT_FLUSH_INTERVAL, *, sources: Sources | None = None
+) -> MultiprocessWriter | None:
     """Start this process's writer once when PROMETHEUS_MULTIPROC_DIR is set; cheap afterwards.
 
     Returns None when the variable is unset or metrics are off. A process forked from one

@@ -11,8 +11,14 @@ from typing import Any
 from claude_pm.errors import ConfigError
 from claude_pm.metrics.sources import LabelSets, Sources
 
-__all__ = ["ACTIVE_OPTIMIZATIONS", "COUNTER_SERIES", "HISTOGRAM_SERIES", "PROCESS_GAUGES", "HistogramSamples",
-           "ProcessSamples"]
+__all__ = [
+    "ACTIVE_OPTIMIZATIONS",
+    "COUNTER_SERIES",
+    "HISTOGRAM_SERIES",
+    "PROCESS_GAUGES",
+    "HistogramSamples",
+    "ProcessSamples",
+]
 
 logger = logging.getLogger("claude_pm.metrics")
 
@@ -29,8 +35,9 @@ class HistogramSamples:
     def parse(raw: Mapping[str, Any]) -> HistogramSamples:
         # The +Inf bucket, when the source lists it, is `count` again.
         return HistogramSamples(
-            buckets={float(bound): float(total) for bound, total in raw.get("buckets", ())
-                     if not math.isinf(float(bound))},
+            buckets={
+                float(bound): float(total) for bound, total in raw.get("buckets", ()) if not math.isinf(float(bound))
+            },
             sum=float(raw.get("sum", 0.0)),
             count=float(raw.get("count", 0)),
         )
@@ -55,10 +62,14 @@ def _le(bound: float) -> str:
 
 # (metric name, help, label names) of every labelled counter and histogram the process owns.
 COUNTER_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "claude_pm_optimizations": ("Selections decided by claude-pm (shadow decisions excluded).",
-                                ("agent", "model", "complexity")),
-    "claude_pm_shadow_decisions": ("Selections decided in shadow mode (CLAUDE_PM_TEST_MODE): "
-                                   "what would have been chosen.", ("agent", "model", "complexity")),
+    "claude_pm_optimizations": (
+        "Selections decided by claude-pm (shadow decisions excluded).",
+        ("agent", "model", "complexity"),
+    ),
+    "claude_pm_shadow_decisions": (
+        "Selections decided in shadow mode (CLAUDE_PM_TEST_MODE): what would have been chosen.",
+        ("agent", "model", "complexity"),
+    ),
     "claude_pm_rollout_decisions": ("Rollout decisions by reason code.", ("reason",)),
     "claude_pm_config_errors": ("Selections that failed on a configuration error.", ()),
     "claude_pm_cache_hits": ("Shared prompt cache hits.", ()),
@@ -66,12 +77,13 @@ COUNTER_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "claude_pm_cache_evictions": ("Shared prompt cache evictions (entry or byte bound).", ()),
     "claude_pm_decision_log_written": ("Decisions committed to the decision log.", ()),
     "claude_pm_decision_log_failed_writes": ("Decision-log batch writes that failed (retried).", ()),
-    "claude_pm_decision_log_dropped": ("Decisions dropped while the decision-log database was failing "
-                                       "and the queue was full.", ()),
+    "claude_pm_decision_log_dropped": (
+        "Decisions dropped while the decision-log database was failing and the queue was full.",
+        (),
+    ),
 }
 HISTOGRAM_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "claude_pm_token_reduction_percent": ("Prompt token reduction versus the FULL prompt, percent.",
-                                          ("agent",)),
+    "claude_pm_token_reduction_percent": ("Prompt token reduction versus the FULL prompt, percent.", ("agent",)),
     "claude_pm_selection_latency_seconds": ("Time one selection took inside claude-pm.", ()),
 }
 # Gauges that belong to one live process (summed over live processes only).
@@ -80,14 +92,21 @@ PROCESS_GAUGES: Mapping[str, str] = {
     "claude_pm_cache_entries": "Entries held by the shared prompt cache.",
     "claude_pm_decision_log_queued": "Decisions waiting for the decision-log writer.",
 }
-ACTIVE_OPTIMIZATIONS = ("claude_pm_active_optimizations",
-                         "Agents with complexity-based optimisation on for at least some requests now.")
-_CACHECOUNTER_SERIES = {"claude_pm_cache_hits": "hits", "claude_pm_cache_misses": "misses",
-                   "claude_pm_cache_evictions": "evictions"}
+ACTIVE_OPTIMIZATIONS = (
+    "claude_pm_active_optimizations",
+    "Agents with complexity-based optimisation on for at least some requests now.",
+)
+_CACHECOUNTER_SERIES = {
+    "claude_pm_cache_hits": "hits",
+    "claude_pm_cache_misses": "misses",
+    "claude_pm_cache_evictions": "evictions",
+}
 CACHE_GAUGES = {"claude_pm_cache_bytes": "bytes", "claude_pm_cache_entries": "entries"}
-_DECISION_LOG_COUNTERS = {"claude_pm_decision_log_written": "written",
-                          "claude_pm_decision_log_failed_writes": "failed_writes",
-                          "claude_pm_decision_log_dropped": "dropped"}
+_DECISION_LOG_COUNTERS = {
+    "claude_pm_decision_log_written": "written",
+    "claude_pm_decision_log_failed_writes": "failed_writes",
+    "claude_pm_decision_log_dropped": "dropped",
+}
 
 
 @dataclass
@@ -122,16 +141,28 @@ class ProcessSamples:
         return samples
 
     def _add_stats(self, raw: Mapping[str, Any], labels: LabelSets) -> None:
-        for name, key in (("claude_pm_optimizations", "optimizations"),
-                          ("claude_pm_shadow_decisions", "shadow_decisions")):
+        for name, key in (
+            ("claude_pm_optimizations", "optimizations"),
+            ("claude_pm_shadow_decisions", "shadow_decisions"),
+        ):
             for (agent, model, level), total in raw.get(key, {}).items():
-                self._count(name, (labels.fold(agent, labels.agents), labels.fold(model, labels.models),
-                                   labels.fold(level, labels.complexities)), total)
+                self._count(
+                    name,
+                    (
+                        labels.fold(agent, labels.agents),
+                        labels.fold(model, labels.models),
+                        labels.fold(level, labels.complexities),
+                    ),
+                    total,
+                )
         for reason, total in raw.get("rollout_reasons", {}).items():
             self._count("claude_pm_rollout_decisions", (labels.fold(reason, labels.reasons),), total)
         for agent, histogram in raw.get("token_reduction", {}).items():
-            self._observe("claude_pm_token_reduction_percent", (labels.fold(agent, labels.agents),),
-                          HistogramSamples.parse(histogram))
+            self._observe(
+                "claude_pm_token_reduction_percent",
+                (labels.fold(agent, labels.agents),),
+                HistogramSamples.parse(histogram),
+            )
         latency = raw.get("latency")
         if latency is not None:
             self._observe("claude_pm_selection_latency_seconds", (), HistogramSamples.parse(latency))
@@ -162,9 +193,12 @@ class ProcessSamples:
             for labels, histogram in histograms.items():
                 base_histogram = base_histograms.get(labels, HistogramSamples({}))
                 since = HistogramSamples(
-                    {bound: total - base_histogram.buckets.get(bound, 0.0)
-                     for bound, total in histogram.buckets.items()},
-                    histogram.sum - base_histogram.sum, histogram.count - base_histogram.count,
+                    {
+                        bound: total - base_histogram.buckets.get(bound, 0.0)
+                        for bound, total in histogram.buckets.items()
+                    },
+                    histogram.sum - base_histogram.sum,
+                    histogram.count - base_histogram.count,
                 )
                 if since.count < 0 or any(total < 0 for total in since.buckets.values()):
                     return None
@@ -184,10 +218,13 @@ class ProcessSamples:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "counters": {name: [[*labels, total] for labels, total in series.items()]
-                         for name, series in self.counters.items()},
-            "histograms": {name: [[*labels, h.to_json()] for labels, h in series.items()]
-                           for name, series in self.histograms.items()},
+            "counters": {
+                name: [[*labels, total] for labels, total in series.items()] for name, series in self.counters.items()
+            },
+            "histograms": {
+                name: [[*labels, h.to_json()] for labels, h in series.items()]
+                for name, series in self.histograms.items()
+            },
             "gauges": self.gauges,
         }
 
@@ -227,8 +264,9 @@ def _mapping(value: Any, field: str) -> Mapping[str, Any]:
 
 def _rows(rows: Any, name: str, arity: int) -> Sequence[Sequence[Any]]:
     # Tuples too: `to_json()` output is read back before it goes through JSON.
-    if not isinstance(rows, (list, tuple)) or not all(isinstance(row, (list, tuple)) and len(row) == arity + 1
-                                                      for row in rows):
+    if not isinstance(rows, (list, tuple)) or not all(
+        isinstance(row, (list, tuple)) and len(row) == arity + 1 for row in rows
+    ):
         raise ValueError(f"{name} is not a list of [{arity} label value(s), sample] rows")
     return rows
 
@@ -267,8 +305,9 @@ def _amount(value: Any, name: str) -> float:
 def _histogram(raw: Any, name: str) -> HistogramSamples:
     raw = _mapping(raw, name)
     buckets = raw.get("buckets", [])
-    if not isinstance(buckets, (list, tuple)) or not all(isinstance(pair, (list, tuple)) and len(pair) == 2
-                                                         for pair in buckets):
+    if not isinstance(buckets, (list, tuple)) or not all(
+        isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in buckets
+    ):
         raise ValueError(f"{name} buckets are not a list of [upper bound, count] pairs")
     for bound, total in buckets:
         if math.isnan(_number(bound, name)):

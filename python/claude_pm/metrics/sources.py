@@ -92,8 +92,9 @@ def inherited_sources(sources: Sources) -> Sources:
     """
     if sources.stats is not _library_stats:
         return sources
-    return replace(sources, stats=_library_recorded_stats, cache_stats=_library_existing_cache_stats,
-                   decision_log_stats=dict)
+    return replace(
+        sources, stats=_library_recorded_stats, cache_stats=_library_existing_cache_stats, decision_log_stats=dict
+    )
 
 
 def _library_recorded_stats() -> StatsSource | None:

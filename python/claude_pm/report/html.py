@@ -55,15 +55,24 @@ def render_html(report: dict[str, Any]) -> str:
         if note:
             parts.append(f'<p class="note">{html.escape(note)}</p>')
         if figure is not None:
-            figure.update_layout(template="plotly_white", margin={"l": 60, "r": 30, "t": 30, "b": 50},
-                                 height=380, legend={"orientation": "h", "y": -0.2})
-            parts.append(pio.to_html(figure, full_html=False, include_plotlyjs=False, config=_CONFIG,
-                                     div_id=f"chart-{chart_id}"))
+            figure.update_layout(
+                template="plotly_white",
+                margin={"l": 60, "r": 30, "t": 30, "b": 50},
+                height=380,
+                legend={"orientation": "h", "y": -0.2},
+            )
+            parts.append(
+                pio.to_html(figure, full_html=False, include_plotlyjs=False, config=_CONFIG, div_id=f"chart-{chart_id}")
+            )
         parts.append("</section>")
         body.append("".join(parts))
-    return _PAGE.format(plotly_js=offline.get_plotlyjs(), summary=_summary(report), sections="\n".join(body),
-                        version=html.escape(__version__),
-                        data=_script_json(report))
+    return _PAGE.format(
+        plotly_js=offline.get_plotlyjs(),
+        summary=_summary(report),
+        sections="\n".join(body),
+        version=html.escape(__version__),
+        data=_script_json(report),
+    )
 
 
 def _model_mix(go: Any, report: dict[str, Any]) -> Any:
@@ -71,13 +80,21 @@ def _model_mix(go: Any, report: dict[str, Any]) -> Any:
     models = sorted({model for row in rows for model in row["requests"]}, key=lambda model: (_tier_rank(model), model))
     tiers = {model_id: tier for tier, model_id in get_settings().model_ids.items()}
     width_ms = report["bin_seconds"] * 1000  # each bar spans its whole time bin
-    figure = go.Figure([go.Bar(name=model, x=[row["start"] for row in rows],
-                               y=[row["requests"].get(model, 0) for row in rows], width=width_ms, offset=0,
-                               marker_color=_TIER_COLOURS.get(tiers.get(model, ""), _OTHER_COLOUR))
-                        for model in models])
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=model,
+                x=[row["start"] for row in rows],
+                y=[row["requests"].get(model, 0) for row in rows],
+                width=width_ms,
+                offset=0,
+                marker_color=_TIER_COLOURS.get(tiers.get(model, ""), _OTHER_COLOUR),
+            )
+            for model in models
+        ]
+    )
     hours = report["bin_seconds"] / 3600
-    figure.update_layout(barmode="stack", bargap=0, yaxis_title=f"requests per {_duration(hours)}",
-                         xaxis_type="date")
+    figure.update_layout(barmode="stack", bargap=0, yaxis_title=f"requests per {_duration(hours)}", xaxis_type="date")
     return figure
 
 
@@ -91,12 +108,24 @@ def _cost(go: Any, report: dict[str, Any]) -> Any:
     ends = [rows[0]["start"]] + [row["end"] for row in rows]
     actual = [0.0, *accumulate(row["cost_usd"] for row in rows)]
     baseline = [0.0, *accumulate(row["baseline_cost_usd"] for row in rows)]
-    figure = go.Figure([
-        go.Scatter(name=f"all on {report['baseline_model']}", x=ends, y=baseline, mode="lines+markers",
-                   line={"dash": "dash", "color": "#999999"}),
-        go.Scatter(name="routed", x=ends, y=actual, mode="lines+markers",
-                   line={"color": _TIER_COLOURS["haiku"], "width": 3}),
-    ])
+    figure = go.Figure(
+        [
+            go.Scatter(
+                name=f"all on {report['baseline_model']}",
+                x=ends,
+                y=baseline,
+                mode="lines+markers",
+                line={"dash": "dash", "color": "#999999"},
+            ),
+            go.Scatter(
+                name="routed",
+                x=ends,
+                y=actual,
+                mode="lines+markers",
+                line={"color": _TIER_COLOURS["haiku"], "width": 3},
+            ),
+        ]
+    )
     figure.update_layout(yaxis_title="cumulative cost (USD)", yaxis_tickprefix="$", xaxis_type="date")
     return figure
 
@@ -105,22 +134,39 @@ def _scores(go: Any, report: dict[str, Any]) -> Any:
     simple, medium = report["thresholds"]["simple"], report["thresholds"]["medium"]
     bands = (("haiku", 0, simple), ("sonnet", simple + 1, medium), ("opus", medium + 1, 100))
     histogram = {row["score"]: row["requests"] for row in report["scores"]}
-    figure = go.Figure([go.Bar(name=f"{tier} band ({low}-{high})", x=list(range(low, high + 1)),
-                               y=[histogram[score] for score in range(low, high + 1)],
-                               marker_color=_TIER_COLOURS[tier], width=1.0)
-                        for tier, low, high in bands if high >= low])
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=f"{tier} band ({low}-{high})",
+                x=list(range(low, high + 1)),
+                y=[histogram[score] for score in range(low, high + 1)],
+                marker_color=_TIER_COLOURS[tier],
+                width=1.0,
+            )
+            for tier, low, high in bands
+            if high >= low
+        ]
+    )
     for name, value in (("simple", simple), ("medium", medium)):
         # A score equal to the threshold belongs to the lower band, so the line sits just above it.
-        figure.add_vline(x=value + 0.5, line_width=2, line_dash="dash", line_color="#C0392B",
-                         annotation_text=f"{name} threshold {value}", annotation_position="top")
+        figure.add_vline(
+            x=value + 0.5,
+            line_width=2,
+            line_dash="dash",
+            line_color="#C0392B",
+            annotation_text=f"{name} threshold {value}",
+            annotation_position="top",
+        )
     figure.update_layout(bargap=0.05, xaxis_title="score", yaxis_title="requests", xaxis_range=[-0.5, 100.5])
     return figure
 
 
 def _scores_note(report: dict[str, Any]) -> str | None:
     if report["unscored_requests"]:
-        return (f"{report['unscored_requests']:,} decision(s) were taken without an analysis (forced model or "
-                "no task text) and have no score.")
+        return (
+            f"{report['unscored_requests']:,} decision(s) were taken without an analysis (forced model or "
+            "no task text) and have no score."
+        )
     return None
 
 
@@ -128,23 +174,39 @@ def _token_reduction(go: Any, report: dict[str, Any]) -> Any:
     rows = report["token_reduction"]
     agents = [row["agent"] for row in rows]
     labels = ["n/a" if row["reduction_percent"] is None else f"-{row['reduction_percent']:.0f}%" for row in rows]
-    figure = go.Figure([
-        go.Bar(name="FULL prompt", x=agents, y=[row["full_prompt_tokens"] for row in rows], marker_color="#BBBBBB"),
-        go.Bar(name="sent", x=agents, y=[row["prompt_tokens"] for row in rows], text=labels,
-               textposition="outside", marker_color=_TIER_COLOURS["sonnet"]),
-    ])
+    figure = go.Figure(
+        [
+            go.Bar(name="FULL prompt", x=agents, y=[row["full_prompt_tokens"] for row in rows], marker_color="#BBBBBB"),
+            go.Bar(
+                name="sent",
+                x=agents,
+                y=[row["prompt_tokens"] for row in rows],
+                text=labels,
+                textposition="outside",
+                marker_color=_TIER_COLOURS["sonnet"],
+            ),
+        ]
+    )
     figure.update_layout(barmode="group", yaxis_title="prompt tokens")
     return figure
 
 
 def _failure_rate(go: Any, failure: dict[str, Any]) -> Any:
     rows = failure["tiers"]
-    figure = go.Figure(go.Bar(
-        x=[row["tier"] for row in rows], y=[row["failure_rate"] * 100 for row in rows],
-        text=[f"{row['failures']}/{row['outcomes']}" for row in rows], textposition="outside",
-        marker_color=[_TIER_COLOURS.get(row["tier"], _OTHER_COLOUR) for row in rows]))
-    figure.update_layout(yaxis_title="failed / known outcomes (%)", yaxis_ticksuffix="%",
-                         xaxis={"categoryorder": "array", "categoryarray": [*TIERS, "none"]})
+    figure = go.Figure(
+        go.Bar(
+            x=[row["tier"] for row in rows],
+            y=[row["failure_rate"] * 100 for row in rows],
+            text=[f"{row['failures']}/{row['outcomes']}" for row in rows],
+            textposition="outside",
+            marker_color=[_TIER_COLOURS.get(row["tier"], _OTHER_COLOUR) for row in rows],
+        )
+    )
+    figure.update_layout(
+        yaxis_title="failed / known outcomes (%)",
+        yaxis_ticksuffix="%",
+        xaxis={"categoryorder": "array", "categoryarray": [*TIERS, "none"]},
+    )
     return figure
 
 
@@ -160,10 +222,14 @@ def _summary(report: dict[str, Any]) -> str:
         ("pricing", report["pricing"]),
     ]
     if report["unpriced_models"]:
-        rows.append(("unpriced (left out of cost)",
-                     ", ".join(f"{model} ({count})" for model, count in report["unpriced_models"].items())))
+        rows.append(
+            (
+                "unpriced (left out of cost)",
+                ", ".join(f"{model} ({count})" for model, count in report["unpriced_models"].items()),
+            )
+        )
     cells = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>" for name, value in rows)
-    return f"<table class=\"summary\">{cells}</table>"
+    return f'<table class="summary">{cells}</table>'
 
 
 def _script_json(value: Any) -> str:

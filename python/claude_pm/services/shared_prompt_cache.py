@@ -185,26 +185,39 @@ def _normalise(config: Mapping[str, Any]) -> dict[str, Any]:
         if name in normalised:
             raise ValueError(f"config sets {name!r} twice (as {key!r} and its alias); give one")
         if key == "max_memory_mb":
-            value = int(_number(key, value, f"a number of MiB > 0 and <= {CACHE_MAX_MB_LIMIT}",
-                                upper=CACHE_MAX_MB_LIMIT) * _MIB)
+            value = int(
+                _number(key, value, f"a number of MiB > 0 and <= {CACHE_MAX_MB_LIMIT}", upper=CACHE_MAX_MB_LIMIT) * _MIB
+            )
         elif key == "max_bytes":
             limit = CACHE_MAX_MB_LIMIT * _MIB
             value = _number(key, value, f"an integer from 1 to {limit}", integral=True, upper=limit)
         elif key == "default_ttl":
             # math.inf is "never expires", like 0 and None.
-            value = None if value is None or value == math.inf else _number(
-                key, value, f"seconds from 0 to {CACHE_TTL_LIMIT_SECONDS}, math.inf or None", zero=True,
-                upper=CACHE_TTL_LIMIT_SECONDS)
+            value = (
+                None
+                if value is None or value == math.inf
+                else _number(
+                    key,
+                    value,
+                    f"seconds from 0 to {CACHE_TTL_LIMIT_SECONDS}, math.inf or None",
+                    zero=True,
+                    upper=CACHE_TTL_LIMIT_SECONDS,
+                )
+            )
             value = None if value == 0 else value
         else:
-            value = _number(key, value, f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}", integral=True,
-                            upper=CACHE_MAX_ENTRIES_LIMIT)
+            value = _number(
+                key,
+                value,
+                f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}",
+                integral=True,
+                upper=CACHE_MAX_ENTRIES_LIMIT,
+            )
         normalised[name] = value
     return normalised
 
 
-def _number(key: str, value: Any, allowed: str, *, upper: float, integral: bool = False,
-            zero: bool = False) -> Any:
+def _number(key: str, value: Any, allowed: str, *, upper: float, integral: bool = False, zero: bool = False) -> Any:
     kinds: tuple[type, ...] = (int,) if integral else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds):
         raise TypeError(f"config[{key!r}] must be {allowed}, not {type(value).__name__}")

@@ -105,18 +105,14 @@ class ComplexityAnalysisResult:
     confidence: int = 0
 
 
-def _rules_of(
-    rules: str | os.PathLike[str] | ScoringRules | None, configured_path: str | None
-) -> ScoringRules | None:
+def _rules_of(rules: str | os.PathLike[str] | ScoringRules | None, configured_path: str | None) -> ScoringRules | None:
     if isinstance(rules, ScoringRules):
         return rules
     if rules is None:
         return None if configured_path is None else ScoringRules.from_path(configured_path)
     if isinstance(rules, (str, os.PathLike)):
         return ScoringRules.from_path(os.fspath(rules))
-    raise TypeError(
-        f"rules must be None, a path or a ScoringRules, not {type(rules).__name__}"
-    )
+    raise TypeError(f"rules must be None, a path or a ScoringRules, not {type(rules).__name__}")
 
 
 def raise_if_not_text(task_description: object) -> None:
@@ -126,9 +122,7 @@ def raise_if_not_text(task_description: object) -> None:
     engine rejected a call, which keeps the isinstance check off the hot path.
     """
     if not isinstance(task_description, str):
-        raise TypeError(
-            f"task_description must be str, not {type(task_description).__name__}"
-        ) from None
+        raise TypeError(f"task_description must be str, not {type(task_description).__name__}") from None
 
 
 class TaskComplexityAnalyzer:
@@ -148,12 +142,8 @@ class TaskComplexityAnalyzer:
         settings = get_settings()
         self._scorer = Scorer(
             _rules_of(rules, settings.scoring_rules),
-            simple_threshold=(
-                settings.simple_threshold if simple_threshold is None else simple_threshold
-            ),
-            medium_threshold=(
-                settings.medium_threshold if medium_threshold is None else medium_threshold
-            ),
+            simple_threshold=(settings.simple_threshold if simple_threshold is None else simple_threshold),
+            medium_threshold=(settings.medium_threshold if medium_threshold is None else medium_threshold),
         )
         logger.debug(
             "TaskComplexityAnalyzer initialized: rules_version=%s, simple_threshold=%d, medium_threshold=%d",

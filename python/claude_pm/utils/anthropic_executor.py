@@ -14,8 +14,9 @@ from claude_pm.errors import ExecutorError
 
 __all__ = ["AnthropicExecutor"]
 
-_INSTALL_HINT = ("AnthropicExecutor needs the official anthropic SDK: "
-                 "pip install 'claude-pm[anthropic]' (or pip install anthropic)")
+_INSTALL_HINT = (
+    "AnthropicExecutor needs the official anthropic SDK: pip install 'claude-pm[anthropic]' (or pip install anthropic)"
+)
 
 
 def _import_sdk() -> Any:
@@ -36,8 +37,9 @@ class AnthropicExecutor:
     ``retry-after``); what still fails is raised as `claude_pm.errors.ExecutorError`.
     """
 
-    def __init__(self, client: Any = None, *, max_tokens: int = 1024, timeout: float = 60.0,
-                 max_retries: int = 2) -> None:
+    def __init__(
+        self, client: Any = None, *, max_tokens: int = 1024, timeout: float = 60.0, max_retries: int = 2
+    ) -> None:
         self._sdk = _import_sdk()
         _check_positive_int("max_tokens", max_tokens)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
@@ -71,15 +73,15 @@ class AnthropicExecutor:
         except sdk.APIConnectionError as failure:
             raise ExecutorError("connection", str(failure)) from failure
         except sdk.APIStatusError as failure:
-            raise ExecutorError(_kind_of_status(failure.status_code), _api_message(failure),
-                                failure.status_code) from failure
+            raise ExecutorError(
+                _kind_of_status(failure.status_code), _api_message(failure), failure.status_code
+            ) from failure
         return {
             "id": message.id,
             "model": message.model,
             "text": "".join(block.text for block in message.content if block.type == "text"),
             "stop_reason": message.stop_reason,
-            "usage": {"input_tokens": message.usage.input_tokens,
-                      "output_tokens": message.usage.output_tokens},
+            "usage": {"input_tokens": message.usage.input_tokens, "output_tokens": message.usage.output_tokens},
         }
 
     async def aclose(self) -> None:

@@ -79,17 +79,23 @@ class TaskToolHelper:
         """
         _check_text("agent_type", agent_type)
         _check_text("task_description", task_description)
-        lists = {name: _check_list(name, value) for name, value in
-                 (("requirements", requirements), ("deliverables", deliverables),
-                  ("dependencies", dependencies))}
+        lists = {
+            name: _check_list(name, value)
+            for name, value in (
+                ("requirements", requirements),
+                ("deliverables", deliverables),
+                ("dependencies", dependencies),
+            )
+        }
         priority = _check_priority(priority)
         if not isinstance(execute, bool):
             raise TypeError(f"execute must be a bool, not {type(execute).__name__}")
         if execute and self._executor is None:
             raise ValueError("execute=True needs an executor: TaskToolHelper(executor=...)")
 
-        chosen = selection.select(agent_type, task_description=task_description, user_id=user_id,
-                                  model_override=model_override, **facts)
+        chosen = selection.select(
+            agent_type, task_description=task_description, user_id=user_id, model_override=model_override, **facts
+        )
         config = chosen.config
         now = _now()
         record: dict[str, Any] = {
@@ -118,8 +124,13 @@ class TaskToolHelper:
             "error": None,
         }
         self._remember(record)
-        _logger.debug("subprocess %s: agent=%s model=%s decision=%s", record["subprocess_id"],
-                      record["agent_type"], record["selected_model"], record["decision_id"])
+        _logger.debug(
+            "subprocess %s: agent=%s model=%s decision=%s",
+            record["subprocess_id"],
+            record["agent_type"],
+            record["selected_model"],
+            record["decision_id"],
+        )
         if execute:
             return await self.run_subprocess(record["subprocess_id"])
         return _detached(record)
@@ -135,8 +146,10 @@ class TaskToolHelper:
             raise ValueError("run_subprocess needs an executor: TaskToolHelper(executor=...)")
         record = self._get(subprocess_id)
         if record["status"] not in _RUNNABLE:
-            raise ValueError(f"subprocess {subprocess_id!r} is {record['status']}; only "
-                             f"{' or '.join(_RUNNABLE)} subprocesses can run")
+            raise ValueError(
+                f"subprocess {subprocess_id!r} is {record['status']}; only "
+                f"{' or '.join(_RUNNABLE)} subprocesses can run"
+            )
         self._update(record, status="running", error=None)
         try:
             outcome = await self._executor(_detached(record))
@@ -156,8 +169,9 @@ class TaskToolHelper:
         """A copy of the subprocess record; KeyError for an unknown (or forgotten) id."""
         return _detached(self._get(subprocess_id))
 
-    def complete_subprocess(self, subprocess_id: str, results: Any, *,
-                            usage: Mapping[str, int] | None = None) -> dict[str, Any]:
+    def complete_subprocess(
+        self, subprocess_id: str, results: Any, *, usage: Mapping[str, int] | None = None
+    ) -> dict[str, Any]:
         """Mark a delegation the runner executed itself as completed.
 
         ``usage`` ({"input_tokens", "output_tokens"}) is attached to the decision log,
@@ -174,8 +188,17 @@ class TaskToolHelper:
 
     def list_subprocesses(self) -> list[dict[str, Any]]:
         """Summaries of the tracked subprocesses, oldest first (no prompts or task text)."""
-        keys = ("subprocess_id", "agent_type", "priority", "selected_model", "status",
-                "decision_id", "created_at", "updated_at", "completed_at")
+        keys = (
+            "subprocess_id",
+            "agent_type",
+            "priority",
+            "selected_model",
+            "status",
+            "decision_id",
+            "created_at",
+            "updated_at",
+            "completed_at",
+        )
         return [{key: record[key] for key in keys} for record in self._subprocesses.values()]
 
     def _remember(self, record: dict[str, Any]) -> None:
@@ -264,8 +287,10 @@ def _delegation_section(task: str, priority: str, lists: Mapping[str, list[str]]
 def _usage_of(outcome: object, source: str = "the executor's result") -> dict[str, int]:
     usage = outcome.get("usage") if isinstance(outcome, Mapping) else None
     if not isinstance(usage, Mapping):
-        raise TypeError(f"{source} must be a mapping with usage={{'input_tokens': int, 'output_tokens': int}}, "
-                        f"got {type(outcome).__name__}")
+        raise TypeError(
+            f"{source} must be a mapping with usage={{'input_tokens': int, 'output_tokens': int}}, "
+            f"got {type(outcome).__name__}"
+        )
     tokens = {}
     for key in ("input_tokens", "output_tokens"):
         value = usage.get(key)
