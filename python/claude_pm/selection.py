@@ -44,6 +44,7 @@ from claude_pm.services.task_complexity_analyzer import (
 __all__ = [
     "DEFAULT_AGENT_TIERS",
     "LEVEL_NAMES",
+    "SCORE_ROUTED_METHOD",
     "Selection",
     "choose",
     "clear_prompt_cache",
@@ -58,6 +59,8 @@ logger = logging.getLogger("claude_pm.selection")
 
 LEVEL_NAMES = ("SIMPLE", "MEDIUM", "COMPLEX")
 TIER_BY_LEVEL = ("haiku", "sonnet", "opus")
+# The selection_method of a decision whose model the complexity score chose.
+SCORE_ROUTED_METHOD = "dynamic_complexity_based"
 # The model an agent gets when no complexity analysis applies: planning and
 # implementation roles default to the strongest tier, the rest to the balanced one.
 DEFAULT_AGENT_TIERS: Mapping[str, str] = MappingProxyType(
@@ -320,7 +323,7 @@ def choose(
         model_id, method, reason = default_model, "default_mapping", "no_complexity_analysis"
         tier = state.default_tiers[name]
     elif decision.enabled:
-        model_id, method, reason, tier = tier_model, "dynamic_complexity_based", decision.reason, level_tier
+        model_id, method, reason, tier = tier_model, SCORE_ROUTED_METHOD, decision.reason, level_tier
     else:
         model_id, method, reason = default_model, "default_mapping", _disabled_reason(decision)
         tier = state.default_tiers[name]
