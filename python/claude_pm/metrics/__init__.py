@@ -1,7 +1,7 @@
 """Prometheus metrics for claude-pm, computed when Prometheus scrapes.
 
-The selection pipeline counts every decision in the native `SelectionStats` (atomic
-counters in the Rust core), so a selection pays no Python metric cost. This module turns
+The selection pipeline counts every decision in the native `SelectionStats` (counters
+behind one short mutex in the Rust core), so a selection pays no Python metric cost. This module turns
 those cumulative counters, the shared prompt cache's counters and the configuration into
 Prometheus samples inside a custom collector: the work happens per scrape, not per call.
 
