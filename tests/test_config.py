@@ -174,6 +174,52 @@ CASES = (
         "/etc/claude-pm/pricing.toml",
         (),
     ),
+    *(
+        case
+        for tier in config.TIERS
+        for case in (
+            Case(
+                f"CLAUDE_PM_{tier.upper()}_API_KEY",
+                lambda s, tier=tier: s.api_keys[tier].key if tier in s.api_keys else None,
+                None,
+                "sk-ant-key-of-the-tier",
+                "sk-ant-key-of-the-tier",
+                (),
+            ),
+            Case(
+                f"CLAUDE_PM_{tier.upper()}_API_KEY_FILE",
+                lambda s, tier=tier: s.api_keys[tier].path if tier in s.api_keys else None,
+                None,
+                f"/var/run/secrets/claude-pm/{tier}-api-key",
+                f"/var/run/secrets/claude-pm/{tier}-api-key",
+                (),
+            ),
+        )
+    ),
+    Case(
+        "CLAUDE_PM_<AGENT>_API_KEY",
+        lambda s: s.api_keys["agent:data_engineer"].key if s.api_keys else None,
+        None,
+        "sk-ant-key-of-the-agent",
+        "sk-ant-key-of-the-agent",
+        (),
+    ),
+    Case(
+        "CLAUDE_PM_<AGENT>_API_KEY_FILE",
+        lambda s: s.api_keys["agent:data_engineer"].path if s.api_keys else None,
+        None,
+        "/var/run/secrets/claude-pm/data-engineer-api-key",
+        "/var/run/secrets/claude-pm/data-engineer-api-key",
+        (),
+    ),
+    Case(
+        "CLAUDE_PM_FALLBACK_CHAIN",
+        lambda s: dict(s.fallback_chain),
+        {"haiku": "sonnet", "sonnet": "opus"},
+        "haiku>opus, sonnet>opus",
+        {"haiku": "opus", "sonnet": "opus"},
+        ("haiku>sonnet>haiku", "haiku>gpt", "haiku", "haiku>sonnet,haiku>opus", "opus>opus", "on"),
+    ),
 )
 BY_NAME = {case.variable: case for case in CASES}
 
@@ -225,7 +271,7 @@ def test_bad_value_names_the_variable_and_what_is_allowed(monkeypatch, variable,
 @pytest.mark.parametrize("case", [c for c in CASES if not c.bad], ids=lambda case: case.variable)
 def test_free_form_variables_have_no_bad_value_at_parse_time(monkeypatch, case):
     # Paths and secrets are checked where they are used (opening the file); any string parses.
-    monkeypatch.setenv(case.variable, "any thing/at all")
+    monkeypatch.setenv(concrete(case.variable), "any thing/at all")
     assert case.read(get_settings()) == "any thing/at all"
 
 

@@ -34,7 +34,9 @@ __all__ = [
     "CACHE_MAX_ENTRIES_LIMIT",
     "CACHE_MAX_MB_LIMIT",
     "CACHE_TTL_LIMIT_SECONDS",
+    "DEFAULT_FALLBACK_CHAIN",
     "DEFAULT_MODEL_IDS",
+    "ENV_KEY_SLOT",
     "KNOWN_VARIABLES",
     "PUBLIC",
     "REDACTED",
@@ -42,13 +44,16 @@ __all__ = [
     "SECRET",
     "TIERS",
     "URL_PASSWORD",
+    "KeySource",
     "RolloutWindow",
     "Settings",
     "Variable",
+    "agent_key_slot",
     "agent_variable",
     "get_settings",
     "load_scoring_rules",
     "parse_bool",
+    "parse_fallback_chain",
     "parse_rollout_windows",
     "redact",
     "unrecognised_variables",
@@ -70,7 +75,9 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 _BOOL_ALLOWED = "one of true/false, 1/0, yes/no, on/off (any case)"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE)$")
+_PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE|API_KEY_FILE|API_KEY)$")
+# CLAUDE_PM_<TIER>_API_KEY[_FILE] (a tier's key) or CLAUDE_PM_<AGENT>_API_KEY[_FILE] (an agent's).
+_API_KEY_VARIABLE = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_API_KEY(_FILE)?$")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
 # A forced model id has the shape of Anthropic's ids, also as Bedrock (`anthropic.claude-...-v1:0`)
 # and Vertex (`claude-...@20240307`) spell them; any configured tier id is accepted as well.
@@ -96,6 +103,17 @@ PUBLIC = "public"  # as it is
 SECRET = "secret"  # never: REDACTED
 URL_PASSWORD = "url-password"  # an address whose password (user:PASSWORD@, password=...) is REDACTED
 REDACTED = "***"
+
+# Where the API key of a request comes from ("key slots"): the agent's own key
+# (CLAUDE_PM_<AGENT>_API_KEY[_FILE], slot "agent:<agent>") beats the key of the tier the
+# request is sent to (CLAUDE_PM_<TIER>_API_KEY[_FILE], slot "<tier>"), which beats the
+# SDK's own ANTHROPIC_API_KEY (slot "env").
+ENV_KEY_SLOT = "env"
+_AGENT_KEY_SLOT_PREFIX = "agent:"
+# On a 429, 529 or 5xx the executor tries the next tier up: a stronger model never
+# lowers the quality of the answer.
+DEFAULT_FALLBACK_CHAIN = "haiku>sonnet>opus"
+_FALLBACK_OFF = frozenset({"off", "none", "false"})
 
 
 @dataclass(frozen=True)
@@ -282,7 +300,65 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
         "path to a TOML or JSON file",
         "Per-model input/output USD per million tokens, overriding the defaults.",
     ),
+    *(
+        row
+        for tier in TIERS
+        for row in (
+            Variable(
+                f"CLAUDE_PM_{tier.upper()}_API_KEY",
+                "unset",
+                "an API key (printable ASCII, no spaces)",
+                f"API key for requests sent to the {tier} tier's model (unset: ANTHROPIC_API_KEY); never shown.",
+                secrecy=SECRET,
+            ),
+            Variable(
+                f"CLAUDE_PM_{tier.upper()}_API_KEY_FILE",
+                "unset",
+                "path to a file holding one API key (at most 4 KiB)",
+                f"The {tier} tier's API key read from a file (a mounted Kubernetes Secret); re-read when "
+                "the file changes. Not together with the inline variable.",
+            ),
+        )
+    ),
+    Variable(
+        "CLAUDE_PM_<AGENT>_API_KEY",
+        "unset",
+        "an API key (printable ASCII, no spaces)",
+        "API key for every request of that agent, whatever its model; beats the tier keys. Never shown.",
+        secrecy=SECRET,
+    ),
+    Variable(
+        "CLAUDE_PM_<AGENT>_API_KEY_FILE",
+        "unset",
+        "path to a file holding one API key (at most 4 KiB)",
+        "That agent's API key read from a file, re-read when it changes.",
+    ),
+    Variable(
+        "CLAUDE_PM_FALLBACK_CHAIN",
+        DEFAULT_FALLBACK_CHAIN,
+        "off, or chains of tier names joined by '>' and separated by commas, without loops "
+        "(e.g. haiku>sonnet,opus>sonnet)",
+        "Where AnthropicExecutor sends a request that still got a 429, 529 or 5xx after the SDK's "
+        "retries: each tier's next tier.",
+    ),
 )
+
+
+@dataclass(frozen=True, repr=False)
+class KeySource:
+    """Where one key slot's API key comes from: a variable holding it, or a file it names.
+
+    The key itself is never part of the repr; `claude_pm.api_keys` reads files.
+    """
+
+    slot: str
+    variable: str
+    path: str | None = None
+    key: str | None = None
+
+    def __repr__(self) -> str:
+        where = f"path={self.path!r}" if self.path is not None else f"key={REDACTED!r}"
+        return f"KeySource(slot={self.slot!r}, variable={self.variable!r}, {where})"
 
 
 @dataclass(frozen=True)
@@ -339,6 +415,8 @@ class Settings:
     audit_secret: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_AUDIT_SECRET"})
     audit_include_task_text: bool = False
     pricing_file: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_PRICING_FILE"})
+    api_keys: Mapping[str, KeySource] = field(default_factory=dict)
+    fallback_chain: Mapping[str, str] = field(default_factory=lambda: parse_fallback_chain(None))
     set_variables: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
@@ -359,6 +437,11 @@ class Settings:
             if configured == model_id:
                 return tier
         return None
+
+
+def agent_key_slot(agent: str) -> str:
+    """The key slot of an agent's own API key, e.g. "agent:engineer"."""
+    return _AGENT_KEY_SLOT_PREFIX + agent
 
 
 def agent_variable(agent: str, suffix: str) -> str:
@@ -617,8 +700,8 @@ def _build(env: Mapping[str, str]) -> Settings:
     for name in sorted(env):
         match = _PER_AGENT.match(name)
         raw = get(name)
-        if not match or raw is None or name.endswith("_MODEL_ID"):
-            continue
+        if not match or raw is None or name.endswith("_MODEL_ID") or match.group(2).startswith("API_KEY"):
+            continue  # API keys: _parse_api_keys
         agent, kind = match.group(1).lower(), match.group(2)
         if kind == "MODEL_SELECTION":
             value: object = parse_bool(name, raw)
@@ -726,8 +809,70 @@ def _build(env: Mapping[str, str]) -> Settings:
         audit_secret=get("CLAUDE_PM_AUDIT_SECRET"),
         audit_include_task_text=flag("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", False),
         pricing_file=get("CLAUDE_PM_PRICING_FILE"),
+        api_keys=_parse_api_keys(env),
+        fallback_chain=parse_fallback_chain(env.get("CLAUDE_PM_FALLBACK_CHAIN")),
         set_variables=tuple(sorted(n for n in env if _is_ours(n))),
     )
+
+
+def _parse_api_keys(env: Mapping[str, str]) -> Mapping[str, KeySource]:
+    """The configured key slots. Keys and key files are checked where they are used
+    (claude_pm.api_keys) and by validate_environment, never by a selection."""
+    sources: dict[str, KeySource] = {}
+    for name in sorted(env):
+        match = _API_KEY_VARIABLE.match(name)
+        raw = env[name]
+        if not match or not raw.strip():
+            continue
+        owner = match.group(1).lower()
+        slot = owner if owner in TIERS else agent_key_slot(AGENT_ALIASES.get(owner, owner))
+        if match.group(2):
+            source = KeySource(slot, name, path=raw.strip())
+        else:
+            source = KeySource(slot, name, key=raw.strip())
+        other = sources.get(slot)
+        if other is not None:
+            raise ConfigError(
+                name, raw, f"only one of {other.variable} and {name}: both configure the key slot {slot!r}"
+            )
+        sources[slot] = source
+    return MappingProxyType(sources)
+
+
+def parse_fallback_chain(raw: str | None, variable: str = "CLAUDE_PM_FALLBACK_CHAIN") -> Mapping[str, str]:
+    """Each tier's next tier from 'haiku>sonnet>opus'-style chains; {} for 'off'; None: the default.
+
+    A tier with two next tiers, an unknown tier or a chain that comes back to a tier it
+    left is a ConfigError naming the variable.
+    """
+    text = DEFAULT_FALLBACK_CHAIN if raw is None or not raw.strip() else raw.strip().lower()
+    if text in _FALLBACK_OFF:
+        return MappingProxyType({})
+    allowed = (
+        "'off' or chains of tier names joined by '>' and separated by commas, e.g. "
+        f"'{DEFAULT_FALLBACK_CHAIN}' or 'haiku>sonnet,opus>sonnet' (tiers: {', '.join(TIERS)})"
+    )
+    steps: dict[str, str] = {}
+    for chain in text.split(","):
+        tiers = [tier.strip() for tier in chain.split(">")]
+        if len(tiers) < 2 or any(tier not in TIERS for tier in tiers):
+            raise ConfigError(variable, raw, allowed)
+        for tier, following in zip(tiers, tiers[1:]):
+            if steps.get(tier, following) != following:
+                raise ConfigError(
+                    variable, raw, f"one next tier per tier ({tier} falls back to both {steps[tier]} and {following})"
+                )
+            steps[tier] = following
+    for start in steps:
+        seen, tier = [start], start
+        while tier in steps:
+            tier = steps[tier]
+            if tier in seen:
+                raise ConfigError(
+                    variable, raw, f"chains without a loop ({' > '.join([*seen, tier])} comes back to {tier})"
+                )
+            seen.append(tier)
+    return MappingProxyType(steps)
 
 
 def _otel_flag(raw: str | None) -> bool:
@@ -868,6 +1013,17 @@ def validate_environment(env: Mapping[str, str] | None = None) -> list[ConfigErr
         if raw is not None and raw.strip() and name not in reported:
             try:
                 load(raw)
+            except ConfigError as error:
+                errors.append(error)
+    for name in sorted(n for n in env if _API_KEY_VARIABLE.match(n) and n not in reported):
+        if env[name].strip():
+            from claude_pm.api_keys import check_key, read_key_file
+
+            try:
+                if name.endswith("_FILE"):
+                    read_key_file(name, env[name].strip())
+                else:
+                    check_key(name, env[name].strip(), "the variable")
             except ConfigError as error:
                 errors.append(error)
     return errors

@@ -23,11 +23,12 @@ def config_group() -> None:
 
 def _rows() -> list[dict[str, Any]]:
     rows = []
+    fixed = {variable.name for variable in config.KNOWN_VARIABLES if "<AGENT>" not in variable.name}
     for variable in config.KNOWN_VARIABLES:
         if "<AGENT>" in variable.name:
             prefix, suffix = variable.name.split("<AGENT>")
             for name in sorted(n for n in os.environ if n.startswith(prefix) and n.endswith(suffix)):
-                if config._PER_AGENT.match(name) and not name.endswith("_MODEL_ID"):
+                if config._PER_AGENT.match(name) and not name.endswith("_MODEL_ID") and name not in fixed:
                     rows.append(
                         {
                             "variable": name,
@@ -63,8 +64,17 @@ def check(as_json: bool) -> None:
     bad = {error.variable: str(error) for error in errors}
     for row in rows:
         row["error"] = bad.get(row["variable"])
+    key_slots = _key_slots(errors)
     if as_json:
-        emit_json({"valid": not errors, "variables": rows, "errors": list(bad.values()), "unrecognised": unknown})
+        emit_json(
+            {
+                "valid": not errors,
+                "variables": rows,
+                "errors": list(bad.values()),
+                "unrecognised": unknown,
+                "key_slots": key_slots,
+            }
+        )
     else:
         console = Console()
         table = Table(title="claude-pm configuration", title_justify="left")
@@ -74,6 +84,12 @@ def check(as_json: bool) -> None:
             status = "[red]invalid[/red]" if row["error"] else "ok"
             table.add_row(row["variable"], row["value"], row["source"], status)
         console.print(table)
+        slots = Table(title="API key slots (the agent's, else the tier's, else env)", title_justify="left")
+        for column in ("slot", "variable", "source", "key"):
+            slots.add_column(column)
+        for slot in key_slots:
+            slots.add_row(slot["slot"], slot["variable"], slot["source"], slot["key"])
+        console.print(slots)
         for message in bad.values():
             click.echo(f"error: {message}", err=True)
         for name in unknown:
@@ -82,6 +98,16 @@ def check(as_json: bool) -> None:
             click.echo("configuration OK")
     if errors:
         raise SystemExit(2)
+
+
+def _key_slots(errors: list[config.ConfigError]) -> list[dict[str, Any]]:
+    """Which key slots are configured and from where; a key is shown as `set (…wxyz)` at most."""
+    if errors:
+        # The slots come from valid settings only; the errors above say what to fix.
+        return []
+    from claude_pm.api_keys import slot_report
+
+    return slot_report(config.get_settings())
 
 
 def markdown_table() -> str:
