@@ -15,7 +15,6 @@ import json
 import os
 import select
 import shutil
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -25,8 +24,9 @@ from pathlib import Path
 import pytest
 from claude_pm.cli import main
 from claude_pm.cost import analyze_cost_impact
+from claude_pm.decision_log import DecisionLog
+from claude_pm.decision_log.outcomes import make_outcome
 from claude_pm.report import CHARTS, collect_report
-from claude_pm.report.data import OUTCOMES_TABLE
 from conftest import cli_runner
 from decision_log_support import decision, log_target, record_all
 
@@ -136,32 +136,11 @@ def _keep_a_month(monkeypatch):
 
 
 def _add_outcomes(target: str, outcomes: dict[str, bool | None]) -> None:
-    """An outcomes table as the outcomes feature stores it: one row per decision, success NULL when unknown."""
-    rows = list(outcomes.items())
-    if target.startswith("postgresql://"):
-        import psycopg
-
-        with psycopg.connect(target, autocommit=True) as connection:
-            connection.execute(f"DROP TABLE IF EXISTS {OUTCOMES_TABLE}")
-            connection.execute(f"CREATE TABLE {OUTCOMES_TABLE} (decision_id TEXT PRIMARY KEY, success BOOLEAN)")
-            with connection.cursor() as cursor:
-                cursor.executemany(f"INSERT INTO {OUTCOMES_TABLE} VALUES (%s, %s)", rows)
-        return
-    with sqlite3.connect(target) as connection:
-        connection.execute(f"CREATE TABLE {OUTCOMES_TABLE} (decision_id TEXT PRIMARY KEY, success INTEGER)")
-        connection.executemany(f"INSERT INTO {OUTCOMES_TABLE} VALUES (?, ?)", rows)
-    connection.close()
-
-
-@pytest.fixture
-def drop_outcomes(log_target):
-    """The shared PostgreSQL database is reset per test for the log's own tables only."""
-    yield log_target
-    if log_target.startswith("postgresql://"):
-        import psycopg
-
-        with psycopg.connect(log_target, autocommit=True) as connection:
-            connection.execute(f"DROP TABLE IF EXISTS {OUTCOMES_TABLE}")
+    """Outcomes recorded through a private writer, as `record_outcome` stores them (success None: not judged)."""
+    log = DecisionLog(target)
+    for decision_id, success in outcomes.items():
+        log.record_outcome_row(make_outcome(decision_id, success=success))
+    assert log.close(30), log.stats()
 
 
 def test_report_totals_agree_with_the_cost_report(log_target):
@@ -235,20 +214,20 @@ def test_score_histogram_thresholds_and_token_reduction(log_target, monkeypatch)
     assert (engineer["prompt_tokens"], engineer["full_prompt_tokens"]) == (900 + 1000 + 1400 + 500, 1400 * 3 + 500)
 
 
-def test_no_outcomes_table_means_no_failure_chart(log_target):
+def test_no_outcomes_means_no_failure_chart(log_target):
     now = time.time()
     _seed(log_target, now)
     failure = collect_report("7d", now=now + 1)["failure_rate"]
     assert failure["available"] is False
-    assert OUTCOMES_TABLE in failure["note"]
+    assert "no decision in this window has a known outcome" in failure["note"].lower()
 
 
-def test_failure_rate_per_tier_from_outcomes(drop_outcomes):
+def test_failure_rate_per_tier_from_outcomes(log_target):
     now = time.time()
-    ids = _seed(drop_outcomes, now)
+    ids = _seed(log_target, now)
     # haiku: 1 of 2 known failed (one unknown); sonnet: 0 of 2; opus: 1 of 1; the old decision is outside 7d
     _add_outcomes(
-        drop_outcomes,
+        log_target,
         {ids[0]: False, ids[1]: True, ids[2]: None, ids[3]: True, ids[4]: True, ids[5]: False, ids[7]: False},
     )
     failure = collect_report("7d", now=now + 1)["failure_rate"]
@@ -271,7 +250,7 @@ def test_page_without_outcomes_says_why_the_chart_is_missing(log_target, tmp_pat
     for chart in CHARTS[:-1]:
         assert f'id="chart-{chart}"' in text
     assert 'id="chart-failure-rate"' not in text
-    assert f"no {OUTCOMES_TABLE} table" in text
+    assert "known outcome" in text
 
 
 def test_report_json_is_the_pages_data(log_target, tmp_path):

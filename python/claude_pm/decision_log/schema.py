@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from claude_pm.decision_log import outcomes
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration"]
 
 
@@ -77,6 +79,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "why a selection deviated from the score's tier (claude_pm.route_reasons)",
         sqlite=(_ROUTE_REASON,),
         postgres=(_ROUTE_REASON,),
+    ),
+    Migration(
+        5,
+        "outcomes per decision (success, score, escalated, retried, reason)",
+        sqlite=outcomes.migration_statements("REAL", "INTEGER"),
+        postgres=outcomes.migration_statements("DOUBLE PRECISION", "BOOLEAN"),
     ),
 )
 

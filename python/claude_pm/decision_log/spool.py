@@ -1,7 +1,8 @@
 """The crash spool: rows are appended to a local file and fsynced before they reach the database.
 
 A writer spools into numbered segment files in one directory. Each line is one JSON
-array: ``["d", <decision row values>]`` or ``["u", <usage row values>]``, already in
+array: ``["d", <decision row values>]``, ``["u", <usage row values>]`` or ``["o", <outcome
+row values>]``, already in
 stored form (task text hashed, never the audit secret), so a spool file holds nothing
 the database would not. A segment is deleted once every row in it is committed.
 
@@ -21,9 +22,10 @@ import itertools
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from claude_pm.decision_log.outcomes import OUTCOMES_COLUMNS, OutcomeRow
 from claude_pm.decision_log.records import DecisionRow, UsageRow
 from claude_pm.decision_log.sqlite_store import sqlite_path
 from claude_pm.decision_log.store import is_postgres_target, redact
@@ -131,9 +133,10 @@ def open_segment(directory: str, target: str) -> Segment:
     return Segment(path, fd)
 
 
-def encode(rows: list[DecisionRow], usages: list[UsageRow]) -> bytes:
+def encode(rows: list[DecisionRow], usages: list[UsageRow], outcomes: Sequence[OutcomeRow] = ()) -> bytes:
     lines = [json.dumps(["d", *row.values()], separators=(",", ":")) for row in rows]
     lines.extend(json.dumps(["u", *usage.values()], separators=(",", ":")) for usage in usages)
+    lines.extend(json.dumps(["o", *outcome.values()], separators=(",", ":")) for outcome in outcomes)
     return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass") if lines else b""
 
 
@@ -152,10 +155,11 @@ def orphaned_segments(directory: str, target: str) -> Iterator[tuple[str, int]]:
         yield path, fd
 
 
-def read_segment(fd: int, path: str) -> tuple[list[DecisionRow], list[UsageRow], int]:
+def read_segment(fd: int, path: str) -> tuple[list[DecisionRow], list[UsageRow], list[OutcomeRow], int]:
     """The rows of a spool file and how many lines were unreadable (a torn last write)."""
     rows: list[DecisionRow] = []
     usages: list[UsageRow] = []
+    outcomes: list[OutcomeRow] = []
     bad = 0
     with os.fdopen(os.dup(fd), "rb") as handle:
         for line in handle:
@@ -166,10 +170,12 @@ def read_segment(fd: int, path: str) -> tuple[list[DecisionRow], list[UsageRow],
                     rows.append(DecisionRow(*values))
                 elif kind == "u" and len(values) == 4:
                     usages.append(UsageRow(*values))
+                elif kind == "o" and len(values) == len(OUTCOMES_COLUMNS):
+                    outcomes.append(OutcomeRow(*values))
                 else:
                     bad += 1
             except (ValueError, TypeError):
                 bad += 1
     if bad:
         logger.warning("decision-log spool %s: %d unreadable lines skipped (a write cut short by a crash)", path, bad)
-    return rows, usages, bad
+    return rows, usages, outcomes, bad

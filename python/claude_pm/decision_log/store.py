@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from claude_pm.decision_log.outcomes import OUTCOMES_TABLE, OutcomeRow, write_outcomes
 from claude_pm.decision_log.records import DecisionRow, UsageRow
 from claude_pm.decision_log.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -162,14 +163,24 @@ class Store(ABC):
     def schema_versions(self) -> list[int]:
         return [row[0] for row in self.query("SELECT version FROM claude_pm_schema_migrations ORDER BY version")]
 
-    def write(self, decisions: Sequence[DecisionRow], usages: Sequence[UsageRow]) -> None:
-        """Store a batch atomically: all of it or none of it."""
+    def write(
+        self, decisions: Sequence[DecisionRow], usages: Sequence[UsageRow], outcomes: Sequence[OutcomeRow] = ()
+    ) -> tuple[int, int]:
+        """Store a batch atomically: all of it or none of it.
+
+        Returns (outcomes whose decision id is not in the log, outcomes that replaced an
+        earlier one); both are zero for a batch without outcomes.
+        """
+        counts = (0, 0)
         with self._transaction():
             cursor = self._cursor()
             if decisions:
                 cursor.executemany(self._sql(_INSERT_DECISIONS), [row.values() for row in decisions])
             if usages:
                 cursor.executemany(self._sql(_UPSERT_USAGE), [row.values() for row in usages])
+            if outcomes:
+                counts = write_outcomes(cursor, self._sql, outcomes)
+        return counts
 
     def prune(self, before: float) -> int:
         """Delete decisions and usage older than `before` (POSIX seconds); returns decisions deleted."""
@@ -178,6 +189,13 @@ class Store(ABC):
             cursor.execute(
                 self._sql(
                     "DELETE FROM claude_pm_usage WHERE ts < ? OR decision_id IN "
+                    "(SELECT id FROM claude_pm_decisions WHERE ts < ?)"
+                ),
+                (before, before),
+            )
+            cursor.execute(
+                self._sql(
+                    f"DELETE FROM {OUTCOMES_TABLE} WHERE ts < ? OR decision_id IN "
                     "(SELECT id FROM claude_pm_decisions WHERE ts < ?)"
                 ),
                 (before, before),

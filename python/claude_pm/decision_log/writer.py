@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from claude_pm.config import get_settings
+from claude_pm.decision_log.outcomes import OutcomeRow
 from claude_pm.decision_log.records import DecisionRecord, DecisionRow, TaskTextPolicy, UsageRow, level_name, to_row
 from claude_pm.decision_log.spool import (
     SEGMENT_BYTES,
@@ -68,7 +69,7 @@ logger = logging.getLogger("claude_pm.decision_log")
 
 _STOP = object()
 _Decision = tuple  # (decision id, DecisionRecord, TaskTextPolicy)
-_Item = Union[_Decision, UsageRow, threading.Event, object]
+_Item = Union[_Decision, UsageRow, OutcomeRow, threading.Event, object]
 _LOG_EVERY = 60.0
 # RFC 4122 variant: the top two bits of the clock_seq byte are 10.
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
@@ -83,6 +84,7 @@ class _Chunk:
     rows: list[DecisionRow]
     usages: list[UsageRow]
     events: list[threading.Event]
+    outcomes: list[OutcomeRow] = field(default_factory=list)
     spooled: bool = False
     # Segments none of whose rows come after this chunk: deleted once it is committed.
     finished: list[Segment] = field(default_factory=list)
@@ -90,7 +92,7 @@ class _Chunk:
 
     @property
     def records(self) -> int:
-        return len(self.rows) + len(self.usages)
+        return len(self.rows) + len(self.usages) + len(self.outcomes)
 
 
 def _ring(bell: threading.Lock) -> None:
@@ -170,6 +172,9 @@ class DecisionLog:
         self._db_lock = threading.Lock()
         self._written = 0
         self._usage_written = 0
+        self._outcomes_written = 0
+        self._outcomes_unknown = 0
+        self._outcomes_replaced = 0
         self._failed_writes = 0
         self._dropped = 0
         self._deferred = 0
@@ -215,6 +220,10 @@ class DecisionLog:
         if not isinstance(decision_id, str) or not decision_id:
             raise ValueError(f"decision_id={decision_id!r} is not valid: expected the id returned by record()")
         self._put(UsageRow(decision_id, time.time(), input_tokens, output_tokens))
+
+    def record_outcome_row(self, row: OutcomeRow) -> None:
+        """Queue an outcome built (and checked) by `outcomes.make_outcome`; see `claude_pm.record_outcome`."""
+        self._put(row)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything recorded so far is committed; False if `timeout` ran out first."""
@@ -268,14 +277,17 @@ class DecisionLog:
         return flushed and not self._thread.is_alive()
 
     def stats(self) -> dict:
-        """Counters for metrics: queued, written, usage_written, failed_writes, dropped, deferred,
-        spooled, replayed, pruned, healthy, last_error."""
+        """Counters for metrics: queued, written, usage_written, outcomes_written, outcomes_unknown,
+        outcomes_replaced, failed_writes, dropped, deferred, spooled, replayed, pruned, healthy, last_error."""
         with self._counts_lock:
             return {
                 "target": redact(self.target),
                 "queued": len(self._pending) + self._ready_records,
                 "written": self._written,
                 "usage_written": self._usage_written,
+                "outcomes_written": self._outcomes_written,
+                "outcomes_unknown": self._outcomes_unknown,
+                "outcomes_replaced": self._outcomes_replaced,
                 "failed_writes": self._failed_writes,
                 "dropped": self._dropped,
                 "deferred": self._deferred,
@@ -376,6 +388,8 @@ class DecisionLog:
                     self._reject(error)
             elif isinstance(item, UsageRow):
                 chunk.usages.append(item)
+            elif isinstance(item, OutcomeRow):
+                chunk.outcomes.append(item)
             elif isinstance(item, threading.Event):
                 chunk.events.append(item)
             elif item is _STOP:
@@ -390,7 +404,7 @@ class DecisionLog:
             if self._segment is None:
                 self._segment = open_segment(self.spool_dir, self.target)
                 self._segments.add(self._segment)
-            self._segment.append(encode(chunk.rows, chunk.usages))
+            self._segment.append(encode(chunk.rows, chunk.usages, chunk.outcomes))
         except (OSError, ValueError) as error:
             self._spool_active = False
             if self._segment is not None:
@@ -456,7 +470,9 @@ class DecisionLog:
         size = self._batch_size
         parts = [chunk.rows[start : start + size] for start in range(0, len(chunk.rows), size)] or [[]]
         for index, rows in enumerate(parts):
-            usages = chunk.usages if index == len(parts) - 1 else []
+            # Usage and outcome rows ride with the last decisions: a decision and the outcome
+            # recorded right after it are committed in that order.
+            usages = chunk.usages + chunk.outcomes if index == len(parts) - 1 else []
             if rows or usages:
                 store = self._write(store, rows, usages, spooled=chunk.spooled)
             with self._counts_lock:
@@ -505,26 +521,40 @@ class DecisionLog:
         return store
 
     def _store_batch(self, store: Store, rows: list, usages: list, *, replay: bool = False) -> None:
+        """Store decisions `rows` and `usages` (usage and outcome rows, in the order recorded)."""
+        outcomes = [row for row in usages if type(row) is OutcomeRow]
+        if outcomes:
+            usages = [row for row in usages if type(row) is not OutcomeRow]
         try:
-            store.write(rows, usages)
+            unknown, replaced = _write_rows(store, rows, usages, outcomes)
         except Exception as error:
             if not _is_data_error(error):
                 raise
-            self._store_one_by_one(store, rows, usages, replay=replay)
+            self._store_one_by_one(store, rows, usages + outcomes, replay=replay)
             return
         with self._counts_lock:
             if replay:
-                self._replayed += len(rows) + len(usages)
+                self._replayed += len(rows) + len(usages) + len(outcomes)
             else:
                 self._written += len(rows)
                 self._usage_written += len(usages)
+                self._count_outcomes(len(outcomes), unknown, replaced)
+
+    def _count_outcomes(self, written: int, unknown: int, replaced: int) -> None:
+        """Under the counts lock: outcomes stored, and how many named no logged decision or replaced one."""
+        self._outcomes_written += written
+        self._outcomes_unknown += unknown
+        self._outcomes_replaced += replaced
 
     def _store_one_by_one(self, store: Store, rows: list, usages: list, *, replay: bool) -> None:
         """Isolate the rows a database rejects so that one bad record cannot block the rest."""
         for row in rows + usages:
-            is_decision = not isinstance(row, UsageRow)
+            is_usage, is_outcome = type(row) is UsageRow, type(row) is OutcomeRow
+            is_decision = not (is_usage or is_outcome)
             try:
-                store.write([row] if is_decision else [], [] if is_decision else [row])
+                unknown, replaced = _write_rows(
+                    store, [row] if is_decision else [], [row] if is_usage else [], [row] if is_outcome else []
+                )
             except Exception as error:
                 if not _is_data_error(error):
                     raise
@@ -535,8 +565,10 @@ class DecisionLog:
                     self._replayed += 1
                 elif is_decision:
                     self._written += 1
-                else:
+                elif is_usage:
                     self._usage_written += 1
+                else:
+                    self._count_outcomes(1, unknown, replaced)
 
     def _replay(self, store: Store) -> Store | None:
         """Write the rows of spool segments whose writer died, then delete them."""
@@ -545,7 +577,8 @@ class DecisionLog:
         try:
             for path, fd in orphaned_segments(self.spool_dir, self.target):
                 try:
-                    rows, usages, _ = read_segment(fd, path)
+                    rows, usages, outcomes, _ = read_segment(fd, path)
+                    usages = usages + outcomes
                     size = self._batch_size
                     for start in range(0, max(len(rows), len(usages)), size):
                         self._store_batch(store, rows[start : start + size], usages[start : start + size], replay=True)
@@ -553,7 +586,8 @@ class DecisionLog:
                 finally:
                     os.close(fd)
                 logger.warning(
-                    "decision log %s: replayed %d decisions and %d usage rows left in %s by a writer that stopped",
+                    "decision log %s: replayed %d decisions and %d usage and outcome rows left in %s by a writer "
+                    "that stopped",
                     redact(self.target),
                     len(rows),
                     len(usages),
@@ -725,6 +759,12 @@ def _new_id() -> str:
     """A random (version 4) UUID string, formatted directly: a third of the cost of str(uuid.uuid4())."""
     digits = os.urandom(16).hex()
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
+
+
+def _write_rows(store: Store, rows: list, usages: list, outcomes: list) -> tuple[int, int]:
+    """`store.write`; a store without outcomes (a test double's two-argument write) still works."""
+    counts = store.write(rows, usages, outcomes) if outcomes else store.write(rows, usages)
+    return counts or (0, 0)
 
 
 def _is_data_error(error: BaseException) -> bool:

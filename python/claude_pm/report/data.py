@@ -5,8 +5,9 @@ and the tests read the same numbers the HTML page draws. Costs follow the cost r
 rules (`claude_pm.cost`): real usage where `record_usage` was called, else the estimated
 prompt; unpriced models are listed and left out of every cost figure.
 
-Outcomes (did the routed call succeed) live in a table an outcomes feature adds to the
-log; a log without it gets no failure-rate chart, only a note saying why.
+Outcomes (did the routed call succeed, `claude_pm.record_outcome`) live in the
+``claude_pm_outcomes`` table (schema 5); a window without any gets no failure-rate chart,
+only a note saying why.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from claude_pm.config import TIERS, get_settings
 from claude_pm.decision_log import Store
+from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
 from claude_pm.decision_log.queries import (
     Since,
     Totals,
@@ -35,8 +37,7 @@ __all__ = ["BIN_WIDTHS", "OUTCOMES_COLUMNS", "OUTCOMES_TABLE", "collect_report"]
 # MAX_BINS bins over the span the log covers, so a day reads by the hour and a month by the day.
 BIN_WIDTHS = (3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
 MAX_BINS = 60
-OUTCOMES_TABLE = "claude_pm_outcomes"
-# One row per decision; `success` is NULL while the outcome is unknown.
+# The outcome columns this report reads; `success` is NULL while the outcome is unknown.
 OUTCOMES_COLUMNS = ("decision_id", "success")
 
 
