@@ -16,61 +16,92 @@ __version__: str
 
 @final
 class ScoringRules:
+    """Scoring vocabulary and weights, compiled once and immutable."""
+
     @property
-    def version(self) -> str: ...
+    def version(self) -> str:
+        """The rules file's ``version``."""
     @staticmethod
-    def default() -> ScoringRules: ...
+    def default() -> ScoringRules:
+        """The rules shipped with the package (data/scoring_rules.toml, embedded at build time)."""
     @staticmethod
-    def from_path(path: str | os.PathLike[str]) -> ScoringRules: ...
+    def from_path(path: str | os.PathLike[str]) -> ScoringRules:
+        """Load a rules file: RulesError (``.field``) names a bad field, OSError (``.filename``) the path."""
     @staticmethod
-    def from_toml(text: str) -> ScoringRules: ...
+    def from_toml(text: str) -> ScoringRules:
+        """Parse rules from TOML text; RulesError names the offending field."""
 
 @final
 class Analysis:
+    """The explained result of scoring one task (frozen)."""
+
     @property
-    def score(self) -> int: ...
+    def score(self) -> int:
+        """0..100: the six parts of the breakdown added up and clamped."""
     @property
-    def level(self) -> int: ...
+    def level(self) -> int:
+        """0 SIMPLE, 1 MEDIUM, 2 COMPLEX under the scorer's thresholds."""
     @property
-    def confidence(self) -> int: ...
+    def confidence(self) -> int:
+        """Distance of the score to the nearest threshold."""
     @property
-    def description_points(self) -> int: ...
+    def description_points(self) -> int:
+        """The description's own contribution (0..100)."""
     @property
-    def file_points(self) -> int: ...
+    def file_points(self) -> int:
+        """Points for ``file_count`` on the 1.x scale."""
     @property
-    def context_points(self) -> int: ...
+    def context_points(self) -> int:
+        """Points for ``context_size`` on the 1.x scale."""
     @property
-    def integration_points(self) -> int: ...
+    def integration_points(self) -> int:
+        """Points for ``integration_points`` on the 1.x scale."""
     @property
-    def requirement_points(self) -> int: ...
+    def requirement_points(self) -> int:
+        """Points for ``requires_research``/``_testing``/``_documentation`` on the 1.x scale."""
     @property
-    def depth_points(self) -> int: ...
+    def depth_points(self) -> int:
+        """Points for ``technical_depth`` on the 1.x scale."""
     @property
-    def verb_complexity(self) -> str: ...
+    def verb_complexity(self) -> str:
+        """The strongest action class found: "simple", "medium", "complex" or "unknown"."""
     @property
-    def technical_indicators(self) -> list[str]: ...
+    def technical_indicators(self) -> list[str]:
+        """Technical terms found in the description (at most 8 distinct)."""
     @property
-    def estimated_steps(self) -> int: ...
+    def estimated_steps(self) -> int:
+        """Estimated number of steps the task takes."""
     @property
-    def word_count(self) -> int: ...
+    def word_count(self) -> int:
+        """Words in the description, as the tokenizer splits them."""
     @property
-    def signals(self) -> list[tuple[str, int]]: ...
+    def signals(self) -> list[tuple[str, int]]:
+        """Every fired signal with its points; they add up to ``score``."""
 
 @final
 class Scorer:
+    """Scores task descriptions under one set of rules and thresholds (frozen, thread-safe)."""
+
     def __new__(
         cls,
         rules: ScoringRules | None = None,
         *,
         simple_threshold: int | None = None,
         medium_threshold: int | None = None,
-    ) -> Scorer: ...
+    ) -> Scorer:
+        """A scorer; thresholds default to 30/70 and must satisfy ``0 <= simple < medium <= 100``.
+
+        ValueError for thresholds out of order or range and for bools, TypeError for non-ints.
+        """
     @property
-    def simple_threshold(self) -> int: ...
+    def simple_threshold(self) -> int:
+        """Scores up to this value are SIMPLE."""
     @property
-    def medium_threshold(self) -> int: ...
+    def medium_threshold(self) -> int:
+        """Scores up to this value are MEDIUM; above it, COMPLEX."""
     @property
-    def rules_version(self) -> str: ...
+    def rules_version(self) -> str:
+        """The ``version`` of the rules this scorer uses."""
     def analyze(
         self,
         text: str,
@@ -82,7 +113,13 @@ class Scorer:
         requires_testing: bool | None = None,
         requires_documentation: bool | None = None,
         technical_depth: str | int | None = None,
-    ) -> Analysis: ...
+    ) -> Analysis:
+        """Score one task with the caller's facts.
+
+        ``technical_depth``: None, "none"/"shallow"/"moderate"/"deep" in any case, or 0..3.
+        TypeError for a non-str text; ValueError naming the argument for negative counts,
+        bools passed as counts and unknown depths. Counts beyond the 1.x scales saturate.
+        """
     def analyze_parts(
         self,
         text: str,
@@ -93,7 +130,12 @@ class Scorer:
         requires_testing: bool | None = None,
         requires_documentation: bool | None = None,
         technical_depth: str | int | None = None,
-    ) -> tuple[int, int, int, dict[str, int], dict[str, Any], list[tuple[str, int]]]: ...
+    ) -> tuple[int, int, int, dict[str, int], dict[str, Any], list[tuple[str, int]]]:
+        """The 1.x result in one call: ``(score, level, confidence, scoring_breakdown, analysis_details, signals)``.
+
+        For the ``TaskComplexityAnalyzer`` facade; ``analysis_details`` lacks ``task_length``
+        and its ``complexity_factors`` are signal names. Same arguments and errors as ``analyze``.
+        """
     def verdict(
         self,
         text: str,
@@ -104,8 +146,13 @@ class Scorer:
         requires_testing: bool | None = None,
         requires_documentation: bool | None = None,
         technical_depth: str | int | None = None,
-    ) -> tuple[int, int, int, list[tuple[str, int]]]: ...
-    def level_of(self, score: int) -> int: ...
+    ) -> tuple[int, int, int, list[tuple[str, int]]]:
+        """What the selection pipeline needs in one call: ``(score, level, confidence, signals)``.
+
+        Same arguments and errors as ``analyze``.
+        """
+    def level_of(self, score: int) -> int:
+        """0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds."""
     def score_many(
         self, texts: Sequence[str] | npt.NDArray[np.str_]
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
@@ -124,34 +171,65 @@ class Scorer:
 
 @disjoint_base
 class PromptCache:
-    def __new__(cls, *, max_entries: int, max_bytes: int, default_ttl: float | None) -> PromptCache: ...
+    """Bounded TTL cache of str, bytes or picklable values (thread-safe, subclassable)."""
+
+    def __new__(cls, *, max_entries: int, max_bytes: int, default_ttl: float | None) -> PromptCache:
+        """A cache holding at most ``max_entries`` entries and ``max_bytes`` bytes (keys + values).
+
+        ``default_ttl``: seconds an entry lives when ``set`` gets no ttl; None, 0 or inf: no expiry.
+        """
     @property
-    def max_entries(self) -> int: ...
+    def max_entries(self) -> int:
+        """The entry bound (read-only)."""
     @property
-    def max_bytes(self) -> int: ...
+    def max_bytes(self) -> int:
+        """The byte bound (read-only)."""
     @property
-    def default_ttl(self) -> float | None: ...
-    def get(self, key: str, default: Any = None) -> Any: ...
-    def set(self, key: str, value: object, ttl: float | None = None) -> None: ...
-    def delete(self, key: str) -> bool: ...
-    def invalidate(self, pattern: str) -> int: ...
-    def clear(self) -> int: ...
-    def stats(self) -> dict[str, int]: ...
+    def default_ttl(self) -> float | None:
+        """The time to live of an entry set without one, in seconds (read-only)."""
+    def get(self, key: str, default: Any = None) -> Any:
+        """The live value for ``key`` (counted in ``hits``), else ``default`` (counted in ``misses``)."""
+    def set(self, key: str, value: object, ttl: float | None = None) -> None:
+        """Store ``value``; ttl None: ``default_ttl``, > 0: seconds, 0 or inf: never expires.
+
+        ValueError when key and value exceed the largest admissible entry (about a quarter
+        of ``max_bytes``); TypeError naming the type of a value that cannot be pickled.
+        """
+    def delete(self, key: str) -> bool:
+        """Remove ``key``; True when a live entry was removed."""
+    def invalidate(self, pattern: str) -> int:
+        """Remove every key matching the fnmatch-style glob (``*`` also matches ``/``); the number removed."""
+    def clear(self) -> int:
+        """Remove every entry (counted as invalidations); the number removed."""
+    def stats(self) -> dict[str, int]:
+        """Exact counters after sweeping expired entries.
+
+        Keys: hits misses sets deletes evictions expirations invalidations entries bytes.
+        """
 
 # --- Selection statistics (rust/py_stats.rs) ---
 
 @final
 class SelectionStats:
+    """Selection statistics over an hourly window, plus cumulative Prometheus samples (thread-safe)."""
+
     def __new__(
         cls,
         *,
         retention_hours: int,
         histogram_buckets: Sequence[float] | None = None,
         latency_buckets: Sequence[float] | None = None,
-    ) -> SelectionStats: ...
+    ) -> SelectionStats:
+        """Statistics keeping ``retention_hours`` hours.
+
+        ``histogram_buckets``: token-reduction percent bounds (default 10, 20, ..., 90);
+        ``latency_buckets``: selection latency bounds in seconds (default 1e-6 ... 0.025).
+        """
     @property
-    def retention_hours(self) -> int: ...
-    def set_retention_hours(self, retention_hours: int) -> None: ...
+    def retention_hours(self) -> int:
+        """Hours of the window ``snapshot`` reports (read-only; see ``set_retention_hours``)."""
+    def set_retention_hours(self, retention_hours: int) -> None:
+        """Change the window; hours outside it are dropped by the next record."""
     def record(
         self,
         agent: str,
@@ -165,7 +243,28 @@ class SelectionStats:
         shadow: bool,
         latency_seconds: float,
         now: float | None = None,
-    ) -> None: ...
-    def snapshot(self, now: float | None = None) -> dict[str, Any]: ...
-    def prometheus_samples(self) -> dict[str, Any]: ...
-    def reset(self) -> None: ...
+    ) -> None:
+        """Count one selection (pass by position on the hot path: keywords cost about 3x).
+
+        ``model`` is the id the caller got, ``metric_model`` the bounded Prometheus label,
+        ``level`` 0/1/2, ``now`` Unix seconds (default: the current time). ValueError naming
+        the argument for a level outside 0..2, a NaN or infinite reduction, or a negative or
+        NaN latency; nothing is recorded then.
+        """
+    def snapshot(self, now: float | None = None) -> dict[str, Any]:
+        """Windowed totals: the last ``retention_hours`` hours including the current one.
+
+        Keys: total_selections, by_model, by_agent, by_method, by_template, by_level
+        ([simple, medium, complex]), by_rollout_reason, shadow_decisions,
+        average_token_reduction; all present (zeros, empty dicts) before the first record.
+        ValueError for a non-finite ``now``.
+        """
+    def prometheus_samples(self) -> dict[str, Any]:
+        """Cumulative samples since creation or ``reset`` (never windowed).
+
+        Keys: optimizations and shadow_decisions ({(agent, metric_model, level name): n}),
+        token_reduction (per agent: buckets, sum, count; non-shadow selections),
+        latency (buckets, sum, count) and rollout_reasons ({reason: n}).
+        """
+    def reset(self) -> None:
+        """Forget every recorded selection, windowed and cumulative."""
