@@ -9,9 +9,12 @@ from claude_pm.cli.cost_cmd import baseline, calibrate, cost
 from claude_pm.cli.eval_cmd import eval_command
 from claude_pm.cli.loadtest_cmd import loadtest
 from claude_pm.cli.metrics_cmd import metrics_group
+from claude_pm.cli.quality_cmd import quality
+from claude_pm.cli.replay_cmd import replay_command
 from claude_pm.cli.report_cmd import report
 from claude_pm.cli.rollout_cmd import rollout_group
 from claude_pm.cli.run_cmd import explain, run
+from claude_pm.cli.train_cmd import train_command
 
 main.add_command(run)
 main.add_command(explain)
@@ -25,6 +28,9 @@ main.add_command(cost)
 main.add_command(baseline)
 main.add_command(calibrate)
 main.add_command(report)
+main.add_command(replay_command)
+main.add_command(train_command)
+main.add_command(quality)
 
 # The line each command shows in its group's --help. click would otherwise cut the
 # docstring's first sentence at the terminal width with "...". At most 60 characters,
@@ -47,6 +53,9 @@ ONE_LINE_HELP = {
     ("baseline", "capture"): "Write the deployment guide's baseline file",
     ("baseline", "compare"): "Show what changed since the baseline in FILE",
     ("calibrate",): "Propose thresholds for a target mix or a daily budget",
+    ("replay",): "What candidate thresholds or rules would have changed",
+    ("train",): "Fit rules weights and thresholds to labels (a proposal)",
+    ("quality",): "Failure and escalation rates per tier, agent or score band",
 }
 for path, line in ONE_LINE_HELP.items():
     command = main
