@@ -75,6 +75,7 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 _BOOL_ALLOWED = "one of true/false, 1/0, yes/no, on/off (any case)"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_AGENT_BUDGET = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_DAILY_BUDGET_USD$")
 _PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE|API_KEY_FILE|API_KEY)$")
 # CLAUDE_PM_<TIER>_API_KEY[_FILE] (a tier's key) or CLAUDE_PM_<AGENT>_API_KEY[_FILE] (an agent's).
 _API_KEY_VARIABLE = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_API_KEY(_FILE)?$")
@@ -97,6 +98,12 @@ CACHE_MAX_MB_MIN = 1 / 1024  # below 1 KiB no prompt fits
 CACHE_MAX_MB_LIMIT = 1024 * 1024  # 1 TiB
 CACHE_TTL_LIMIT_SECONDS = 10 * 365 * 86400  # ten years
 RETENTION_HOURS_LIMIT = 10 * 366 * 24  # ten years
+SESSION_MAX_ENTRIES_DEFAULT = 50_000  # a few hundred bytes each: ~20 MB at most
+DAILY_BUDGET_LIMIT_USD = 1e9
+# What happens to an agent's tasks once its daily budget is spent (CLAUDE_PM_BUDGET_ACTION).
+BUDGET_DOWNGRADE = "downgrade"  # one tier down, never below haiku
+BUDGET_REFUSE = "refuse"  # claude_pm.errors.BudgetExceededError
+BUDGET_ACTIONS: tuple[str, ...] = (BUDGET_DOWNGRADE, BUDGET_REFUSE)
 
 # How a variable's value is shown outside the process (config check, errors, repr, logs).
 PUBLIC = "public"  # as it is
@@ -295,6 +302,34 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", "false", "boolean", "Store task text in clear in the decision log."),
     Variable(
+        "CLAUDE_PM_SESSION_TTL_SECONDS",
+        "3600",
+        f"seconds 1..{CACHE_TTL_LIMIT_SECONDS} (ten years)",
+        "A session (session_id=) forgets its pinned tier after this long without a selection.",
+        bounds=(1, CACHE_TTL_LIMIT_SECONDS),
+    ),
+    Variable(
+        "CLAUDE_PM_SESSION_MAX_ENTRIES",
+        str(SESSION_MAX_ENTRIES_DEFAULT),
+        f"integer 1..{CACHE_MAX_ENTRIES_LIMIT}",
+        "Sessions remembered per process; beyond it the least recently used is forgotten.",
+        bounds=(1, CACHE_MAX_ENTRIES_LIMIT),
+    ),
+    Variable(
+        "CLAUDE_PM_<AGENT>_DAILY_BUDGET_USD",
+        "unset",
+        f"USD 0..{DAILY_BUDGET_LIMIT_USD:.0f}",
+        "Daily (UTC) spend cap of the agent, priced from recorded usage; with a PostgreSQL "
+        "decision log the whole fleet's spend counts.",
+        bounds=(0, DAILY_BUDGET_LIMIT_USD),
+    ),
+    Variable(
+        "CLAUDE_PM_BUDGET_ACTION",
+        BUDGET_DOWNGRADE,
+        " or ".join(BUDGET_ACTIONS),
+        "What an agent over its daily budget gets: the next tier down (never below haiku) or a BudgetExceededError.",
+    ),
+    Variable(
         "CLAUDE_PM_PRICING_FILE",
         "unset",
         "path to a TOML or JSON file",
@@ -414,6 +449,10 @@ class Settings:
     decision_log_spool_dir: str | None = None
     audit_secret: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_AUDIT_SECRET"})
     audit_include_task_text: bool = False
+    session_ttl_seconds: float = 3600.0
+    session_max_entries: int = SESSION_MAX_ENTRIES_DEFAULT
+    agent_daily_budget_usd: Mapping[str, float] = field(default_factory=dict)
+    budget_action: str = BUDGET_DOWNGRADE
     pricing_file: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_PRICING_FILE"})
     api_keys: Mapping[str, KeySource] = field(default_factory=dict)
     fallback_chain: Mapping[str, str] = field(default_factory=lambda: parse_fallback_chain(None))
@@ -808,6 +847,7 @@ def _build(env: Mapping[str, str]) -> Settings:
         decision_log_spool_dir=get("CLAUDE_PM_DECISION_LOG_SPOOL_DIR"),
         audit_secret=get("CLAUDE_PM_AUDIT_SECRET"),
         audit_include_task_text=flag("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", False),
+        **_session_and_budget(env, get),
         pricing_file=get("CLAUDE_PM_PRICING_FILE"),
         api_keys=_parse_api_keys(env),
         fallback_chain=parse_fallback_chain(env.get("CLAUDE_PM_FALLBACK_CHAIN")),
@@ -873,6 +913,52 @@ def parse_fallback_chain(raw: str | None, variable: str = "CLAUDE_PM_FALLBACK_CH
                 )
             seen.append(tier)
     return MappingProxyType(steps)
+
+
+def _session_and_budget(env: Mapping[str, str], get: Callable[[str], str | None]) -> dict[str, Any]:
+    ttl_raw = get("CLAUDE_PM_SESSION_TTL_SECONDS")
+    entries_raw = get("CLAUDE_PM_SESSION_MAX_ENTRIES")
+    action_raw = get("CLAUDE_PM_BUDGET_ACTION")
+    action = BUDGET_DOWNGRADE if action_raw is None else action_raw.strip().lower()
+    if action not in BUDGET_ACTIONS:
+        raise ConfigError("CLAUDE_PM_BUDGET_ACTION", action_raw, " or ".join(BUDGET_ACTIONS))
+    budgets: dict[str, float] = {}
+    for name in sorted(env):
+        match = _AGENT_BUDGET.match(name)
+        raw = get(name)
+        if match is None or raw is None:
+            continue
+        agent = match.group(1).lower()
+        value = _parse_number(
+            name, raw, 0.0, DAILY_BUDGET_LIMIT_USD, f"a number of USD from 0 to {DAILY_BUDGET_LIMIT_USD:.0f}, e.g. 25"
+        )
+        canonical = AGENT_ALIASES.get(agent, agent)
+        if canonical in budgets and budgets[canonical] != value:
+            other = agent_variable(canonical if agent != canonical else _alias_of(agent), "DAILY_BUDGET_USD")
+            raise ConfigError(name, raw, f"the same value as {other}, which names the same agent")
+        budgets[canonical] = value
+    return {
+        "session_ttl_seconds": 3600.0
+        if ttl_raw is None
+        else _parse_number(
+            "CLAUDE_PM_SESSION_TTL_SECONDS",
+            ttl_raw,
+            1.0,
+            CACHE_TTL_LIMIT_SECONDS,
+            f"a number of seconds from 1 to {CACHE_TTL_LIMIT_SECONDS}, e.g. 3600",
+        ),
+        "session_max_entries": SESSION_MAX_ENTRIES_DEFAULT
+        if entries_raw is None
+        else _parse_int(
+            "CLAUDE_PM_SESSION_MAX_ENTRIES",
+            entries_raw,
+            1,
+            CACHE_MAX_ENTRIES_LIMIT,
+            f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}, e.g. {SESSION_MAX_ENTRIES_DEFAULT}",
+        ),
+        "agent_daily_budget_usd": MappingProxyType(budgets),
+        "budget_action": action,
+    }
 
 
 def _otel_flag(raw: str | None) -> bool:
@@ -1062,7 +1148,7 @@ def unrecognised_variables(agents: tuple[str, ...], env: Mapping[str, str] | Non
     fixed = {v.name for v in KNOWN_VARIABLES if "<AGENT>" not in v.name}
     unknown = []
     for name in sorted(n for n in env if _is_ours(n) and n not in fixed):
-        match = _PER_AGENT.match(name)
+        match = _PER_AGENT.match(name) or _AGENT_BUDGET.match(name)
         if match and match.group(1).lower() in agents:
             continue
         unknown.append(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ExecutorError", "PromptFileError", "RulesError"]
+__all__ = ["BudgetExceededError", "ConfigError", "ExecutorError", "PromptFileError", "RulesError"]
 
 
 class ConfigError(ValueError):
@@ -21,6 +21,25 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{variable}={value!r} is not valid: expected {allowed}")
+
+
+class BudgetExceededError(RuntimeError):
+    """The agent has spent its daily budget and CLAUDE_PM_BUDGET_ACTION=refuse.
+
+    ``agent``, ``spent_usd`` and ``budget_usd`` say whose budget and by how much; the
+    budget resets at 00:00 UTC. Nothing is recorded for a refused selection.
+    """
+
+    def __init__(self, agent: str, spent_usd: float, budget_usd: float) -> None:
+        from claude_pm.config import agent_variable  # claude_pm.config imports this module
+
+        self.agent = agent
+        self.spent_usd = spent_usd
+        self.budget_usd = budget_usd
+        super().__init__(
+            f"agent {agent!r} has spent ${spent_usd:.4f} of its ${budget_usd:.4f} daily budget "
+            f"({agent_variable(agent, 'DAILY_BUDGET_USD')}; CLAUDE_PM_BUDGET_ACTION=refuse); it resets at 00:00 UTC"
+        )
 
 
 class PromptFileError(ValueError):

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from claude_pm import tokens
+from claude_pm import budget, tokens
 from claude_pm._core import Scorer, ScoringRules, SelectionStats
 from claude_pm.agents import base_agent_loader
 from claude_pm.agents.base_agent_loader import (
@@ -40,6 +40,8 @@ from claude_pm.services.task_complexity_analyzer import (
     OPTIMAL_PROMPT_SIZES,
     raise_if_not_text,
 )
+from claude_pm.session_budget import adjust as adjust_for_session_and_budget
+from claude_pm.sessions import session_pins
 
 __all__ = [
     "DEFAULT_AGENT_TIERS",
@@ -133,6 +135,8 @@ class _State:
         self.metric_models = {model: model for model in known}
         self.stats = stats if settings.metrics_enabled else None
         self.debug = settings.log_level == "DEBUG"
+        self.sessions = session_pins(settings.session_ttl_seconds, settings.session_max_entries)
+        self.budgets = budget.budget_gate(settings)
 
 
 _lock = threading.Lock()
@@ -268,10 +272,15 @@ def select(
     user_id: str | None = None,
     model_override: str | None = None,
     force_reload: bool = False,
+    session_id: str | None = None,
     **facts: Any,
 ) -> Selection:
-    """Choose model and prompt for `agent` doing `task_description` and record the decision."""
-    return choose(agent, task_description, user_id, model_override, force_reload, facts)
+    """Choose model and prompt for `agent` doing `task_description` and record the decision.
+
+    `session_id` (a str of at most 128 characters): steps of one session never get a
+    lower tier than an earlier step with the same agent (claude_pm.sessions).
+    """
+    return choose(agent, task_description, user_id, model_override, force_reload, facts, session_id)
 
 
 def choose(
@@ -281,6 +290,7 @@ def choose(
     model_override: str | None,
     force_reload: bool,
     facts: dict[str, Any],
+    session_id: str | None = None,
 ) -> Selection:
     """`select` with positional arguments: the facades call this on the hot path."""
     started = time.perf_counter()
@@ -340,6 +350,12 @@ def choose(
             tier = state.default_tiers[name]
         template = _FULL
 
+    route_reason = session = spend = None
+    if session_id is not None or state.budgets is not None:
+        model_id, tier, template, route_reason, session, spend = adjust_for_session_and_budget(
+            state, name, session_id, method, decision.shadow, model_id, tier, template
+        )
+
     prompt = _prompt_for(state, name, template, force_reload)
     reduction = state.reductions.get((name, template))
     if reduction is None:
@@ -357,6 +373,9 @@ def choose(
         "optimal_prompt_size": OPTIMAL_PROMPT_SIZES.get(tier),
         "rollout": {"enabled": decision.enabled, "reason": decision.reason, "shadow": decision.shadow},
         "shadow": shadow,
+        "route_reason": route_reason,
+        "session": session,
+        "budget": spend,
     }
 
     stats = state.stats
@@ -376,7 +395,11 @@ def choose(
         )
     decision_id = None
     if settings.decision_log is not None:
-        decision_id = _log_decision(name, model_id, tier, level, score, template, method, decision, task_description)
+        decision_id = _log_decision(
+            name, model_id, tier, level, score, template, method, decision, task_description, route_reason
+        )
+        if decision_id is not None and state.budgets is not None:
+            budget.note_decision(decision_id, name, model_id)
     if settings.otel:
         from claude_pm.integrations.otel import record_selection
 
@@ -402,6 +425,7 @@ def _log_decision(
     method: str,
     decision: Decision,
     task_description: str | None,
+    route_reason: str | None = None,
 ) -> str | None:
     from claude_pm.decision_log import DecisionRecord, get_decision_log
 
@@ -423,6 +447,7 @@ def _log_decision(
             selection_method=method,
             shadow=decision.shadow,
             task_text=task_description,
+            route_reason=route_reason,
         )
     )
 

@@ -51,7 +51,8 @@ def get_agent_prompt_with_model_info(
 ) -> tuple[str, str, dict[str, Any]]:
     """Return (prompt, model_id, config) for an agent and, optionally, a task.
 
-    kwargs: ``task_description``, ``user_id``, ``model_override`` and the analyzer's
+    kwargs: ``task_description``, ``user_id``, ``model_override``, ``session_id`` (steps of
+    one session never get a lower tier than an earlier step: claude_pm.sessions) and the analyzer's
     caller facts (``file_count``, ``context_size``, ``integration_points``,
     ``requires_research``, ``requires_testing``, ``requires_documentation``,
     ``technical_depth``). Any other keyword is a TypeError.
@@ -63,6 +64,7 @@ def get_agent_prompt_with_model_info(
         kwargs.pop("model_override", None),
         force_reload,
         kwargs,
+        kwargs.pop("session_id", None),
     )
     return chosen.prompt, chosen.model_id, chosen.config
 

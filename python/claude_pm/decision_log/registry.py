@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 
+from claude_pm import budget
 from claude_pm.config import get_settings
 from claude_pm.decision_log.signals import install_sigterm_flush
 from claude_pm.decision_log.writer import EXIT_FLUSH_TIMEOUT, DecisionLog, flush_all, logger
@@ -81,10 +82,14 @@ def _install_sigterm_flush() -> None:
 
 
 def record_usage(decision_id: str, input_tokens: int, output_tokens: int) -> None:
-    """Attach real token counts to a decision; a no-op while the decision log is off."""
+    """Attach real token counts to a decision; a no-op while the decision log is off.
+
+    The counts also go to the agent's daily budget (claude_pm.budget) when it has one.
+    """
     log = get_decision_log()
     if log is not None:
         log.record_usage(decision_id, input_tokens, output_tokens)
+        budget.record_usage(decision_id, input_tokens, output_tokens)
 
 
 def flush(timeout: float | None = None) -> bool:

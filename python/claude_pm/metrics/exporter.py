@@ -5,8 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import threading
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from claude_pm.metrics.samples import (
     ACTIVE_OPTIMIZATIONS,
     COUNTER_SERIES,
     HISTOGRAM_SERIES,
+    LATEST_GAUGES,
     PROCESS_GAUGES,
     ProcessSamples,
 )
@@ -44,6 +46,7 @@ class ClaudePMCollector(Collector):
     def describe(self) -> Iterator[Metric]:
         # Names only, so registering never touches the pipeline.
         yield from self._families(ProcessSamples(), active=None)
+        yield from _budget_families({})
 
     def collect(self) -> Iterator[Metric]:
         writer = own_writer() if self.multiprocess_dir is not None else None
@@ -58,6 +61,8 @@ class ClaudePMCollector(Collector):
         except ConfigError:
             active = None
         yield from self._families(samples, active=active)
+        # This process's view: with a PostgreSQL decision log, the fleet's spend.
+        yield from _budget_families(self.sources.budgets())
 
     @staticmethod
     def _families(samples: ProcessSamples, *, active: int | None) -> Iterator[Metric]:
@@ -73,8 +78,26 @@ class ClaudePMCollector(Collector):
             yield histogram
         for name, documentation in PROCESS_GAUGES.items():
             yield GaugeMetricFamily(name, documentation, value=samples.gauges.get(name))
+        now = time.time()
+        for name, (documentation, label_names) in LATEST_GAUGES.items():
+            gauge = GaugeMetricFamily(name, documentation, labels=label_names)
+            for labels, value in sorted(samples.latest_values(name, now).items()):
+                gauge.add_metric(labels, value)
+            yield gauge
         name, documentation = ACTIVE_OPTIMIZATIONS
         yield GaugeMetricFamily(name, documentation, value=None if active is None else float(active))
+
+
+def _budget_families(budgets: Mapping[str, tuple[float, float]]) -> Iterator[Metric]:
+    spent = GaugeMetricFamily(
+        "claude_pm_budget_spent_usd", "USD the agent spent today (UTC), against its daily budget.", labels=("agent",)
+    )
+    limit = GaugeMetricFamily("claude_pm_budget_usd", "The agent's daily budget in USD.", labels=("agent",))
+    for agent, (used, budget) in sorted(budgets.items()):
+        spent.add_metric((agent,), used)
+        limit.add_metric((agent,), budget)
+    yield spent
+    yield limit
 
 
 _registered: weakref.WeakKeyDictionary[CollectorRegistry, ClaudePMCollector] = weakref.WeakKeyDictionary()

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from claude_pm.errors import ConfigError
-from claude_pm.metrics.sources import LabelSets, Sources
+from claude_pm.metrics.sources import OTHER, LabelSets, Sources
 
 __all__ = [
     "ACTIVE_OPTIMIZATIONS",
+    "COUNTDOWN_GAUGES",
     "COUNTER_SERIES",
     "HISTOGRAM_SERIES",
+    "LATEST_GAUGES",
     "PROCESS_GAUGES",
     "HistogramSamples",
     "ProcessSamples",
@@ -81,6 +83,20 @@ COUNTER_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
         "Decisions dropped while the decision-log database was failing and the queue was full.",
         (),
     ),
+    "claude_pm_api_responses": (
+        "HTTP responses from the Messages API, every attempt (the SDK's retries included).",
+        ("model", "key_slot", "status_class"),
+    ),
+    "claude_pm_api_rate_limited": ("429 (rate limited) responses from the Messages API.", ("model", "key_slot")),
+    "claude_pm_api_overloaded": ("529 (overloaded) responses from the Messages API.", ("model", "key_slot")),
+    "claude_pm_api_fallbacks": (
+        "Calls sent on to the next tier of CLAUDE_PM_FALLBACK_CHAIN after a 429, 529 or 5xx.",
+        ("from_model", "to_model", "reason"),
+    ),
+    "claude_pm_api_malformed_headers": (
+        "Rate-limit headers from the Messages API that did not parse (left out of the gauges).",
+        ("model", "key_slot", "header"),
+    ),
 }
 HISTOGRAM_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "claude_pm_token_reduction_percent": ("Prompt token reduction versus the FULL prompt, percent.", ("agent",)),
@@ -92,6 +108,28 @@ PROCESS_GAUGES: Mapping[str, str] = {
     "claude_pm_cache_entries": "Entries held by the shared prompt cache.",
     "claude_pm_decision_log_queued": "Decisions waiting for the decision-log writer.",
 }
+# Readings of the Messages API's rate-limit headers: the latest one wins, across processes too.
+LATEST_GAUGES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "claude_pm_api_ratelimit_remaining": (
+        "Requests or tokens left in the rate-limit window, as the latest response said.",
+        ("model", "key_slot", "resource"),
+    ),
+    "claude_pm_api_ratelimit_limit": (
+        "Requests or tokens the rate-limit window allows, as the latest response said.",
+        ("model", "key_slot", "resource"),
+    ),
+    "claude_pm_api_ratelimit_reset_seconds": (
+        "Seconds until the rate-limit window resets (0 once it has).",
+        ("model", "key_slot", "resource"),
+    ),
+    "claude_pm_api_retry_after_seconds": (
+        "Seconds until the retry-after of the latest response that sent one has passed (0 once it has).",
+        ("model", "key_slot"),
+    ),
+}
+# Latest gauges that hold a POSIX time and are exported as the seconds left until then.
+COUNTDOWN_GAUGES = frozenset({"claude_pm_api_ratelimit_reset_seconds", "claude_pm_api_retry_after_seconds"})
+_API_COUNTERS_WITH_MODEL = ("claude_pm_api_responses", "claude_pm_api_rate_limited", "claude_pm_api_overloaded")
 ACTIVE_OPTIMIZATIONS = (
     "claude_pm_active_optimizations",
     "Agents with complexity-based optimisation on for at least some requests now.",
@@ -116,6 +154,8 @@ class ProcessSamples:
     counters: dict[str, dict[tuple[str, ...], float]] = field(default_factory=dict)
     histograms: dict[str, dict[tuple[str, ...], HistogramSamples]] = field(default_factory=dict)
     gauges: dict[str, float] = field(default_factory=dict)
+    # {series: {labels: (value, observed_at)}}: see LATEST_GAUGES.
+    latest: dict[str, dict[tuple[str, ...], tuple[float, float]]] = field(default_factory=dict)
 
     @staticmethod
     def gather(sources: Sources) -> ProcessSamples:
@@ -138,7 +178,46 @@ class ProcessSamples:
         for name, key in _DECISION_LOG_COUNTERS.items():
             samples._count(name, (), log.get(key, 0))
         samples.gauges["claude_pm_decision_log_queued"] = float(log.get("queued", 0))
+        api_calls = sources.api_calls()
+        if api_calls is not None:
+            samples._add_api_calls(api_calls, sources.label_sets())
         return samples
+
+    def _add_api_calls(self, snapshot: Any, labels: LabelSets) -> None:
+        """Counters and latest readings of `metrics.api_calls`, models and key slots folded."""
+
+        def slot(value: str) -> str:
+            if value in labels.key_slots or (value.startswith("agent:") and value[6:] in labels.agents):
+                return value
+            return OTHER
+
+        for name, series in snapshot.counters.items():
+            for values, total in series.items():
+                if name in _API_COUNTERS_WITH_MODEL or name == "claude_pm_api_malformed_headers":
+                    folded = (labels.fold(values[0], labels.models), slot(values[1]), *values[2:])
+                elif name == "claude_pm_api_fallbacks":
+                    folded = (labels.fold(values[0], labels.models), labels.fold(values[1], labels.models), values[2])
+                else:
+                    continue
+                self._count(name, folded, total)
+        for name, readings in snapshot.latest.items():
+            for values, (value, observed_at) in readings.items():
+                self._keep_latest(
+                    name, (labels.fold(values[0], labels.models), slot(values[1]), *values[2:]), value, observed_at
+                )
+
+    def _keep_latest(self, name: str, labels: tuple[str, ...], value: float, observed_at: float) -> None:
+        series = self.latest.setdefault(name, {})
+        known = series.get(labels)
+        if known is None or observed_at >= known[1]:
+            series[labels] = (value, observed_at)
+
+    def latest_values(self, name: str, now: float) -> dict[tuple[str, ...], float]:
+        """The exported values of one latest gauge (countdowns as seconds from `now`, never below 0)."""
+        readings = self.latest.get(name, {})
+        if name in COUNTDOWN_GAUGES:
+            return {labels: max(0.0, value - now) for labels, (value, _) in readings.items()}
+        return {labels: value for labels, (value, _) in readings.items()}
 
     def _add_stats(self, raw: Mapping[str, Any], labels: LabelSets) -> None:
         for name, key in (
@@ -180,7 +259,7 @@ class ProcessSamples:
 
     def minus(self, baseline: ProcessSamples) -> ProcessSamples | None:
         """What was counted since `baseline`, or None when a counter went below it."""
-        result = ProcessSamples(gauges=dict(self.gauges))
+        result = ProcessSamples(gauges=dict(self.gauges), latest={n: dict(s) for n, s in self.latest.items()})
         for name, series in self.counters.items():
             base = baseline.counters.get(name, {})
             for labels, total in series.items():
@@ -215,6 +294,10 @@ class ProcessSamples:
         if include_gauges:
             for name, value in other.gauges.items():
                 self.gauges[name] = self.gauges.get(name, 0.0) + value
+        # The latest reading of an exited worker is still what the API last said.
+        for name, readings in other.latest.items():
+            for labels, (value, observed_at) in readings.items():
+                self._keep_latest(name, labels, value, observed_at)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -226,6 +309,10 @@ class ProcessSamples:
                 for name, series in self.histograms.items()
             },
             "gauges": self.gauges,
+            "latest": {
+                name: [[*labels, value, observed_at] for labels, (value, observed_at) in series.items()]
+                for name, series in self.latest.items()
+            },
         }
 
     @staticmethod
@@ -253,6 +340,12 @@ class ProcessSamples:
         for name, value in _mapping(document.get("gauges", {}), "gauges").items():
             if name in PROCESS_GAUGES:
                 samples.gauges[name] = _amount(value, name)
+        for name, rows in _mapping(document.get("latest", {}), "latest").items():
+            if name not in LATEST_GAUGES:
+                continue
+            arity = len(LATEST_GAUGES[name][1])
+            for row in _rows(rows, name, arity + 1):
+                samples._keep_latest(name, _labels(row[:-2], name), _amount(row[-2], name), _finite(row[-1], name))
         return samples
 
 

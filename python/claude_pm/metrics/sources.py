@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
-from claude_pm.config import get_settings
+from claude_pm.config import ENV_KEY_SLOT, TIERS, get_settings
 
 __all__ = ["COMPLEXITY_LEVELS", "OTHER", "TOKEN_REDUCTION_BUCKETS", "LabelSets", "Sources", "StatsSource"]
 
@@ -42,6 +42,8 @@ class LabelSets:
     models: frozenset[str]
     reasons: frozenset[str]
     complexities: frozenset[str] = frozenset(COMPLEXITY_LEVELS)
+    # Key slots other than "agent:<agent>" (which follow `agents`).
+    key_slots: frozenset[str] = frozenset((ENV_KEY_SLOT, *TIERS))
 
     @staticmethod
     def from_library() -> LabelSets:
@@ -68,6 +70,8 @@ class Sources:
     label_sets: Callable[[], LabelSets]
     active_optimizations: Callable[[], int]
     decision_log_stats: Callable[[], Mapping[str, Any]] = dict
+    # What AnthropicExecutor saw of the Messages API (claude_pm.metrics.api_calls), or None.
+    api_calls: Callable[[], Any] = lambda: None
 
     @staticmethod
     def from_library() -> Sources:
@@ -78,6 +82,7 @@ class Sources:
             label_sets=LabelSets.from_library,
             active_optimizations=_library_active_optimizations,
             decision_log_stats=_library_decision_log_stats,
+            api_calls=_library_api_calls,
         )
 
 
@@ -92,8 +97,13 @@ def inherited_sources(sources: Sources) -> Sources:
     """
     if sources.stats is not _library_stats:
         return sources
+    # API calls: a forked child counts its own from zero (metrics.api_calls resets them).
     return replace(
-        sources, stats=_library_recorded_stats, cache_stats=_library_existing_cache_stats, decision_log_stats=dict
+        sources,
+        stats=_library_recorded_stats,
+        cache_stats=_library_existing_cache_stats,
+        decision_log_stats=dict,
+        api_calls=lambda: None,
     )
 
 
@@ -130,6 +140,12 @@ def _library_decision_log_stats() -> Mapping[str, Any]:
 
     log = get_decision_log()
     return {} if log is None else log.stats()
+
+
+def _library_api_calls() -> Any:
+    from claude_pm.metrics.api_calls import api_call_stats
+
+    return api_call_stats().snapshot() if get_settings().metrics_enabled else None
 
 
 def _library_config_errors() -> int:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from claude_pm import selection
+from claude_pm import budget, selection
 from claude_pm.errors import ExecutorError
 
 __all__ = ["PRIORITIES", "Executor", "TaskToolHelper"]
@@ -69,9 +69,13 @@ class TaskToolHelper:
         user_id: str | None = None,
         model_override: str | None = None,
         execute: bool = False,
+        session_id: str | None = None,
         **facts: Any,
     ) -> dict[str, Any]:
         """Select model and prompt for a delegation and register it.
+
+        ``session_id``: delegations of one session never get a lower tier than an earlier
+        one with the same agent, so the provider's prompt cache stays warm (claude_pm.sessions).
 
         ``facts`` (file_count, context_size, requires_testing, ...) go to the scorer.
         With ``execute=True`` the helper's executor runs the delegation at once and the
@@ -94,7 +98,12 @@ class TaskToolHelper:
             raise ValueError("execute=True needs an executor: TaskToolHelper(executor=...)")
 
         chosen = selection.select(
-            agent_type, task_description=task_description, user_id=user_id, model_override=model_override, **facts
+            agent_type,
+            task_description=task_description,
+            user_id=user_id,
+            model_override=model_override,
+            session_id=session_id,
+            **facts,
         )
         config = chosen.config
         now = _now()
@@ -221,6 +230,15 @@ class TaskToolHelper:
     @staticmethod
     def _record_usage(record: dict[str, Any], usage: dict[str, int]) -> None:
         record["usage"] = usage
+        # Counted against the agent's daily budget (a no-op while none is set); a decision
+        # reported again through the decision log below replaces these counts, never adds.
+        budget.record_usage(
+            record["decision_id"],
+            usage["input_tokens"],
+            usage["output_tokens"],
+            record["agent_type"],
+            record["selected_model"],
+        )
         if record["decision_id"] is not None:
             # Only reached when a decision log is configured; runners without one never
             # import its machinery (the pipeline defers it the same way).
