@@ -1,0 +1,97 @@
+"""`claude-pm replay`: what candidate thresholds or rules would have done to the logged decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+
+from claude_pm.cli.app import CliError, emit_json, json_option
+from claude_pm.cli.cost_cmd import _SINCE_HELP, _checked_since, _money, _percent, _table, _user_errors
+
+__all__ = ["print_replay", "replay_command"]
+
+
+@click.command("replay")
+@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
+@click.option(
+    "--rules",
+    "rules_path",
+    default=None,
+    help="Candidate scoring rules file (needs task text in the log: CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT).",
+)
+@click.option("--thresholds", default=None, help="Candidate SIMPLE/MEDIUM thresholds, e.g. 25/65.")
+@click.option("--agent", default=None, help="Replay only this agent's decisions.")
+@json_option
+def replay_command(
+    since: str, rules_path: str | None, thresholds: str | None, agent: str | None, as_json: bool
+) -> None:
+    """Re-score logged decisions under candidate thresholds or rules: tier shift, cost, outcomes.
+
+    Nothing is applied: the report shows what the candidate would have done to the
+    decisions in the window (CLAUDE_PM_DECISION_LOG).
+    """
+    from claude_pm.replay import parse_thresholds, replay
+
+    if rules_path is None and thresholds is None:
+        raise CliError("give --thresholds SIMPLE/MEDIUM (e.g. 25/65), --rules FILE, or both")
+    with _user_errors():
+        pair = parse_thresholds(thresholds) if thresholds is not None else None
+        result = replay(since=since, thresholds=pair, rules=rules_path, agent=agent)
+    if as_json:
+        emit_json(result)
+        return
+    print_replay(result)
+
+
+def print_replay(result: dict[str, Any], title: str = "Replay") -> None:
+    """The replay report as tables (also printed by `claude-pm train`)."""
+    console = Console()
+    decisions, current, candidate = result["decisions"], result["current"], result["candidate"]
+    window = result["window"]
+    click.echo(f"{title} of the decisions from {window['since']} to {window['until']}")
+    summary = _table("", "", "current", "candidate")
+    summary.add_row(
+        "thresholds",
+        f"{current['simple_threshold']}/{current['medium_threshold']}",
+        f"{candidate['simple_threshold']}/{candidate['medium_threshold']}",
+    )
+    summary.add_row("rules", str(current["rules"]), str(candidate["rules"]))
+    for tier in result["mix"]["before"]:
+        summary.add_row(
+            f"{tier} share", _percent(result["mix"]["before"][tier]), _percent(result["mix"]["after"][tier])
+        )
+    cost = result["cost"]
+    summary.add_row("cost", _money(cost["before_usd"]), _money(cost["after_usd"]))
+    summary.add_row("cost change", "", f"{_money(cost['change_usd'])} ({_percent(cost['change_percent'])})")
+    console.print(summary)
+    replayed = _table("Decisions", "", "count")
+    replayed.add_row("in window", f"{decisions['in_window']:,}")
+    replayed.add_row("replayed", f"{decisions['replayed']:,}")
+    replayed.add_row("without a score", f"{decisions['no_score']:,}")
+    replayed.add_row("model not chosen by the score", f"{decisions['not_score_routed']:,}")
+    if "no_task_text" in decisions:
+        replayed.add_row("no task text (not re-scored)", f"{decisions['no_task_text']:,}")
+    changes = result["changes"]
+    replayed.add_row("change tier", f"{changes['changed']:,}")
+    replayed.add_row("  to a stronger tier", f"{changes['to_stronger']:,}")
+    replayed.add_row("  to a weaker tier", f"{changes['to_weaker']:,}")
+    console.print(replayed)
+    agents = _table("Tier mix per agent (before -> after)", "agent", "decisions", "haiku", "sonnet", "opus")
+    for name, entry in result["by_agent"].items():
+        agents.add_row(
+            name,
+            f"{entry['decisions']:,}",
+            *(f"{entry['before'][tier]:.1f}% -> {entry['after'][tier]:.1f}%" for tier in ("haiku", "sonnet", "opus")),
+        )
+    console.print(agents)
+    outcomes = result["outcomes"]
+    if outcomes["known"]:
+        click.echo(
+            f"Known outcomes: {outcomes['failures']:,} failures, {outcomes['failures_to_stronger']:,} of them "
+            f"would go to a stronger tier; {outcomes['successes']:,} successes, "
+            f"{outcomes['successes_to_weaker']:,} of them would go to a weaker tier."
+        )
+    else:
+        click.echo("No known outcomes in this window" + (f" ({outcomes['note']})." if "note" in outcomes else "."))
