@@ -83,6 +83,11 @@ COUNTER_SERIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
         "Decisions dropped while the decision-log database was failing and the queue was full.",
         (),
     ),
+    "claude_pm_session_pins": (
+        "Selections that kept their session's stronger tier instead of the task's own lower one.",
+        ("agent",),
+    ),
+    "claude_pm_session_upgrades": ("Selections that raised their session's tier.", ("agent",)),
     "claude_pm_api_responses": (
         "HTTP responses from the Messages API, every attempt (the SDK's retries included).",
         ("model", "key_slot", "status_class"),
@@ -178,6 +183,7 @@ class ProcessSamples:
         for name, key in _DECISION_LOG_COUNTERS.items():
             samples._count(name, (), log.get(key, 0))
         samples.gauges["claude_pm_decision_log_queued"] = float(log.get("queued", 0))
+        samples._add_sessions(sources.session_stats(), sources.label_sets())
         api_calls = sources.api_calls()
         if api_calls is not None:
             samples._add_api_calls(api_calls, sources.label_sets())
@@ -218,6 +224,11 @@ class ProcessSamples:
         if name in COUNTDOWN_GAUGES:
             return {labels: max(0.0, value - now) for labels, (value, _) in readings.items()}
         return {labels: value for labels, (value, _) in readings.items()}
+
+    def _add_sessions(self, raw: Mapping[str, Any], labels: LabelSets) -> None:
+        for name, key in (("claude_pm_session_pins", "pins"), ("claude_pm_session_upgrades", "upgrades")):
+            for agent, total in raw.get(key, {}).items():
+                self._count(name, (labels.fold(agent, labels.agents),), total)
 
     def _add_stats(self, raw: Mapping[str, Any], labels: LabelSets) -> None:
         for name, key in (

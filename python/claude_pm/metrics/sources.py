@@ -70,6 +70,10 @@ class Sources:
     label_sets: Callable[[], LabelSets]
     active_optimizations: Callable[[], int]
     decision_log_stats: Callable[[], Mapping[str, Any]] = dict
+    # {"pins": {agent: n}, "upgrades": {agent: n}} (claude_pm.sessions)
+    session_stats: Callable[[], Mapping[str, Any]] = dict
+    # agent -> (USD spent today, daily budget) for agents with a budget (claude_pm.budget)
+    budgets: Callable[[], Mapping[str, tuple[float, float]]] = dict
     # What AnthropicExecutor saw of the Messages API (claude_pm.metrics.api_calls), or None.
     api_calls: Callable[[], Any] = lambda: None
 
@@ -82,6 +86,8 @@ class Sources:
             label_sets=LabelSets.from_library,
             active_optimizations=_library_active_optimizations,
             decision_log_stats=_library_decision_log_stats,
+            session_stats=_library_session_stats,
+            budgets=_library_budgets,
             api_calls=_library_api_calls,
         )
 
@@ -146,6 +152,21 @@ def _library_api_calls() -> Any:
     from claude_pm.metrics.api_calls import api_call_stats
 
     return api_call_stats().snapshot() if get_settings().metrics_enabled else None
+
+
+def _library_session_stats() -> Mapping[str, Any]:
+    """Session pin counters; takes no lock, so a fork handler may read them too."""
+    from claude_pm.sessions import existing_pins
+
+    pins = existing_pins()
+    return {} if pins is None else pins.counts()
+
+
+def _library_budgets() -> Mapping[str, tuple[float, float]]:
+    from claude_pm.budget import current_gate
+
+    gate = current_gate()
+    return {} if gate is None else gate.gauges()
 
 
 def _library_config_errors() -> int:
