@@ -138,6 +138,7 @@ class FleetSpend:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._store = None
+        self._refresh_lock = threading.Lock()
         self._last_warning = -_WARN_EVERY
         self.refreshes = 0
         self.failures = 0
@@ -148,12 +149,19 @@ class FleetSpend:
         """The cached fleet spend (0 until the first read); asks for a refresh when it is stale."""
         if self._monotonic() >= self._next_refresh:
             self._next_refresh = self._monotonic() + self.refresh_seconds
-            self._wake.set()
+            self._request_refresh()
         cached_day, spend = self._spend
         return spend.get(agent, 0.0) if cached_day == day else 0.0
 
+    def _request_refresh(self) -> None:
+        self._wake.set()
+
     def refresh(self) -> None:
         """Read the fleet's spend for today now (the background thread's work)."""
+        with self._refresh_lock:  # the background thread and a direct call share one connection
+            self._refresh()
+
+    def _refresh(self) -> None:
         from claude_pm.decision_log.store import open_reader, redact
 
         now = self._clock()
