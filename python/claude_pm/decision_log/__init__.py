@@ -6,6 +6,7 @@ writer; see docs/decision-log.md for the schema, privacy and durability guarante
 
 from __future__ import annotations
 
+from claude_pm.decision_log.calls import record_call
 from claude_pm.decision_log.outcomes import record_outcome
 from claude_pm.decision_log.records import DecisionRecord
 from claude_pm.decision_log.registry import flush, get_decision_log, record_usage
@@ -23,6 +24,7 @@ __all__ = [
     "install_sigterm_flush",
     "open_reader",
     "open_store",
+    "record_call",
     "record_outcome",
     "record_usage",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claude_pm.decision_log import outcomes
+from claude_pm.decision_log import calls, outcomes
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration"]
 
@@ -79,6 +79,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "why a selection deviated from the score's tier (claude_pm.route_reasons)",
         sqlite=(_ROUTE_REASON,),
         postgres=(_ROUTE_REASON,),
+    ),
+    Migration(
+        4,
+        "how the call behind a decision was sent: key slot, models tried, fallback reason, status",
+        sqlite=calls.migration_statements("REAL"),
+        postgres=calls.migration_statements("DOUBLE PRECISION"),
     ),
     Migration(
         5,

@@ -25,6 +25,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from claude_pm.decision_log.calls import CALLS_COLUMNS, CallRow
 from claude_pm.decision_log.outcomes import OUTCOMES_COLUMNS, OutcomeRow
 from claude_pm.decision_log.records import DecisionRow, UsageRow
 from claude_pm.decision_log.sqlite_store import sqlite_path
@@ -135,7 +136,10 @@ def open_segment(directory: str, target: str) -> Segment:
 
 def encode(rows: list[DecisionRow], usages: list[UsageRow], outcomes: Sequence[OutcomeRow] = ()) -> bytes:
     lines = [json.dumps(["d", *row.values()], separators=(",", ":")) for row in rows]
-    lines.extend(json.dumps(["u", *usage.values()], separators=(",", ":")) for usage in usages)
+    # `usages` also carries the call rows (calls.py), which ride with usage rows.
+    lines.extend(
+        json.dumps(["c" if type(usage) is CallRow else "u", *usage.values()], separators=(",", ":")) for usage in usages
+    )
     lines.extend(json.dumps(["o", *outcome.values()], separators=(",", ":")) for outcome in outcomes)
     return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass") if lines else b""
 
@@ -172,6 +176,8 @@ def read_segment(fd: int, path: str) -> tuple[list[DecisionRow], list[UsageRow],
                     usages.append(UsageRow(*values))
                 elif kind == "o" and len(values) == len(OUTCOMES_COLUMNS):
                     outcomes.append(OutcomeRow(*values))
+                elif kind == "c" and len(values) == len(CALLS_COLUMNS):
+                    usages.append(CallRow(*values))  # type: ignore[arg-type]
                 else:
                     bad += 1
             except (ValueError, TypeError):

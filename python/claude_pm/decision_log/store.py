@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from claude_pm.decision_log.calls import CALLS_TABLE, CallRow, write_calls
 from claude_pm.decision_log.outcomes import OUTCOMES_TABLE, OutcomeRow, write_outcomes
 from claude_pm.decision_log.records import DecisionRow, UsageRow
 from claude_pm.decision_log.schema import MIGRATIONS, SCHEMA_VERSION
@@ -164,7 +165,11 @@ class Store(ABC):
         return [row[0] for row in self.query("SELECT version FROM claude_pm_schema_migrations ORDER BY version")]
 
     def write(
-        self, decisions: Sequence[DecisionRow], usages: Sequence[UsageRow], outcomes: Sequence[OutcomeRow] = ()
+        self,
+        decisions: Sequence[DecisionRow],
+        usages: Sequence[UsageRow],
+        outcomes: Sequence[OutcomeRow] = (),
+        calls: Sequence[CallRow] = (),
     ) -> tuple[int, int]:
         """Store a batch atomically: all of it or none of it.
 
@@ -180,6 +185,8 @@ class Store(ABC):
                 cursor.executemany(self._sql(_UPSERT_USAGE), [row.values() for row in usages])
             if outcomes:
                 counts = write_outcomes(cursor, self._sql, outcomes)
+            if calls:
+                write_calls(cursor, self._sql, calls)
         return counts
 
     def prune(self, before: float) -> int:
@@ -196,6 +203,13 @@ class Store(ABC):
             cursor.execute(
                 self._sql(
                     f"DELETE FROM {OUTCOMES_TABLE} WHERE ts < ? OR decision_id IN "
+                    "(SELECT id FROM claude_pm_decisions WHERE ts < ?)"
+                ),
+                (before, before),
+            )
+            cursor.execute(
+                self._sql(
+                    f"DELETE FROM {CALLS_TABLE} WHERE ts < ? OR decision_id IN "
                     "(SELECT id FROM claude_pm_decisions WHERE ts < ?)"
                 ),
                 (before, before),

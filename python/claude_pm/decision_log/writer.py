@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from claude_pm.config import get_settings
+from claude_pm.decision_log.calls import CallRow
 from claude_pm.decision_log.outcomes import OutcomeRow
 from claude_pm.decision_log.records import DecisionRecord, DecisionRow, TaskTextPolicy, UsageRow, level_name, to_row
 from claude_pm.decision_log.spool import (
@@ -173,6 +174,7 @@ class DecisionLog:
         self._written = 0
         self._usage_written = 0
         self._outcomes_written = 0
+        self._calls_written = 0
         self._outcomes_unknown = 0
         self._outcomes_replaced = 0
         self._failed_writes = 0
@@ -220,6 +222,10 @@ class DecisionLog:
         if not isinstance(decision_id, str) or not decision_id:
             raise ValueError(f"decision_id={decision_id!r} is not valid: expected the id returned by record()")
         self._put(UsageRow(decision_id, time.time(), input_tokens, output_tokens))
+
+    def record_call_row(self, row: CallRow) -> None:
+        """Queue a call row built (and checked) by `calls.make_call`; it rides with the usage rows."""
+        self._put(row)
 
     def record_outcome_row(self, row: OutcomeRow) -> None:
         """Queue an outcome built (and checked) by `outcomes.make_outcome`; see `claude_pm.record_outcome`."""
@@ -277,7 +283,7 @@ class DecisionLog:
         return flushed and not self._thread.is_alive()
 
     def stats(self) -> dict:
-        """Counters for metrics: queued, written, usage_written, outcomes_written, outcomes_unknown,
+        """Counters for metrics: queued, written, usage_written, calls_written, outcomes_written, outcomes_unknown,
         outcomes_replaced, failed_writes, dropped, deferred, spooled, replayed, pruned, healthy, last_error."""
         with self._counts_lock:
             return {
@@ -286,6 +292,7 @@ class DecisionLog:
                 "written": self._written,
                 "usage_written": self._usage_written,
                 "outcomes_written": self._outcomes_written,
+                "calls_written": self._calls_written,
                 "outcomes_unknown": self._outcomes_unknown,
                 "outcomes_replaced": self._outcomes_replaced,
                 "failed_writes": self._failed_writes,
@@ -386,7 +393,7 @@ class DecisionLog:
                     chunk.rows.append(to_row(decision_id, record, policy, salt))
                 except (TypeError, ValueError, OverflowError) as error:
                     self._reject(error)
-            elif isinstance(item, UsageRow):
+            elif isinstance(item, (UsageRow, CallRow)):
                 chunk.usages.append(item)
             elif isinstance(item, OutcomeRow):
                 chunk.outcomes.append(item)
@@ -523,21 +530,23 @@ class DecisionLog:
     def _store_batch(self, store: Store, rows: list, usages: list, *, replay: bool = False) -> None:
         """Store decisions `rows` and `usages` (usage and outcome rows, in the order recorded)."""
         outcomes = [row for row in usages if type(row) is OutcomeRow]
-        if outcomes:
-            usages = [row for row in usages if type(row) is not OutcomeRow]
+        calls = [row for row in usages if type(row) is CallRow]
+        if outcomes or calls:
+            usages = [row for row in usages if type(row) is UsageRow]
         try:
-            unknown, replaced = _write_rows(store, rows, usages, outcomes)
+            unknown, replaced = _write_rows(store, rows, usages, outcomes, calls)
         except Exception as error:
             if not _is_data_error(error):
                 raise
-            self._store_one_by_one(store, rows, usages + outcomes, replay=replay)
+            self._store_one_by_one(store, rows, usages + outcomes + calls, replay=replay)
             return
         with self._counts_lock:
             if replay:
-                self._replayed += len(rows) + len(usages) + len(outcomes)
+                self._replayed += len(rows) + len(usages) + len(outcomes) + len(calls)
             else:
                 self._written += len(rows)
                 self._usage_written += len(usages)
+                self._calls_written += len(calls)
                 self._count_outcomes(len(outcomes), unknown, replaced)
 
     def _count_outcomes(self, written: int, unknown: int, replaced: int) -> None:
@@ -549,11 +558,15 @@ class DecisionLog:
     def _store_one_by_one(self, store: Store, rows: list, usages: list, *, replay: bool) -> None:
         """Isolate the rows a database rejects so that one bad record cannot block the rest."""
         for row in rows + usages:
-            is_usage, is_outcome = type(row) is UsageRow, type(row) is OutcomeRow
-            is_decision = not (is_usage or is_outcome)
+            is_usage, is_outcome, is_call = type(row) is UsageRow, type(row) is OutcomeRow, type(row) is CallRow
+            is_decision = not (is_usage or is_outcome or is_call)
             try:
                 unknown, replaced = _write_rows(
-                    store, [row] if is_decision else [], [row] if is_usage else [], [row] if is_outcome else []
+                    store,
+                    [row] if is_decision else [],
+                    [row] if is_usage else [],
+                    [row] if is_outcome else [],
+                    [row] if is_call else [],
                 )
             except Exception as error:
                 if not _is_data_error(error):
@@ -567,6 +580,8 @@ class DecisionLog:
                     self._written += 1
                 elif is_usage:
                     self._usage_written += 1
+                elif is_call:
+                    self._calls_written += 1
                 else:
                     self._count_outcomes(1, unknown, replaced)
 
@@ -761,9 +776,12 @@ def _new_id() -> str:
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
 
 
-def _write_rows(store: Store, rows: list, usages: list, outcomes: list) -> tuple[int, int]:
-    """`store.write`; a store without outcomes (a test double's two-argument write) still works."""
-    counts = store.write(rows, usages, outcomes) if outcomes else store.write(rows, usages)
+def _write_rows(store: Store, rows: list, usages: list, outcomes: list, calls: list | None = None) -> tuple[int, int]:
+    """`store.write`; a store without outcomes or calls (a test double's two-argument write) still works."""
+    if calls:
+        counts = store.write(rows, usages, outcomes, calls)
+    else:
+        counts = store.write(rows, usages, outcomes) if outcomes else store.write(rows, usages)
     return counts or (0, 0)
 
 
