@@ -52,7 +52,7 @@ COMPLEX_AS_SIMPLE_COST = 10
 _STEPS = (8, 4, 2, 1)
 _SCORES = 101
 # Sweeps over the weights per step size before the step is halved anyway.
-_MAX_SWEEPS = 3
+_MAX_SWEEPS = 12
 
 
 @dataclass
