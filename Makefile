@@ -1,9 +1,13 @@
-# Developer loop: `make` runs format checks, build, lint, stub check and tests.
+# Developer loop: `make` builds .venv and runs scripts/check.sh, the same checks CI runs
+# (rustfmt, ruff format, clippy without and with the python feature, ruff, stubtest,
+# cargo test, promtool, PostgreSQL, pytest, the thread-safety tests under several
+# threads). CI (.ci/run -> scripts/test.sh) also installs the system packages and then
+# checks the oldest supported LiteLLM, the release wheel and the container.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: all venv build fmt lint stubs test bench
-all: fmt build lint stubs test
+.PHONY: all venv build check fmt lint stubs test bench
+all: build check
 
 venv:
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -12,21 +16,8 @@ venv:
 build: venv
 	$(PY) -m pip install --quiet -e ".[test,dev,test-integrations]"
 
-fmt:
-	cargo fmt --check
-
-lint: build
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --features python -- -D warnings
-	$(VENV)/bin/ruff check python tests benches
-	$(VENV)/bin/ruff format --check python tests benches
-
-stubs: build
-	$(PY) -m mypy.stubtest claude_pm._core
-
-test: build
-	cargo test
-	$(PY) -m pytest -q
+check fmt lint stubs test: build
+	VENV=$(VENV) bash scripts/check.sh $(if $(filter check,$@),all,$@)
 
 bench: venv
 	$(PY) -m pip install --quiet ".[test]"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fresh machine to green: installs what the tests need (Debian packages, Rust
-# crates, Python packages into .venv), then runs cargo test and pytest.
+# Fresh machine to green (what CI runs): installs what the tests need (Debian packages,
+# Rust crates, Python packages into .venv), runs the developer loop (scripts/check.sh,
+# the same as `make`), then the checks only CI runs: the oldest supported LiteLLM, the
+# release wheel on every CPython, the container.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,25 +17,15 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet "maturin>=1.9.4,<2"
 .venv/bin/python -m pip install --quiet -e ".[test,dev,test-integrations]"
 
-log "cargo test"
-cargo test --locked --quiet
-
-log "static checks"
-cargo fmt --check
-cargo clippy --locked --quiet --all-targets --features python -- -D warnings
-.venv/bin/ruff check python tests benches
-.venv/bin/ruff format --check python tests benches
-.venv/bin/python -m mypy.stubtest claude_pm._core
-
-log "alert rules"
-promtool check rules deploy/prometheus/alerts.yaml
-promtool test rules deploy/prometheus/alerts.test.yaml
-
 log "PostgreSQL for the decision-log tests (throwaway server on loopback)"
 pg_dir="$(mktemp -d)"
 trap 'bash scripts/test-postgres.sh stop "$pg_dir"' EXIT
 CLAUDE_PM_TEST_PG_DSN="$(bash scripts/test-postgres.sh start "$pg_dir")"
 export CLAUDE_PM_TEST_PG_DSN
+
+# The developer loop, the same one `make` runs: format, clippy, ruff, stubtest, cargo
+# test, promtool, pytest (with the server above), the thread-safety tests in threads.
+bash scripts/check.sh all
 
 log "LiteLLM integration against the oldest LiteLLM of the supported range"
 litellm_dir="$(mktemp -d)"
@@ -47,6 +39,3 @@ bash scripts/test-wheel.sh
 
 log "container: the Dockerfile's final stage in a debootstrapped Debian root (no Docker engine)"
 bash scripts/test-container.sh
-
-log "pytest"
-.venv/bin/python -m pytest -q

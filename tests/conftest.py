@@ -25,13 +25,17 @@ def _is_claude_pm_variable(name: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch):
-    for name in [n for n in os.environ if _is_claude_pm_variable(n)]:
-        monkeypatch.delenv(name)
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    _retire_decision_log()
-    yield
-    _reset_process_state()
+def clean_environment():
+    # Its own MonkeyPatch rather than the `monkeypatch` fixture: pytest-run-parallel runs
+    # every test that requests `monkeypatch` (even through an autouse fixture) on one
+    # thread, and this set-up runs once, before the test's threads start.
+    with pytest.MonkeyPatch.context() as environment:
+        for name in [n for n in os.environ if _is_claude_pm_variable(n)]:
+            environment.delenv(name)
+        environment.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+        _retire_decision_log()
+        yield
+        _reset_process_state()
 
 
 def _retire_decision_log() -> None:
@@ -99,11 +103,12 @@ class _BothStreamsResult:
 
 
 @pytest.fixture
-def decision_log_file(tmp_path, monkeypatch):
-    """A SQLite decision log of the test's own (the autouse fixture clears the variable after)."""
+def decision_log_file(tmp_path):
+    """A SQLite decision log of the test's own (set before the test's threads start)."""
     path = tmp_path / "decisions.sqlite3"
-    monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", str(path))
-    return path
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("CLAUDE_PM_DECISION_LOG", str(path))
+        yield path
 
 
 @pytest.fixture

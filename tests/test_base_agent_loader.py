@@ -37,15 +37,8 @@ Custom house rules.
 
 
 @pytest.fixture(autouse=True)
-def packaged_defaults(monkeypatch):
-    for name in (
-        "CLAUDE_PM_PROMPTS_DIR",
-        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD",
-        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD",
-        "ENABLE_DYNAMIC_PROMPT_TEMPLATES",
-        "CLAUDE_PM_TEST_MODE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def packaged_defaults():
+    # conftest's clean_environment has already removed every claude-pm variable.
     clear_prompt_cache()
     yield
     clear_prompt_cache()
@@ -311,6 +304,9 @@ def test_fixing_a_broken_file_needs_no_cache_clear(tmp_path):
     assert load_prompt_library(tmp_path).roles["qa"] == "# Role: Fixed QA"
 
 
+@pytest.mark.thread_unsafe(
+    reason="edits a file in the one tmp_path the threads share and clears the process-wide prompt cache"
+)
 def test_edited_files_are_read_again_after_clear_prompt_cache(tmp_path):
     role = tmp_path / "qa.md"
     role.write_text("# Role: First\n", encoding="utf-8")

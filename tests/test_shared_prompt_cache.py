@@ -18,9 +18,8 @@ def make_cache(max_entries: int = 1000, max_bytes: int = 1 << 20, default_ttl: f
 
 
 @pytest.fixture(autouse=True)
-def fresh_singleton(monkeypatch):
-    for name in ("CLAUDE_PM_CACHE_MAX_ENTRIES", "CLAUDE_PM_CACHE_MAX_MB", "CLAUDE_PM_CACHE_DEFAULT_TTL"):
-        monkeypatch.delenv(name, raising=False)
+def fresh_singleton():
+    # conftest's clean_environment has already removed the CLAUDE_PM_CACHE_* variables.
     SharedPromptCache.reset_instance()
     yield
     SharedPromptCache.reset_instance()

@@ -9,6 +9,10 @@ import pytest
 from claude_pm.config import CACHE_MAX_ENTRIES_LIMIT, CACHE_MAX_MB_LIMIT, CACHE_TTL_LIMIT_SECONDS
 from claude_pm.services.shared_prompt_cache import SharedPromptCache
 
+# Why a test below runs on one thread when scripts/test.sh runs this file under
+# pytest-run-parallel (--parallel-threads=4: each test body in four threads at once).
+RECONFIGURES = "resets and reconfigures the process-wide SharedPromptCache singleton, which other threads use"
+
 MIB = 1024 * 1024
 
 
@@ -30,6 +34,7 @@ def test_a_number_over_its_bound_is_a_value_error_quoting_it(key, too_large):
     SharedPromptCache.reset_instance()
 
 
+@pytest.mark.thread_unsafe(reason=RECONFIGURES)
 def test_the_bounds_themselves_are_accepted():
     cache = SharedPromptCache.get_instance(
         {"max_entries": CACHE_MAX_ENTRIES_LIMIT, "default_ttl": CACHE_TTL_LIMIT_SECONDS}
