@@ -1016,7 +1016,6 @@ _lock = threading.Lock()
 _cache_generation = -1
 _cached: Settings | None = None
 _cached_error: ConfigError | None = None
-_listeners: list = []
 
 
 def _reset_after_fork() -> None:
@@ -1041,11 +1040,6 @@ def get_settings() -> Settings:
     return _reload()
 
 
-def on_change(listener: Callable[[Settings], None]) -> None:
-    """Call `listener(settings)` whenever a new valid Settings object is built."""
-    _listeners.append(listener)
-
-
 def _reload() -> Settings:
     global _cache_generation, _cached, _cached_error
     with _lock:
@@ -1059,8 +1053,6 @@ def _reload() -> Settings:
             raise
         _cached, _cached_error, _cache_generation = settings, None, generation
     _apply_log_level(settings)
-    for listener in _listeners:
-        listener(settings)
     return settings
 
 
