@@ -1,4 +1,4 @@
-"""Routing follows the rubric, on tasks written for this suite (description only)."""
+"""Each task gets the tier it deserves, on tasks written for this suite (description only)."""
 
 from __future__ import annotations
 
@@ -127,6 +127,6 @@ def test_numbered_items_are_counted_as_steps():
 
 
 def test_only_the_task_text_is_scored():
-    # Rubric rule 7: the analyzer sees the task; a long, demanding system prompt is
+    # The analyzer sees the task; a long, demanding system prompt is
     # the agent's business and never passed in.
     assert tier("List the open pull requests") == "SIMPLE"

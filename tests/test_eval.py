@@ -18,7 +18,7 @@ def test_dev_set_accuracy_and_no_complex_task_scored_simple(shared_dir: Path):
 
 
 def test_peer_cases_never_send_most_complex_work_to_haiku(shared_dir: Path):
-    # Labels there come from other routers; the rubric wins where they disagree, so
+    # Labels there come from other routers; this project's labels win where they disagree, so
     # only the worst error is bounded.
     report = evaluate_file(shared_dir / "data" / "peer_routing_cases.jsonl")
     assert report.total > 500

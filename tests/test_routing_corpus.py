@@ -1,7 +1,7 @@
 """The project's labelled corpus: its shape, its fixed tune/check split, and the router's
 quality on the check split, which no tuning decision looks at.
 
-The corpus was written to the routing rubric in eight languages before any tuning; the
+The corpus was labelled by hand, in eight languages, before any tuning; the
 check split is what the router scores on wording it was never adjusted to.
 """
 

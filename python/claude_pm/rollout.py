@@ -6,7 +6,7 @@ computed once per Settings object and per agent; a call then costs a dictionary 
 plus the clock only when windows are configured and an md5 only when a percentage below
 100 meets a user id.
 
-Order of decisions (DESIGN section 4), first match wins:
+Order of decisions, first match wins:
 
 1. ``CLAUDE_PM_<AGENT>_MODEL`` forces a model: optimisation is off for that agent
    (``forced_model``); no switch or gate is consulted.

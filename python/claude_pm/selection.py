@@ -3,7 +3,7 @@
 `agent_loader.get_agent_prompt_with_model_info` and `TaskToolHelper.create_agent_subprocess`
 both call `select`, so the library can never give two different answers for one request.
 
-Order of decisions (DESIGN section 4): a forced model beats the per-agent switch, which
+Order of decisions: a forced model beats the per-agent switch, which
 beats the global switch, which comes before the rollout gates. Template sizing has its own
 switch (ENABLE_DYNAMIC_PROMPT_TEMPLATES) and works whether or not model selection is on.
 Shadow mode (CLAUDE_PM_TEST_MODE) computes and counts the decision but hands the caller

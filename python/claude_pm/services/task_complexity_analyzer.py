@@ -1,6 +1,6 @@
 """1.x-compatible complexity analysis over the native scorer (``claude_pm._core.Scorer``).
 
-The description is scored by the Rust engine following the routing rubric; caller
+The description is scored by the Rust engine under the packaged scoring rules; caller
 facts keep their 1.x point scales. Every result lists the signals that fired and a
 confidence (distance of the score to the nearest tier threshold).
 
