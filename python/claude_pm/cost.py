@@ -24,7 +24,7 @@ from claude_pm.config import get_settings
 from claude_pm.decision_log.queries import Since, Totals, Window, collapse, group_totals, open_log, window
 from claude_pm.pricing import PricingTable, load_pricing
 
-__all__ = ["analyze_cost_impact", "complexity_buckets"]
+__all__ = ["analyze_cost_impact"]
 
 
 def analyze_cost_impact(
@@ -63,7 +63,7 @@ def analyze_cost_impact(
         else None
     )
     baseline_rate = baseline_price.input_per_million
-    distribution = complexity_buckets(collapse(groups, 1))
+    distribution = _complexity_buckets(collapse(groups, 1))
     return {
         "total_requests": total,
         "model_distribution": {model: row.requests for model, row in by_model},
@@ -86,7 +86,7 @@ def analyze_cost_impact(
     }
 
 
-def complexity_buckets(by_score: dict[int | None, Totals]) -> dict[str, int]:
+def _complexity_buckets(by_score: dict[int | None, Totals]) -> dict[str, int]:
     """Requests per complexity band, labelled by the configured thresholds ("0-30", "31-70", "71-100").
 
     Decisions taken without an analysis (no score) are not in any band."""

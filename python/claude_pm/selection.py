@@ -50,9 +50,7 @@ __all__ = [
     "Selection",
     "choose",
     "clear_prompt_cache",
-    "count_config_error",
     "default_model_for",
-    "metric_model_label",
     "select",
     "selection_stats",
 ]
@@ -211,19 +209,9 @@ def config_error_count() -> int:
     return _config_errors
 
 
-def count_config_error() -> None:
-    global _config_errors
-    _config_errors += 1
-
-
 def default_model_for(agent: str) -> str:
     state = _current_state()
     return state.default_models[resolve_agent_name(agent)]
-
-
-def metric_model_label(model_id: str) -> str:
-    """Bounded Prometheus label for a model id: a configured tier id or 'other'."""
-    return _current_state().metric_models.get(model_id, "other")
 
 
 def clear_prompt_cache(agent: str | None = None) -> int:

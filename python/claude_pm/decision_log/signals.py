@@ -31,17 +31,13 @@ from typing import Any
 
 from claude_pm.decision_log.writer import EXIT_FLUSH_TIMEOUT, flush_all, shutdown
 
-__all__ = ["install_sigterm_flush", "sigterm_flush_installed"]
+__all__ = ["install_sigterm_flush"]
 
 logger = logging.getLogger("claude_pm.decision_log")
 
 _installed = False
 _previous: Any = signal.SIG_DFL
 _flushing = False
-
-
-def sigterm_flush_installed() -> bool:
-    return _installed
 
 
 def install_sigterm_flush() -> bool:
