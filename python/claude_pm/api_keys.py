@@ -175,14 +175,15 @@ class KeyRing:
             if agent is not None:
                 source = sources.get(agent_key_slot(agent))
                 if source is not None:
-                    return ResolvedKey(source.slot, self._key_of(source))
+                    return ResolvedKey(source.slot, self.key_of(source))
             if tier is not None:
                 source = sources.get(tier)
                 if source is not None:
-                    return ResolvedKey(source.slot, self._key_of(source))
+                    return ResolvedKey(source.slot, self.key_of(source))
         return ResolvedKey(ENV_KEY_SLOT, None)
 
-    def _key_of(self, source: KeySource) -> str:
+    def key_of(self, source: KeySource) -> str:
+        """The key of one source (its file read again only when it changed); ConfigError if unusable."""
         if source.path is None:
             assert source.key is not None
             return check_key(source.variable, source.key, "the variable")
