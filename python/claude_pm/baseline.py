@@ -1,6 +1,6 @@
-"""Baselines from the decision log, in the shape of the deployment guide's "Baseline Metrics Collection".
+"""Baselines from the decision log, for 1.x baseline-collection scripts.
 
-The guide's snippet runs as written with its placeholder import replaced by
+Such a script runs as written once it imports its four metrics from here:
 ``from claude_pm.baseline import get_token_usage, get_api_costs, get_agent_usage_stats,
 get_task_type_distribution``. A baseline file holds::
 

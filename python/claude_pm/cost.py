@@ -1,8 +1,8 @@
-"""Cost impact of model selection, computed from the decision log (the deployment guide's "Cost Analysis").
+"""Cost impact of model selection, computed from the decision log.
 
-`analyze_cost_impact` returns the deployment guide's report keys, computed the deployment guide's way
+`analyze_cost_impact` returns the 1.x cost-analysis report keys, computed the 1.x way
 (request-weighted price per million tokens versus an all-baseline-model fleet), over
-the decisions logged in a time window, plus what the deployment guide could not know:
+the decisions logged in a time window, plus what that report could not know:
 
 - ``token_reduction``: prompt tokens actually sent versus the FULL prompt, and what the
   difference saved at each decision's model price;
@@ -11,8 +11,8 @@ the decisions logged in a time window, plus what the deployment guide could not 
 - ``unpriced_models``: models in the log without a price. They are left out of every
   cost figure (and listed here) rather than priced at zero.
 
-The guide's per-million figures use each model's input price (the deployment guide has one rate
-per model; the default pricing sets input and output to it).
+The per-million figures use each model's input price (the 1.x report had one rate per
+model; the default pricing sets input and output to it).
 """
 
 from __future__ import annotations

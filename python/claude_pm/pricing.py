@@ -1,8 +1,7 @@
 """USD prices per million tokens for each model id, for cost reports and calibration.
 
-The defaults are the deployment guide's example rates. The guide gives one rate per
-model, so input and output tokens both default to it; real price lists charge more for
-output, so set both in CLAUDE_PM_PRICING_FILE (TOML or JSON)::
+The defaults are example rates, one per model, so input and output tokens both default
+to it; real price lists charge more for output, so set both in CLAUDE_PM_PRICING_FILE (TOML or JSON)::
 
     [models."claude-sonnet-4-20250514"]
     input = 3.0

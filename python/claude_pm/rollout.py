@@ -93,7 +93,7 @@ class Decision:
 
 @lru_cache(maxsize=8192)
 def user_bucket(user_id: str) -> int:
-    """The user's stable rollout bucket 0..99, identical to the deployment guide's snippet.
+    """The user's stable rollout bucket 0..99, the same bucket 1.x rollouts gave each user.
 
     ``int(hashlib.md5(user_id.encode()).hexdigest(), 16) % 100``; md5 here is a stable
     spreader, not security, hence ``usedforsecurity=False`` (FIPS builds allow it).
@@ -101,7 +101,7 @@ def user_bucket(user_id: str) -> int:
     if not isinstance(user_id, str):
         raise TypeError(f"user_id must be str, not {type(user_id).__name__}")
     # surrogatepass: an id holding a lone surrogate still gets a bucket (valid text is
-    # encoded exactly as the guide's snippet encodes it).
+    # encoded as UTF-8, exactly as in the formula above).
     digest = hashlib.md5(user_id.encode("utf-8", "surrogatepass"), usedforsecurity=False).digest()
     return int.from_bytes(digest, "big") % 100
 

@@ -50,7 +50,7 @@ ONE_LINE_HELP = {
     ("metrics", "serve"): "Serve /metrics until interrupted (Ctrl-C)",
     ("cost",): "Cost of model selection against a one-model baseline",
     ("baseline",): "Capture daily tokens, cost and mix to compare against later",
-    ("baseline", "capture"): "Write the deployment guide's baseline file",
+    ("baseline", "capture"): "Write a baseline file: tokens, cost and mix per day",
     ("baseline", "compare"): "Show what changed since the baseline in FILE",
     ("calibrate",): "Propose thresholds for a target mix or a daily budget",
     ("replay",): "What candidate thresholds or rules would have changed",

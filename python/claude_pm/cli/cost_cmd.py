@@ -149,7 +149,7 @@ def baseline() -> None:
 )
 @json_option
 def baseline_capture(since: str, output: str, as_json: bool) -> None:
-    """Write the deployment guide's baseline file (date, daily_tokens, daily_cost, agent_distribution, task_types)."""
+    """Write a baseline file (date, daily_tokens, daily_cost, agent_distribution, task_types)."""
     from claude_pm.baseline import capture_baseline
 
     with _user_errors():

@@ -12,7 +12,7 @@ __all__ = ["COMPLEXITY_LEVELS", "OTHER", "TOKEN_REDUCTION_BUCKETS", "LabelSets",
 
 OTHER = "other"
 COMPLEXITY_LEVELS = ("SIMPLE", "MEDIUM", "COMPLEX")
-#: The deployment guide's buckets for claude_pm_token_reduction_percent.
+#: Upper bounds (percent) of the claude_pm_token_reduction_percent histogram, as in 1.x.
 TOKEN_REDUCTION_BUCKETS = (10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
 
 
