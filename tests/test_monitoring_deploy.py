@@ -43,7 +43,7 @@ def _dashboard() -> dict:
 
 
 def _dashboard_exprs() -> list[str]:
-    return [target["expr"] for panel in _dashboard()["panels"] for target in panel["targets"]]
+    return [target["expr"] for panel in _dashboard()["panels"] for target in panel.get("targets", ())]
 
 
 def _alert_rules() -> list[dict]:
@@ -58,9 +58,12 @@ def test_dashboard_is_an_importable_grafana_model():
     ids = [panel["id"] for panel in dashboard["panels"]]
     assert len(ids) == len(set(ids))
     for panel in dashboard["panels"]:
+        assert set(panel["gridPos"]) == {"h", "w", "x", "y"}
+        if panel["type"] == "row":  # a row groups the panels below it and queries nothing
+            assert panel["title"] and "targets" not in panel
+            continue
         assert panel["datasource"]["uid"] == "${datasource}"
         assert panel["targets"] and all(t["refId"] and t["expr"] for t in panel["targets"])
-        assert set(panel["gridPos"]) == {"h", "w", "x", "y"}
 
 
 def test_dashboard_has_the_guide_panels_and_the_operator_panels():
@@ -86,6 +89,27 @@ def test_histograms_are_read_through_their_series_not_their_family_name():
     families = {"claude_pm_token_reduction_percent", "claude_pm_selection_latency_seconds"}
     for expr in _dashboard_exprs() + [rule["expr"] for rule in _alert_rules()]:
         assert not set(re.findall(r"\bclaude_pm_\w+", expr)) & families, expr
+
+
+def test_the_messages_api_row_and_its_alerts():
+    panels = _dashboard()["panels"]
+    (row,) = [panel for panel in panels if panel["type"] == "row" and "Messages API" in panel["title"]]
+    below = [panel for panel in panels if panel["gridPos"]["y"] > row["gridPos"]["y"]]
+    exprs = " ".join(target["expr"] for panel in below for target in panel["targets"])
+    for series in (
+        "claude_pm_api_responses_total",
+        "claude_pm_api_rate_limited_total",
+        "claude_pm_api_overloaded_total",
+        "claude_pm_api_ratelimit_remaining",
+        "claude_pm_api_ratelimit_limit",
+        "claude_pm_api_ratelimit_reset_seconds",
+        "claude_pm_api_fallbacks_total",
+    ):
+        assert series in exprs, series
+    rules = {rule["alert"]: rule for rule in _alert_rules()}
+    assert rules["HighRateLimitRatio"]["for"] == "10m" and "> 0.05" in rules["HighRateLimitRatio"]["expr"]
+    assert "by (model)" in rules["HighRateLimitRatio"]["expr"]
+    assert rules["RateLimitTokensLow"]["for"] == "5m" and "< 0.1" in rules["RateLimitTokensLow"]["expr"]
 
 
 def test_alerts_keep_the_guide_thresholds():
