@@ -85,22 +85,22 @@ def capture_baseline(
 
 
 def get_token_usage(days: float = 7) -> float:
-    """Tokens per day over the last `days` days of the decision log (the deployment guide's `get_token_usage`)."""
+    """Tokens per day over the last `days` days of the decision log."""
     return float(capture_baseline(timedelta(days=days))["daily_tokens"])
 
 
 def get_api_costs(days: float = 7) -> float:
-    """USD per day over the last `days` days, priced models only (the deployment guide's `get_api_costs`)."""
+    """USD per day over the last `days` days, priced models only."""
     return float(capture_baseline(timedelta(days=days))["daily_cost"])
 
 
 def get_agent_usage_stats(days: float = 7) -> dict[str, int]:
-    """Requests per agent over the last `days` days (the deployment guide's `get_agent_usage_stats`)."""
+    """Requests per agent over the last `days` days."""
     return dict(capture_baseline(timedelta(days=days))["agent_distribution"])
 
 
 def get_task_type_distribution(days: float = 7) -> dict[str, int]:
-    """Requests per complexity level over the last `days` days (the deployment guide's `get_task_type_distribution`)."""
+    """Requests per complexity level over the last `days` days."""
     return dict(capture_baseline(timedelta(days=days))["task_types"])
 
 
