@@ -11,11 +11,8 @@ log() { printf '\n== %s\n' "$*"; }
 log "Debian packages"
 bash scripts/install-system-deps.sh
 
-log "Python environment (.venv)"
-python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet "maturin>=1.9.4,<2"
-.venv/bin/python -m pip install --quiet -e ".[test,dev,test-integrations]"
+log "Python environment (.venv, as make builds it)"
+bash scripts/build-venv.sh
 
 log "PostgreSQL for the decision-log tests (throwaway server on loopback)"
 pg_dir="$(mktemp -d)"

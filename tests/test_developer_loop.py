@@ -23,6 +23,13 @@ def test_ci_and_the_default_make_target_both_run_the_whole_check_script():
     assert "bash scripts/check.sh $(if $(filter check,$@),all,$@)" in makefile
 
 
+def test_make_and_ci_build_the_environment_with_one_script():
+    test_sh = _commands((REPO_ROOT / "scripts" / "test.sh").read_text(encoding="utf-8"))
+    assert "bash scripts/build-venv.sh" in test_sh
+    assert test_sh.index("bash scripts/build-venv.sh") < test_sh.index("bash scripts/check.sh all")
+    assert "VENV=$(VENV) bash scripts/build-venv.sh" in _commands((REPO_ROOT / "Makefile").read_text(encoding="utf-8"))
+
+
 def test_the_check_script_runs_every_step_of_the_loop():
     commands = _commands(CHECK)
     for step in (
