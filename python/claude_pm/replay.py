@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from claude_pm.config import TIERS, get_settings, load_scoring_rules
-from claude_pm.decision_log.queries import Since, Window, open_log, window
+from claude_pm.decision_log.queries import Since, Window, _covers_whole_log, open_log, window
 from claude_pm.decision_log.records import LEVELS
 from claude_pm.decision_log.store import Store
 from claude_pm.pricing import PricingTable, load_pricing
@@ -43,6 +43,8 @@ __all__ = ["ReplayConfig", "current_rules", "load_rules_file", "parse_thresholds
 # Rows per chunk of a vocabulary replay: the memory a replay holds whatever the log's size.
 CHUNK_ROWS = 20_000
 _SCORES = 101
+# A window holding more than 1/_INDEX_SHARE of the log is read by a plain scan.
+_INDEX_SHARE = 10
 # Known outcome codes in the aggregation keys.
 _UNKNOWN, _FAILED, _SUCCEEDED = -1, 0, 1
 
@@ -202,8 +204,27 @@ def _routed(agent: str | None) -> tuple[str, tuple]:
     return clause, params
 
 
-def _counts(store: Store, scope: Window, agent: str | None) -> dict[str, int]:
+def _small_table_first(store: Store) -> str:
+    """For a window read by a plain scan: the join that scans the usage or outcomes table and
+    looks decisions up by id. SQLite's planner would scan the (larger) decisions table once the
+    ts index is bypassed, and look each decision's usage up; CROSS JOIN fixes its loop order.
+    PostgreSQL plans a hash join."""
+    return "CROSS JOIN" if store.dialect == "sqlite" else "JOIN"
+
+
+def _mostly_in_window(store: Store, scope: Window) -> bool:
+    """Whether a plain scan beats the ts index: the index pays a row lookup per decision,
+    worth it only when the window holds a small part of the log (an index-only count)."""
+    if _covers_whole_log(store, scope):
+        return True
     where, params = scope.where()
+    inside = store.query(f"SELECT COUNT(*) FROM claude_pm_decisions d {where}", params)[0][0]
+    total = store.query("SELECT COUNT(*) FROM claude_pm_decisions")[0][0]
+    return int(inside) * _INDEX_SHARE > int(total)
+
+
+def _counts(store: Store, scope: Window, agent: str | None) -> dict[str, int]:
+    where, params = scope.where(whole_log=_mostly_in_window(store, scope))
     routed, routed_params = _routed(None)
     agent_clause, agent_params = (" AND d.agent = ?", (agent,)) if agent is not None else ("", ())
     row = store.query(
@@ -239,7 +260,9 @@ def _threshold_groups(
     store: Store, scope: Window, agent: str | None, candidate: ReplayConfig, outcomes: bool
 ) -> tuple[dict, dict]:
     """(agent, before level, after level) -> [decisions, input, output] and outcome counts, from SQL aggregates."""
-    where, params = scope.where()
+    scan = _mostly_in_window(store, scope)
+    where, params = scope.where(whole_log=scan)
+    join = _small_table_first(store) if scan else "JOIN"
     routed, routed_params = _routed(agent)
     keys = "d.agent, d.score, d.level"
     groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -254,7 +277,7 @@ def _threshold_groups(
         totals[1] += int(prompt)
     for agent_name, score, level, prompt, used_in, used_out in store.query(
         f"SELECT {keys}, COALESCE(SUM(d.prompt_tokens), 0), SUM(u.input_tokens), SUM(u.output_tokens) "
-        f"FROM claude_pm_usage u JOIN claude_pm_decisions d ON d.id = u.decision_id {where}{routed} GROUP BY {keys}",
+        f"FROM claude_pm_usage u {join} claude_pm_decisions d ON d.id = u.decision_id {where}{routed} GROUP BY {keys}",
         (*params, *routed_params),
     ):
         totals = groups[agent_name, LEVELS.index(level), int(after_of[_clamp(score)])]
@@ -266,7 +289,7 @@ def _threshold_groups(
 
         for score, tier, success, count in store.query(
             f"SELECT d.score, d.tier, o.success, COUNT(*) FROM {OUTCOMES_TABLE} o "
-            f"JOIN claude_pm_decisions d ON d.id = o.decision_id {where}{routed} AND o.success IS NOT NULL "
+            f"{join} claude_pm_decisions d ON d.id = o.decision_id {where}{routed} AND o.success IS NOT NULL "
             "GROUP BY d.score, d.tier, o.success",
             (*params, *routed_params),
         ):
