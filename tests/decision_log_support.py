@@ -16,6 +16,7 @@ from claude_pm.decision_log import DecisionLog, DecisionRecord, flush, get_decis
 __all__ = ["decision", "log_target", "pg_dsn", "record_all"]
 
 _TABLES = (
+    "claude_pm_calls",
     "claude_pm_outcomes",
     "claude_pm_usage",
     "claude_pm_decisions",

@@ -795,3 +795,23 @@ def test_a_decision_run_again_replaces_its_call_row(api, decision_log_file, monk
     assert calls_logged(decision_log_file) == [
         (result["decision_id"], "env", HAIKU, HAIKU, None, "completed", 200, 1, HAIKU)
     ]
+
+
+def test_an_sdk_without_middleware_still_counts_each_calls_final_answer(api, monkeypatch):
+    monkeypatch.setenv("CLAUDE_PM_FALLBACK_CHAIN", "off")
+    api.script(HAIKU, Reply(status=429, headers={"anthropic-ratelimit-requests-remaining": "0"}), Reply())
+
+    async def run():
+        async with AnthropicExecutor(max_retries=0) as executor:
+            executor._observes_attempts = False  # what an older SDK (no `middleware`) leads to
+            subprocess = {"selected_model": HAIKU, "prompt": "p", "task_description": TASK}
+            with pytest.raises(ExecutorError):
+                await executor(subprocess)
+            await executor(subprocess)
+
+    asyncio.run(run())
+    text = scrape()
+    labels = f'key_slot="env",model="{HAIKU}"'
+    assert _value(text, f'claude_pm_api_responses_total{{{labels},status_class="4xx"}}') == 1
+    assert _value(text, f'claude_pm_api_responses_total{{{labels},status_class="2xx"}}') == 1
+    assert _value(text, f'claude_pm_api_ratelimit_remaining{{{labels},resource="requests"}}') == 0
