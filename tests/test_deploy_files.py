@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from claude_pm.agents.base_agent_loader import AGENT_ALIASES, AGENT_NAMES
-from claude_pm.config import KNOWN_VARIABLES, get_settings, unrecognised_variables, validate_environment
+from claude_pm.config import KNOWN_VARIABLES, TIERS, get_settings, unrecognised_variables, validate_environment
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -163,6 +163,21 @@ def test_deployment_env_is_known_and_secrets_come_from_secrets(container):
         assert is_known(entry["name"]) or entry["name"] in SDK_VARIABLES, entry["name"]
         assert "value" not in entry, f"{entry['name']} belongs in the ConfigMap or a Secret"
         assert entry["valueFrom"]["secretKeyRef"]["optional"] is True
+
+
+def test_api_key_files_point_into_the_mounted_key_secret(deployment, container):
+    examples = re.findall(
+        r"#\s*- name: (CLAUDE_PM_\w+_API_KEY_FILE)\s*\n\s*#\s*value: (\S+)", (K8S / "deployment.yaml").read_text()
+    )
+    assert sorted(name for name, _ in examples) == sorted(f"CLAUDE_PM_{tier.upper()}_API_KEY_FILE" for tier in TIERS)
+    assert all(is_known(name) for name, _ in examples)
+    (mount,) = [mount for mount in container["volumeMounts"] if mount["name"] == "api-keys"]
+    # A subPath mount would never see the Secret's updates, so a rotated key would need a restart.
+    assert mount["readOnly"] is True and "subPath" not in mount
+    (volume,) = [v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "api-keys"]
+    assert volume["secret"]["optional"] is True
+    assert volume["secret"]["defaultMode"] == 0o440
+    assert all(path.startswith(mount["mountPath"] + "/") for _, path in examples)
 
 
 def test_deployment_selector_matches_its_pods(deployment):
