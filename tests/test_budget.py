@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 import pytest
 from claude_pm import budget, decision_log, selection
@@ -202,7 +204,7 @@ def test_a_bad_budget_action_is_a_config_error(monkeypatch):
 
 def test_without_budgets_the_pipeline_has_no_gate():
     assert selection._current_state().budgets is None
-    assert _select("qa", SIMPLE)[1]["budget"] is None
+    assert "budget" not in _select("qa", SIMPLE)[1]
 
 
 def test_spend_and_budget_are_exported_as_gauges(monkeypatch):
@@ -275,3 +277,31 @@ def test_an_unreachable_fleet_log_is_counted_and_never_raises(monkeypatch):
         assert fleet.failures == 1 and fleet.spent("qa", utc_day(0)) == 0.0
     finally:
         fleet.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_the_ledger_lock_is_held_still_counts(monkeypatch, fresh_ledger):
+    monkeypatch.setenv("CLAUDE_PM_QA_DAILY_BUDGET_USD", "1")
+    _spend("qa", 100_000)
+    fresh_ledger._lock.acquire()  # another thread mid-report at the fork
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            signal.alarm(20)  # a deadlock ends the child, not the test run
+            try:
+                _spend("qa", 1)
+                os._exit(0 if _select("qa", COMPLEX)[0] == SONNET else 1)
+            except BaseException:
+                os._exit(2)
+    finally:
+        fresh_ledger._lock.release()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_budget_for_an_unknown_agent_is_reported_as_unrecognised():
+    from claude_pm.agents.base_agent_loader import AGENT_NAMES
+    from claude_pm.config import unrecognised_variables
+
+    env = {"CLAUDE_PM_QA_DAILY_BUDGET_USD": "5", "CLAUDE_PM_QAA_DAILY_BUDGET_USD": "5"}
+    assert unrecognised_variables(tuple(AGENT_NAMES), env) == ["CLAUDE_PM_QAA_DAILY_BUDGET_USD"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 
 import pytest
@@ -177,7 +179,7 @@ def test_without_a_session_id_nothing_is_pinned():
     _select("qa", COMPLEX)
     _, config = _select("qa", SIMPLE)
     assert config["model_tier"] == "haiku"
-    assert (config["session"], config["route_reason"]) == (None, None)
+    assert "session" not in config and "route_reason" not in config
     assert selection._current_state().sessions.stats()["entries"] == 0
 
 
@@ -272,3 +274,21 @@ def test_the_process_pins_are_one_object_reconfigured_in_place():
     first = sessions.session_pins(3600, 10)
     second = sessions.session_pins(60, 5)
     assert first is second and (second.ttl_seconds, second.max_entries) == (60, 5)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_the_pins_lock_is_held_still_pins(fresh_sessions):
+    _select("qa", COMPLEX, "fork-1")
+    fresh_sessions._lock.acquire()  # another thread mid-step at the fork
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            signal.alarm(20)  # a deadlock ends the child, not the test run
+            try:
+                os._exit(0 if _select("qa", SIMPLE, "fork-1")[1]["model_tier"] == "opus" else 1)
+            except BaseException:
+                os._exit(2)
+    finally:
+        fresh_sessions._lock.release()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

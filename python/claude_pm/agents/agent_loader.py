@@ -64,7 +64,7 @@ def get_agent_prompt_with_model_info(
         kwargs.pop("model_override", None),
         force_reload,
         kwargs,
-        kwargs.pop("session_id", None),
+        kwargs.pop("session_id", None) if kwargs else None,
     )
     return chosen.prompt, chosen.model_id, chosen.config
 
