@@ -10,8 +10,10 @@ text); the fit sees only the tune split, and the report compares the current and
 proposed configuration on the check split.
 
 The fitter is a coordinate search over integer weights (steps 8, 4, 2, 1 up and down,
-each move kept only when it lowers the tune-split cost) with the thresholds refitted
-exactly for every candidate (all threshold pairs at once over the 101 score bins).
+each move kept only when it lowers the tune-split cost, or keeps it and brings the
+thresholds nearer the current ones) with the thresholds refitted exactly for every
+candidate (all threshold pairs at once over the 101 score bins, ties to the pair nearest
+the current one).
 The cost counts a task routed below its label `UNDER_COST` times, COMPLEX routed to
 SIMPLE `COMPLEX_AS_SIMPLE_COST` times, and one above its label once. A label without
 task text (log outcomes recorded without CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT) keeps its
@@ -245,7 +247,11 @@ def fit(
                     except ValueError:  # the engine refuses this combination (e.g. a cap below its points)
                         continue
                     cost, trial_simple, trial_medium = problem.best_thresholds(problem.scores(Scorer(rules)))
-                    if cost < best_cost:
+                    # Equal cost: the weights that keep the thresholds nearer the current ones win.
+                    if (cost, problem.distance[trial_simple, trial_medium]) < (
+                        best_cost,
+                        problem.distance[simple, medium],
+                    ):
                         best_cost, simple, medium, values, improved = cost, trial_simple, trial_medium, trial, True
                         break
             if not improved:
@@ -325,6 +331,13 @@ def train(
 
     if labels_path is None and not from_log:
         raise ValueError("give a LABELS.jsonl file, --from-log, or both")
+    out_path = os.fspath(out)
+    parent = os.path.dirname(os.path.abspath(out_path))
+    if write and (os.path.isdir(out_path) or not os.path.isdir(parent) or not os.access(parent, os.W_OK)):
+        # Checked before the fit, which can take a while.
+        raise ValueError(
+            f"--out {out_path!r} cannot be written: expected a file path in an existing, writable directory"
+        )
     settings = get_settings()
     current = (settings.simple_threshold, settings.medium_threshold)
     text, source = current_rules_text()
@@ -348,7 +361,6 @@ def train(
     result = fit(tune, rules_weights, names=names, current=current, max_evaluations=max_evaluations)
     proposed_text = rules_weights.with_values(result["values"])
     proposed_rules = ScoringRules.from_toml(proposed_text)
-    out_path = os.fspath(out)
     if write:
         try:
             with open(out_path, "w", encoding="utf-8") as file:
