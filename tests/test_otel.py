@@ -125,6 +125,26 @@ def test_metrics_are_available_through_the_meter(exporters):
     assert otel.instrument_name("claude_pm_cache_entries") in metrics
 
 
+def test_messages_api_readings_are_available_through_the_meter(exporters):
+    from claude_pm.metrics.api_calls import api_call_stats
+
+    _spans, reader, _tracer_provider = exporters
+    api_call_stats().reset()
+    model = selection.select("engineer", task_description=TASKS["SIMPLE"]).model_id
+    api_call_stats().observe_response(model, "opus", 429, {"anthropic-ratelimit-tokens-remaining": "12"})
+    try:
+        metrics = _metrics(reader)
+    finally:
+        api_call_stats().reset()
+    (limited,) = metrics[otel.instrument_name("claude_pm_api_rate_limited")].data.data_points
+    assert (dict(limited.attributes), limited.value) == ({"model": model, "key_slot": "opus"}, 1)
+    (remaining,) = metrics[otel.instrument_name("claude_pm_api_ratelimit_remaining")].data.data_points
+    assert (dict(remaining.attributes), remaining.value) == (
+        {"model": model, "key_slot": "opus", "resource": "tokens"},
+        12,
+    )
+
+
 def test_metrics_follow_the_metrics_switch(exporters, monkeypatch):
     spans, reader, _tracer_provider = exporters
     monkeypatch.setenv("CLAUDE_PM_METRICS_ENABLED", "false")

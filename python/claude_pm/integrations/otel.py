@@ -126,7 +126,13 @@ def _observe_process_samples(meter: Any) -> None:
     """Observable counters and gauges over the same samples the Prometheus collector reads."""
     from opentelemetry.metrics import Observation
 
-    from claude_pm.metrics.samples import ACTIVE_OPTIMIZATIONS, COUNTER_SERIES, PROCESS_GAUGES, ProcessSamples
+    from claude_pm.metrics.samples import (
+        ACTIVE_OPTIMIZATIONS,
+        COUNTER_SERIES,
+        LATEST_GAUGES,
+        PROCESS_GAUGES,
+        ProcessSamples,
+    )
     from claude_pm.metrics.sources import Sources
 
     sources = Sources.from_library()
@@ -157,6 +163,18 @@ def _observe_process_samples(meter: Any) -> None:
 
         return observe
 
+    def latest(name: str, label_names: tuple[str, ...]):
+        def observe(_options: Any) -> Iterable[Observation]:
+            samples = gather()
+            if samples is None:
+                return []
+            return [
+                Observation(value, dict(zip(label_names, labels)))
+                for labels, value in samples.latest_values(name, time.time()).items()
+            ]
+
+        return observe
+
     def active(_options: Any) -> Iterable[Observation]:
         if not _metrics_enabled():
             return []
@@ -171,6 +189,10 @@ def _observe_process_samples(meter: Any) -> None:
         )
     for name, documentation in PROCESS_GAUGES.items():
         meter.create_observable_gauge(instrument_name(name), callbacks=[gauge(name)], description=documentation)
+    for name, (documentation, label_names) in LATEST_GAUGES.items():
+        meter.create_observable_gauge(
+            instrument_name(name), callbacks=[latest(name, label_names)], description=documentation
+        )
     name, documentation = ACTIVE_OPTIMIZATIONS
     meter.create_observable_gauge(instrument_name(name), callbacks=[active], description=documentation)
 
