@@ -122,6 +122,40 @@ CASES = (
     Case("CLAUDE_PM_TEST_MODE", lambda s: s.test_mode, False, "true", True, _BOOL_BAD),
     Case("CLAUDE_PM_METRICS_ENABLED", lambda s: s.metrics_enabled, True, "0", False, _BOOL_BAD),
     Case("CLAUDE_PM_OTEL", lambda s: s.otel, False, "true", True, _BOOL_BAD),
+    Case("CLAUDE_PM_QUALITY_GUARD", lambda s: s.quality_guard, False, "on", True, _BOOL_BAD),
+    Case(
+        "CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE",
+        lambda s: s.quality_guard_failure_rate,
+        0.2,
+        "0.35",
+        0.35,
+        ("-0.1", "1.5", "20%", "nan", "0.05"),  # 0.05: below the default release rate
+    ),
+    Case(
+        "CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE",
+        lambda s: s.quality_guard_release_rate,
+        0.1,
+        "0.05",
+        0.05,
+        ("-1", "0.5", "low"),  # 0.5: above the default failure rate
+    ),
+    Case(
+        "CLAUDE_PM_QUALITY_GUARD_WINDOW_MINUTES",
+        lambda s: s.quality_guard_window_minutes,
+        60,
+        "15",
+        15,
+        ("0", "1.5", "1h"),
+    ),
+    Case("CLAUDE_PM_QUALITY_GUARD_MIN_SAMPLES", lambda s: s.quality_guard_min_samples, 30, "100", 100, ("0", "ten")),
+    Case(
+        "CLAUDE_PM_QUALITY_GUARD_REFRESH_SECONDS",
+        lambda s: s.quality_guard_refresh_seconds,
+        5.0,
+        "2.5",
+        2.5,
+        ("0", "0.5", "often"),
+    ),
     Case(
         "CLAUDE_PM_METRICS_RETENTION_HOURS",
         lambda s: s.metrics_retention_hours,

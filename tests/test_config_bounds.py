@@ -54,6 +54,8 @@ def test_the_upper_bound_itself_is_accepted(monkeypatch, variable):
     high = variable.bounds[1]
     if variable.name == "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD":
         monkeypatch.setenv("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "100")
+    if variable.name == "CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE":
+        monkeypatch.setenv("CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE", "1")  # the release rate may not exceed it
     monkeypatch.setenv(concrete(variable.name), _text(high))
     get_settings()
 

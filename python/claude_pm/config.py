@@ -98,6 +98,9 @@ CACHE_MAX_MB_MIN = 1 / 1024  # below 1 KiB no prompt fits
 CACHE_MAX_MB_LIMIT = 1024 * 1024  # 1 TiB
 CACHE_TTL_LIMIT_SECONDS = 10 * 365 * 86400  # ten years
 RETENTION_HOURS_LIMIT = 10 * 366 * 24  # ten years
+QUALITY_GUARD_WINDOW_MINUTES_LIMIT = RETENTION_HOURS_LIMIT * 60
+QUALITY_GUARD_MIN_SAMPLES_LIMIT = 1_000_000
+QUALITY_GUARD_REFRESH_LIMIT_SECONDS = 3600
 SESSION_MAX_ENTRIES_DEFAULT = 50_000  # a few hundred bytes each: ~20 MB at most
 DAILY_BUDGET_LIMIT_USD = 1e9
 # What happens to an agent's tasks once its daily budget is spent (CLAUDE_PM_BUDGET_ACTION).
@@ -212,6 +215,47 @@ KNOWN_VARIABLES: tuple[Variable, ...] = (
         "boolean (true needs opentelemetry-api installed)",
         "Add each selection to OpenTelemetry traces (GenAI attributes plus claude_pm.*) and "
         "offer the metrics through an OpenTelemetry meter.",
+    ),
+    Variable(
+        "CLAUDE_PM_QUALITY_GUARD",
+        "false",
+        "boolean (true needs CLAUDE_PM_DECISION_LOG, where outcomes are read from)",
+        "Move an agent's score-routed tasks one tier up while its tier clearly fails too often (docs/quality.md).",
+    ),
+    Variable(
+        "CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE",
+        "0.2",
+        "number 0..1, at least the release rate",
+        "The guard engages when the 95 % Wilson lower bound of an (agent, tier)'s failure rate is above this.",
+        bounds=(0, 1),
+    ),
+    Variable(
+        "CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE",
+        "0.1",
+        "number 0..1, at most the failure rate",
+        "An engaged guard releases when the 95 % Wilson upper bound falls below this (hysteresis).",
+        bounds=(0, 1),
+    ),
+    Variable(
+        "CLAUDE_PM_QUALITY_GUARD_WINDOW_MINUTES",
+        "60",
+        f"integer 1..{QUALITY_GUARD_WINDOW_MINUTES_LIMIT} (ten years)",
+        "Sliding window of outcomes the guard weighs (by the time each outcome was recorded).",
+        bounds=(1, QUALITY_GUARD_WINDOW_MINUTES_LIMIT),
+    ),
+    Variable(
+        "CLAUDE_PM_QUALITY_GUARD_MIN_SAMPLES",
+        "30",
+        f"integer 1..{QUALITY_GUARD_MIN_SAMPLES_LIMIT}",
+        "Known outcomes an (agent, tier) needs in the window before the guard judges it.",
+        bounds=(1, QUALITY_GUARD_MIN_SAMPLES_LIMIT),
+    ),
+    Variable(
+        "CLAUDE_PM_QUALITY_GUARD_REFRESH_SECONDS",
+        "5",
+        f"seconds 1..{QUALITY_GUARD_REFRESH_LIMIT_SECONDS}",
+        "How often the guard re-reads the decision log (in a background thread, never per selection).",
+        bounds=(1, QUALITY_GUARD_REFRESH_LIMIT_SECONDS),
     ),
     Variable(
         "CLAUDE_PM_METRICS_RETENTION_HOURS",
@@ -435,6 +479,12 @@ class Settings:
     test_mode: bool = False
     metrics_enabled: bool = True
     otel: bool = False
+    quality_guard: bool = False
+    quality_guard_failure_rate: float = 0.2
+    quality_guard_release_rate: float = 0.1
+    quality_guard_window_minutes: int = 60
+    quality_guard_min_samples: int = 30
+    quality_guard_refresh_seconds: float = 5.0
     metrics_retention_hours: int = 168
     log_level: str = "WARNING"
     log_task_text: bool = False
@@ -815,6 +865,7 @@ def _build(env: Mapping[str, str]) -> Settings:
         test_mode=flag("CLAUDE_PM_TEST_MODE", False),
         metrics_enabled=flag("CLAUDE_PM_METRICS_ENABLED", True),
         otel=_otel_flag(get("CLAUDE_PM_OTEL")),
+        **_quality_guard(get),
         metrics_retention_hours=168
         if retention_raw is None
         else _parse_int(
@@ -970,6 +1021,68 @@ def _otel_flag(raw: str | None) -> bool:
 
     require_opentelemetry("CLAUDE_PM_OTEL", raw)
     return True
+
+
+def _quality_guard(get: Callable[[str], str | None]) -> dict[str, Any]:
+    rates = {}
+    for variable, default in (
+        ("CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE", 0.2),
+        ("CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE", 0.1),
+    ):
+        raw = get(variable)
+        rates[variable] = (
+            default if raw is None else _parse_number(variable, raw, 0.0, 1.0, "a number from 0 to 1, e.g. 0.2")
+        )
+    failure, release = rates["CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE"], rates["CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE"]
+    if release > failure:
+        # Name the variable that was set (the other one is at its default).
+        if get("CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE") is None:
+            raise ConfigError(
+                "CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE",
+                get("CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE"),
+                f"a rate at least CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE ({release:g})",
+            )
+        raise ConfigError(
+            "CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE",
+            get("CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE"),
+            f"a rate at most CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE ({failure:g}), so the guard does not flap",
+        )
+    window_raw = get("CLAUDE_PM_QUALITY_GUARD_WINDOW_MINUTES")
+    samples_raw = get("CLAUDE_PM_QUALITY_GUARD_MIN_SAMPLES")
+    refresh_raw = get("CLAUDE_PM_QUALITY_GUARD_REFRESH_SECONDS")
+    enabled_raw = get("CLAUDE_PM_QUALITY_GUARD")
+    return {
+        "quality_guard": False if enabled_raw is None else parse_bool("CLAUDE_PM_QUALITY_GUARD", enabled_raw),
+        "quality_guard_failure_rate": failure,
+        "quality_guard_release_rate": release,
+        "quality_guard_window_minutes": 60
+        if window_raw is None
+        else _parse_int(
+            "CLAUDE_PM_QUALITY_GUARD_WINDOW_MINUTES",
+            window_raw,
+            1,
+            QUALITY_GUARD_WINDOW_MINUTES_LIMIT,
+            f"a whole number of minutes from 1 to {QUALITY_GUARD_WINDOW_MINUTES_LIMIT}, e.g. 60",
+        ),
+        "quality_guard_min_samples": 30
+        if samples_raw is None
+        else _parse_int(
+            "CLAUDE_PM_QUALITY_GUARD_MIN_SAMPLES",
+            samples_raw,
+            1,
+            QUALITY_GUARD_MIN_SAMPLES_LIMIT,
+            f"an integer from 1 to {QUALITY_GUARD_MIN_SAMPLES_LIMIT}, e.g. 30",
+        ),
+        "quality_guard_refresh_seconds": 5.0
+        if refresh_raw is None
+        else _parse_number(
+            "CLAUDE_PM_QUALITY_GUARD_REFRESH_SECONDS",
+            refresh_raw,
+            1.0,
+            QUALITY_GUARD_REFRESH_LIMIT_SECONDS,
+            f"a number of seconds from 1 to {QUALITY_GUARD_REFRESH_LIMIT_SECONDS}, e.g. 5",
+        ),
+    }
 
 
 def _is_ours(name: str) -> bool:

@@ -34,6 +34,7 @@ from claude_pm.agents.base_agent_loader import (
 from claude_pm.config import Settings, get_settings
 from claude_pm.errors import ConfigError
 from claude_pm.rollout import Decision, should_enable_optimization
+from claude_pm.route_reasons import QUALITY_GUARD
 from claude_pm.services.shared_prompt_cache import SharedPromptCache
 from claude_pm.services.task_complexity_analyzer import (
     FACT_NAMES,
@@ -135,6 +136,14 @@ class _State:
         self.debug = settings.log_level == "DEBUG"
         self.sessions = session_pins(settings.session_ttl_seconds, settings.session_max_entries)
         self.budgets = budget.budget_gate(settings)
+        # None while the quality guard is off: the hot path then pays one attribute check.
+        self.guard = _quality_guard(settings) if settings.quality_guard else None
+
+
+def _quality_guard(settings: Settings) -> Any:
+    from claude_pm.quality.guard import guard_for
+
+    return guard_for(settings)
 
 
 _lock = threading.Lock()
@@ -309,6 +318,7 @@ def choose(
     if model_override is not None and not isinstance(model_override, str):
         raise TypeError(f"model_override must be str or None, not {type(model_override).__name__}")
     forced = model_override or settings.agent_forced_model.get(name)
+    route_reason = None
     if forced is not None:
         if model_override:
             model_id = settings.model_ids.get(forced.lower(), forced)
@@ -322,6 +332,10 @@ def choose(
         tier = state.default_tiers[name]
     elif decision.enabled:
         model_id, method, reason, tier = tier_model, SCORE_ROUTED_METHOD, decision.reason, level_tier
+        if state.guard is not None and (name, tier) in state.guard.engaged:
+            # The guard only engages for tiers with a stronger one above (claude_pm.quality.guard).
+            _, tier, model_id, template = state.by_level[level + 1]
+            route_reason = QUALITY_GUARD
     else:
         model_id, method, reason = default_model, "default_mapping", _disabled_reason(decision)
         tier = state.default_tiers[name]
@@ -338,12 +352,13 @@ def choose(
             tier = state.default_tiers[name]
         template = _FULL
 
-    route_reason = session = spend = None
+    session = spend = None
     routed = session_id is not None or state.budgets is not None
     if routed:
-        model_id, tier, template, route_reason, session, spend = adjust_for_session_and_budget(
+        model_id, tier, template, adjusted_reason, session, spend = adjust_for_session_and_budget(
             state, name, session_id, method, decision.shadow, model_id, tier, template
         )
+        route_reason = adjusted_reason or route_reason
 
     prompt = _prompt_for(state, name, template, force_reload)
     reduction = state.reductions.get((name, template))

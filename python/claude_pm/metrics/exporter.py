@@ -33,7 +33,10 @@ from claude_pm.metrics.samples import (
 )
 from claude_pm.metrics.sources import Sources
 
-__all__ = ["ClaudePMCollector", "register", "start_metrics_server", "unregister"]
+# The gauge the quality-guard alert (deploy/prometheus/alerts.yaml) watches.
+QUALITY_GUARD_GAUGE = "claude_pm_quality_guard_engaged"
+
+__all__ = ["QUALITY_GUARD_GAUGE", "ClaudePMCollector", "register", "start_metrics_server", "unregister"]
 
 
 class ClaudePMCollector(Collector):
@@ -47,6 +50,7 @@ class ClaudePMCollector(Collector):
         # Names only, so registering never touches the pipeline.
         yield from self._families(ProcessSamples(), active=None)
         yield from _budget_families({})
+        yield _quality_guard_family({})
 
     def collect(self) -> Iterator[Metric]:
         writer = own_writer() if self.multiprocess_dir is not None else None
@@ -63,6 +67,8 @@ class ClaudePMCollector(Collector):
         yield from self._families(samples, active=active)
         # This process's view: with a PostgreSQL decision log, the fleet's spend.
         yield from _budget_families(self.sources.budgets())
+        # This process's guard; every process reading one log computes the same state.
+        yield _quality_guard_family(self.sources.quality_guard())
 
     @staticmethod
     def _families(samples: ProcessSamples, *, active: int | None) -> Iterator[Metric]:
@@ -98,6 +104,17 @@ def _budget_families(budgets: Mapping[str, tuple[float, float]]) -> Iterator[Met
         limit.add_metric((agent,), budget)
     yield spent
     yield limit
+
+
+def _quality_guard_family(states: Mapping[tuple[str, str], float]) -> Metric:
+    gauge = GaugeMetricFamily(
+        QUALITY_GUARD_GAUGE,
+        "1 while the quality guard sends the agent's tasks for this tier one tier up, else 0.",
+        labels=("agent", "tier"),
+    )
+    for labels, engaged in sorted(states.items()):
+        gauge.add_metric(labels, engaged)
+    return gauge
 
 
 _registered: weakref.WeakKeyDictionary[CollectorRegistry, ClaudePMCollector] = weakref.WeakKeyDictionary()

@@ -76,6 +76,8 @@ class Sources:
     budgets: Callable[[], Mapping[str, tuple[float, float]]] = dict
     # What AnthropicExecutor saw of the Messages API (claude_pm.metrics.api_calls), or None.
     api_calls: Callable[[], Any] = lambda: None
+    # (agent, tier) -> 1.0 engaged / 0.0 not, for the pairs the quality guard judged (claude_pm.quality.guard)
+    quality_guard: Callable[[], Mapping[tuple[str, str], float]] = dict
 
     @staticmethod
     def from_library() -> Sources:
@@ -89,6 +91,7 @@ class Sources:
             session_stats=_library_session_stats,
             budgets=_library_budgets,
             api_calls=_library_api_calls,
+            quality_guard=_library_quality_guard,
         )
 
 
@@ -167,6 +170,14 @@ def _library_budgets() -> Mapping[str, tuple[float, float]]:
 
     gate = current_gate()
     return {} if gate is None else gate.gauges()
+
+
+def _library_quality_guard() -> Mapping[tuple[str, str], float]:
+    import sys
+
+    # Never imported (nor started) by a scrape: only a pipeline with the guard on starts it.
+    guard = sys.modules.get("claude_pm.quality.guard")
+    return {} if guard is None else {key: float(state.engaged) for key, state in guard.guard_states().items()}
 
 
 def _library_config_errors() -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Mapping, Sequence
@@ -16,9 +17,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from claude_pm import budget, selection
-from claude_pm.errors import ExecutorError
+from claude_pm.errors import ConfigError, ExecutorError
 
-__all__ = ["PRIORITIES", "Executor", "TaskToolHelper"]
+__all__ = ["ESCALATED_REASON", "PRIORITIES", "Executor", "TaskToolHelper"]
 
 PRIORITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 
@@ -34,6 +35,11 @@ _logger = logging.getLogger(__name__)
 # failed result; anything else propagates after the record is marked failed.
 _CALL_FAILURES = (ExecutorError, asyncio.TimeoutError, TimeoutError, OSError)
 _RUNNABLE = ("created", "failed")
+# What a failure's type may hold in an outcome's reason code (claude_pm.decision_log.outcomes).
+_NOT_IN_CODE = re.compile(r"[^A-Za-z0-9_.:/-]")
+_CODE_CHARS = 48
+#: The outcome reason of a delegation re-run on a stronger model (`escalate_subprocess`).
+ESCALATED_REASON = "escalated"
 
 
 class TaskToolHelper:
@@ -131,6 +137,11 @@ class TaskToolHelper:
             "results": None,
             "usage": None,
             "error": None,
+            "attempts": 0,
+            # What the helper knows of the outcome (recorded in the decision log): executor
+            # failures, retries and fallbacks, then the runner's own judgement.
+            "outcome": None,
+            "escalated_from": None,
         }
         self._remember(record)
         _logger.debug(
@@ -160,19 +171,107 @@ class TaskToolHelper:
                 f"{' or '.join(_RUNNABLE)} subprocesses can run"
             )
         self._update(record, status="running", error=None)
+        record["attempts"] += 1
         try:
             outcome = await self._executor(_detached(record))
             usage = _usage_of(outcome)
         except _CALL_FAILURES as failure:
             self._update(record, status="failed", error=_error_of(failure))
             _logger.warning("subprocess %s failed: %s", subprocess_id, record["error"]["type"])
+            self._note_outcome(record, success=False, reason=_reason_code(record["error"]["type"]))
             return _detached(record)
         except BaseException as failure:
             self._update(record, status="failed", error=_error_of(failure))
+            self._note_outcome(record, success=False, reason=_reason_code(record["error"]["type"]))
             raise
         self._record_usage(record, usage)
         self._update(record, status="completed", results=dict(outcome), completed_at=_now())
+        fallback = outcome.get("fallback") if isinstance(outcome, Mapping) else None
+        if isinstance(fallback, Mapping) or record["attempts"] > 1:
+            # The call got through, on another model or after failed attempts: not judged yet,
+            # but the fallback and the retries are part of the outcome.
+            why = fallback.get("reason") if isinstance(fallback, Mapping) else None
+            self._note_outcome(record, success=None, reason=None if why is None else _reason_code(f"fallback:{why}"))
         return _detached(record)
+
+    def record_outcome(
+        self,
+        subprocess_id: str,
+        *,
+        success: bool | None = None,
+        score: float | None = None,
+        escalated: bool = False,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        """Record how a delegation turned out (`claude_pm.record_outcome` for its decision).
+
+        The retries, fallbacks and escalation the helper saw are kept: `retried` counts
+        the extra attempts and the models a fallback tried, `escalated` stays True once
+        the delegation was re-run on a stronger model. Returns the updated record.
+        """
+        record = self._get(subprocess_id)
+        self._note_outcome(record, success=success, score=score, escalated=escalated, reason=reason)
+        return _detached(record)
+
+    async def escalate_subprocess(
+        self, subprocess_id: str, model: str = "sonnet", *, execute: bool = False
+    ) -> dict[str, Any]:
+        """Re-run a delegation on a stronger `model` (tier name or model id) and record the escalation.
+
+        The original decision's outcome becomes a failure with ``escalated=True`` (its
+        model was not good enough); the re-run is a new delegation with its own decision,
+        whose record names the original in ``escalated_from``.
+        """
+        record = self._get(subprocess_id)
+        if not isinstance(model, str) or not model.strip():
+            raise TypeError(f"model must be a tier name or model id, not {model!r}")
+        again = await self.create_agent_subprocess(
+            record["agent_type"],
+            record["task_description"],
+            requirements=record["requirements"],
+            deliverables=record["deliverables"],
+            dependencies=record["dependencies"],
+            priority=record["priority"],
+            model_override=model,
+        )
+        self._note_outcome(record, success=False, escalated=True, reason=ESCALATED_REASON)
+        self._subprocesses[again["subprocess_id"]]["escalated_from"] = subprocess_id
+        if execute:
+            if self._executor is None:
+                raise ValueError("execute=True needs an executor: TaskToolHelper(executor=...)")
+            return await self.run_subprocess(again["subprocess_id"])
+        return self.get_subprocess_status(again["subprocess_id"])
+
+    def _note_outcome(
+        self,
+        record: dict[str, Any],
+        *,
+        success: bool | None,
+        score: float | None = None,
+        escalated: bool = False,
+        reason: str | None = None,
+    ) -> None:
+        previous = record["outcome"] or {}
+        results = record["results"] if isinstance(record["results"], Mapping) else {}
+        fallback = results.get("fallback")
+        extra_models = len(fallback.get("models_tried", ())) - 1 if isinstance(fallback, Mapping) else 0
+        outcome = {
+            "success": success,
+            "score": score,
+            "escalated": escalated or bool(previous.get("escalated")),
+            "retried": max(record["attempts"] - 1, 0) + max(extra_models, 0),
+            "reason": reason if reason is not None else previous.get("reason"),
+        }
+        if record["decision_id"] is not None:
+            # Only reached when a decision log is configured (see _record_usage).
+            from claude_pm.decision_log.outcomes import record_outcome
+
+            try:
+                record_outcome(record["decision_id"], **outcome)
+            except ConfigError as error:
+                # Settings broken since the selection: the delegation's own result must still come back.
+                _logger.warning("outcome of decision %s not recorded: %s", record["decision_id"], error)
+        record["outcome"] = outcome
 
     def get_subprocess_status(self, subprocess_id: str) -> dict[str, Any]:
         """A copy of the subprocess record; KeyError for an unknown (or forgotten) id."""
@@ -316,6 +415,12 @@ def _usage_of(outcome: object, source: str = "the executor's result") -> dict[st
             raise TypeError(f"{source}: usage[{key!r}] must be an int >= 0, got {value!r}")
         tokens[key] = value
     return tokens
+
+
+def _reason_code(text: str) -> str:
+    """`text` (an error type such as "rate_limit", or an exception class name) as an outcome reason code."""
+    code = _NOT_IN_CODE.sub("_", text)[:_CODE_CHARS].lstrip("_.:/-")
+    return code or "error"
 
 
 def _error_of(failure: BaseException) -> dict[str, Any]:
