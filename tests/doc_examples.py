@@ -53,7 +53,7 @@ class Block:
 
 def documentation_files() -> list[Path]:
     """README.md and every page in docs/ (a new page is picked up without a test edit)."""
-    return [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
+    return [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").rglob("*.md"))]
 
 
 def python_blocks(path: Path) -> list[Block]:
