@@ -358,6 +358,13 @@ def train(
     tune, check = labels.subset(SPLITS[0]), labels.subset(SPLITS[1])
     if not len(tune):
         raise ValueError(f"no labelled task falls in the {SPLITS[0]} split (of {len(labels)}): too few labels to fit")
+    note = None
+    if names and all(text is None for text in tune.texts):
+        names = []
+        note = (
+            "No label holds its task text (the log keeps it only with CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT=true): "
+            "only the thresholds were fitted."
+        )
     result = fit(tune, rules_weights, names=names, current=current, max_evaluations=max_evaluations)
     proposed_text = rules_weights.with_values(result["values"])
     proposed_rules = ScoringRules.from_toml(proposed_text)
@@ -382,6 +389,7 @@ def train(
             "skipped": labels.skipped,
         },
         "weights_fitted": len(names),
+        "note": note,
         "evaluations": result["evaluations"],
         "changed_weights": {name: [rules_weights.values()[name], value] for name, value in result["changed"].items()},
         "current": {"simple_threshold": current[0], "medium_threshold": current[1], "rules": source},
@@ -397,15 +405,15 @@ def train(
             "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD": str(simple),
             "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD": str(medium),
         },
-        "replay": _replay_of(proposed_rules, out_path, (simple, medium), bool(result["changed"]), decision_log),
+        "replay": _replay_of(proposed_rules, out_path, (simple, medium), bool(result["changed"]), since, decision_log),
     }
     return report
 
 
 def _replay_of(
-    rules: Any, path: str, thresholds: tuple[int, int], rescore: bool, decision_log: str | None
+    rules: Any, path: str, thresholds: tuple[int, int], rescore: bool, since: Any, decision_log: str | None
 ) -> dict[str, Any]:
-    """The proposal replayed over the configured log's last 7 days, or why not."""
+    """The proposal replayed over the configured log (the window of `since`), or why not."""
     from claude_pm.decision_log import DecisionLogError
     from claude_pm.replay import ReplayConfig, replay
 
@@ -413,7 +421,7 @@ def _replay_of(
         return {"available": False, "note": "no decision log configured (CLAUDE_PM_DECISION_LOG)"}
     try:
         result = replay(
-            since="7d",
+            since=since,
             decision_log=decision_log,
             candidate=ReplayConfig(*thresholds, rules, path),
             rescore=rescore,

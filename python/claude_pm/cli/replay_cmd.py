@@ -50,7 +50,7 @@ def print_replay(result: dict[str, Any], title: str = "Replay") -> None:
     console = Console()
     decisions, current, candidate = result["decisions"], result["current"], result["candidate"]
     window = result["window"]
-    click.echo(f"{title} of the decisions from {window['since']} to {window['until']}")
+    click.echo(f"{title}: decisions from {window['since']} to {window['until']}")
     summary = _table("", "", "current", "candidate")
     summary.add_row(
         "thresholds",

@@ -59,13 +59,13 @@ def _print_training(report: dict[str, Any]) -> None:
     click.echo(report["diff"] or "No weight changed: the proposed rules file equals the current one.")
     labels = report["labels"]
     console = Console()
-    table = _table(
-        f"Held-out (check) split: {labels['check']} of {labels['total']} labels; "
-        f"fitted on {labels['tune']} ({report['weights_fitted']} weights, {report['evaluations']} candidates)",
-        "",
-        "current",
-        "proposed",
+    click.echo(
+        f"Held-out (check) split: {labels['check']} of {labels['total']} labels; fitted on the "
+        f"{labels['tune']} of the tune split ({report['weights_fitted']} weights, {report['evaluations']} candidates)"
     )
+    if report.get("note"):
+        click.echo(report["note"])
+    table = _table("", "", "current", "proposed")
     current, proposed = report["held_out"]["current"], report["held_out"]["proposed"]
     table.add_row(
         "thresholds",
@@ -82,7 +82,7 @@ def _print_training(report: dict[str, Any]) -> None:
     table.add_row("routed above the label", str(current["above_label"]), str(proposed["above_label"]))
     console.print(table)
     if report["replay"]["available"]:
-        print_replay(report["replay"], title="Proposal replayed over the last 7 days")
+        print_replay(report["replay"], title="Proposal replayed over the log")
     else:
         click.echo(f"Replay: {report['replay']['note']}")
     click.echo("To try the proposal (nothing was applied):")
