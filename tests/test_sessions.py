@@ -292,3 +292,38 @@ def test_a_child_forked_while_the_pins_lock_is_held_still_pins(fresh_sessions):
         fresh_sessions._lock.release()
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_the_pipeline_counts_every_pin_exactly_under_threads(fresh_sessions):
+    threads, rounds = 8, 30
+    before = fresh_sessions.stats()
+    actions: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def run(index: int) -> None:
+        seen = []
+        start.wait()
+        for step in range(rounds):
+            task = (COMPLEX, SIMPLE, MEDIUM)[step % 3]
+            for session in ("shared-pipeline", f"pipeline-{index}"):
+                _, config = _select("data_engineer", task, session)
+                assert config["model_tier"] == "opus"  # every session starts with the complex task
+                seen.append(config["session"]["action"])
+        with lock:
+            actions.extend(seen)
+
+    workers = [threading.Thread(target=run, args=(index,)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    after = fresh_sessions.stats()
+
+    def counted(key: str) -> int:
+        return after[key].get("data_engineer", 0) - before[key].get("data_engineer", 0)
+
+    assert len(actions) == threads * rounds * 2
+    assert actions.count("pinned") == counted("pins") > 0
+    assert actions.count("upgraded") == counted("upgrades")
+    assert actions.count("started") == after["started"] - before["started"] == threads + 1
