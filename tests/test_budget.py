@@ -305,3 +305,14 @@ def test_a_budget_for_an_unknown_agent_is_reported_as_unrecognised():
 
     env = {"CLAUDE_PM_QA_DAILY_BUDGET_USD": "5", "CLAUDE_PM_QAA_DAILY_BUDGET_USD": "5"}
     assert unrecognised_variables(tuple(AGENT_NAMES), env) == ["CLAUDE_PM_QAA_DAILY_BUDGET_USD"]
+
+
+def test_the_fleet_reader_stops_when_the_last_budget_is_removed(fleet_log, monkeypatch):
+    monkeypatch.setenv("CLAUDE_PM_DECISION_LOG", fleet_log)
+    monkeypatch.setenv("CLAUDE_PM_QA_DAILY_BUDGET_USD", "3")
+    fleet = selection._current_state().budgets.fleet
+    assert fleet._thread.is_alive()
+    monkeypatch.delenv("CLAUDE_PM_QA_DAILY_BUDGET_USD")
+    assert selection._current_state().budgets is None
+    fleet._thread.join(10)
+    assert not fleet._thread.is_alive()

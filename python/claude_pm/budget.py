@@ -263,7 +263,11 @@ def budget_gate(settings) -> BudgetGate | None:  # type: ignore[no-untyped-def]
     """The gate for `settings` (None when no agent has a budget); called when settings change."""
     global _fleet, _gate
     if not settings.agent_daily_budget_usd:
-        _gate = None
+        with _lock:
+            _gate = None
+            if _fleet is not None:  # no budget left to read the fleet's spend for
+                _fleet.close()
+                _fleet = None
         return None
     from claude_pm.decision_log.store import is_postgres_target
 
