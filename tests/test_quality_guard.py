@@ -180,3 +180,24 @@ def test_bad_guard_settings_are_config_errors_naming_the_variable(monkeypatch, v
     with pytest.raises(ConfigError) as raised:
         get_settings()
     assert raised.value.variable == named
+
+
+def test_a_forked_child_starts_its_own_guard(decision_log_file, monkeypatch):
+    import os
+
+    _guard_on(monkeypatch)
+    parent = guard_for(get_settings())
+    parent.apply({("engineer", "haiku"): (100, 60)})
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's refresher thread does not exist here
+        ok = False
+        try:
+            child = guard_for(get_settings())
+            ok = guard_module.guard_states() == {} and child is not parent and child._thread.is_alive()
+            child.stop(wait=10)
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert guard_module.guard_states()[("engineer", "haiku")].engaged  # the parent's state is untouched
+    parent.stop(wait=10)
