@@ -38,8 +38,12 @@ DECISIONS = 1_000_000
 _BATCH = 50_000
 
 
-def write_log(path: str, count: int, *, seed: int = 11) -> None:
-    """`count` decisions over the last 6.5 days into a new SQLite decision log at `path`."""
+def write_log(path: str, count: int, *, seed: int = 11, texts: list[str] | None = None) -> None:
+    """`count` decisions over the last 6.5 days into a new SQLite decision log at `path`;
+    with `texts`, each decision holds one of them as its task text (scored as logged)."""
+    from claude_pm._core import Scorer
+
+    scored = None if texts is None else Scorer().score_many(texts)[0].tolist()
     open_store(path).close()
     settings = get_settings()
     rng = random.Random(seed)
@@ -56,7 +60,7 @@ def write_log(path: str, count: int, *, seed: int = 11) -> None:
     for start in range(0, count, _BATCH):
         rows, usages, outcomes = [], [], []
         for index in range(start, min(count, start + _BATCH)):
-            score = min(100, int(rng.betavariate(2.2, 2.6) * 100))
+            score = min(100, int(rng.betavariate(2.2, 2.6) * 100)) if scored is None else scored[index % len(scored)]
             level = 0 if score <= settings.simple_threshold else 1 if score <= settings.medium_threshold else 2
             decision_id, ts = str(uuid.UUID(int=rng.getrandbits(128), version=4)), now - rng.random() * 6.5 * 86400
             values = {
@@ -73,6 +77,7 @@ def write_log(path: str, count: int, *, seed: int = 11) -> None:
                 "rollout_reason": "enabled",
                 "selection_method": "dynamic_complexity_based",
                 "shadow": 0,
+                "task_text": None if texts is None else texts[index % len(texts)],
             }
             rows.append(tuple(values.get(column) for column in columns))
             if index % 4 == 0:
@@ -108,12 +113,39 @@ def test_threshold_replay_100k(benchmark, tmp_path: Path) -> None:
     assert result["decisions"]["replayed"] == 100_000
 
 
+def _vocabulary_replay(scratch: str, count: int) -> None:
+    """A rules replay over `count` decisions holding corpus task texts, with one weight changed."""
+    import json
+
+    from claude_pm.rules_weights import RulesWeights
+    from claude_pm.training import current_rules_text
+
+    corpus = Path(__file__).resolve().parents[1] / "tests" / "data" / "routing_corpus"
+    texts = [
+        json.loads(line)["task"] for file in sorted(corpus.glob("*.jsonl")) for line in file.open(encoding="utf-8")
+    ]
+    target = str(Path(scratch) / "text.db")
+    write_log(target, count, texts=texts)
+    candidate = Path(scratch) / "candidate.toml"
+    candidate.write_text(RulesWeights(current_rules_text()[0]).with_values({"actions.medium.base": 30}), "utf-8")
+    started = time.perf_counter()
+    result = replay(since="7d", rules=candidate, decision_log=target)
+    print(
+        f"{count:,} decisions with task text: replay --rules {time.perf_counter() - started:.2f} s in process; "
+        f"{result['changes']['changed']:,} change tier",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=DECISIONS)
+    parser.add_argument("--vocabulary", type=int, default=0, help="also time a --rules replay over this many decisions")
     parser.add_argument("--keep", help="write the log here and keep it (default: a temporary file)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
+        if options.vocabulary:
+            _vocabulary_replay(scratch, options.vocabulary)
         sizes = {options.decisions // 10: str(Path(scratch) / "tenth.db"), options.decisions: options.keep}
         for count, path in sizes.items():
             target = path or str(Path(scratch) / "full.db")

@@ -153,3 +153,16 @@ def test_parse_thresholds_accepts_the_engine_range():
     assert parse_thresholds(" 25 / 65 ") == (25, 65)
     with pytest.raises(ValueError, match="--thresholds='50/50'"):
         parse_thresholds("50/50")
+
+
+def test_shadow_decisions_replay_the_tier_their_score_gave(log_target):
+    # Test mode: the caller got the agent's default model (opus), the level is the router's verdict.
+    shadow = [
+        decision(score=score, level="SIMPLE", tier="opus", shadow=True, selection_method="default_mapping")
+        for score in (10, 25, 28)
+    ]
+    record_all(log_target, shadow)
+    result = replay(since="7d", thresholds=(20, 70))
+    assert result["decisions"]["replayed"] == 3
+    assert result["tiers"]["before"] == {"haiku": 3, "sonnet": 0, "opus": 0}
+    assert result["tiers"]["after"] == {"haiku": 1, "sonnet": 2, "opus": 0}

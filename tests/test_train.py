@@ -153,8 +153,8 @@ def test_the_log_label_of_a_task_that_failed_on_haiku_and_succeeded_on_sonnet_is
 
     plant_log(log_target, count=300)
     labels = labels_from_log(since="7d")
-    failed = [i for i, low in enumerate(labels.low) if low == 1]
-    assert failed and all(labels.high[i] == 1 and labels.expected[i] == 1 for i in failed)
+    failed = [i for i, accept in enumerate(labels.accept) if not accept[0]]
+    assert failed and all(labels.accept[i] == (False, True, False) and labels.expected[i] == 1 for i in failed)
     assert all(split in ("tune", "check") for split in labels.splits)
     assert labels.skipped["no_information"] > 0  # opus successes say nothing about a cheaper tier
 
@@ -207,3 +207,14 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
     _one_line_error(runner.invoke(main, ["train", str(tmp_path / "absent.jsonl"), "--out", out]), "absent.jsonl")
     result = runner.invoke(main, ["train", str(good)])
     assert result.exit_code == 2 and "--out" in result.output
+
+
+def test_acceptable_tiers_with_a_gap_do_not_accept_the_tier_between(tmp_path):
+    task = "fix the flaky login test"
+    score = Scorer().analyze(task).score
+    path = tmp_path / "gap.jsonl"
+    path.write_text(json.dumps({"task": task, "acceptable_tiers": ["SIMPLE", "COMPLEX"]}) + "\n", encoding="utf-8")
+    labels = labels_from_file(path, Scorer())
+    assert held_out(labels, Scorer(), (score - 1, score))["accuracy"] == 0.0  # MEDIUM
+    assert held_out(labels, Scorer(), (score, score + 1))["accuracy"] == 1.0  # SIMPLE
+    assert held_out(labels, Scorer(), (score - 2, score - 1))["accuracy"] == 1.0  # COMPLEX

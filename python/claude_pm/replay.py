@@ -163,7 +163,8 @@ def replay(
     scope = window(since, shadow=None, now=now)
     store = open_log(decision_log)
     try:
-        counts = _counts(store, scope, agent)
+        scan = _mostly_in_window(store, scope)
+        counts = _counts(store, scope, agent, scan)
         if counts["routed"] == 0:
             who = "" if agent is None else f" for agent {agent!r}"
             raise ValueError(
@@ -182,7 +183,7 @@ def replay(
                     "replay once new decisions are logged"
                 )
         else:
-            groups, outcome_groups = _threshold_groups(store, scope, agent, candidate, outcomes)
+            groups, outcome_groups = _threshold_groups(store, scope, agent, candidate, outcomes, scan)
             rescored = None
     finally:
         store.close()
@@ -223,8 +224,8 @@ def _mostly_in_window(store: Store, scope: Window) -> bool:
     return int(inside) * _INDEX_SHARE > int(total)
 
 
-def _counts(store: Store, scope: Window, agent: str | None) -> dict[str, int]:
-    where, params = scope.where(whole_log=_mostly_in_window(store, scope))
+def _counts(store: Store, scope: Window, agent: str | None, scan: bool) -> dict[str, int]:
+    where, params = scope.where(whole_log=scan)
     routed, routed_params = _routed(None)
     agent_clause, agent_params = (" AND d.agent = ?", (agent,)) if agent is not None else ("", ())
     row = store.query(
@@ -257,10 +258,9 @@ def _tier_index(tier: Any) -> int:
 
 
 def _threshold_groups(
-    store: Store, scope: Window, agent: str | None, candidate: ReplayConfig, outcomes: bool
+    store: Store, scope: Window, agent: str | None, candidate: ReplayConfig, outcomes: bool, scan: bool
 ) -> tuple[dict, dict]:
     """(agent, before level, after level) -> [decisions, input, output] and outcome counts, from SQL aggregates."""
-    scan = _mostly_in_window(store, scope)
     where, params = scope.where(whole_log=scan)
     join = _small_table_first(store) if scan else "JOIN"
     routed, routed_params = _routed(agent)
@@ -318,7 +318,7 @@ def _chunks(store: Store, scope: Window, agent: str | None, outcomes: bool) -> I
             rows = store.query(f"{select} ORDER BY d.ts, d.id LIMIT ?", (*params, *routed_params, CHUNK_ROWS))
         else:
             rows = store.query(
-                f"{select} AND (d.ts > ? OR (d.ts = ? AND d.id > ?)) ORDER BY d.ts, d.id LIMIT ?",
+                f"{select} AND d.ts >= ? AND (d.ts > ? OR d.id > ?) ORDER BY d.ts, d.id LIMIT ?",
                 (*params, *routed_params, after[0], after[0], after[1], CHUNK_ROWS),
             )
         if not rows:

@@ -63,22 +63,20 @@ class Labels:
 
     texts: list[str | None] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)  # caller-fact points, or the stored score without text
-    low: list[int] = field(default_factory=list)  # lowest acceptable level
-    high: list[int] = field(default_factory=list)  # highest acceptable level
+    accept: list[tuple[bool, bool, bool]] = field(default_factory=list)  # per level: acceptable
     expected: list[int] = field(default_factory=list)  # the label's tier (confusion, under-routing)
     splits: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
-    def add(self, text: str | None, offset: int, low: int, high: int, expected: int, split: str) -> None:
+    def add(self, text: str | None, offset: int, acceptable: Sequence[int], expected: int, split: str) -> None:
         self.texts.append(text)
         self.offsets.append(offset)
-        self.low.append(low)
-        self.high.append(high)
+        self.accept.append((0 in acceptable, 1 in acceptable, 2 in acceptable))
         self.expected.append(expected)
         self.splits.append(split)
 
     def extend(self, other: Labels) -> None:
-        for name in ("texts", "offsets", "low", "high", "expected", "splits"):
+        for name in ("texts", "offsets", "accept", "expected", "splits"):
             getattr(self, name).extend(getattr(other, name))
         for reason, count in other.skipped.items():
             self.skipped[reason] = self.skipped.get(reason, 0) + count
@@ -93,8 +91,7 @@ class Labels:
                 chosen.add(
                     self.texts[index],
                     self.offsets[index],
-                    self.low[index],
-                    self.high[index],
+                    [level for level, ok in enumerate(self.accept[index]) if ok],
                     self.expected[index],
                     name,
                 )
@@ -106,7 +103,7 @@ def labels_from_file(path: str | os.PathLike[str], scorer: Any) -> Labels:
     labels = Labels()
     for where, record in read_records(path):
         text, expected, acceptable, facts = _parse_record(record, where)
-        levels = sorted(LEVELS.index(tier) for tier in acceptable)
+        levels = [LEVELS.index(tier) for tier in acceptable]
         offset = 0
         if facts:
             try:
@@ -120,7 +117,7 @@ def labels_from_file(path: str | os.PathLike[str], scorer: Any) -> Labels:
                 + analysis.requirement_points
                 + analysis.depth_points
             )
-        labels.add(text, offset, levels[0], levels[-1], LEVELS.index(expected), split_of(text))
+        labels.add(text, offset, levels, LEVELS.index(expected), split_of(text))
     return labels
 
 
@@ -157,16 +154,18 @@ def labels_from_log(*, since: Any = "30d", decision_log: str | None = None) -> L
             labels.skipped["no_information"] += 1
         else:
             # Without text the stored score stands for the task (weights cannot move it).
-            labels.add(text, 0 if text is not None else int(score), low, high, low, split_of(text or task_hash))
+            offset = 0 if text is not None else int(score)
+            labels.add(text, offset, range(low, high + 1), low, split_of(text or task_hash))
     return labels
 
 
 def _costs(labels: Labels) -> np.ndarray:
     """cost[i, level]: what routing task i at each level costs."""
-    low, high = np.array(labels.low), np.array(labels.high)
+    accept = np.array(labels.accept, dtype=bool).reshape(-1, 3)
+    low = accept.argmax(axis=1)[:, None]  # the cheapest acceptable level
     levels = np.arange(3)[None, :]
-    cost = np.where(levels < low[:, None], UNDER_COST, np.where(levels > high[:, None], OVER_COST, 0))
-    complex_as_simple = (low == 2)[:, None] & (levels == 0)
+    cost = np.where(accept, 0, np.where(levels < low, UNDER_COST, OVER_COST))
+    complex_as_simple = (low == 2) & (levels == 0)
     return np.where(complex_as_simple, COMPLEX_AS_SIMPLE_COST, cost).astype(np.int64)
 
 
@@ -286,8 +285,10 @@ def held_out(labels: Labels, scorer: Any, thresholds: tuple[int, int]) -> dict[s
     problem = _Problem(labels, thresholds)
     scores = problem.scores(scorer)
     predicted = np.where(scores <= thresholds[0], 0, np.where(scores <= thresholds[1], 1, 2))
-    low, high, expected = np.array(labels.low), np.array(labels.high), np.array(labels.expected)
-    correct = int(np.count_nonzero((predicted >= low) & (predicted <= high))) if len(labels) else 0
+    accept = np.array(labels.accept, dtype=bool).reshape(-1, 3)
+    low, expected = accept.argmax(axis=1), np.array(labels.expected, dtype=np.int64)
+    hit = accept[np.arange(len(labels)), predicted] if len(labels) else np.zeros(0, dtype=bool)
+    correct = int(np.count_nonzero(hit))
     complex_total = int(np.count_nonzero(expected == 2))
     complex_simple = int(np.count_nonzero((expected == 2) & (predicted == 0)))
     return {
@@ -298,7 +299,7 @@ def held_out(labels: Labels, scorer: Any, thresholds: tuple[int, int]) -> dict[s
         "complex_scored_simple": complex_simple,
         "under_routing_rate": complex_simple / complex_total if complex_total else None,
         "below_label": int(np.count_nonzero(predicted < low)),
-        "above_label": int(np.count_nonzero(predicted > high)),
+        "above_label": int(np.count_nonzero(~hit & (predicted > low))),
     }
 
 
