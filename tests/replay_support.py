@@ -18,7 +18,7 @@ from claude_pm.decision_log import DecisionLog
 from claude_pm.decision_log.outcomes import make_outcome
 from decision_log_support import decision
 
-__all__ = ["PLANTED_BAND", "Planted", "plant_log"]
+__all__ = ["PLANTED_BAND", "Planted", "plant_log", "record_with_outcomes"]
 
 PLANTED_BAND = range(21, 31)
 _TIERS = ("haiku", "sonnet", "opus")
@@ -98,3 +98,11 @@ def plant_log(target: str, *, count: int = 2000, texts: list[str] | None = None,
         planted.forced += 1
     assert log.close(60), log.stats()
     return planted
+
+
+def record_with_outcomes(target: str, records: list, successes: list[bool]) -> None:
+    """Record `records`, each with a known outcome (success or failure)."""
+    log = DecisionLog(target)
+    for record, success in zip(records, successes):
+        log.record_outcome_row(make_outcome(log.record(record), success=success))
+    assert log.close(60), log.stats()

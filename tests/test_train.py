@@ -15,8 +15,8 @@ from claude_pm.rules_weights import RulesWeights
 from claude_pm.selection import select
 from claude_pm.training import current_rules_text, held_out, labels_from_file, train
 from conftest import cli_runner
-from decision_log_support import log_target
-from replay_support import PLANTED_BAND, plant_log
+from decision_log_support import decision, log_target
+from replay_support import PLANTED_BAND, plant_log, record_with_outcomes
 
 __all__ = ["log_target"]
 
@@ -218,3 +218,27 @@ def test_acceptable_tiers_with_a_gap_do_not_accept_the_tier_between(tmp_path):
     assert held_out(labels, Scorer(), (score - 1, score))["accuracy"] == 0.0  # MEDIUM
     assert held_out(labels, Scorer(), (score, score + 1))["accuracy"] == 1.0  # SIMPLE
     assert held_out(labels, Scorer(), (score - 2, score - 1))["accuracy"] == 1.0  # COMPLEX
+
+
+def test_logged_outcomes_with_task_text_fit_a_planted_weight(log_target, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", "true")
+    text, _ = current_rules_text()
+    tasks = _corpus_tasks()[::3]
+    planted = Scorer(ScoringRules.from_toml(RulesWeights(text).with_values({"actions.medium.base": 22}))).score_many(
+        tasks
+    )[1]
+    scores = Scorer().score_many(tasks)[0]
+    tiers = ("haiku", "sonnet", "opus")
+    records, successes = [], []
+    for task, level, score in zip(tasks, planted.tolist(), scores.tolist()):
+        if level > 0:  # the tier below the planted one failed, the planted one succeeded
+            records.append(decision(tier=tiers[level - 1], score=score, level=_LEVELS[level - 1], task_text=task))
+            successes.append(False)
+        records.append(decision(tier=tiers[level], score=score, level=_LEVELS[level], task_text=task))
+        successes.append(True)
+    record_with_outcomes(log_target, records, successes)
+    report = train(from_log=True, since="7d", out=tmp_path / "proposed.toml", weights=["actions.medium.base"])
+    assert report["labels"]["without_text"] == 0 and report["labels"]["total"] == len(set(tasks))
+    assert list(report["changed_weights"]) == ["actions.medium.base"]
+    assert report["held_out"]["proposed"]["accuracy"] == 1.0 > report["held_out"]["current"]["accuracy"]
+    assert report["replay"]["available"] and report["replay"]["mode"] == "vocabulary"
