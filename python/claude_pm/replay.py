@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from claude_pm.config import TIERS, get_settings, load_scoring_rules
+from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
 from claude_pm.decision_log.queries import Since, Window, _covers_whole_log, open_log, window
 from claude_pm.decision_log.records import LEVELS
 from claude_pm.decision_log.store import Store
@@ -171,10 +172,9 @@ def replay(
                 f"since={since!r}: the decision log holds no decisions the score routed{who} in this window "
                 f"({_iso(scope.start)} .. {_iso(scope.end)}; {counts['in_window']} decisions in all), nothing to replay"
             )
-        outcomes = _has_outcomes(store)
         if vocabulary:
             current = ReplayConfig(settings.simple_threshold, settings.medium_threshold, *now_rules)
-            groups, outcome_groups, rescored = _rescored_groups(store, scope, agent, candidate, current, outcomes)
+            groups, outcome_groups, rescored = _rescored_groups(store, scope, agent, candidate, current)
             if rescored["rescored"] == 0:
                 raise ValueError(
                     f"--rules: none of the {counts['routed']} decisions the score routed in this window holds its "
@@ -183,13 +183,11 @@ def replay(
                     "replay once new decisions are logged"
                 )
         else:
-            groups, outcome_groups = _threshold_groups(store, scope, agent, candidate, outcomes, scan)
+            groups, outcome_groups = _threshold_groups(store, scope, agent, candidate, scan)
             rescored = None
     finally:
         store.close()
-    return _report(
-        scope, candidate, settings, now_rules[1], counts, groups, outcome_groups, outcomes, prices, pricing, rescored
-    )
+    return _report(scope, candidate, settings, now_rules[1], counts, groups, outcome_groups, prices, pricing, rescored)
 
 
 def _routed(agent: str | None) -> tuple[str, tuple]:
@@ -243,22 +241,12 @@ def _counts(store: Store, scope: Window, agent: str | None, scan: bool) -> dict[
     }
 
 
-def _has_outcomes(store: Store) -> bool:
-    from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
-
-    try:
-        store.query(f"SELECT 1 FROM {OUTCOMES_TABLE} WHERE 1 = 0")
-    except Exception:  # a log from before the outcomes migration: replay without them
-        return False
-    return True
-
-
 def _tier_index(tier: Any) -> int:
     return TIERS.index(tier) if tier in TIERS else -1
 
 
 def _threshold_groups(
-    store: Store, scope: Window, agent: str | None, candidate: ReplayConfig, outcomes: bool, scan: bool
+    store: Store, scope: Window, agent: str | None, candidate: ReplayConfig, scan: bool
 ) -> tuple[dict, dict]:
     """(agent, before level, after level) -> [decisions, input, output] and outcome counts, from SQL aggregates."""
     where, params = scope.where(whole_log=scan)
@@ -284,33 +272,27 @@ def _threshold_groups(
         totals[1] += int(used_in) - int(prompt)
         totals[2] += int(used_out)
     outcome_groups: dict[tuple, int] = defaultdict(int)
-    if outcomes:
-        from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
-
-        for score, tier, success, count in store.query(
-            f"SELECT d.score, d.tier, o.success, COUNT(*) FROM {OUTCOMES_TABLE} o "
-            f"{join} claude_pm_decisions d ON d.id = o.decision_id {where}{routed} AND o.success IS NOT NULL "
-            "GROUP BY d.score, d.tier, o.success",
-            (*params, *routed_params),
-        ):
-            code = _SUCCEEDED if bool(success) else _FAILED
-            outcome_groups[_tier_index(tier), int(after_of[_clamp(score)]), code] += int(count)
+    for score, tier, success, count in store.query(
+        f"SELECT d.score, d.tier, o.success, COUNT(*) FROM {OUTCOMES_TABLE} o "
+        f"{join} claude_pm_decisions d ON d.id = o.decision_id {where}{routed} AND o.success IS NOT NULL "
+        "GROUP BY d.score, d.tier, o.success",
+        (*params, *routed_params),
+    ):
+        code = _SUCCEEDED if bool(success) else _FAILED
+        outcome_groups[_tier_index(tier), int(after_of[_clamp(score)]), code] += int(count)
     return groups, outcome_groups
 
 
-def _chunks(store: Store, scope: Window, agent: str | None, outcomes: bool) -> Iterator[list[tuple]]:
+def _chunks(store: Store, scope: Window, agent: str | None) -> Iterator[list[tuple]]:
     """The routed decisions holding task text, CHUNK_ROWS at a time in (ts, id) order (keyset paging:
     each chunk is one index range scan, so memory stays flat on both backends)."""
-    from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
-
     where, params = scope.where()
     routed, routed_params = _routed(agent)
-    success = "o.success" if outcomes else "NULL"
-    join = f" LEFT JOIN {OUTCOMES_TABLE} o ON o.decision_id = d.id" if outcomes else ""
     select = (
         f"SELECT d.ts, d.id, d.agent, d.score, d.level, d.tier, COALESCE(d.prompt_tokens, 0), "
-        f"u.input_tokens, u.output_tokens, {success}, d.task_text FROM claude_pm_decisions d "
-        f"LEFT JOIN claude_pm_usage u ON u.decision_id = d.id{join} {where}{routed} AND d.task_text IS NOT NULL"
+        f"u.input_tokens, u.output_tokens, o.success, d.task_text FROM claude_pm_decisions d "
+        f"LEFT JOIN claude_pm_usage u ON u.decision_id = d.id LEFT JOIN {OUTCOMES_TABLE} o ON o.decision_id = d.id "
+        f"{where}{routed} AND d.task_text IS NOT NULL"
     )
     after: tuple | None = None
     while True:
@@ -335,12 +317,11 @@ def _rescored_groups(
     agent: str | None,
     candidate: ReplayConfig,
     current: ReplayConfig,
-    outcomes: bool,
 ) -> tuple[dict, dict, dict[str, int]]:
     groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     outcome_groups: dict[tuple, int] = defaultdict(int)
     rescored = adjusted = 0
-    for rows in _chunks(store, scope, agent, outcomes):
+    for rows in _chunks(store, scope, agent):
         texts = [row[10] for row in rows]
         stored = np.fromiter((row[3] for row in rows), dtype=np.int16, count=len(rows))
         now_scores = current.scorer.score_many(texts)[0].astype(np.int16)
@@ -389,7 +370,6 @@ def _report(
     counts: dict[str, int],
     groups: dict,
     outcome_groups: dict,
-    outcomes: bool,
     prices: list,
     pricing: PricingTable,
     rescored: dict[str, int] | None,
@@ -443,11 +423,11 @@ def _report(
             "models": {tier: settings.model_id(tier) for tier in TIERS},
             "pricing": pricing.source,
         },
-        "outcomes": _outcome_summary(outcome_groups, outcomes),
+        "outcomes": _outcome_summary(outcome_groups),
     }
 
 
-def _outcome_summary(outcome_groups: dict, available: bool) -> dict[str, Any]:
+def _outcome_summary(outcome_groups: dict) -> dict[str, Any]:
     failures = successes = to_stronger = to_weaker = 0
     for (ran, after, code), count in outcome_groups.items():
         if code == _FAILED:
@@ -456,17 +436,13 @@ def _outcome_summary(outcome_groups: dict, available: bool) -> dict[str, Any]:
         else:
             successes += count
             to_weaker += count if ran >= 0 and after < ran else 0
-    summary: dict[str, Any] = {
-        "available": available,
+    return {
         "known": failures + successes,
         "failures": failures,
         "failures_to_stronger": to_stronger,
         "successes": successes,
         "successes_to_weaker": to_weaker,
     }
-    if not available:
-        summary["note"] = "this decision log has no outcomes table yet (record_outcome)"
-    return summary
 
 
 def _iso(seconds: float) -> str:

@@ -94,4 +94,4 @@ def print_replay(result: dict[str, Any], title: str = "Replay") -> None:
             f"{outcomes['successes_to_weaker']:,} of them would go to a weaker tier."
         )
     else:
-        click.echo("No known outcomes in this window" + (f" ({outcomes['note']})." if "note" in outcomes else "."))
+        click.echo("No known outcomes in this window (record them with record_outcome).")
