@@ -815,3 +815,20 @@ def test_an_sdk_without_middleware_still_counts_each_calls_final_answer(api, mon
     assert _value(text, f'claude_pm_api_responses_total{{{labels},status_class="4xx"}}') == 1
     assert _value(text, f'claude_pm_api_responses_total{{{labels},status_class="2xx"}}') == 1
     assert _value(text, f'claude_pm_api_ratelimit_remaining{{{labels},resource="requests"}}') == 0
+
+
+def test_an_inline_key_that_cannot_be_a_header_is_a_config_error_with_the_key_redacted(monkeypatch):
+    monkeypatch.setenv("CLAUDE_PM_SONNET_API_KEY", "sk-ant-SECRETPART with a space")
+    with pytest.raises(ConfigError) as raised:
+        AnthropicExecutor()
+    assert raised.value.variable == "CLAUDE_PM_SONNET_API_KEY"
+    assert "SECRETPART" not in str(raised.value) and raised.value.value == config.REDACTED
+    (error,) = config.validate_environment()
+    assert error.variable == "CLAUDE_PM_SONNET_API_KEY" and "SECRETPART" not in str(error)
+
+
+def test_config_check_fails_on_a_bad_key_file_without_showing_its_content(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLAUDE_PM_OPUS_API_KEY_FILE", str(_write(tmp_path / "key", b"sk-ant-SECRETPART \x01\n")))
+    result = CliRunner().invoke(main, ["config", "check"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "CLAUDE_PM_OPUS_API_KEY_FILE" in result.output and "SECRETPART" not in result.output
