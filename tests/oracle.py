@@ -292,6 +292,11 @@ class OracleRules:
         self.scope_terms: list[str] = []
         self._add("scope", doc["scope"], self.scope_terms)
         self.tradeoff = self._weighted("tradeoff", doc["tradeoff"])
+        for raw in doc.get("grammar", {}).get("alternatives", []):
+            (form,) = [w for w, _, _ in words(raw)]
+            hit = ("alternative", self._intern(self.tradeoff[2], form))
+            self._word(form, hit)
+            self.not_bare.add((form, *hit))
         self.coordination = self._weighted("coordination", doc["coordination"])
         self.narrow = self._weighted("narrow", doc["narrow"])
         domain = doc["domain"]
@@ -494,6 +499,7 @@ class Scan:
         self.after_preposition = False
         self.request_sentence = False
         self.sentence_words = 0
+        self.alternative: int | None = None
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
 
     def penalty_of(self, triviality: Triviality) -> int:
@@ -522,6 +528,9 @@ class Scan:
             self.open = None
 
     def question(self) -> None:
+        if self.alternative is not None:
+            self.ev.add("tradeoff", self.alternative)
+            self.alternative = None
         if self.request_sentence or self.sentence_words == 0:
             return
         cls = self.rules.question_class
@@ -564,6 +573,9 @@ class Scan:
         elif group == "request":
             if start:
                 self.request_sentence = True
+        elif group == "alternative":
+            if not negated and self.alternative is None:
+                self.alternative = term
         elif group == "compound":
             actions, classes = self.before_previous
             self.ev.actions = dict(actions)
@@ -609,6 +621,7 @@ class Scan:
             self.negated_until = 0
             self.request_sentence = False
             self.sentence_words = 0
+            self.alternative = None
 
     def segmented(self, run: str, sentence_start: bool) -> None:
         self.start(sentence_start)

@@ -163,3 +163,32 @@ def test_quoted_text_is_a_literal_not_an_instruction():
     assert tier('Set the commit message to "redesign the whole platform"') == "SIMPLE"
     assert tier("Rename the job `migrate_all_tenants` to `tenant_sync`") == "SIMPLE"
     assert tier('Migrate the tenants to the new cluster, then tag it "done"') != "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Kafka, Pulsar or Kinesis for the clickstream? Compare delivery guarantees and running cost.",
+        "Terraform oder Pulumi für die neue Landing Zone? Vergleiche Lernkurve und Zustandshaltung.",
+        "¿Postgres o DynamoDB para el catálogo? Compara coste, consultas y operación.",
+        "Monorepo ou multirepo pour les douze équipes ? Compare outillage, CI et droits d'accès.",
+    ],
+)
+def test_a_question_that_offers_alternatives_weighs_them(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == "COMPLEX"
+    assert any(name.startswith("tradeoff:") for name, _ in result.signals)
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Is the canary red or green?", "SIMPLE"),
+        ("Restart or redeploy the ingest worker.", "SIMPLE"),
+        ("Compare the two CSV exports. Use pandas or polars.", "MEDIUM"),
+    ],
+)
+def test_or_outside_a_weighing_question_adds_nothing(task: str, expected: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert not any(name.startswith("tradeoff:") for name, _ in result.signals)

@@ -196,6 +196,9 @@ struct Scan<'r> {
     request_sentence: bool,
     /// Words in the current sentence so far.
     sentence_words: u32,
+    /// The current sentence offered alternatives ("or"): the trade-off term
+    /// to record if it turns out to be a question.
+    alternative: Option<u16>,
 }
 
 impl<'r> Scan<'r> {
@@ -239,6 +242,10 @@ impl<'r> Scan<'r> {
     }
 
     fn question(&mut self) {
+        // "A, B or C?" asks to weigh alternatives, whoever asks it.
+        if let Some(term) = self.alternative.take() {
+            self.evidence.tradeoff.insert(term);
+        }
         // A request ("can you ...?") or a sentence of punctuation alone asks no fact.
         if self.request_sentence || self.sentence_words == 0 {
             return;
@@ -313,6 +320,11 @@ impl<'r> Scan<'r> {
             Group::Request => {
                 if sentence_start {
                     self.request_sentence = true;
+                }
+            }
+            Group::Alternative => {
+                if !negated {
+                    self.alternative.get_or_insert(hit.term);
                 }
             }
             Group::Ordinal
@@ -408,6 +420,7 @@ impl<'r> Scan<'r> {
             self.negated_until = 0;
             self.request_sentence = false;
             self.sentence_words = 0;
+            self.alternative = None;
         }
     }
 
@@ -614,6 +627,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         after_preposition: false,
         request_sentence: false,
         sentence_words: 0,
+        alternative: None,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {

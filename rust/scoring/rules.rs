@@ -106,6 +106,8 @@ struct GrammarFile {
     prepositions: Vec<String>,
     #[serde(default)]
     requests: Vec<String>,
+    #[serde(default)]
+    alternatives: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -321,6 +323,9 @@ pub(crate) enum Group {
     Preposition,
     /// A sentence opener that makes a question a request ("can you").
     Request,
+    /// "or" and its translations: in a question, the sentence offers alternatives
+    /// to weigh ("Kafka or RabbitMQ?"). The term indexes the trade-off names.
+    Alternative,
 }
 
 /// One vocabulary hit: the list and the term's index in that list's names.
@@ -1031,6 +1036,38 @@ impl Compiler {
         })
     }
 
+    /// Adds the words that offer alternatives in a question; they name trade-off
+    /// evidence, so their terms extend the trade-off names.
+    fn add_alternatives(
+        &mut self,
+        raw: &[String],
+        names: &mut Vec<String>,
+    ) -> Result<(), RulesError> {
+        for (i, raw) in raw.iter().enumerate() {
+            let field = format!("grammar.alternatives[{i}]");
+            let word = single_word(&field, raw)?;
+            let term = match names.iter().position(|name| *name == word) {
+                Some(existing) => existing,
+                None => {
+                    names.push(word.clone());
+                    names.len() - 1
+                }
+            };
+            let term = u16::try_from(term).map_err(|_| {
+                RulesError::new(field, "too many terms in one list (at most 65535)")
+            })?;
+            self.add_word(
+                word,
+                Hit {
+                    group: Group::Alternative,
+                    term,
+                    bare: false,
+                },
+            );
+        }
+        Ok(())
+    }
+
     fn policy(field: &str, p: &ModifierPolicyFile) -> Result<Policy, RulesError> {
         Ok(Policy {
             base: check_points(&format!("{field}.base"), p.base)?,
@@ -1140,7 +1177,8 @@ impl Compiler {
 
         let t = &file.tradeoff;
         let lists = term_lists!(t);
-        let tradeoff = self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, lists)?;
+        let mut tradeoff = self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, lists)?;
+        self.add_alternatives(&file.grammar.alternatives, &mut tradeoff.terms)?;
 
         let c = &file.coordination;
         let lists = term_lists!(c);
@@ -1309,7 +1347,6 @@ impl Compiler {
             prefix_all(&mut class.terms, "action");
         }
         prefix_all(&mut scope_terms.names, "scope");
-        let mut tradeoff = tradeoff;
         prefix_all(&mut tradeoff.terms, "tradeoff");
         let mut coordination = coordination;
         prefix_all(&mut coordination.terms, "phased");
