@@ -222,6 +222,7 @@ class ActionClass:
     policy: Policy
     sentence_start: bool
     verb: bool = False
+    nouns_in_questions: bool = False
     fallback: bool = False
     hides_fallback: bool = True
     question_term: int | None = None
@@ -263,6 +264,7 @@ class OracleRules:
                 _policy(action),
                 action.get("sentence_start", False),
                 action.get("verb", False),
+                action.get("nouns_in_questions", False),
                 action.get("fallback", False),
                 action.get("hides_fallback", True),
             )
@@ -500,6 +502,10 @@ class Scan:
         self.request_sentence = False
         self.sentence_words = 0
         self.alternative: int | None = None
+        self.fact_question = False
+        self.in_noun_phrase = False
+        self.noun_phrase_next = False
+        self.hyphen_before = False
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
 
     def penalty_of(self, triviality: Triviality) -> int:
@@ -550,10 +556,15 @@ class Scan:
         marker = False
         if isinstance(group, tuple) and group[0] == "action":
             cls = self.rules.classes[group[1]]
-            nominal = noun or (bare and self.nominal_position)
+            asked_about = (
+                self.in_noun_phrase and cls.nouns_in_questions and self.fact_question and not self.request_sentence
+            )
+            nominal = noun or (bare and self.nominal_position) or asked_about
             if not negated and (start or not cls.sentence_start) and not (nominal and cls.verb):
                 self.ev.actions.setdefault(group[1], term)
                 self.clause.classes.add(group[1])
+                if start and self.rules.question_class == group[1]:
+                    self.fact_question = True
         elif isinstance(group, tuple):
             self.ev.indicators.add(group[1])
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
@@ -622,11 +633,13 @@ class Scan:
             self.request_sentence = False
             self.sentence_words = 0
             self.alternative = None
+            self.fact_question = False
 
     def segmented(self, run: str, sentence_start: bool) -> None:
         self.start(sentence_start)
         self.sentence_words += 1
         self.nominal_position = False
+        self.in_noun_phrase = self.noun_phrase_next = self.hyphen_before = False
         self.value_before = self.marker_before = False
         found = self.rules.segments(run)
         for hits in found:
@@ -673,6 +686,9 @@ class Scan:
         self.verb_position = False
         noun_verb = any(h[0] == "noun_verb" for h in hits)
         noun = modifier or (noun_verb and not verb_position)
+        hyphen_before, self.hyphen_before = self.hyphen_before, modifier
+        self.in_noun_phrase = (not punct_before or hyphen_before) and self.noun_phrase_next
+        self.noun_phrase_next = False
         self.nominal_position = not punct_before and (self.determined == "yes" or self.after_preposition)
         self.after_preposition = False
         number_next = False
@@ -688,6 +704,8 @@ class Scan:
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
             number_next = self.record(hit, negated, start, noun, bare) or number_next
+        action_hit = any(isinstance(h[0], tuple) and h[0][0] == "action" for h in hits)
+        self.noun_phrase_next = determiner or preposition or (self.in_noun_phrase and not action_hit)
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1
         phrase_word = rules.phrase_ids.get(found[0], 0) if found else 0

@@ -192,3 +192,29 @@ def test_or_outside_a_weighing_question_adds_nothing(task: str, expected: str):
     result = ANALYZER.analyze_task(task)
     assert result.complexity_level.value == expected
     assert not any(name.startswith("tradeoff:") for name, _ in result.signals)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Which squad owns the Okta integration?",
+        "which tag is the hotfix on",
+        "Who reviewed the cleanup of the fixtures?",
+        "Wer betreut die Jira-Integration?",
+        "Wer pflegt die Slack-Integration?",
+    ],
+)
+def test_work_nouns_a_fact_question_asks_about_are_not_work(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("How do I write the integration test for the webhook?", "MEDIUM"),
+        ("What would the migration of all 40 services to Kubernetes involve?", "COMPLEX"),
+        ("Can you write the integration for the billing webhook?", "MEDIUM"),
+    ],
+)
+def test_work_asked_for_in_a_question_still_counts(task: str, expected: str):
+    assert tier(task) == expected

@@ -199,6 +199,14 @@ struct Scan<'r> {
     /// The current sentence offered alternatives ("or"): the trade-off term
     /// to record if it turns out to be a question.
     alternative: Option<u16>,
+    /// The sentence opened with a question word: it asks for a fact.
+    fact_question: bool,
+    /// The word stands in a noun phrase: after a determiner or a preposition,
+    /// through the words with no action that follow it ("the SSO integration").
+    in_noun_phrase: bool,
+    noun_phrase_next: bool,
+    /// The previous word ended in a hyphen: "Jira-Integration" is one noun.
+    hyphen_before: bool,
 }
 
 impl<'r> Scan<'r> {
@@ -297,11 +305,18 @@ impl<'r> Scan<'r> {
             Group::Action(class) => {
                 let c = usize::from(class);
                 let rules = &self.rules.classes[c];
-                let nominal = noun || (hit.bare && self.nominal_position);
+                let asked_about = self.in_noun_phrase
+                    && rules.nouns_in_questions
+                    && self.fact_question
+                    && !self.request_sentence;
+                let nominal = noun || (hit.bare && self.nominal_position) || asked_about;
                 let out_of_place = rules.sentence_start && !sentence_start;
                 if !(negated || out_of_place || (nominal && rules.verb)) {
                     ev.actions[c].get_or_insert(hit.term);
                     self.clause.classes |= 1 << c;
+                    if sentence_start && self.rules.question_class == Some(class) {
+                        self.fact_question = true;
+                    }
                 }
             }
             Group::Scope => ev.scope.insert(hit.term),
@@ -421,6 +436,7 @@ impl<'r> Scan<'r> {
             self.request_sentence = false;
             self.sentence_words = 0;
             self.alternative = None;
+            self.fact_question = false;
         }
     }
 
@@ -431,6 +447,9 @@ impl<'r> Scan<'r> {
         self.start(sentence_start);
         self.sentence_words = self.sentence_words.saturating_add(1);
         self.nominal_position = false;
+        self.in_noun_phrase = false;
+        self.noun_phrase_next = false;
+        self.hyphen_before = false;
         self.value_word_before = false;
         self.step_marker_before = false;
         let rules = self.rules;
@@ -516,6 +535,9 @@ impl<'r> Scan<'r> {
             || (self.determined == Determined::AfterLightVerb);
         let noun_verb = lookup.is_some_and(|l| l.hits.iter().any(|h| h.group == Group::NounVerb));
         let noun = modifier || (noun_verb && !verb_position);
+        let hyphen_before = std::mem::replace(&mut self.hyphen_before, modifier);
+        self.in_noun_phrase =
+            (!punct_before || hyphen_before) && std::mem::take(&mut self.noun_phrase_next);
         self.nominal_position = !punct_before
             && (self.determined == Determined::Yes || std::mem::take(&mut self.after_preposition));
         self.after_preposition = false;
@@ -533,6 +555,9 @@ impl<'r> Scan<'r> {
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
+        let action_hit =
+            lookup.is_some_and(|l| l.hits.iter().any(|h| matches!(h.group, Group::Action(_))));
+        self.noun_phrase_next = determiner || preposition || (self.in_noun_phrase && !action_hit);
         if step_marker_before && (is_number || is_ordinal) {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
@@ -628,6 +653,10 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         request_sentence: false,
         sentence_words: 0,
         alternative: None,
+        fact_question: false,
+        in_noun_phrase: false,
+        noun_phrase_next: false,
+        hyphen_before: false,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {

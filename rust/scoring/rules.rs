@@ -160,6 +160,8 @@ struct ActionFile {
     #[serde(default)]
     verb: bool,
     #[serde(default)]
+    nouns_in_questions: bool,
+    #[serde(default)]
     fallback: bool,
     #[serde(default = "default_true")]
     hides_fallback: bool,
@@ -389,6 +391,10 @@ pub(crate) struct ActionClass {
     pub sentence_start: bool,
     /// Its words are verbs: right after a determiner they are nouns and do not count.
     pub verb: bool,
+    /// In a question about a fact, any of its words right after a determiner or a
+    /// preposition is the thing asked about ("which team owns the integration?"),
+    /// not work asked for, even a form listed as a noun.
+    pub nouns_in_questions: bool,
     /// It is a candidate only when no other class is found ("the failing
     /// checks" is the object of "count", not a report to debug).
     pub fallback: bool,
@@ -1148,6 +1154,7 @@ impl Compiler {
                 policy,
                 sentence_start: action.sentence_start,
                 verb: action.verb,
+                nouns_in_questions: action.nouns_in_questions,
                 fallback: action.fallback,
                 hides_fallback: action.hides_fallback,
                 question_term,
