@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -21,9 +22,9 @@ def cli():
     return invoke
 
 
-def test_version_prints_one_line_with_the_release():
+def test_version_prints_one_line_with_the_installed_release():
     out = subprocess.run([sys.executable, "-m", "claude_pm", "--version"], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines() == ["claude-pm 1.3.0"]
+    assert out.stdout.strip().splitlines() == [f"claude-pm {importlib.metadata.version('claude-pm')}"]
 
 
 def test_bare_task_is_routed(cli):

@@ -127,10 +127,15 @@ def test_an_older_schema_is_migrated_in_place_keeping_its_rows(log_target, monke
         old_code.setattr(store_module, "SCHEMA_VERSION", 1)
         store = open_store(log_target)
         assert store.schema_versions() == [1]
+        # Written as version-1 code wrote it: the columns later migrations add do not exist yet.
+        store.query(
+            "INSERT INTO claude_pm_decisions (id, ts, agent, model_id, score, shadow) "
+            "VALUES ('old', ?, 'engineer', 'claude-sonnet-4-20250514', 7, ?) RETURNING id",
+            (time.time(), False),
+        )
         store.close()
-        record_all(log_target, [decision(score=7)])
     store = open_store(log_target)
-    assert store.schema_versions() == [1, 2]
+    assert store.schema_versions() == [migration.version for migration in MIGRATIONS]
     assert store.query("SELECT score FROM claude_pm_decisions") == [(7,)]
     store.close()
 

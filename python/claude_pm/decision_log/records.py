@@ -24,6 +24,8 @@ class DecisionRecord(NamedTuple):
     `timestamp` is an aware datetime or POSIX seconds; naive datetimes are local time.
     `level` is "SIMPLE"/"MEDIUM"/"COMPLEX" (or 0/1/2), None when no analysis ran.
     `task_text` never reaches storage in clear unless CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT=true.
+    `route_reason` is None or one of `claude_pm.route_reasons.ROUTE_REASONS`: why the tier
+    differs from the one the score gave.
     """
 
     timestamp: Timestamp
@@ -39,6 +41,7 @@ class DecisionRecord(NamedTuple):
     selection_method: str | None = None
     shadow: bool = False
     task_text: str | None = None
+    route_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class DecisionRow:
     task_hash_key: str | None
     task_length: int | None
     task_text: str | None
+    # Last and defaulted: rows spooled before the column existed still load (spool.read_segment).
+    route_reason: str | None = None
 
     COLUMNS = (
         "id",
@@ -89,6 +94,7 @@ class DecisionRow:
         "task_hash_key",
         "task_length",
         "task_text",
+        "route_reason",
     )
 
     def values(self) -> tuple:
@@ -142,6 +148,7 @@ def to_row(decision_id: str, record: DecisionRecord, policy: TaskTextPolicy, sal
         task_hash_key=task_hash_key,
         task_length=task_length,
         task_text=_storable(text) if policy.include_text and text is not None else None,
+        route_reason=_optional(record.route_reason),
     )
 
 

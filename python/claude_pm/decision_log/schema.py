@@ -57,6 +57,7 @@ def _usage(real: str, integer: str) -> str:
 _META = "CREATE TABLE claude_pm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _TS_INDEX = "CREATE INDEX claude_pm_decisions_ts ON claude_pm_decisions (ts)"
 _USAGE_TS_INDEX = "CREATE INDEX claude_pm_usage_ts ON claude_pm_usage (ts)"
+_ROUTE_REASON = "ALTER TABLE claude_pm_decisions ADD COLUMN route_reason TEXT"
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -70,6 +71,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "real token usage reported per decision",
         sqlite=(_usage("REAL", "INTEGER"), _USAGE_TS_INDEX),
         postgres=(_usage("DOUBLE PRECISION", "BIGINT"), _USAGE_TS_INDEX),
+    ),
+    Migration(
+        3,
+        "why a selection deviated from the score's tier (claude_pm.route_reasons)",
+        sqlite=(_ROUTE_REASON,),
+        postgres=(_ROUTE_REASON,),
     ),
 )
 

@@ -161,7 +161,8 @@ def read_segment(fd: int, path: str) -> tuple[list[DecisionRow], list[UsageRow],
         for line in handle:
             try:
                 kind, *values = json.loads(line)
-                if kind == "d" and len(values) == len(DecisionRow.COLUMNS):
+                # One column fewer: spooled by a claude-pm from before route_reason (schema 3).
+                if kind == "d" and len(DecisionRow.COLUMNS) - 1 <= len(values) <= len(DecisionRow.COLUMNS):
                     rows.append(DecisionRow(*values))
                 elif kind == "u" and len(values) == 4:
                     usages.append(UsageRow(*values))

@@ -56,6 +56,7 @@ from claude_pm.decision_log.spool import (
     spool_directory,
 )
 from claude_pm.decision_log.store import Store, is_postgres_target, open_store, redact
+from claude_pm.route_reasons import check_route_reason
 
 __all__ = ["EXIT_FLUSH_TIMEOUT", "DecisionLog", "flush_all", "shutdown"]
 
@@ -195,6 +196,8 @@ class DecisionLog:
     def record(self, record: DecisionRecord) -> str:
         """Queue `record` for writing and return its decision id at once."""
         level_name(record.level)
+        if record.route_reason is not None:
+            check_route_reason(record.route_reason)
         settings = get_settings()
         seen, policy = self._policy
         if settings is not seen:
