@@ -705,7 +705,7 @@ class Scan:
             bare = key in rules.bare and key not in rules.not_bare
             number_next = self.record(hit, negated, start, noun, bare) or number_next
         action_hit = any(isinstance(h[0], tuple) and h[0][0] == "action" for h in hits)
-        self.noun_phrase_next = determiner or preposition or (self.in_noun_phrase and not action_hit)
+        self.noun_phrase_next = determiner or preposition or (self.in_noun_phrase and not action_hit and not cue)
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1
         phrase_word = rules.phrase_ids.get(found[0], 0) if found else 0

@@ -214,7 +214,20 @@ def test_work_nouns_a_fact_question_asks_about_are_not_work(task: str):
         ("How do I write the integration test for the webhook?", "MEDIUM"),
         ("What would the migration of all 40 services to Kubernetes involve?", "COMPLEX"),
         ("Can you write the integration for the billing webhook?", "MEDIUM"),
+        ("Which job fails and how do I fix the build?", "MEDIUM"),
+        ("Who owns the dashboards and can they add the integration for billing?", "MEDIUM"),
     ],
 )
 def test_work_asked_for_in_a_question_still_counts(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Define the word idempotent.", "SIMPLE"),
+        ("Define the event schema and API contracts between the checkout, billing and shipping services.", "MEDIUM"),
+    ],
+)
+def test_define_is_an_edit_that_reaches_across_a_system_with_scope(task: str, expected: str):
     assert tier(task) == expected

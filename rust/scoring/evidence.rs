@@ -557,7 +557,9 @@ impl<'r> Scan<'r> {
         }
         let action_hit =
             lookup.is_some_and(|l| l.hits.iter().any(|h| matches!(h.group, Group::Action(_))));
-        self.noun_phrase_next = determiner || preposition || (self.in_noun_phrase && !action_hit);
+        // A cue ("and", "then", "to") ends the noun phrase: a verb may follow it.
+        self.noun_phrase_next =
+            determiner || preposition || (self.in_noun_phrase && !action_hit && !cue);
         if step_marker_before && (is_number || is_ordinal) {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
