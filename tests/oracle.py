@@ -330,6 +330,7 @@ class OracleRules:
         self._add("noun_verb", {"words": grammar.get("noun_verbs", [])}, [])
         self._add("cue", {"forms": grammar.get("cues", [])}, [])
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
+        self._add("subject_pronoun", {"forms": grammar.get("subject_pronouns", [])}, [])
         requests = grammar.get("requests", [])
         self._add(
             "request",
@@ -693,7 +694,7 @@ class Scan:
         self.after_preposition = False
         number_next = False
         is_ordinal = False
-        determiner = light_verb = cue = preposition = False
+        determiner = light_verb = cue = preposition = pronoun = False
         looked_up = found[0] if found else None
         for hit in hits:
             is_ordinal = is_ordinal or hit[0] == "ordinal"
@@ -701,6 +702,7 @@ class Scan:
             light_verb = light_verb or hit[0] == "light_verb"
             cue = cue or hit[0] in ("cue", "sequencer")
             preposition = preposition or hit[0] == "preposition"
+            pronoun = pronoun or hit[0] == "subject_pronoun"
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
             number_next = self.record(hit, negated, start, noun, bare) or number_next
@@ -723,7 +725,7 @@ class Scan:
         self.before_previous = before
         light_before = self.light_before and not punct_before
         self.determined = "no" if not determiner else "after_light" if light_before else "yes"
-        self.light_before = light_verb
+        self.light_before = light_verb or (pronoun and light_before)
         self.verb_position = cue
         self.after_preposition = preposition
         self.recent.insert(0, (phrase_word, negated, start))

@@ -231,3 +231,16 @@ def test_work_asked_for_in_a_question_still_counts(task: str, expected: str):
 )
 def test_define_is_an_edit_that_reaches_across_a_system_with_scope(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected", "action"),
+    [
+        ("Danach brauchen wir einen Plan, wie alle Dienste auf Kubernetes umziehen.", "COMPLEX", "action:plan"),
+        ("Zuerst brauch ich eine Analyse der Cloud-Kosten.", "MEDIUM", "action:analyse"),
+    ],
+)
+def test_a_subject_pronoun_after_a_light_verb_keeps_its_object_the_work(task: str, expected: str, action: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert action in dict(result.signals)

@@ -348,7 +348,8 @@ impl<'r> Scan<'r> {
             | Group::Determiner
             | Group::LightVerb
             | Group::NounVerb
-            | Group::Cue => {}
+            | Group::Cue
+            | Group::SubjectPronoun => {}
             Group::Compound => {
                 ev.actions = self.before_previous.actions;
                 self.clause.classes = self.before_previous.classes;
@@ -543,8 +544,8 @@ impl<'r> Scan<'r> {
         self.after_preposition = false;
         let mut number_next = false;
         let mut is_ordinal = false;
-        let (mut determiner, mut light_verb, mut cue, mut preposition) =
-            (false, false, false, false);
+        let (mut determiner, mut light_verb, mut cue, mut preposition, mut pronoun) =
+            (false, false, false, false, false);
         if let Some(found) = lookup {
             for &hit in found.hits {
                 is_ordinal |= hit.group == Group::Ordinal;
@@ -552,6 +553,7 @@ impl<'r> Scan<'r> {
                 light_verb |= hit.group == Group::LightVerb;
                 cue |= matches!(hit.group, Group::Cue | Group::Sequencer);
                 preposition |= hit.group == Group::Preposition;
+                pronoun |= hit.group == Group::SubjectPronoun;
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
@@ -576,7 +578,8 @@ impl<'r> Scan<'r> {
             (true, false) => Determined::Yes,
             (true, true) => Determined::AfterLightVerb,
         };
-        self.light_verb_before = light_verb;
+        // A subject pronoun after the light verb ("brauch ich") leaves it in force.
+        self.light_verb_before = light_verb || (pronoun && light_verb_before);
         self.verb_position = cue;
         self.after_preposition = preposition;
         self.recent = [

@@ -108,6 +108,8 @@ struct GrammarFile {
     requests: Vec<String>,
     #[serde(default)]
     alternatives: Vec<String>,
+    #[serde(default)]
+    subject_pronouns: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -325,6 +327,9 @@ pub(crate) enum Group {
     Preposition,
     /// A sentence opener that makes a question a request ("can you").
     Request,
+    /// A subject pronoun: after a light verb it keeps the verb's object open
+    /// ("brauch ich einen Plan": the plan is what is needed).
+    SubjectPronoun,
     /// "or" and its translations: in a question, the sentence offers alternatives
     /// to weigh ("Kafka or RabbitMQ?"). The term indexes the trade-off names.
     Alternative,
@@ -1290,6 +1295,13 @@ impl Compiler {
         self.add_terms(
             "grammar.prepositions",
             Group::Preposition,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&file.grammar.subject_pronouns, &[]);
+        self.add_terms(
+            "grammar.subject_pronouns",
+            Group::SubjectPronoun,
             lists,
             &mut grammar_terms,
         )?;
