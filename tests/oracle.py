@@ -564,7 +564,7 @@ class Scan:
             if not negated and (start or not cls.sentence_start) and not (nominal and cls.verb):
                 self.ev.actions.setdefault(group[1], term)
                 self.clause.classes.add(group[1])
-                if start and self.rules.question_class == group[1]:
+                if start and cls.sentence_start:
                     self.fact_question = True
         elif isinstance(group, tuple):
             self.ev.indicators.add(group[1])

@@ -202,6 +202,9 @@ def test_or_outside_a_weighing_question_adds_nothing(task: str, expected: str):
         "Who reviewed the cleanup of the fixtures?",
         "Wer betreut die Jira-Integration?",
         "Wer pflegt die Slack-Integration?",
+        "Thanks for the writeup!",
+        "Danke für die Zusammenfassung!",
+        "Gracias por el resumen.",
     ],
 )
 def test_work_nouns_a_fact_question_asks_about_are_not_work(task: str):
@@ -216,6 +219,7 @@ def test_work_nouns_a_fact_question_asks_about_are_not_work(task: str):
         ("Can you write the integration for the billing webhook?", "MEDIUM"),
         ("Which job fails and how do I fix the build?", "MEDIUM"),
         ("Who owns the dashboards and can they add the integration for billing?", "MEDIUM"),
+        ("Thanks! Now write the integration for billing.", "MEDIUM"),
     ],
 )
 def test_work_asked_for_in_a_question_still_counts(task: str, expected: str):

@@ -199,7 +199,8 @@ struct Scan<'r> {
     /// The current sentence offered alternatives ("or"): the trade-off term
     /// to record if it turns out to be a question.
     alternative: Option<u16>,
-    /// The sentence opened with a question word: it asks for a fact.
+    /// The sentence opened with a question word or a greeting: it asks for a
+    /// fact or for nothing, so the work nouns it names are not asked for.
     fact_question: bool,
     /// The word stands in a noun phrase: after a determiner or a preposition,
     /// through the words with no action that follow it ("the SSO integration").
@@ -314,7 +315,8 @@ impl<'r> Scan<'r> {
                 if !(negated || out_of_place || (nominal && rules.verb)) {
                     ev.actions[c].get_or_insert(hit.term);
                     self.clause.classes |= 1 << c;
-                    if sentence_start && self.rules.question_class == Some(class) {
+                    // A question or a greeting opens a sentence that asks for no work.
+                    if sentence_start && rules.sentence_start {
                         self.fact_question = true;
                     }
                 }
