@@ -223,6 +223,7 @@ class ActionClass:
     sentence_start: bool
     verb: bool = False
     nouns_in_questions: bool = False
+    status_in_questions: bool = False
     fallback: bool = False
     hides_fallback: bool = True
     question_term: int | None = None
@@ -265,6 +266,7 @@ class OracleRules:
                 action.get("sentence_start", False),
                 action.get("verb", False),
                 action.get("nouns_in_questions", False),
+                action.get("status_in_questions", False),
                 action.get("fallback", False),
                 action.get("hides_fallback", True),
             )
@@ -504,6 +506,7 @@ class Scan:
         self.sentence_words = 0
         self.alternative: int | None = None
         self.fact_question = False
+        self.question_opened = False
         self.in_noun_phrase = False
         self.noun_phrase_next = False
         self.hyphen_before = False
@@ -561,11 +564,13 @@ class Scan:
                 self.in_noun_phrase and cls.nouns_in_questions and self.fact_question and not self.request_sentence
             )
             nominal = noun or (bare and self.nominal_position) or asked_about
-            if not negated and (start or not cls.sentence_start) and not (nominal and cls.verb):
+            status = cls.status_in_questions and self.question_opened and not self.request_sentence
+            if not negated and (start or not cls.sentence_start) and not status and not (nominal and cls.verb):
                 self.ev.actions.setdefault(group[1], term)
                 self.clause.classes.add(group[1])
                 if start and cls.sentence_start:
                     self.fact_question = True
+                    self.question_opened = self.question_opened or self.rules.question_class == group[1]
         elif isinstance(group, tuple):
             self.ev.indicators.add(group[1])
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
@@ -635,6 +640,7 @@ class Scan:
             self.sentence_words = 0
             self.alternative = None
             self.fact_question = False
+            self.question_opened = False
 
     def segmented(self, run: str, sentence_start: bool) -> None:
         self.start(sentence_start)

@@ -248,3 +248,29 @@ def test_a_subject_pronoun_after_a_light_verb_keeps_its_object_the_work(task: st
     result = ANALYZER.analyze_task(task)
     assert result.complexity_level.value == expected
     assert action in dict(result.signals)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Is the staging deploy broken?",
+        "Which consumers are failing right now?",
+        "¿Cuántos jobs fallaron anoche?",
+        "Ist der Export-Job abgestürzt?",
+    ],
+)
+def test_a_question_about_a_malfunction_is_a_status_check(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Hi, the export job crashes on every run.",
+        "Why is the staging deploy broken?",
+        "How do we deal with the consumer crashing on malformed events?",
+        "Is the staging deploy broken? It fails with an OOM since yesterday.",
+    ],
+)
+def test_a_malfunction_stated_or_asked_about_with_why_or_how_is_work(task: str):
+    assert tier(task) == "MEDIUM"

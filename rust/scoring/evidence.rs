@@ -202,6 +202,8 @@ struct Scan<'r> {
     /// The sentence opened with a question word or a greeting: it asks for a
     /// fact or for nothing, so the work nouns it names are not asked for.
     fact_question: bool,
+    /// The sentence opened with a question word (not a greeting).
+    question_opened: bool,
     /// The word stands in a noun phrase: after a determiner or a preposition,
     /// through the words with no action that follow it ("the SSO integration").
     in_noun_phrase: bool,
@@ -312,12 +314,15 @@ impl<'r> Scan<'r> {
                     && !self.request_sentence;
                 let nominal = noun || (hit.bare && self.nominal_position) || asked_about;
                 let out_of_place = rules.sentence_start && !sentence_start;
-                if !(negated || out_of_place || (nominal && rules.verb)) {
+                let status =
+                    rules.status_in_questions && self.question_opened && !self.request_sentence;
+                if !(negated || out_of_place || status || (nominal && rules.verb)) {
                     ev.actions[c].get_or_insert(hit.term);
                     self.clause.classes |= 1 << c;
                     // A question or a greeting opens a sentence that asks for no work.
                     if sentence_start && rules.sentence_start {
                         self.fact_question = true;
+                        self.question_opened |= self.rules.question_class == Some(class);
                     }
                 }
             }
@@ -440,6 +445,7 @@ impl<'r> Scan<'r> {
             self.sentence_words = 0;
             self.alternative = None;
             self.fact_question = false;
+            self.question_opened = false;
         }
     }
 
@@ -661,6 +667,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         sentence_words: 0,
         alternative: None,
         fact_question: false,
+        question_opened: false,
         in_noun_phrase: false,
         noun_phrase_next: false,
         hyphen_before: false,

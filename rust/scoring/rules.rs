@@ -164,6 +164,8 @@ struct ActionFile {
     #[serde(default)]
     nouns_in_questions: bool,
     #[serde(default)]
+    status_in_questions: bool,
+    #[serde(default)]
     fallback: bool,
     #[serde(default = "default_true")]
     hides_fallback: bool,
@@ -400,6 +402,9 @@ pub(crate) struct ActionClass {
     /// preposition is the thing asked about ("which team owns the integration?"),
     /// not work asked for, even a form listed as a noun.
     pub nouns_in_questions: bool,
+    /// In a question about a fact, its words ask for a status ("is the build
+    /// broken?"), not for work on it.
+    pub status_in_questions: bool,
     /// It is a candidate only when no other class is found ("the failing
     /// checks" is the object of "count", not a report to debug).
     pub fallback: bool,
@@ -1160,6 +1165,7 @@ impl Compiler {
                 sentence_start: action.sentence_start,
                 verb: action.verb,
                 nouns_in_questions: action.nouns_in_questions,
+                status_in_questions: action.status_in_questions,
                 fallback: action.fallback,
                 hides_fallback: action.hides_fallback,
                 question_term,
