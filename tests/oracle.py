@@ -692,8 +692,8 @@ class Scan:
         verb_position = self.verb_position or start or punct_before or self.determined == "after_light"
         self.verb_position = False
         noun_verb = any(h[0] == "noun_verb" for h in hits)
-        noun = modifier or (noun_verb and not verb_position)
         hyphen_before, self.hyphen_before = self.hyphen_before, modifier
+        noun = modifier or hyphen_before or (noun_verb and not verb_position)
         self.in_noun_phrase = (not punct_before or hyphen_before) and self.noun_phrase_next
         self.noun_phrase_next = False
         self.nominal_position = not punct_before and (self.determined == "yes" or self.after_preposition)

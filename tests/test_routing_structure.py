@@ -274,3 +274,15 @@ def test_a_question_about_a_malfunction_is_a_status_check(task: str):
 )
 def test_a_malfunction_stated_or_asked_about_with_why_or_how_is_work(task: str):
     assert tier(task) == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Setz den Default-Port im Helm-Chart von 80 auf 8080.", "SIMPLE"),
+        ("Toggle the dark-mode flag in settings.json.", "SIMPLE"),
+        ("Rename the cert-expiry check to tls-expiry.", "SIMPLE"),
+    ],
+)
+def test_the_second_half_of_a_hyphenated_compound_is_a_noun(task: str, expected: str):
+    assert tier(task) == expected

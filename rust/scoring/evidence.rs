@@ -543,8 +543,10 @@ impl<'r> Scan<'r> {
             || punct_before
             || (self.determined == Determined::AfterLightVerb);
         let noun_verb = lookup.is_some_and(|l| l.hits.iter().any(|h| h.group == Group::NounVerb));
-        let noun = modifier || (noun_verb && !verb_position);
         let hyphen_before = std::mem::replace(&mut self.hyphen_before, modifier);
+        // Both halves of a hyphenated compound are nouns ("Standard-Port", "cert-expiry
+        // check"); a phrase in the vocabulary ("fine-tune") still matches as a phrase.
+        let noun = modifier || hyphen_before || (noun_verb && !verb_position);
         self.in_noun_phrase =
             (!punct_before || hyphen_before) && std::mem::take(&mut self.noun_phrase_next);
         self.nominal_position = !punct_before
