@@ -333,6 +333,7 @@ class OracleRules:
         self._add("cue", {"forms": grammar.get("cues", [])}, [])
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
         self._add("subject_pronoun", {"forms": grammar.get("subject_pronouns", [])}, [])
+        self.noun_particles: list[str] = grammar.get("noun_particles", [])
         requests = grammar.get("requests", [])
         self._add(
             "request",
@@ -377,16 +378,17 @@ class OracleRules:
                 return None
         return None
 
-    def segments(self, run: str) -> list[list[tuple[Any, int]]]:
-        """Hits of the dictionary words in a run, leftmost-longest."""
+    def segments(self, run: str) -> list[tuple[list[tuple[Any, int]], bool]]:
+        """Hits of the dictionary words in a run, leftmost-longest, and whether a
+        noun particle follows each."""
         out = []
         i = 0
         while i < len(run):
             for length in range(min(self.longest_segmented, len(run) - i), 0, -1):
                 hits = self.segmented.get(run[i : i + length])
                 if hits is not None:
-                    out.append(hits)
                     i += length
+                    out.append((hits, any(run.startswith(p, i) for p in self.noun_particles)))
                     break
             else:
                 i += 1
@@ -649,11 +651,11 @@ class Scan:
         self.in_noun_phrase = self.noun_phrase_next = self.hyphen_before = False
         self.value_before = self.marker_before = False
         found = self.rules.segments(run)
-        for hits in found:
+        for hits, noun in found:
             self.index += 1
             negated = self.index <= self.negated_until
             for hit in hits:
-                self.record(hit, negated, True)
+                self.record(hit, negated, True, noun)
         if not found:
             self.index += 1
         self.recent = []

@@ -286,3 +286,15 @@ def test_a_malfunction_stated_or_asked_about_with_why_or_how_is_work(task: str):
 )
 def test_the_second_half_of_a_hyphenated_compound_is_a_noun(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("ステージング設定の LOG_LEVEL を WARN に変更して", "SIMPLE"),
+        ("把我写的那段注释删掉", "SIMPLE"),
+        ("全サービスの移行計画を立ててください", "COMPLEX"),
+    ],
+)
+def test_a_word_before_a_noun_particle_modifies_a_noun(task: str, expected: str):
+    assert tier(task) == expected

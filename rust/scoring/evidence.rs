@@ -463,13 +463,13 @@ impl<'r> Scan<'r> {
         self.step_marker_before = false;
         let rules = self.rules;
         let mut matched = false;
-        rules.for_each_segment(run, |hits| {
+        rules.for_each_segment(run, |hits, noun| {
             matched = true;
             self.index = self.index.saturating_add(1);
             let negated = self.index <= self.negated_until;
             let mut ignored = false;
             for &hit in hits {
-                self.record(hit, negated, true, &mut ignored);
+                self.record_at(hit, negated, true, noun, &mut ignored);
             }
         });
         if !matched {

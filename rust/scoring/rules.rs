@@ -110,6 +110,8 @@ struct GrammarFile {
     alternatives: Vec<String>,
     #[serde(default)]
     subject_pronouns: Vec<String>,
+    #[serde(default)]
+    noun_particles: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -557,6 +559,8 @@ fn fold_stress(word: &str, out: &mut String) {
 struct Segmenter {
     automaton: AhoCorasick,
     entries: Vec<Entry>,
+    /// A word followed by one of these modifies a noun ("設定の", "写的").
+    noun_particles: Vec<String>,
 }
 
 /// A word looked up in the tables.
@@ -625,11 +629,16 @@ impl ScoringRules {
 
     /// Calls `on_match` with the hits of every vocabulary word found in a run of a
     /// script written without spaces, left to right, longest first.
-    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Hits<'_>)) {
+    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Hits<'_>, bool)) {
         if let Some(segmenter) = &self.segmenter {
             for found in segmenter.automaton.find_iter(run) {
                 let entry = &segmenter.entries[found.pattern().as_usize()];
-                on_match(self.entry_lookup(entry).hits);
+                let rest = &run[found.end()..];
+                let noun = segmenter
+                    .noun_particles
+                    .iter()
+                    .any(|p| rest.starts_with(p.as_str()));
+                on_match(self.entry_lookup(entry).hits, noun);
             }
         }
     }
@@ -1427,9 +1436,20 @@ impl Compiler {
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&segmented_words)
                 .map_err(|err| RulesError::new("<document>", err.to_string()))?;
+            let mut noun_particles = Vec::new();
+            for (i, raw) in file.grammar.noun_particles.iter().enumerate() {
+                if raw.is_empty() {
+                    return Err(RulesError::new(
+                        format!("grammar.noun_particles[{i}]"),
+                        "must not be empty",
+                    ));
+                }
+                noun_particles.push(raw.clone());
+            }
             Some(Segmenter {
                 automaton,
                 entries: segmented_entries,
+                noun_particles,
             })
         };
         Ok(ScoringRules {
