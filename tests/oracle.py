@@ -332,6 +332,7 @@ class OracleRules:
         self._add("noun_verb", {"words": grammar.get("noun_verbs", [])}, [])
         self._add("cue", {"forms": grammar.get("cues", [])}, [])
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
+        self._add("distributive", {"forms": grammar.get("distributives", [])}, [])
         self._add("subject_pronoun", {"forms": grammar.get("subject_pronouns", [])}, [])
         self.noun_particles: list[str] = grammar.get("noun_particles", [])
         requests = grammar.get("requests", [])
@@ -512,6 +513,8 @@ class Scan:
         self.in_noun_phrase = False
         self.noun_phrase_next = False
         self.hyphen_before = False
+        self.distributive_before = False
+        self.distributed: list[int] = []
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
 
     def penalty_of(self, triviality: Triviality) -> int:
@@ -576,6 +579,8 @@ class Scan:
         elif isinstance(group, tuple):
             self.ev.indicators.add(group[1])
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
+            if group == "narrow" and self.distributive_before:
+                _insert(self.distributed, term)
             self.ev.add(group, term)
         elif group in ("weak", "strong"):
             if not negated:
@@ -649,6 +654,7 @@ class Scan:
         self.sentence_words += 1
         self.nominal_position = False
         self.in_noun_phrase = self.noun_phrase_next = self.hyphen_before = False
+        self.distributive_before = False
         self.value_before = self.marker_before = False
         found = self.rules.segments(run)
         for hits, noun in found:
@@ -702,7 +708,8 @@ class Scan:
         self.after_preposition = False
         number_next = False
         is_ordinal = False
-        determiner = light_verb = cue = preposition = pronoun = False
+        determiner = light_verb = cue = preposition = pronoun = distributive = False
+        self.distributive_before = self.distributive_before and not punct_before
         looked_up = found[0] if found else None
         for hit in hits:
             is_ordinal = is_ordinal or hit[0] == "ordinal"
@@ -711,6 +718,7 @@ class Scan:
             cue = cue or hit[0] in ("cue", "sequencer")
             preposition = preposition or hit[0] == "preposition"
             pronoun = pronoun or hit[0] == "subject_pronoun"
+            distributive = distributive or hit[0] == "distributive"
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
             number_next = self.record(hit, negated, start, noun, bare) or number_next
@@ -733,6 +741,7 @@ class Scan:
         self.before_previous = before
         light_before = self.light_before and not punct_before
         self.determined = "no" if not determiner else "after_light" if light_before else "yes"
+        self.distributive_before = distributive
         self.light_before = light_verb or (pronoun and light_before)
         self.verb_position = cue
         self.after_preposition = preposition
@@ -752,6 +761,8 @@ def collect(rules: OracleRules, text: str) -> Evidence:
     if ends_with_question:
         scan.question()
     scan.finish()
+    if "narrow" in scan.ev.sets:
+        scan.ev.sets["narrow"] = [t for t in scan.ev.sets["narrow"] if t not in scan.distributed]
     scan.ev.word_count = scan.index
     return scan.ev
 

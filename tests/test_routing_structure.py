@@ -298,3 +298,11 @@ def test_the_second_half_of_a_hyphenated_compound_is_a_noun(task: str, expected:
 )
 def test_a_word_before_a_noun_particle_modifies_a_noun(task: str, expected: str):
     assert tier(task) == expected
+
+
+def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
+    bounded = ANALYZER.analyze_task("Redesign the sharding key of the orders table.")
+    distributed = ANALYZER.analyze_task("Redesign the sharding key per table.")
+    assert any(name.startswith("narrow:") for name, _ in bounded.signals)
+    assert not any(name.startswith("narrow:") for name, _ in distributed.signals)
+    assert distributed.complexity_score > bounded.complexity_score

@@ -28,6 +28,21 @@ impl TermSet {
         self.position_or_insert(term);
     }
 
+    fn contains(&self, term: u16) -> bool {
+        self.as_slice().contains(&term)
+    }
+
+    /// Keeps the terms `keep` accepts, in order.
+    fn retain(&mut self, keep: impl Fn(u16) -> bool) {
+        let mut kept = TermSet::default();
+        for &term in self.as_slice() {
+            if keep(term) {
+                kept.insert(term);
+            }
+        }
+        *self = kept;
+    }
+
     /// The term's position in the set, inserting it while there is room.
     fn position_or_insert(&mut self, term: u16) -> Option<usize> {
         let len = usize::from(self.len);
@@ -210,6 +225,10 @@ struct Scan<'r> {
     noun_phrase_next: bool,
     /// The previous word ended in a hyphen: "Jira-Integration" is one noun.
     hyphen_before: bool,
+    /// The previous word was a distributive ("per", "by").
+    distributive_before: bool,
+    /// Narrow terms that stood after a distributive: they name every unit.
+    distributed: TermSet,
 }
 
 impl<'r> Scan<'r> {
@@ -329,7 +348,12 @@ impl<'r> Scan<'r> {
             Group::Scope => ev.scope.insert(hit.term),
             Group::Tradeoff => ev.tradeoff.insert(hit.term),
             Group::Coordination => ev.coordination.insert(hit.term),
-            Group::Narrow => ev.narrow.insert(hit.term),
+            Group::Narrow => {
+                if self.distributive_before {
+                    self.distributed.insert(hit.term);
+                }
+                ev.narrow.insert(hit.term);
+            }
             Group::Domain => ev.domain.insert(hit.term),
             Group::TrivialWeak if !negated => self.trivial(false, hit.term),
             Group::TrivialStrong if !negated => self.trivial(true, hit.term),
@@ -356,7 +380,8 @@ impl<'r> Scan<'r> {
             | Group::LightVerb
             | Group::NounVerb
             | Group::Cue
-            | Group::SubjectPronoun => {}
+            | Group::SubjectPronoun
+            | Group::Distributive => {}
             Group::Compound => {
                 ev.actions = self.before_previous.actions;
                 self.clause.classes = self.before_previous.classes;
@@ -459,6 +484,7 @@ impl<'r> Scan<'r> {
         self.in_noun_phrase = false;
         self.noun_phrase_next = false;
         self.hyphen_before = false;
+        self.distributive_before = false;
         self.value_word_before = false;
         self.step_marker_before = false;
         let rules = self.rules;
@@ -556,6 +582,8 @@ impl<'r> Scan<'r> {
         let mut is_ordinal = false;
         let (mut determiner, mut light_verb, mut cue, mut preposition, mut pronoun) =
             (false, false, false, false, false);
+        let mut distributive = false;
+        self.distributive_before &= !punct_before;
         if let Some(found) = lookup {
             for &hit in found.hits {
                 is_ordinal |= hit.group == Group::Ordinal;
@@ -564,6 +592,7 @@ impl<'r> Scan<'r> {
                 cue |= matches!(hit.group, Group::Cue | Group::Sequencer);
                 preposition |= hit.group == Group::Preposition;
                 pronoun |= hit.group == Group::SubjectPronoun;
+                distributive |= hit.group == Group::Distributive;
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
@@ -588,6 +617,7 @@ impl<'r> Scan<'r> {
             (true, false) => Determined::Yes,
             (true, true) => Determined::AfterLightVerb,
         };
+        self.distributive_before = distributive;
         // A subject pronoun after the light verb ("brauch ich") leaves it in force.
         self.light_verb_before = light_verb || (pronoun && light_verb_before);
         self.verb_position = cue;
@@ -673,6 +703,8 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         in_noun_phrase: false,
         noun_phrase_next: false,
         hyphen_before: false,
+        distributive_before: false,
+        distributed: TermSet::default(),
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {
@@ -683,6 +715,10 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         scan.question();
     }
     scan.finish();
+    let distributed = scan.distributed;
+    scan.evidence
+        .narrow
+        .retain(|term| !distributed.contains(term));
     scan.evidence.word_count = scan.index;
     scan.evidence
 }

@@ -112,6 +112,8 @@ struct GrammarFile {
     subject_pronouns: Vec<String>,
     #[serde(default)]
     noun_particles: Vec<String>,
+    #[serde(default)]
+    distributives: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -334,6 +336,9 @@ pub(crate) enum Group {
     /// A subject pronoun: after a light verb it keeps the verb's object open
     /// ("brauch ich einen Plan": the plan is what is needed).
     SubjectPronoun,
+    /// "per", "each", "by": the narrow unit after it is every unit ("per table",
+    /// "page by page"), not one.
+    Distributive,
     /// "or" and its translations: in a question, the sentence offers alternatives
     /// to weigh ("Kafka or RabbitMQ?"). The term indexes the trade-off names.
     Alternative,
@@ -1310,6 +1315,13 @@ impl Compiler {
         self.add_terms(
             "grammar.prepositions",
             Group::Preposition,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&file.grammar.distributives, &[]);
+        self.add_terms(
+            "grammar.distributives",
+            Group::Distributive,
             lists,
             &mut grammar_terms,
         )?;
