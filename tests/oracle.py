@@ -224,6 +224,7 @@ class ActionClass:
     verb: bool = False
     nouns_in_questions: bool = False
     status_in_questions: bool = False
+    weighs_options: bool = False
     fallback: bool = False
     hides_fallback: bool = True
     question_term: int | None = None
@@ -267,6 +268,7 @@ class OracleRules:
                 action.get("verb", False),
                 action.get("nouns_in_questions", False),
                 action.get("status_in_questions", False),
+                action.get("weighs_options", False),
                 action.get("fallback", False),
                 action.get("hides_fallback", True),
             )
@@ -347,6 +349,7 @@ class OracleRules:
         self._add("compound", {"phrases": doc.get("compounds", {}).get("phrases", [])}, [])
         enumeration = doc.get("enumeration", {})
         self.enumeration = (enumeration.get("points", 0), enumeration.get("cap", 0), enumeration.get("free", 0))
+        self.options = (enumeration.get("options_from", 0), enumeration.get("options_points", 0))
         self.indicators: list[str] = []
         for i, indicator in enumerate(doc.get("indicators", [])):
             self._add(("indicator", i), indicator, [])
@@ -818,6 +821,10 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
         listed = min(per * max(0, ev.commas - free), cap)
         push("enumeration", listed)
         points += listed
+        options_from, options_points = rules.options
+        if cls is not None and rules.classes[cls].weighs_options and options_from > 0 and ev.commas >= options_from:
+            push("options", options_points)
+            points += options_points
     if policy.trivial == "always" or (policy.trivial == "unscoped" and not scope):
         found = ev.triviality if cls is None else ev.class_triviality.get(cls, Triviality())
         weak = [t for t in ev.triviality.weak if t in found.weak] if policy.weak_trivial else []

@@ -306,3 +306,17 @@ def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
     assert any(name.startswith("narrow:") for name, _ in bounded.signals)
     assert not any(name.startswith("narrow:") for name, _ in distributed.signals)
     assert distributed.complexity_score > bounded.complexity_score
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Evaluate read replicas, a cache tier, query rewrites and sharding for the reporting load.", "COMPLEX"),
+        ("Analysiere Read-Replicas, einen Cache, Query-Rewrites und Sharding für die Reporting-Last.", "COMPLEX"),
+        ("Analyze why the nightly export is slow.", "MEDIUM"),
+    ],
+)
+def test_analysis_over_a_list_of_options_weighs_alternatives(task: str, expected: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert ("options" in dict(result.signals)) == (expected == "COMPLEX")

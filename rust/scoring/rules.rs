@@ -132,6 +132,10 @@ struct EnumerationFile {
     cap: u8,
     #[serde(default)]
     free: u8,
+    #[serde(default)]
+    options_from: u8,
+    #[serde(default)]
+    options_points: u8,
 }
 
 #[derive(Deserialize)]
@@ -169,6 +173,8 @@ struct ActionFile {
     nouns_in_questions: bool,
     #[serde(default)]
     status_in_questions: bool,
+    #[serde(default)]
+    weighs_options: bool,
     #[serde(default)]
     fallback: bool,
     #[serde(default = "default_true")]
@@ -412,6 +418,9 @@ pub(crate) struct ActionClass {
     /// In a question about a fact, its words ask for a status ("is the build
     /// broken?"), not for work on it.
     pub status_in_questions: bool,
+    /// A list it works over names options to weigh ("analyse partitioning,
+    /// clustering and caching"): trade-off evidence.
+    pub weighs_options: bool,
     /// It is a candidate only when no other class is found ("the failing
     /// checks" is the object of "count", not a report to debug).
     pub fallback: bool,
@@ -516,6 +525,10 @@ pub(crate) struct Enumeration {
     pub points: i32,
     pub cap: i32,
     pub free: u32,
+    /// The commas from which a class that weighs options takes the items for
+    /// alternatives, and the points that earns.
+    pub options_from: u32,
+    pub options_points: i32,
 }
 
 /// The first bytes of the prefixes and the last bytes of the suffixes.
@@ -1180,6 +1193,7 @@ impl Compiler {
                 verb: action.verb,
                 nouns_in_questions: action.nouns_in_questions,
                 status_in_questions: action.status_in_questions,
+                weighs_options: action.weighs_options,
                 fallback: action.fallback,
                 hides_fallback: action.hides_fallback,
                 question_term,
@@ -1365,6 +1379,11 @@ impl Compiler {
             points: check_points("enumeration.points", file.enumeration.points)?,
             cap: check_points("enumeration.cap", file.enumeration.cap)?,
             free: u32::from(file.enumeration.free),
+            options_from: u32::from(file.enumeration.options_from),
+            options_points: check_points(
+                "enumeration.options_points",
+                file.enumeration.options_points,
+            )?,
         };
 
         if file.indicators.len() > MAX_INDICATORS {
