@@ -8,7 +8,8 @@
 
 use super::rules::{
     Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
-    PHRASE_END, PHRASE_START,
+    PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_LIGHT_VERB, ROLE_NOUN_VERB,
+    ROLE_ORDINAL, ROLE_PREPOSITION,
 };
 use super::tokenizer::{for_each_word, Word};
 
@@ -501,22 +502,20 @@ impl<'r> Scan<'r> {
             || sentence_start
             || punct_before
             || (self.determined == Determined::AfterLightVerb);
-        let noun_verb = lookup.is_some_and(|l| l.hits.iter().any(|h| h.group == Group::NounVerb));
+        let roles = lookup.map_or(0, |l| l.roles);
+        let noun_verb = roles & ROLE_NOUN_VERB != 0;
         let noun = modifier || (noun_verb && !verb_position);
         self.nominal_position = !punct_before
             && (self.determined == Determined::Yes || std::mem::take(&mut self.after_preposition));
         self.after_preposition = false;
         let mut number_next = false;
-        let mut is_ordinal = false;
-        let (mut determiner, mut light_verb, mut cue, mut preposition) =
-            (false, false, false, false);
+        let is_ordinal = roles & ROLE_ORDINAL != 0;
+        let determiner = roles & ROLE_DETERMINER != 0;
+        let light_verb = roles & ROLE_LIGHT_VERB != 0;
+        let cue = roles & ROLE_CUE != 0;
+        let preposition = roles & ROLE_PREPOSITION != 0;
         if let Some(found) = lookup {
             for &hit in found.hits {
-                is_ordinal |= hit.group == Group::Ordinal;
-                determiner |= hit.group == Group::Determiner;
-                light_verb |= hit.group == Group::LightVerb;
-                cue |= matches!(hit.group, Group::Cue | Group::Sequencer);
-                preposition |= hit.group == Group::Preposition;
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
@@ -561,7 +560,9 @@ impl<'r> Scan<'r> {
             if first.phrase_word == 0 {
                 break;
             }
-            if first.phrase_roles & PHRASE_START == 0 {
+            if first.phrase_roles & PHRASE_START == 0
+                || !rules.may_be_phrase(len, first.phrase_word, last)
+            {
                 continue;
             }
             // key = [recent[len-2], ..., recent[0], last]
