@@ -335,6 +335,7 @@ impl<'r> Scan<'r> {
         }
     }
 
+    #[inline(always)]
     fn word(&mut self, word: Word<'_>) {
         self.evidence.commas = self
             .evidence

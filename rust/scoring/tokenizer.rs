@@ -163,6 +163,21 @@ const BYTE_CLASSES: [u8; 256] = {
     table
 };
 
+/// How many leading bytes of `chunk` (eight bytes, the first lowest) are ASCII
+/// lower-case letters, the bytes most words are made of.
+#[inline(always)]
+fn lowercase_run(chunk: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // With the high bits cleared no byte carries into the next one below.
+    let ascii = !chunk & HIGH;
+    let low = chunk & !HIGH;
+    let at_least_a = (low + ONES * u64::from(0x80 - b'a')) & HIGH;
+    let past_z = (low + ONES * u64::from(0x80 - b'z' - 1)) & HIGH;
+    let lower = ascii & at_least_a & !past_z;
+    ((!lower & HIGH).trailing_zeros() / 8) as usize
+}
+
 fn is_list_number(word: &str) -> bool {
     (1..=2).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
 }
@@ -190,6 +205,9 @@ fn hyphen_then_word(rest: &str) -> bool {
 
 /// The quotation state after the mark `c` at byte `at`: a closing mark ends the
 /// quotation, an opening one outside a quotation starts one if it is closed soon.
+/// Kept out of line: quotation marks are rare, and the scan loop stays small.
+#[cold]
+#[inline(never)]
 fn quote_at(bytes: &[u8], at: usize, c: char, quote_end: usize) -> usize {
     if quote_end != 0 {
         // Inside a quotation only its own closing mark (at or past `quote_end`) ends it.
@@ -282,6 +300,17 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         } else {
             // The word; lower-case ASCII words are passed as slices of `text`.
             loop {
+                // Eight bytes at a time while they are lower-case ASCII letters.
+                while let Some(chunk) = bytes
+                    .get(i..i + 8)
+                    .and_then(|c| <[u8; 8]>::try_from(c).ok())
+                {
+                    let run = lowercase_run(u64::from_le_bytes(chunk));
+                    i += run;
+                    if run < 8 {
+                        break;
+                    }
+                }
                 while i < len {
                     let class = BYTE_CLASSES[usize::from(bytes[i])];
                     if class & WORD == 0 {
@@ -303,11 +332,17 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         }
         let word: &str = if flags & UPPER != 0 {
             buf.clear();
-            for c in text[start..i].chars() {
-                if c.is_ascii() {
-                    buf.push(c.to_ascii_lowercase());
-                } else {
-                    buf.extend(c.to_lowercase());
+            let raw = &text[start..i];
+            if raw.is_ascii() {
+                buf.push_str(raw);
+                buf.make_ascii_lowercase();
+            } else {
+                for c in raw.chars() {
+                    if c.is_ascii() {
+                        buf.push(c.to_ascii_lowercase());
+                    } else {
+                        buf.extend(c.to_lowercase());
+                    }
                 }
             }
             buf
@@ -358,6 +393,20 @@ mod tests {
             out.push((w.text.to_owned(), w.sentence_start, w.numbered))
         });
         out
+    }
+
+    #[test]
+    fn lowercase_runs_stop_at_the_first_other_byte() {
+        let run = |bytes: &[u8; 8]| lowercase_run(u64::from_le_bytes(*bytes));
+        assert_eq!(run(b"abcdefgh"), 8);
+        assert_eq!(run(b"azAZ09_`"), 2);
+        assert_eq!(run(b"{abcdefg"), 0);
+        assert_eq!(run(b"abc\xc3\xa9def"), 3);
+        assert_eq!(run(b"xyz@[abc"), 3);
+        for b in 0..=255u8 {
+            let bytes = [b, b'a', b'a', b'a', b'a', b'a', b'a', b'a'];
+            assert_eq!(run(&bytes) > 0, b.is_ascii_lowercase(), "byte {b}");
+        }
     }
 
     #[test]
