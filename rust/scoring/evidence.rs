@@ -524,7 +524,7 @@ impl<'r> Scan<'r> {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
 
-        if phrase_roles & PHRASE_END != 0 {
+        if phrase_roles & PHRASE_END != 0 && self.may_end_phrase(phrase_word) {
             self.match_phrases(phrase_word, sentence_start, &mut number_next);
         }
         if let Some(before) = before {
@@ -550,6 +550,24 @@ impl<'r> Scan<'r> {
             self.recent[1],
         ];
         self.step_marker_before = number_next;
+    }
+
+    /// Whether some phrase may end with the current word: the filter `match_phrases`
+    /// applies, checked here so most words skip the call.
+    #[inline(always)]
+    fn may_end_phrase(&self, last: u32) -> bool {
+        for len in 2..=MAX_PHRASE_WORDS {
+            let first = self.recent[len - 2];
+            if first.phrase_word == 0 {
+                return false;
+            }
+            if first.phrase_roles & PHRASE_START != 0
+                && self.rules.may_be_phrase(len, first.phrase_word, last)
+            {
+                return true;
+            }
+        }
+        false
     }
 
     /// Matches every phrase that ends with the current word.
