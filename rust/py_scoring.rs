@@ -457,26 +457,31 @@ impl PyScorer {
     /// Accepts a 1-D sequence of str (list, tuple, any `collections.abc.Sequence`) or a
     /// 1-D `numpy.ndarray` of str; returns two uint8 arrays of the same length. Inputs
     /// whose order or shape the flat result would lose are a TypeError (see
-    /// `check_texts_array` and `SEQUENCE_EXPECTED`).
+    /// `check_texts_array` and `SEQUENCE_EXPECTED`). `threads` worker threads share the
+    /// batch (see `threads_of`); the result does not depend on it.
+    #[pyo3(signature = (texts, *, threads = None))]
     fn score_many<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
+        threads: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<ScoresAndLevels<'py>> {
-        let (scores, levels) = if let Ok(array) = texts.cast::<PyUntypedArray>() {
+        let threads = threads.map_or(Ok(1), threads_of)?;
+        let batch = if let Ok(array) = texts.cast::<PyUntypedArray>() {
             check_texts_array(py, texts, array)?;
             let dtype = array.dtype();
             // The in-place reader assumes native byte order; other arrays go element by
             // element, where NumPy itself decodes them.
             if dtype.kind() == b'U' && dtype.is_native_byteorder() != Some(false) {
-                self.score_unicode_array(py, array)?
+                unicode_array_batch(py, array)?
             } else {
-                self.score_sequence(py, texts)?
+                sequence_batch(texts)?
             }
         } else {
             check_texts_sequence(texts)?;
-            self.score_sequence(py, texts)?
+            sequence_batch(texts)?
         };
+        let (scores, levels) = py.detach(|| self.score_batch(&batch, threads));
         Ok((
             PyArray1::from_vec(py, scores),
             PyArray1::from_vec(py, levels),
@@ -534,79 +539,150 @@ impl PyScorer {
         Ok((analysis, facts, text.chars().count()))
     }
 
-    fn score_all<'t>(
-        &self,
-        texts: impl Iterator<Item = &'t str>,
-        len: usize,
-    ) -> (Vec<u8>, Vec<u8>) {
-        let thresholds = self.inner.thresholds();
-        let mut buf = String::new();
-        let mut scores = Vec::with_capacity(len);
-        let mut levels = Vec::with_capacity(len);
-        for text in texts {
-            let score = self.inner.score(text, &mut buf);
-            scores.push(score);
-            levels.push(thresholds.level_of(score) as u8);
+    /// Scores every text of `batch`, split into up to `threads` contiguous chunks
+    /// scored on their own threads; a thread that cannot be started leaves its chunk
+    /// to the calling thread.
+    fn score_batch(&self, batch: &Batch, threads: usize) -> (Vec<u8>, Vec<u8>) {
+        let count = batch.ends.len();
+        let mut scores = vec![0u8; count];
+        let mut levels = vec![0u8; count];
+        // Below this many texts per thread, starting a thread costs more than it saves.
+        const MIN_TEXTS_PER_THREAD: usize = 2048;
+        let threads = threads.min(count.div_ceil(MIN_TEXTS_PER_THREAD)).max(1);
+        if threads == 1 {
+            self.score_range(batch, 0, &mut scores, &mut levels);
+            return (scores, levels);
         }
+        let chunk = count.div_ceil(threads);
+        std::thread::scope(|scope| {
+            let mut left_over = Vec::new();
+            for (index, (scores, levels)) in scores
+                .chunks_mut(chunk)
+                .zip(levels.chunks_mut(chunk))
+                .enumerate()
+            {
+                let first = index * chunk;
+                let spawned = std::thread::Builder::new()
+                    .name("claude-pm-score".to_owned())
+                    .spawn_scoped(scope, move || {
+                        self.score_range(batch, first, scores, levels);
+                    });
+                if spawned.is_err() {
+                    left_over.push(first);
+                }
+            }
+            // Scored on this thread once the scope has joined the others and their
+            // chunks are free again.
+            left_over
+        })
+        .into_iter()
+        .for_each(|first| {
+            let last = (first + chunk).min(count);
+            self.score_range(
+                batch,
+                first,
+                &mut scores[first..last],
+                &mut levels[first..last],
+            );
+        });
         (scores, levels)
     }
 
-    fn score_sequence(
-        &self,
-        py: Python<'_>,
-        texts: &Bound<'_, PyAny>,
-    ) -> PyResult<(Vec<u8>, Vec<u8>)> {
-        let items: Vec<Bound<'_, PyAny>> = texts
-            .try_iter()
-            .map_err(|_| {
-                PyTypeError::new_err(format!("{SEQUENCE_EXPECTED}, not {}", type_name(texts)))
-            })?
-            .collect::<PyResult<_>>()?;
-        let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let Ok(string) = item.cast::<PyString>() else {
-                return Err(PyTypeError::new_err(format!(
-                    "texts[{i}] must be str, not {}",
-                    type_name(item)
-                )));
-            };
-            strings.push(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()));
+    /// Scores texts `first..first + scores.len()` of `batch` into `scores` and `levels`.
+    fn score_range(&self, batch: &Batch, first: usize, scores: &mut [u8], levels: &mut [u8]) {
+        let thresholds = self.inner.thresholds();
+        let mut buf = String::new();
+        for (i, (score, level)) in scores.iter_mut().zip(levels.iter_mut()).enumerate() {
+            let value = self.inner.score(batch.text(first + i), &mut buf);
+            *score = value;
+            *level = thresholds.level_of(value) as u8;
         }
-        Ok(py.detach(|| self.score_all(strings.iter().map(|s| &**s), strings.len())))
     }
+}
 
-    /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded. The code
-    /// points are transcoded to UTF-8 under the GIL (Python code cannot change the
-    /// array meanwhile), then scored with it released, like `score_sequence`.
-    fn score_unicode_array(
-        &self,
-        py: Python<'_>,
-        array: &Bound<'_, PyUntypedArray>,
-    ) -> PyResult<(Vec<u8>, Vec<u8>)> {
-        let width = array.dtype().itemsize() / 4;
-        let numpy = py.import("numpy")?;
-        let flat = numpy
-            .call_method1("ascontiguousarray", (array,))?
-            .call_method1("view", ("uint32",))?
-            .call_method1("reshape", (-1,))?;
-        let flat = flat.cast::<PyArray1<u32>>()?.readonly();
-        let code_points = flat
-            .as_slice()
-            .map_err(|err| PyValueError::new_err(format!("texts: {err}")))?;
-        let count = array.len();
-        let (text, ends) = transcode_ucs4(code_points, width, count);
-        Ok(py.detach(|| {
-            let mut start = 0;
-            self.score_all(
-                ends.iter().map(|&end| {
-                    let item = text.get(start..end).unwrap_or("");
-                    start = end;
-                    item
-                }),
-                count,
-            )
-        }))
+/// Texts as one UTF-8 string and each text's end offset: one allocation for the
+/// whole batch, and contiguous ranges for the scoring threads.
+struct Batch {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn text(&self, index: usize) -> &str {
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        self.text.get(start..self.ends[index]).unwrap_or("")
     }
+}
+
+/// The largest `threads` accepted: more threads than this only add start-up cost.
+const MAX_THREADS: u64 = 256;
+
+/// `threads`: an int in 1..=MAX_THREADS; bools are rejected like other counts.
+fn threads_of(value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let allowed = format!("expected an int in 1..={MAX_THREADS}");
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyValueError::new_err(format!(
+            "threads={} is not valid: {allowed}, not bool",
+            repr(value)
+        )));
+    }
+    if !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "threads must be an int in 1..={MAX_THREADS}, not {}",
+            type_name(value)
+        )));
+    }
+    match value.extract::<u64>() {
+        Ok(n @ 1..=MAX_THREADS) => Ok(n as usize),
+        _ => Err(PyValueError::new_err(format!(
+            "threads={} is not valid: {allowed}",
+            repr(value)
+        ))),
+    }
+}
+
+/// A sequence's texts, copied into one `Batch` under the GIL.
+fn sequence_batch(texts: &Bound<'_, PyAny>) -> PyResult<Batch> {
+    let iter = texts.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!("{SEQUENCE_EXPECTED}, not {}", type_name(texts)))
+    })?;
+    let hint = texts.len().unwrap_or(0);
+    let mut batch = Batch {
+        text: String::with_capacity(hint.saturating_mul(64)),
+        ends: Vec::with_capacity(hint),
+    };
+    for (i, item) in iter.enumerate() {
+        let item = item?;
+        let Ok(string) = item.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "texts[{i}] must be str, not {}",
+                type_name(&item)
+            )));
+        };
+        match string.to_cow() {
+            Ok(text) => batch.text.push_str(&text),
+            Err(_) => batch.text.push_str(&string.to_string_lossy()),
+        }
+        batch.ends.push(batch.text.len());
+    }
+    Ok(batch)
+}
+
+/// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded, transcoded to
+/// UTF-8 under the GIL (Python code cannot change the array meanwhile).
+fn unicode_array_batch(py: Python<'_>, array: &Bound<'_, PyUntypedArray>) -> PyResult<Batch> {
+    let width = array.dtype().itemsize() / 4;
+    let numpy = py.import("numpy")?;
+    let flat = numpy
+        .call_method1("ascontiguousarray", (array,))?
+        .call_method1("view", ("uint32",))?
+        .call_method1("reshape", (-1,))?;
+    let flat = flat.cast::<PyArray1<u32>>()?.readonly();
+    let code_points = flat
+        .as_slice()
+        .map_err(|err| PyValueError::new_err(format!("texts: {err}")))?;
+    let (text, ends) = transcode_ucs4(code_points, width, array.len());
+    Ok(Batch { text, ends })
 }
 
 const SEQUENCE_EXPECTED: &str =
