@@ -239,6 +239,8 @@ impl<'r> Scan<'r> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn question(&mut self) {
         // A request ("can you ...?") or a sentence of punctuation alone asks no fact.
         if self.request_sentence || self.sentence_words == 0 {
@@ -344,34 +346,8 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
-        if let Some(pending) = self.pending_prefix.take() {
-            let mut joined = std::mem::take(&mut self.joined);
-            joined.clear();
-            joined.push_str(self.rules.prefix(pending.index));
-            joined.push_str(word.text);
-            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
-                let place = Place {
-                    sentence_start: pending.sentence_start,
-                    modifier: word.hyphen_next,
-                    punct_before: pending.punct_before,
-                    ..Place::default()
-                };
-                self.plain(&joined, place);
-                self.joined = joined;
-                return;
-            }
-            self.joined = joined;
-            let prefix = self.rules.prefix(pending.index);
-            self.plain(prefix, Self::prefix_place(pending));
-        } else if word.hyphen_next {
-            if let Some(index) = self.rules.prefix_index(word.text) {
-                self.pending_prefix = Some(PendingPrefix {
-                    index,
-                    sentence_start: word.sentence_start,
-                    punct_before: word.punct_before,
-                });
-                return;
-            }
+        if (self.pending_prefix.is_some() || word.hyphen_next) && self.prefixed(&word) {
+            return;
         }
         if word.segmented && word.quoted {
             self.start(word.sentence_start);
@@ -389,6 +365,42 @@ impl<'r> Scan<'r> {
             };
             self.plain(word.text, place);
         }
+    }
+
+    /// A word after a held prefix, or a prefix before a hyphen ("re-host"): whether
+    /// the word has been taken care of. Out of line: most words are neither.
+    #[inline(never)]
+    fn prefixed(&mut self, word: &Word<'_>) -> bool {
+        if let Some(pending) = self.pending_prefix.take() {
+            let mut joined = std::mem::take(&mut self.joined);
+            joined.clear();
+            joined.push_str(self.rules.prefix(pending.index));
+            joined.push_str(word.text);
+            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
+                let place = Place {
+                    sentence_start: pending.sentence_start,
+                    modifier: word.hyphen_next,
+                    punct_before: pending.punct_before,
+                    ..Place::default()
+                };
+                self.plain(&joined, place);
+                self.joined = joined;
+                return true;
+            }
+            self.joined = joined;
+            let prefix = self.rules.prefix(pending.index);
+            self.plain(prefix, Self::prefix_place(pending));
+        } else if word.hyphen_next {
+            if let Some(index) = self.rules.prefix_index(word.text) {
+                self.pending_prefix = Some(PendingPrefix {
+                    index,
+                    sentence_start: word.sentence_start,
+                    punct_before: word.punct_before,
+                });
+                return true;
+            }
+        }
+        false
     }
 
     /// A held prefix that did not join the next word, as a word of its own.
@@ -452,6 +464,13 @@ impl<'r> Scan<'r> {
         if let Some(found) = rules.lookup(text) {
             return Some(found);
         }
+        self.find_affixed(text)
+    }
+
+    /// `find` for a word the vocabulary lacks as written. Out of line: rare.
+    #[inline(never)]
+    fn find_affixed(&mut self, text: &str) -> Option<Lookup<'r>> {
+        let rules = self.rules;
         if let Some(found) = rules.strip_prefix(text).and_then(|rest| rules.lookup(rest)) {
             return Some(found);
         }
