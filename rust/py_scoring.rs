@@ -10,6 +10,7 @@ use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUnt
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyMapping, PySequence, PySet,
     PyString, PyTuple,
@@ -135,6 +136,57 @@ fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
             repr(value)
         ))
     })
+}
+
+/// The keys of `analyze_parts`' dicts, in their order, with None values: copying one
+/// gives a dict of the right size at once.
+struct DictTemplates {
+    breakdown: Py<PyDict>,
+    factors: Py<PyDict>,
+    details: Py<PyDict>,
+}
+
+impl DictTemplates {
+    const BREAKDOWN: [&'static str; 6] = [
+        "description_complexity",
+        "file_complexity",
+        "context_complexity",
+        "integration_complexity",
+        "additional_requirements",
+        "technical_depth",
+    ];
+    const FACTORS: [&'static str; 4] = [
+        "file_operations",
+        "context_weight",
+        "integration_complexity",
+        "additional_requirements",
+    ];
+    const DETAILS: [&'static str; 6] = [
+        "verb_complexity",
+        "technical_indicators",
+        "word_count",
+        "estimated_steps",
+        "complexity_factors",
+        "task_length",
+    ];
+
+    fn get(py: Python<'_>) -> PyResult<&'static Self> {
+        static TEMPLATES: PyOnceLock<DictTemplates> = PyOnceLock::new();
+        TEMPLATES.get_or_try_init(py, || {
+            let template = |keys: &[&str]| -> PyResult<Py<PyDict>> {
+                let dict = PyDict::new(py);
+                for key in keys {
+                    dict.set_item(PyString::intern(py, key), py.None())?;
+                }
+                Ok(dict.unbind())
+            };
+            Ok(Self {
+                breakdown: template(&Self::BREAKDOWN)?,
+                factors: template(&Self::FACTORS)?,
+                details: template(&Self::DETAILS)?,
+            })
+        })
+    }
 }
 
 /// `score_many`'s result: uint8 scores and uint8 levels.
@@ -362,7 +414,10 @@ impl PyScorer {
             technical_depth,
         ];
         let (a, facts, task_length) = self.run_with_facts(py, text, facts)?;
-        let breakdown = PyDict::new(py);
+        // Each dict is a copy of a template holding its keys: replacing values never
+        // grows it, where inserting six keys into a new dict resizes it once.
+        let templates = DictTemplates::get(py)?;
+        let breakdown = templates.breakdown.bind(py).copy()?;
         breakdown.set_item(intern!(py, "description_complexity"), a.description_points)?;
         breakdown.set_item(intern!(py, "file_complexity"), a.file_points)?;
         breakdown.set_item(intern!(py, "context_complexity"), a.context_points)?;
@@ -374,7 +429,7 @@ impl PyScorer {
             signals.append((name.as_str(), *points))?;
         }
         // The caller's facts as 1.x reported them; which signals fired is `signals`.
-        let factors = PyDict::new(py);
+        let factors = templates.factors.bind(py).copy()?;
         factors.set_item(intern!(py, "file_operations"), facts.file_count)?;
         factors.set_item(intern!(py, "context_weight"), facts.context_weight())?;
         factors.set_item(
@@ -385,7 +440,7 @@ impl PyScorer {
             intern!(py, "additional_requirements"),
             facts.requirement_count(),
         )?;
-        let details = PyDict::new(py);
+        let details = templates.details.bind(py).copy()?;
         details.set_item(intern!(py, "verb_complexity"), a.verb_complexity.as_str())?;
         details.set_item(intern!(py, "technical_indicators"), a.technical_indicators)?;
         details.set_item(intern!(py, "word_count"), a.word_count)?;
