@@ -346,7 +346,7 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
-        if (self.pending_prefix.is_some() || word.hyphen_next) && self.prefixed(&word) {
+        if (self.pending_prefix.is_some() || word.hyphen_next) && self.prefixed(word) {
             return;
         }
         if word.segmented && word.quoted {
@@ -370,7 +370,7 @@ impl<'r> Scan<'r> {
     /// A word after a held prefix, or a prefix before a hyphen ("re-host"): whether
     /// the word has been taken care of. Out of line: most words are neither.
     #[inline(never)]
-    fn prefixed(&mut self, word: &Word<'_>) -> bool {
+    fn prefixed(&mut self, word: Word<'_>) -> bool {
         if let Some(pending) = self.pending_prefix.take() {
             let mut joined = std::mem::take(&mut self.joined);
             joined.clear();

@@ -117,18 +117,22 @@ pub(crate) fn is_word_char(c: char) -> bool {
 }
 
 /// Byte classes, so ASCII text needs no char decoding: a word byte, a sentence end,
-/// whitespace, an upper-case letter (the word needs lowering), a non-ASCII byte.
-const WORD: u8 = 1;
-const SENTENCE_END: u8 = 2;
-const SPACE: u8 = 4;
-const UPPER: u8 = 8;
-const NON_ASCII: u8 = 16;
-const QUESTION: u8 = 32;
-const COMMA: u8 = 64;
-const QUOTE: u8 = 128;
+/// whitespace, an upper-case letter (the word needs lowering), a non-ASCII byte, a
+/// byte that may tell something about the word before it.
+const WORD: u16 = 1;
+const SENTENCE_END: u16 = 2;
+const SPACE: u16 = 4;
+const UPPER: u16 = 8;
+const NON_ASCII: u16 = 16;
+const QUESTION: u16 = 32;
+const COMMA: u16 = 64;
+const QUOTE: u16 = 128;
+/// A list number's closing mark, a hyphen or a path separator: after a word, the
+/// only ASCII bytes that make it numbered, hyphenated or part of a path.
+const AFTER_MARK: u16 = 256;
 
-const BYTE_CLASSES: [u8; 256] = {
-    let mut table = [0u8; 256];
+const BYTE_CLASSES: [u16; 256] = {
+    let mut table = [0u16; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
@@ -151,6 +155,9 @@ const BYTE_CLASSES: [u8; 256] = {
             }
             if matches!(c, b'"' | b'`') {
                 class |= QUOTE;
+            }
+            if matches!(c, b'.' | b')' | b'-' | b'/' | b'\\') {
+                class |= AFTER_MARK;
             }
             // Rust's White_Space in ASCII: \t \n \x0b \x0c \r and space.
             if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
@@ -233,8 +240,8 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
     let mut quote_end = 0usize;
     loop {
         // Separators up to the next word; only the last one's spacing matters.
-        let mut saw = 0u8;
-        let mut last_class = 0u8;
+        let mut saw = 0u16;
+        let mut last_class = 0u16;
         let mut fullwidth_end = false;
         let mut commas = 0u8;
         let mut punct = false;
@@ -246,7 +253,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                 }
                 saw |= class;
                 last_class = class;
-                commas = commas.saturating_add((class & COMMA) >> 6);
+                commas = commas.saturating_add(u8::from(class & COMMA != 0));
                 punct |= class & SPACE == 0;
                 if class & QUOTE != 0 {
                     quote_end = quote_at(bytes, i, char::from(bytes[i]), quote_end);
@@ -287,7 +294,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             first || (saw & SENTENCE_END != 0 && (last_class & SPACE != 0 || fullwidth_end));
         let start = i;
         let segmented = bytes[i] >= 0x80 && is_segmented(char_at(text, i));
-        let mut flags = 0u8;
+        let mut flags = 0u16;
         if segmented {
             // Uncased scripts: the run is passed as a slice of `text`.
             while i < len && bytes[i] >= 0x80 {
@@ -349,16 +356,26 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         } else {
             &text[start..i]
         };
-        let rest = &text[i..];
         let quoted = start < quote_end;
-        let in_path = (start > 0 && matches!(bytes[start - 1], b'/' | b'\\'))
-            || matches!(bytes.get(i), Some(b'/' | b'\\'));
+        // Most words end at a space: the checks on what follows need its class only.
+        let next_class = bytes.get(i).map_or(0, |&b| BYTE_CLASSES[usize::from(b)]);
+        let (numbered, hyphen_next, path_after) = if next_class & (AFTER_MARK | NON_ASCII) == 0 {
+            (false, false, false)
+        } else {
+            let rest = &text[i..];
+            (
+                !segmented && is_list_number(word) && closes_list_number(rest),
+                !segmented && hyphen_then_word(rest),
+                matches!(bytes.get(i), Some(b'/' | b'\\')),
+            )
+        };
+        let in_path = (start > 0 && matches!(bytes[start - 1], b'/' | b'\\')) || path_after;
         on_word(Word {
             text: word,
             sentence_start,
-            numbered: !segmented && is_list_number(word) && closes_list_number(rest),
+            numbered,
             question_before: saw & QUESTION != 0,
-            hyphen_next: !segmented && hyphen_then_word(rest),
+            hyphen_next,
             segmented,
             in_path,
             commas_before: commas,
