@@ -696,16 +696,15 @@ fn threads_of(value: &Bound<'_, PyAny>) -> PyResult<usize> {
     }
 }
 
-/// A sequence's texts, copied into one `Batch` under the GIL.
+/// A sequence's texts, copied into one `Batch` under the GIL: each str's UTF-8 bytes
+/// go straight into the batch, validated once for the whole batch at the end.
 fn sequence_batch(texts: &Bound<'_, PyAny>) -> PyResult<Batch> {
     let iter = texts.try_iter().map_err(|_| {
         PyTypeError::new_err(format!("{SEQUENCE_EXPECTED}, not {}", type_name(texts)))
     })?;
     let hint = texts.len().unwrap_or(0);
-    let mut batch = Batch {
-        text: String::with_capacity(hint.saturating_mul(64)),
-        ends: Vec::with_capacity(hint),
-    };
+    let mut bytes: Vec<u8> = Vec::with_capacity(hint.saturating_mul(64));
+    let mut ends = Vec::with_capacity(hint);
     for (i, item) in iter.enumerate() {
         let item = item?;
         let Ok(string) = item.cast::<PyString>() else {
@@ -714,13 +713,18 @@ fn sequence_batch(texts: &Bound<'_, PyAny>) -> PyResult<Batch> {
                 type_name(&item)
             )));
         };
-        match string.to_cow() {
-            Ok(text) => batch.text.push_str(&text),
-            Err(_) => batch.text.push_str(&string.to_string_lossy()),
+        match string.encode_utf8() {
+            Ok(encoded) => bytes.extend_from_slice(encoded.as_bytes()),
+            // Lone surrogates cannot be encoded: they become U+FFFD.
+            Err(_) => bytes.extend_from_slice(string.to_string_lossy().as_bytes()),
         }
-        batch.ends.push(batch.text.len());
+        ends.push(bytes.len());
     }
-    Ok(batch)
+    // Python's UTF-8 encoder only produces valid UTF-8, so this never replaces
+    // anything; it turns the bytes into text without an unchecked conversion.
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+    Ok(Batch { text, ends })
 }
 
 /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded, transcoded to
