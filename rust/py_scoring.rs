@@ -189,6 +189,22 @@ impl DictTemplates {
     }
 }
 
+/// One of the few fixed words `analyze_parts` reports (a verb complexity, a context
+/// weight) as a str made once, instead of a new str on every call.
+fn interned<'py>(py: Python<'py>, word: &'static str) -> Bound<'py, PyString> {
+    match word {
+        "simple" => intern!(py, "simple"),
+        "medium" => intern!(py, "medium"),
+        "complex" => intern!(py, "complex"),
+        "unknown" => intern!(py, "unknown"),
+        "minimal" => intern!(py, "minimal"),
+        "standard" => intern!(py, "standard"),
+        "comprehensive" => intern!(py, "comprehensive"),
+        other => return PyString::new(py, other),
+    }
+    .clone()
+}
+
 /// `score_many`'s result: uint8 scores and uint8 levels.
 type ScoresAndLevels<'py> = (Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<u8>>);
 
@@ -431,7 +447,10 @@ impl PyScorer {
         // The caller's facts as 1.x reported them; which signals fired is `signals`.
         let factors = templates.factors.bind(py).copy()?;
         factors.set_item(intern!(py, "file_operations"), facts.file_count)?;
-        factors.set_item(intern!(py, "context_weight"), facts.context_weight())?;
+        factors.set_item(
+            intern!(py, "context_weight"),
+            interned(py, facts.context_weight()),
+        )?;
         factors.set_item(
             intern!(py, "integration_complexity"),
             facts.integration_points,
@@ -441,7 +460,10 @@ impl PyScorer {
             facts.requirement_count(),
         )?;
         let details = templates.details.bind(py).copy()?;
-        details.set_item(intern!(py, "verb_complexity"), a.verb_complexity.as_str())?;
+        details.set_item(
+            intern!(py, "verb_complexity"),
+            interned(py, a.verb_complexity.as_str()),
+        )?;
         details.set_item(intern!(py, "technical_indicators"), a.technical_indicators)?;
         details.set_item(intern!(py, "word_count"), a.word_count)?;
         details.set_item(intern!(py, "estimated_steps"), a.estimated_steps)?;
