@@ -245,7 +245,17 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         let mut fullwidth_end = false;
         let mut commas = 0u8;
         let mut punct = false;
-        loop {
+        // Most words follow one space: that separator needs none of the checks below.
+        let one_space = bytes.get(i) == Some(&b' ')
+            && bytes
+                .get(i + 1)
+                .is_some_and(|&b| BYTE_CLASSES[usize::from(b)] & WORD != 0);
+        if one_space {
+            saw = SPACE;
+            last_class = SPACE;
+            i += 1;
+        }
+        while !one_space {
             while i < len {
                 let class = BYTE_CLASSES[usize::from(bytes[i])];
                 if class & (WORD | NON_ASCII) != 0 {
