@@ -254,48 +254,49 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             saw = SPACE;
             last_class = SPACE;
             i += 1;
-        }
-        while !one_space {
-            while i < len {
-                let class = BYTE_CLASSES[usize::from(bytes[i])];
-                if class & (WORD | NON_ASCII) != 0 {
-                    break;
-                }
-                saw |= class;
-                last_class = class;
-                commas = commas.saturating_add(u8::from(class & COMMA != 0));
-                punct |= class & SPACE == 0;
-                if class & QUOTE != 0 {
-                    quote_end = quote_at(bytes, i, char::from(bytes[i]), quote_end);
-                }
-                i += 1;
-            }
-            if i < len && bytes[i] >= 0x80 {
-                let c = char_at(text, i);
-                if !is_word_char(c) {
-                    punct |= !c.is_whitespace();
-                    if matches!(
-                        c,
-                        '\u{AB}' | '\u{BB}' | '\u{201C}' | '\u{201D}' | '\u{300C}'..='\u{300F}'
-                    ) {
-                        quote_end = quote_at(bytes, i, c, quote_end);
+        } else {
+            loop {
+                while i < len {
+                    let class = BYTE_CLASSES[usize::from(bytes[i])];
+                    if class & (WORD | NON_ASCII) != 0 {
+                        break;
                     }
-                    if matches!(c, '\u{FF0C}' | '\u{3001}') {
-                        commas = commas.saturating_add(1);
+                    saw |= class;
+                    last_class = class;
+                    commas = commas.saturating_add(u8::from(class & COMMA != 0));
+                    punct |= class & SPACE == 0;
+                    if class & QUOTE != 0 {
+                        quote_end = quote_at(bytes, i, char::from(bytes[i]), quote_end);
                     }
-                    if is_fullwidth_sentence_end(c) {
-                        fullwidth_end = true;
-                        saw |= SENTENCE_END;
-                        if c == '\u{FF1F}' {
-                            saw |= QUESTION;
+                    i += 1;
+                }
+                if i < len && bytes[i] >= 0x80 {
+                    let c = char_at(text, i);
+                    if !is_word_char(c) {
+                        punct |= !c.is_whitespace();
+                        if matches!(
+                            c,
+                            '\u{AB}' | '\u{BB}' | '\u{201C}' | '\u{201D}' | '\u{300C}'..='\u{300F}'
+                        ) {
+                            quote_end = quote_at(bytes, i, c, quote_end);
                         }
+                        if matches!(c, '\u{FF0C}' | '\u{3001}') {
+                            commas = commas.saturating_add(1);
+                        }
+                        if is_fullwidth_sentence_end(c) {
+                            fullwidth_end = true;
+                            saw |= SENTENCE_END;
+                            if c == '\u{FF1F}' {
+                                saw |= QUESTION;
+                            }
+                        }
+                        last_class = if c.is_whitespace() { SPACE } else { 0 };
+                        i += c.len_utf8();
+                        continue;
                     }
-                    last_class = if c.is_whitespace() { SPACE } else { 0 };
-                    i += c.len_utf8();
-                    continue;
                 }
+                break;
             }
-            break;
         }
         if i >= len {
             return saw & QUESTION != 0;
