@@ -8,7 +8,8 @@
 
 use super::rules::{
     Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
-    PHRASE_END, PHRASE_START,
+    PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_LIGHT_VERB,
+    ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PREPOSITION, ROLE_SUBJECT_PRONOUN,
 };
 use super::tokenizer::{for_each_word, Word};
 
@@ -271,6 +272,8 @@ impl<'r> Scan<'r> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn question(&mut self) {
         // "A, B or C?" asks to weigh alternatives, whoever asks it.
         if let Some(term) = self.alternative.take() {
@@ -394,6 +397,7 @@ impl<'r> Scan<'r> {
         }
     }
 
+    #[inline(always)]
     fn word(&mut self, word: Word<'_>) {
         self.evidence.commas = self
             .evidence
@@ -402,34 +406,8 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
-        if let Some(pending) = self.pending_prefix.take() {
-            let mut joined = std::mem::take(&mut self.joined);
-            joined.clear();
-            joined.push_str(self.rules.prefix(pending.index));
-            joined.push_str(word.text);
-            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
-                let place = Place {
-                    sentence_start: pending.sentence_start,
-                    modifier: word.hyphen_next,
-                    punct_before: pending.punct_before,
-                    ..Place::default()
-                };
-                self.plain(&joined, place);
-                self.joined = joined;
-                return;
-            }
-            self.joined = joined;
-            let prefix = self.rules.prefix(pending.index);
-            self.plain(prefix, Self::prefix_place(pending));
-        } else if word.hyphen_next {
-            if let Some(index) = self.rules.prefix_index(word.text) {
-                self.pending_prefix = Some(PendingPrefix {
-                    index,
-                    sentence_start: word.sentence_start,
-                    punct_before: word.punct_before,
-                });
-                return;
-            }
+        if (self.pending_prefix.is_some() || word.hyphen_next) && self.prefixed(word) {
+            return;
         }
         if word.segmented && word.quoted {
             self.start(word.sentence_start);
@@ -447,6 +425,42 @@ impl<'r> Scan<'r> {
             };
             self.plain(word.text, place);
         }
+    }
+
+    /// A word after a held prefix, or a prefix before a hyphen ("re-host"): whether
+    /// the word has been taken care of. Out of line: most words are neither.
+    #[inline(never)]
+    fn prefixed(&mut self, word: Word<'_>) -> bool {
+        if let Some(pending) = self.pending_prefix.take() {
+            let mut joined = std::mem::take(&mut self.joined);
+            joined.clear();
+            joined.push_str(self.rules.prefix(pending.index));
+            joined.push_str(word.text);
+            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
+                let place = Place {
+                    sentence_start: pending.sentence_start,
+                    modifier: word.hyphen_next,
+                    punct_before: pending.punct_before,
+                    ..Place::default()
+                };
+                self.plain(&joined, place);
+                self.joined = joined;
+                return true;
+            }
+            self.joined = joined;
+            let prefix = self.rules.prefix(pending.index);
+            self.plain(prefix, Self::prefix_place(pending));
+        } else if word.hyphen_next {
+            if let Some(index) = self.rules.prefix_index(word.text) {
+                self.pending_prefix = Some(PendingPrefix {
+                    index,
+                    sentence_start: word.sentence_start,
+                    punct_before: word.punct_before,
+                });
+                return true;
+            }
+        }
+        false
     }
 
     /// A held prefix that did not join the next word, as a word of its own.
@@ -517,6 +531,13 @@ impl<'r> Scan<'r> {
         if let Some(found) = rules.lookup(text) {
             return Some(found);
         }
+        self.find_affixed(text)
+    }
+
+    /// `find` for a word the vocabulary lacks as written. Out of line: rare.
+    #[inline(never)]
+    fn find_affixed(&mut self, text: &str) -> Option<Lookup<'r>> {
+        let rules = self.rules;
         if let Some(found) = rules.strip_prefix(text).and_then(|rest| rules.lookup(rest)) {
             return Some(found);
         }
@@ -568,7 +589,8 @@ impl<'r> Scan<'r> {
             || sentence_start
             || punct_before
             || (self.determined == Determined::AfterLightVerb);
-        let noun_verb = lookup.is_some_and(|l| l.hits.iter().any(|h| h.group == Group::NounVerb));
+        let roles = lookup.map_or(0, |l| l.roles);
+        let noun_verb = roles & ROLE_NOUN_VERB != 0;
         let hyphen_before = std::mem::replace(&mut self.hyphen_before, modifier);
         // Both halves of a hyphenated compound are nouns ("Standard-Port", "cert-expiry
         // check"); a phrase in the vocabulary ("fine-tune") still matches as a phrase.
@@ -579,20 +601,16 @@ impl<'r> Scan<'r> {
             && (self.determined == Determined::Yes || std::mem::take(&mut self.after_preposition));
         self.after_preposition = false;
         let mut number_next = false;
-        let mut is_ordinal = false;
-        let (mut determiner, mut light_verb, mut cue, mut preposition, mut pronoun) =
-            (false, false, false, false, false);
-        let mut distributive = false;
+        let is_ordinal = roles & ROLE_ORDINAL != 0;
+        let determiner = roles & ROLE_DETERMINER != 0;
+        let light_verb = roles & ROLE_LIGHT_VERB != 0;
+        let cue = roles & ROLE_CUE != 0;
+        let preposition = roles & ROLE_PREPOSITION != 0;
+        let pronoun = roles & ROLE_SUBJECT_PRONOUN != 0;
+        let distributive = roles & ROLE_DISTRIBUTIVE != 0;
         self.distributive_before &= !punct_before;
         if let Some(found) = lookup {
             for &hit in found.hits {
-                is_ordinal |= hit.group == Group::Ordinal;
-                determiner |= hit.group == Group::Determiner;
-                light_verb |= hit.group == Group::LightVerb;
-                cue |= matches!(hit.group, Group::Cue | Group::Sequencer);
-                preposition |= hit.group == Group::Preposition;
-                pronoun |= hit.group == Group::SubjectPronoun;
-                distributive |= hit.group == Group::Distributive;
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
@@ -605,7 +623,7 @@ impl<'r> Scan<'r> {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
 
-        if phrase_roles & PHRASE_END != 0 {
+        if phrase_roles & PHRASE_END != 0 && self.may_end_phrase(phrase_word) {
             self.match_phrases(phrase_word, sentence_start, &mut number_next);
         }
         if let Some(before) = before {
@@ -635,6 +653,24 @@ impl<'r> Scan<'r> {
         self.step_marker_before = number_next;
     }
 
+    /// Whether some phrase may end with the current word: the filter `match_phrases`
+    /// applies, checked here so most words skip the call.
+    #[inline(always)]
+    fn may_end_phrase(&self, last: u32) -> bool {
+        for len in 2..=MAX_PHRASE_WORDS {
+            let first = self.recent[len - 2];
+            if first.phrase_word == 0 {
+                return false;
+            }
+            if first.phrase_roles & PHRASE_START != 0
+                && self.rules.may_be_phrase(len, first.phrase_word, last)
+            {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Matches every phrase that ends with the current word.
     fn match_phrases(&mut self, last: u32, sentence_start: bool, number_next: &mut bool) {
         let rules = self.rules;
@@ -644,7 +680,9 @@ impl<'r> Scan<'r> {
             if first.phrase_word == 0 {
                 break;
             }
-            if first.phrase_roles & PHRASE_START == 0 {
+            if first.phrase_roles & PHRASE_START == 0
+                || !rules.may_be_phrase(len, first.phrase_word, last)
+            {
                 continue;
             }
             // key = [recent[len-2], ..., recent[0], last]

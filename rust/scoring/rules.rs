@@ -466,6 +466,60 @@ struct Entry {
     phrase_roles: u8,
     /// 1-based id of the word inside phrases, 0 when no phrase uses it.
     phrase_word: u32,
+    /// The grammar roles among its hits (`ROLE_*` bits), so the scanner reads them
+    /// without walking the hits.
+    roles: u8,
+}
+
+/// A step ordinal ("first").
+pub(crate) const ROLE_ORDINAL: u8 = 1;
+/// A determiner ("the").
+pub(crate) const ROLE_DETERMINER: u8 = 2;
+/// A light verb ("do").
+pub(crate) const ROLE_LIGHT_VERB: u8 = 4;
+/// A cue or a sequencer: a verb may follow.
+pub(crate) const ROLE_CUE: u8 = 8;
+/// A preposition.
+pub(crate) const ROLE_PREPOSITION: u8 = 16;
+/// A verb more often used as a noun.
+pub(crate) const ROLE_NOUN_VERB: u8 = 32;
+/// A subject pronoun ("ich" in "brauch ich").
+pub(crate) const ROLE_SUBJECT_PRONOUN: u8 = 64;
+/// A distributive ("per").
+pub(crate) const ROLE_DISTRIBUTIVE: u8 = 128;
+
+impl Group {
+    /// The `ROLE_*` bit of this group, 0 for none.
+    fn role(self) -> u8 {
+        match self {
+            Group::Ordinal => ROLE_ORDINAL,
+            Group::Determiner => ROLE_DETERMINER,
+            Group::LightVerb => ROLE_LIGHT_VERB,
+            Group::Cue | Group::Sequencer => ROLE_CUE,
+            Group::Preposition => ROLE_PREPOSITION,
+            Group::NounVerb => ROLE_NOUN_VERB,
+            Group::SubjectPronoun => ROLE_SUBJECT_PRONOUN,
+            Group::Distributive => ROLE_DISTRIBUTIVE,
+            _ => 0,
+        }
+    }
+
+    /// Whether recording a hit of this group changes the evidence; the others only
+    /// carry a role, read from `Entry::roles`.
+    fn records(self) -> bool {
+        !matches!(
+            self,
+            Group::Ordinal
+                | Group::Preposition
+                | Group::Neutral
+                | Group::Determiner
+                | Group::LightVerb
+                | Group::NounVerb
+                | Group::Cue
+                | Group::SubjectPronoun
+                | Group::Distributive
+        )
+    }
 }
 
 /// The word ends a phrase.
@@ -504,6 +558,9 @@ pub struct ScoringRules {
     longest_word: usize,
     hits: Vec<Hit>,
     phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
+    /// The phrases' (length, first word, last word), so most words that end some
+    /// phrase skip the phrase table.
+    phrase_filter: PhraseFilter,
     /// Word prefixes joined to the word after a hyphen ("re-host") and stripped
     /// from words the vocabulary lacks ("rehost" -> "host").
     prefixes: Vec<String>,
@@ -517,6 +574,43 @@ pub struct ScoringRules {
     pub(crate) enumeration: Enumeration,
     /// Dictionary matching over runs of scripts written without spaces.
     segmenter: Option<Segmenter>,
+}
+
+/// A set of (length, first word id, last word id) as one bit per hash: a clear bit
+/// means no phrase has them; a set bit is confirmed in the phrase table.
+#[derive(Debug, Clone)]
+struct PhraseFilter {
+    bits: Box<[u64]>,
+}
+
+impl PhraseFilter {
+    const BITS_LOG2: u32 = 16;
+
+    fn new<'k>(keys: impl Iterator<Item = &'k [u32; MAX_PHRASE_WORDS]>) -> Self {
+        let mut filter = Self {
+            bits: vec![0; (1 << Self::BITS_LOG2) / 64].into_boxed_slice(),
+        };
+        for key in keys {
+            let len = key.iter().take_while(|&&id| id != 0).count();
+            let bit = Self::bit(len, key[0], key[len - 1]);
+            filter.bits[bit / 64] |= 1 << (bit % 64);
+        }
+        filter
+    }
+
+    #[inline(always)]
+    fn bit(len: usize, first: u32, last: u32) -> usize {
+        let key = (u64::from(first) << 32 | u64::from(last)) ^ ((len as u64) << 60);
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS_LOG2)) as usize
+    }
+
+    #[inline(always)]
+    fn may_contain(&self, len: usize, first: u32, last: u32) -> bool {
+        let bit = Self::bit(len, first, last);
+        self.bits
+            .get(bit / 64)
+            .is_some_and(|word| word & (1 << (bit % 64)) != 0)
+    }
 }
 
 /// Points for a list of items: `points` per comma beyond the first `free`, up to `cap`.
@@ -584,9 +678,12 @@ struct Segmenter {
 /// A word looked up in the tables.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Lookup<'r> {
+    /// The hits that change the evidence, in the rules' order.
     pub hits: Hits<'r>,
     pub phrase_word: u32,
     pub phrase_roles: u8,
+    /// `ROLE_*` bits.
+    pub roles: u8,
 }
 
 impl ScoringRules {
@@ -642,6 +739,7 @@ impl ScoringRules {
             hits: &self.hits[start..start + entry.hits_len as usize],
             phrase_word: entry.phrase_word,
             phrase_roles: entry.phrase_roles,
+            roles: entry.roles,
         }
     }
 
@@ -703,6 +801,13 @@ impl ScoringRules {
             fold_stress(stem, buf);
             self.lookup(buf)
         })
+    }
+
+    /// Whether some phrase of `len` words starts with word id `first` and ends with
+    /// `last` (false positives possible, never false negatives).
+    #[inline(always)]
+    pub(crate) fn may_be_phrase(&self, len: usize, first: u32, last: u32) -> bool {
+        self.phrase_filter.may_contain(len, first, last)
     }
 
     /// Hits of the phrase made of these phrase-word ids (zero-padded), if any.
@@ -1503,6 +1608,7 @@ impl Compiler {
             long_words,
             longest_word,
             hits,
+            phrase_filter: PhraseFilter::new(phrases.keys()),
             phrases,
             affix_bytes: AffixBytes::new(&prefixes, &suffixes),
             prefixes,
@@ -1525,14 +1631,15 @@ impl Compiler {
         let mut words = FxHashMap::default();
         for (word, (word_hits, phrase_word)) in self.words {
             let hits_start = hits.len() as u32;
-            hits.extend_from_slice(&word_hits);
+            hits.extend(word_hits.iter().filter(|h| h.group.records()));
             words.insert(
                 word.into_boxed_str(),
                 Entry {
                     hits_start,
-                    hits_len: word_hits.len() as u16,
+                    hits_len: (hits.len() as u32 - hits_start) as u16,
                     phrase_roles: self.phrase_roles.get(&phrase_word).copied().unwrap_or(0),
                     phrase_word,
+                    roles: word_hits.iter().fold(0, |roles, h| roles | h.group.role()),
                 },
             );
         }
