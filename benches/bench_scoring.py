@@ -68,3 +68,18 @@ def test_score_many_oracle_baseline(benchmark):
     assert [ORACLE.analyze(t).score for t in ORACLE_BATCH] == expected
     benchmark(lambda: [ORACLE.analyze(t).score for t in ORACLE_BATCH])
     benchmark.extra_info["tasks_per_second"] = len(ORACLE_BATCH) / benchmark.stats.stats.mean
+
+
+# Threads share one large batch: the texts are copied out of Python on the calling
+# thread, so the scaling is below the number of cores by that serial part.
+MILLION = hundred_char_tasks(2_000) * 500
+
+
+@pytest.mark.benchmark(group="score_many, 1,000,000 tasks, threads")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_score_many_threads(benchmark, threads):
+    expected = ANALYZER.score_many(MILLION[:20_000])[0].tolist()
+    assert ANALYZER.score_many(MILLION[:20_000], threads=threads)[0].tolist() == expected
+    scores, _ = benchmark.pedantic(ANALYZER.score_many, args=(MILLION,), kwargs={"threads": threads}, rounds=7)
+    assert len(scores) == len(MILLION)
+    benchmark.extra_info["tasks_per_second"] = len(MILLION) / benchmark.stats.stats.mean

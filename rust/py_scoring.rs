@@ -10,6 +10,7 @@ use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUnt
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyMapping, PySequence, PySet,
     PyString, PyTuple,
@@ -135,6 +136,73 @@ fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
             repr(value)
         ))
     })
+}
+
+/// The keys of `analyze_parts`' dicts, in their order, with None values: copying one
+/// gives a dict of the right size at once.
+struct DictTemplates {
+    breakdown: Py<PyDict>,
+    factors: Py<PyDict>,
+    details: Py<PyDict>,
+}
+
+impl DictTemplates {
+    const BREAKDOWN: [&'static str; 6] = [
+        "description_complexity",
+        "file_complexity",
+        "context_complexity",
+        "integration_complexity",
+        "additional_requirements",
+        "technical_depth",
+    ];
+    const FACTORS: [&'static str; 4] = [
+        "file_operations",
+        "context_weight",
+        "integration_complexity",
+        "additional_requirements",
+    ];
+    const DETAILS: [&'static str; 6] = [
+        "verb_complexity",
+        "technical_indicators",
+        "word_count",
+        "estimated_steps",
+        "complexity_factors",
+        "task_length",
+    ];
+
+    fn get(py: Python<'_>) -> PyResult<&'static Self> {
+        static TEMPLATES: PyOnceLock<DictTemplates> = PyOnceLock::new();
+        TEMPLATES.get_or_try_init(py, || {
+            let template = |keys: &[&str]| -> PyResult<Py<PyDict>> {
+                let dict = PyDict::new(py);
+                for key in keys {
+                    dict.set_item(PyString::intern(py, key), py.None())?;
+                }
+                Ok(dict.unbind())
+            };
+            Ok(Self {
+                breakdown: template(&Self::BREAKDOWN)?,
+                factors: template(&Self::FACTORS)?,
+                details: template(&Self::DETAILS)?,
+            })
+        })
+    }
+}
+
+/// One of the few fixed words `analyze_parts` reports (a verb complexity, a context
+/// weight) as a str made once, instead of a new str on every call.
+fn interned<'py>(py: Python<'py>, word: &'static str) -> Bound<'py, PyString> {
+    match word {
+        "simple" => intern!(py, "simple"),
+        "medium" => intern!(py, "medium"),
+        "complex" => intern!(py, "complex"),
+        "unknown" => intern!(py, "unknown"),
+        "minimal" => intern!(py, "minimal"),
+        "standard" => intern!(py, "standard"),
+        "comprehensive" => intern!(py, "comprehensive"),
+        other => return PyString::new(py, other),
+    }
+    .clone()
 }
 
 /// `score_many`'s result: uint8 scores and uint8 levels.
@@ -362,7 +430,10 @@ impl PyScorer {
             technical_depth,
         ];
         let (a, facts, task_length) = self.run_with_facts(py, text, facts)?;
-        let breakdown = PyDict::new(py);
+        // Each dict is a copy of a template holding its keys: replacing values never
+        // grows it, where inserting six keys into a new dict resizes it once.
+        let templates = DictTemplates::get(py)?;
+        let breakdown = templates.breakdown.bind(py).copy()?;
         breakdown.set_item(intern!(py, "description_complexity"), a.description_points)?;
         breakdown.set_item(intern!(py, "file_complexity"), a.file_points)?;
         breakdown.set_item(intern!(py, "context_complexity"), a.context_points)?;
@@ -374,9 +445,12 @@ impl PyScorer {
             signals.append((name.as_str(), *points))?;
         }
         // The caller's facts as 1.x reported them; which signals fired is `signals`.
-        let factors = PyDict::new(py);
+        let factors = templates.factors.bind(py).copy()?;
         factors.set_item(intern!(py, "file_operations"), facts.file_count)?;
-        factors.set_item(intern!(py, "context_weight"), facts.context_weight())?;
+        factors.set_item(
+            intern!(py, "context_weight"),
+            interned(py, facts.context_weight()),
+        )?;
         factors.set_item(
             intern!(py, "integration_complexity"),
             facts.integration_points,
@@ -385,8 +459,11 @@ impl PyScorer {
             intern!(py, "additional_requirements"),
             facts.requirement_count(),
         )?;
-        let details = PyDict::new(py);
-        details.set_item(intern!(py, "verb_complexity"), a.verb_complexity.as_str())?;
+        let details = templates.details.bind(py).copy()?;
+        details.set_item(
+            intern!(py, "verb_complexity"),
+            interned(py, a.verb_complexity.as_str()),
+        )?;
         details.set_item(intern!(py, "technical_indicators"), a.technical_indicators)?;
         details.set_item(intern!(py, "word_count"), a.word_count)?;
         details.set_item(intern!(py, "estimated_steps"), a.estimated_steps)?;
@@ -457,26 +534,31 @@ impl PyScorer {
     /// Accepts a 1-D sequence of str (list, tuple, any `collections.abc.Sequence`) or a
     /// 1-D `numpy.ndarray` of str; returns two uint8 arrays of the same length. Inputs
     /// whose order or shape the flat result would lose are a TypeError (see
-    /// `check_texts_array` and `SEQUENCE_EXPECTED`).
+    /// `check_texts_array` and `SEQUENCE_EXPECTED`). `threads` worker threads share the
+    /// batch (see `threads_of`); the result does not depend on it.
+    #[pyo3(signature = (texts, *, threads = None))]
     fn score_many<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
+        threads: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<ScoresAndLevels<'py>> {
-        let (scores, levels) = if let Ok(array) = texts.cast::<PyUntypedArray>() {
+        let threads = threads.map_or(Ok(1), threads_of)?;
+        let batch = if let Ok(array) = texts.cast::<PyUntypedArray>() {
             check_texts_array(py, texts, array)?;
             let dtype = array.dtype();
             // The in-place reader assumes native byte order; other arrays go element by
             // element, where NumPy itself decodes them.
             if dtype.kind() == b'U' && dtype.is_native_byteorder() != Some(false) {
-                self.score_unicode_array(py, array)?
+                unicode_array_batch(py, array)?
             } else {
-                self.score_sequence(py, texts)?
+                sequence_batch(texts)?
             }
         } else {
             check_texts_sequence(texts)?;
-            self.score_sequence(py, texts)?
+            sequence_batch(texts)?
         };
+        let (scores, levels) = py.detach(|| self.score_batch(&batch, threads));
         Ok((
             PyArray1::from_vec(py, scores),
             PyArray1::from_vec(py, levels),
@@ -534,79 +616,154 @@ impl PyScorer {
         Ok((analysis, facts, text.chars().count()))
     }
 
-    fn score_all<'t>(
-        &self,
-        texts: impl Iterator<Item = &'t str>,
-        len: usize,
-    ) -> (Vec<u8>, Vec<u8>) {
-        let thresholds = self.inner.thresholds();
-        let mut buf = String::new();
-        let mut scores = Vec::with_capacity(len);
-        let mut levels = Vec::with_capacity(len);
-        for text in texts {
-            let score = self.inner.score(text, &mut buf);
-            scores.push(score);
-            levels.push(thresholds.level_of(score) as u8);
+    /// Scores every text of `batch`, split into up to `threads` contiguous chunks
+    /// scored on their own threads; a thread that cannot be started leaves its chunk
+    /// to the calling thread.
+    fn score_batch(&self, batch: &Batch, threads: usize) -> (Vec<u8>, Vec<u8>) {
+        let count = batch.ends.len();
+        let mut scores = vec![0u8; count];
+        let mut levels = vec![0u8; count];
+        // Below this many texts per thread, starting a thread costs more than it saves.
+        const MIN_TEXTS_PER_THREAD: usize = 2048;
+        let threads = threads.min(count.div_ceil(MIN_TEXTS_PER_THREAD)).max(1);
+        if threads == 1 {
+            self.score_range(batch, 0, &mut scores, &mut levels);
+            return (scores, levels);
         }
+        let chunk = count.div_ceil(threads);
+        std::thread::scope(|scope| {
+            let mut left_over = Vec::new();
+            for (index, (scores, levels)) in scores
+                .chunks_mut(chunk)
+                .zip(levels.chunks_mut(chunk))
+                .enumerate()
+            {
+                let first = index * chunk;
+                let spawned = std::thread::Builder::new()
+                    .name("claude-pm-score".to_owned())
+                    .spawn_scoped(scope, move || {
+                        self.score_range(batch, first, scores, levels);
+                    });
+                if spawned.is_err() {
+                    left_over.push(first);
+                }
+            }
+            // Scored on this thread once the scope has joined the others and their
+            // chunks are free again.
+            left_over
+        })
+        .into_iter()
+        .for_each(|first| {
+            let last = (first + chunk).min(count);
+            self.score_range(
+                batch,
+                first,
+                &mut scores[first..last],
+                &mut levels[first..last],
+            );
+        });
         (scores, levels)
     }
 
-    fn score_sequence(
-        &self,
-        py: Python<'_>,
-        texts: &Bound<'_, PyAny>,
-    ) -> PyResult<(Vec<u8>, Vec<u8>)> {
-        let items: Vec<Bound<'_, PyAny>> = texts
-            .try_iter()
-            .map_err(|_| {
-                PyTypeError::new_err(format!("{SEQUENCE_EXPECTED}, not {}", type_name(texts)))
-            })?
-            .collect::<PyResult<_>>()?;
-        let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let Ok(string) = item.cast::<PyString>() else {
-                return Err(PyTypeError::new_err(format!(
-                    "texts[{i}] must be str, not {}",
-                    type_name(item)
-                )));
-            };
-            strings.push(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()));
+    /// Scores texts `first..first + scores.len()` of `batch` into `scores` and `levels`.
+    fn score_range(&self, batch: &Batch, first: usize, scores: &mut [u8], levels: &mut [u8]) {
+        let thresholds = self.inner.thresholds();
+        let mut buf = String::new();
+        for (i, (score, level)) in scores.iter_mut().zip(levels.iter_mut()).enumerate() {
+            let value = self.inner.score(batch.text(first + i), &mut buf);
+            *score = value;
+            *level = thresholds.level_of(value) as u8;
         }
-        Ok(py.detach(|| self.score_all(strings.iter().map(|s| &**s), strings.len())))
     }
+}
 
-    /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded. The code
-    /// points are transcoded to UTF-8 under the GIL (Python code cannot change the
-    /// array meanwhile), then scored with it released, like `score_sequence`.
-    fn score_unicode_array(
-        &self,
-        py: Python<'_>,
-        array: &Bound<'_, PyUntypedArray>,
-    ) -> PyResult<(Vec<u8>, Vec<u8>)> {
-        let width = array.dtype().itemsize() / 4;
-        let numpy = py.import("numpy")?;
-        let flat = numpy
-            .call_method1("ascontiguousarray", (array,))?
-            .call_method1("view", ("uint32",))?
-            .call_method1("reshape", (-1,))?;
-        let flat = flat.cast::<PyArray1<u32>>()?.readonly();
-        let code_points = flat
-            .as_slice()
-            .map_err(|err| PyValueError::new_err(format!("texts: {err}")))?;
-        let count = array.len();
-        let (text, ends) = transcode_ucs4(code_points, width, count);
-        Ok(py.detach(|| {
-            let mut start = 0;
-            self.score_all(
-                ends.iter().map(|&end| {
-                    let item = text.get(start..end).unwrap_or("");
-                    start = end;
-                    item
-                }),
-                count,
-            )
-        }))
+/// Texts as one UTF-8 string and each text's end offset: one allocation for the
+/// whole batch, and contiguous ranges for the scoring threads.
+struct Batch {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn text(&self, index: usize) -> &str {
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        self.text.get(start..self.ends[index]).unwrap_or("")
     }
+}
+
+/// The largest `threads` accepted: more threads than this only add start-up cost.
+const MAX_THREADS: u64 = 256;
+
+/// `threads`: an int in 1..=MAX_THREADS; bools are rejected like other counts.
+fn threads_of(value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let allowed = format!("expected an int in 1..={MAX_THREADS}");
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyValueError::new_err(format!(
+            "threads={} is not valid: {allowed}, not bool",
+            repr(value)
+        )));
+    }
+    if !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "threads must be an int in 1..={MAX_THREADS}, not {}",
+            type_name(value)
+        )));
+    }
+    match value.extract::<u64>() {
+        Ok(n @ 1..=MAX_THREADS) => Ok(n as usize),
+        _ => Err(PyValueError::new_err(format!(
+            "threads={} is not valid: {allowed}",
+            repr(value)
+        ))),
+    }
+}
+
+/// A sequence's texts, copied into one `Batch` under the GIL: each str's UTF-8 bytes
+/// go straight into the batch, validated once for the whole batch at the end.
+fn sequence_batch(texts: &Bound<'_, PyAny>) -> PyResult<Batch> {
+    let iter = texts.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!("{SEQUENCE_EXPECTED}, not {}", type_name(texts)))
+    })?;
+    let hint = texts.len().unwrap_or(0);
+    let mut bytes: Vec<u8> = Vec::with_capacity(hint.saturating_mul(64));
+    let mut ends = Vec::with_capacity(hint);
+    for (i, item) in iter.enumerate() {
+        let item = item?;
+        let Ok(string) = item.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "texts[{i}] must be str, not {}",
+                type_name(&item)
+            )));
+        };
+        match string.encode_utf8() {
+            Ok(encoded) => bytes.extend_from_slice(encoded.as_bytes()),
+            // Lone surrogates cannot be encoded: they become U+FFFD.
+            Err(_) => bytes.extend_from_slice(string.to_string_lossy().as_bytes()),
+        }
+        ends.push(bytes.len());
+    }
+    // Python's UTF-8 encoder only produces valid UTF-8, so this never replaces
+    // anything; it turns the bytes into text without an unchecked conversion.
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+    Ok(Batch { text, ends })
+}
+
+/// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded, transcoded to
+/// UTF-8 under the GIL (Python code cannot change the array meanwhile).
+fn unicode_array_batch(py: Python<'_>, array: &Bound<'_, PyUntypedArray>) -> PyResult<Batch> {
+    let width = array.dtype().itemsize() / 4;
+    let numpy = py.import("numpy")?;
+    let flat = numpy
+        .call_method1("ascontiguousarray", (array,))?
+        .call_method1("view", ("uint32",))?
+        .call_method1("reshape", (-1,))?;
+    let flat = flat.cast::<PyArray1<u32>>()?.readonly();
+    let code_points = flat
+        .as_slice()
+        .map_err(|err| PyValueError::new_err(format!("texts: {err}")))?;
+    let (text, ends) = transcode_ucs4(code_points, width, array.len());
+    Ok(Batch { text, ends })
 }
 
 const SEQUENCE_EXPECTED: &str =

@@ -222,6 +222,9 @@ class ActionClass:
     policy: Policy
     sentence_start: bool
     verb: bool = False
+    nouns_in_questions: bool = False
+    status_in_questions: bool = False
+    weighs_options: bool = False
     fallback: bool = False
     hides_fallback: bool = True
     question_term: int | None = None
@@ -263,6 +266,9 @@ class OracleRules:
                 _policy(action),
                 action.get("sentence_start", False),
                 action.get("verb", False),
+                action.get("nouns_in_questions", False),
+                action.get("status_in_questions", False),
+                action.get("weighs_options", False),
                 action.get("fallback", False),
                 action.get("hides_fallback", True),
             )
@@ -292,6 +298,11 @@ class OracleRules:
         self.scope_terms: list[str] = []
         self._add("scope", doc["scope"], self.scope_terms)
         self.tradeoff = self._weighted("tradeoff", doc["tradeoff"])
+        for raw in doc.get("grammar", {}).get("alternatives", []):
+            (form,) = [w for w, _, _ in words(raw)]
+            hit = ("alternative", self._intern(self.tradeoff[2], form))
+            self._word(form, hit)
+            self.not_bare.add((form, *hit))
         self.coordination = self._weighted("coordination", doc["coordination"])
         self.narrow = self._weighted("narrow", doc["narrow"])
         domain = doc["domain"]
@@ -323,6 +334,9 @@ class OracleRules:
         self._add("noun_verb", {"words": grammar.get("noun_verbs", [])}, [])
         self._add("cue", {"forms": grammar.get("cues", [])}, [])
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
+        self._add("distributive", {"forms": grammar.get("distributives", [])}, [])
+        self._add("subject_pronoun", {"forms": grammar.get("subject_pronouns", [])}, [])
+        self.noun_particles: list[str] = grammar.get("noun_particles", [])
         requests = grammar.get("requests", [])
         self._add(
             "request",
@@ -335,6 +349,7 @@ class OracleRules:
         self._add("compound", {"phrases": doc.get("compounds", {}).get("phrases", [])}, [])
         enumeration = doc.get("enumeration", {})
         self.enumeration = (enumeration.get("points", 0), enumeration.get("cap", 0), enumeration.get("free", 0))
+        self.options = (enumeration.get("options_from", 0), enumeration.get("options_points", 0))
         self.indicators: list[str] = []
         for i, indicator in enumerate(doc.get("indicators", [])):
             self._add(("indicator", i), indicator, [])
@@ -367,16 +382,17 @@ class OracleRules:
                 return None
         return None
 
-    def segments(self, run: str) -> list[list[tuple[Any, int]]]:
-        """Hits of the dictionary words in a run, leftmost-longest."""
+    def segments(self, run: str) -> list[tuple[list[tuple[Any, int]], bool]]:
+        """Hits of the dictionary words in a run, leftmost-longest, and whether a
+        noun particle follows each."""
         out = []
         i = 0
         while i < len(run):
             for length in range(min(self.longest_segmented, len(run) - i), 0, -1):
                 hits = self.segmented.get(run[i : i + length])
                 if hits is not None:
-                    out.append(hits)
                     i += length
+                    out.append((hits, any(run.startswith(p, i) for p in self.noun_particles)))
                     break
             else:
                 i += 1
@@ -494,6 +510,14 @@ class Scan:
         self.after_preposition = False
         self.request_sentence = False
         self.sentence_words = 0
+        self.alternative: int | None = None
+        self.fact_question = False
+        self.question_opened = False
+        self.in_noun_phrase = False
+        self.noun_phrase_next = False
+        self.hyphen_before = False
+        self.distributive_before = False
+        self.distributed: list[int] = []
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
 
     def penalty_of(self, triviality: Triviality) -> int:
@@ -522,6 +546,9 @@ class Scan:
             self.open = None
 
     def question(self) -> None:
+        if self.alternative is not None:
+            self.ev.add("tradeoff", self.alternative)
+            self.alternative = None
         if self.request_sentence or self.sentence_words == 0:
             return
         cls = self.rules.question_class
@@ -541,13 +568,22 @@ class Scan:
         marker = False
         if isinstance(group, tuple) and group[0] == "action":
             cls = self.rules.classes[group[1]]
-            nominal = noun or (bare and self.nominal_position)
-            if not negated and (start or not cls.sentence_start) and not (nominal and cls.verb):
+            asked_about = (
+                self.in_noun_phrase and cls.nouns_in_questions and self.fact_question and not self.request_sentence
+            )
+            nominal = noun or (bare and self.nominal_position) or asked_about
+            status = cls.status_in_questions and self.question_opened and not self.request_sentence
+            if not negated and (start or not cls.sentence_start) and not status and not (nominal and cls.verb):
                 self.ev.actions.setdefault(group[1], term)
                 self.clause.classes.add(group[1])
+                if start and cls.sentence_start:
+                    self.fact_question = True
+                    self.question_opened = self.question_opened or self.rules.question_class == group[1]
         elif isinstance(group, tuple):
             self.ev.indicators.add(group[1])
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
+            if group == "narrow" and self.distributive_before:
+                _insert(self.distributed, term)
             self.ev.add(group, term)
         elif group in ("weak", "strong"):
             if not negated:
@@ -564,6 +600,9 @@ class Scan:
         elif group == "request":
             if start:
                 self.request_sentence = True
+        elif group == "alternative":
+            if not negated and self.alternative is None:
+                self.alternative = term
         elif group == "compound":
             actions, classes = self.before_previous
             self.ev.actions = dict(actions)
@@ -609,18 +648,23 @@ class Scan:
             self.negated_until = 0
             self.request_sentence = False
             self.sentence_words = 0
+            self.alternative = None
+            self.fact_question = False
+            self.question_opened = False
 
     def segmented(self, run: str, sentence_start: bool) -> None:
         self.start(sentence_start)
         self.sentence_words += 1
         self.nominal_position = False
+        self.in_noun_phrase = self.noun_phrase_next = self.hyphen_before = False
+        self.distributive_before = False
         self.value_before = self.marker_before = False
         found = self.rules.segments(run)
-        for hits in found:
+        for hits, noun in found:
             self.index += 1
             negated = self.index <= self.negated_until
             for hit in hits:
-                self.record(hit, negated, True)
+                self.record(hit, negated, True, noun)
         if not found:
             self.index += 1
         self.recent = []
@@ -659,12 +703,16 @@ class Scan:
         verb_position = self.verb_position or start or punct_before or self.determined == "after_light"
         self.verb_position = False
         noun_verb = any(h[0] == "noun_verb" for h in hits)
-        noun = modifier or (noun_verb and not verb_position)
+        hyphen_before, self.hyphen_before = self.hyphen_before, modifier
+        noun = modifier or hyphen_before or (noun_verb and not verb_position)
+        self.in_noun_phrase = (not punct_before or hyphen_before) and self.noun_phrase_next
+        self.noun_phrase_next = False
         self.nominal_position = not punct_before and (self.determined == "yes" or self.after_preposition)
         self.after_preposition = False
         number_next = False
         is_ordinal = False
-        determiner = light_verb = cue = preposition = False
+        determiner = light_verb = cue = preposition = pronoun = distributive = False
+        self.distributive_before = self.distributive_before and not punct_before
         looked_up = found[0] if found else None
         for hit in hits:
             is_ordinal = is_ordinal or hit[0] == "ordinal"
@@ -672,9 +720,13 @@ class Scan:
             light_verb = light_verb or hit[0] == "light_verb"
             cue = cue or hit[0] in ("cue", "sequencer")
             preposition = preposition or hit[0] == "preposition"
+            pronoun = pronoun or hit[0] == "subject_pronoun"
+            distributive = distributive or hit[0] == "distributive"
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
             number_next = self.record(hit, negated, start, noun, bare) or number_next
+        action_hit = any(isinstance(h[0], tuple) and h[0][0] == "action" for h in hits)
+        self.noun_phrase_next = determiner or preposition or (self.in_noun_phrase and not action_hit and not cue)
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1
         phrase_word = rules.phrase_ids.get(found[0], 0) if found else 0
@@ -692,7 +744,8 @@ class Scan:
         self.before_previous = before
         light_before = self.light_before and not punct_before
         self.determined = "no" if not determiner else "after_light" if light_before else "yes"
-        self.light_before = light_verb
+        self.distributive_before = distributive
+        self.light_before = light_verb or (pronoun and light_before)
         self.verb_position = cue
         self.after_preposition = preposition
         self.recent.insert(0, (phrase_word, negated, start))
@@ -711,6 +764,8 @@ def collect(rules: OracleRules, text: str) -> Evidence:
     if ends_with_question:
         scan.question()
     scan.finish()
+    if "narrow" in scan.ev.sets:
+        scan.ev.sets["narrow"] = [t for t in scan.ev.sets["narrow"] if t not in scan.distributed]
     scan.ev.word_count = scan.index
     return scan.ev
 
@@ -766,6 +821,10 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
         listed = min(per * max(0, ev.commas - free), cap)
         push("enumeration", listed)
         points += listed
+        options_from, options_points = rules.options
+        if cls is not None and rules.classes[cls].weighs_options and options_from > 0 and ev.commas >= options_from:
+            push("options", options_points)
+            points += options_points
     if policy.trivial == "always" or (policy.trivial == "unscoped" and not scope):
         found = ev.triviality if cls is None else ev.class_triviality.get(cls, Triviality())
         weak = [t for t in ev.triviality.weak if t in found.weak] if policy.weak_trivial else []

@@ -163,3 +163,160 @@ def test_quoted_text_is_a_literal_not_an_instruction():
     assert tier('Set the commit message to "redesign the whole platform"') == "SIMPLE"
     assert tier("Rename the job `migrate_all_tenants` to `tenant_sync`") == "SIMPLE"
     assert tier('Migrate the tenants to the new cluster, then tag it "done"') != "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Kafka, Pulsar or Kinesis for the clickstream? Compare delivery guarantees and running cost.",
+        "Terraform oder Pulumi für die neue Landing Zone? Vergleiche Lernkurve und Zustandshaltung.",
+        "¿Postgres o DynamoDB para el catálogo? Compara coste, consultas y operación.",
+        "Monorepo ou multirepo pour les douze équipes ? Compare outillage, CI et droits d'accès.",
+    ],
+)
+def test_a_question_that_offers_alternatives_weighs_them(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == "COMPLEX"
+    assert any(name.startswith("tradeoff:") for name, _ in result.signals)
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Is the canary red or green?", "SIMPLE"),
+        ("Restart or redeploy the ingest worker.", "SIMPLE"),
+        ("Compare the two CSV exports. Use pandas or polars.", "MEDIUM"),
+    ],
+)
+def test_or_outside_a_weighing_question_adds_nothing(task: str, expected: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert not any(name.startswith("tradeoff:") for name, _ in result.signals)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Which squad owns the Okta integration?",
+        "which tag is the hotfix on",
+        "Who reviewed the cleanup of the fixtures?",
+        "Wer betreut die Jira-Integration?",
+        "Wer pflegt die Slack-Integration?",
+        "Thanks for the writeup!",
+        "Danke für die Zusammenfassung!",
+        "Gracias por el resumen.",
+    ],
+)
+def test_work_nouns_a_fact_question_asks_about_are_not_work(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("How do I write the integration test for the webhook?", "MEDIUM"),
+        ("What would the migration of all 40 services to Kubernetes involve?", "COMPLEX"),
+        ("Can you write the integration for the billing webhook?", "MEDIUM"),
+        ("Which job fails and how do I fix the build?", "MEDIUM"),
+        ("Who owns the dashboards and can they add the integration for billing?", "MEDIUM"),
+        ("Thanks! Now write the integration for billing.", "MEDIUM"),
+    ],
+)
+def test_work_asked_for_in_a_question_still_counts(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Define the word idempotent.", "SIMPLE"),
+        ("Define the event schema and API contracts between the checkout, billing and shipping services.", "MEDIUM"),
+    ],
+)
+def test_define_is_an_edit_that_reaches_across_a_system_with_scope(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected", "action"),
+    [
+        ("Danach brauchen wir einen Plan, wie alle Dienste auf Kubernetes umziehen.", "COMPLEX", "action:plan"),
+        ("Zuerst brauch ich eine Analyse der Cloud-Kosten.", "MEDIUM", "action:analyse"),
+    ],
+)
+def test_a_subject_pronoun_after_a_light_verb_keeps_its_object_the_work(task: str, expected: str, action: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert action in dict(result.signals)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Is the staging deploy broken?",
+        "Which consumers are failing right now?",
+        "¿Cuántos jobs fallaron anoche?",
+        "Ist der Export-Job abgestürzt?",
+    ],
+)
+def test_a_question_about_a_malfunction_is_a_status_check(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Hi, the export job crashes on every run.",
+        "Why is the staging deploy broken?",
+        "How do we deal with the consumer crashing on malformed events?",
+        "Is the staging deploy broken? It fails with an OOM since yesterday.",
+    ],
+)
+def test_a_malfunction_stated_or_asked_about_with_why_or_how_is_work(task: str):
+    assert tier(task) == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Setz den Default-Port im Helm-Chart von 80 auf 8080.", "SIMPLE"),
+        ("Toggle the dark-mode flag in settings.json.", "SIMPLE"),
+        ("Rename the cert-expiry check to tls-expiry.", "SIMPLE"),
+    ],
+)
+def test_the_second_half_of_a_hyphenated_compound_is_a_noun(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("ステージング設定の LOG_LEVEL を WARN に変更して", "SIMPLE"),
+        ("把我写的那段注释删掉", "SIMPLE"),
+        ("全サービスの移行計画を立ててください", "COMPLEX"),
+    ],
+)
+def test_a_word_before_a_noun_particle_modifies_a_noun(task: str, expected: str):
+    assert tier(task) == expected
+
+
+def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
+    bounded = ANALYZER.analyze_task("Redesign the sharding key of the orders table.")
+    distributed = ANALYZER.analyze_task("Redesign the sharding key per table.")
+    assert any(name.startswith("narrow:") for name, _ in bounded.signals)
+    assert not any(name.startswith("narrow:") for name, _ in distributed.signals)
+    assert distributed.complexity_score > bounded.complexity_score
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Evaluate read replicas, a cache tier, query rewrites and sharding for the reporting load.", "COMPLEX"),
+        ("Analysiere Read-Replicas, einen Cache, Query-Rewrites und Sharding für die Reporting-Last.", "COMPLEX"),
+        ("Analyze why the nightly export is slow.", "MEDIUM"),
+    ],
+)
+def test_analysis_over_a_list_of_options_weighs_alternatives(task: str, expected: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert ("options" in dict(result.signals)) == (expected == "COMPLEX")

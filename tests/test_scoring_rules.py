@@ -53,6 +53,9 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ('verb_complexity = "complex"', 'verb_complexity = "huge"', "actions[0].verb_complexity"),
         ('"proof", "proofs",', '"proof", "proof read",', "actions[1].forms[6]"),
         ("window = 3", "window = -3", "negation.window"),
+        ('alternatives = ["or", "oder"', 'alternatives = ["or", "or else"', "grammar.alternatives[1]"),
+        ('alternatives = ["or", "oder"', 'alternatives = ["or", ""', "grammar.alternatives[1]"),
+        ('noun_particles = ["の"', 'noun_particles = [""', "grammar.noun_particles[0]"),
     ],
 )
 def test_a_malformed_file_names_the_field(find: str, replace: str, field: str):

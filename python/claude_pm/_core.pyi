@@ -154,9 +154,14 @@ class Scorer:
     def level_of(self, score: int) -> int:
         """0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds."""
     def score_many(
-        self, texts: Sequence[str] | npt.NDArray[np.str_]
+        self, texts: Sequence[str] | npt.NDArray[np.str_], *, threads: int | None = None
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
         """Description-only (scores, levels) of each text, in order; the GIL is released.
+
+        ``threads`` (None: 1): how many threads share the batch, an int in 1..=256
+        (TypeError for a non-int, ValueError for a bool or a value outside the range);
+        batches under a few thousand texts stay on one thread. The result is the same
+        for every value.
 
         ``texts``: a 1-D sequence of str (list, tuple, any ``collections.abc.Sequence``)
         or a plain 1-D ``numpy.ndarray`` of str (``<U`` or object dtype). TypeError,

@@ -8,7 +8,8 @@
 
 use super::rules::{
     Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
-    PHRASE_END, PHRASE_START,
+    PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_LIGHT_VERB,
+    ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PREPOSITION, ROLE_SUBJECT_PRONOUN,
 };
 use super::tokenizer::{for_each_word, Word};
 
@@ -26,6 +27,21 @@ pub(crate) struct TermSet {
 impl TermSet {
     fn insert(&mut self, term: u16) {
         self.position_or_insert(term);
+    }
+
+    fn contains(&self, term: u16) -> bool {
+        self.as_slice().contains(&term)
+    }
+
+    /// Keeps the terms `keep` accepts, in order.
+    fn retain(&mut self, keep: impl Fn(u16) -> bool) {
+        let mut kept = TermSet::default();
+        for &term in self.as_slice() {
+            if keep(term) {
+                kept.insert(term);
+            }
+        }
+        *self = kept;
     }
 
     /// The term's position in the set, inserting it while there is room.
@@ -196,6 +212,24 @@ struct Scan<'r> {
     request_sentence: bool,
     /// Words in the current sentence so far.
     sentence_words: u32,
+    /// The current sentence offered alternatives ("or"): the trade-off term
+    /// to record if it turns out to be a question.
+    alternative: Option<u16>,
+    /// The sentence opened with a question word or a greeting: it asks for a
+    /// fact or for nothing, so the work nouns it names are not asked for.
+    fact_question: bool,
+    /// The sentence opened with a question word (not a greeting).
+    question_opened: bool,
+    /// The word stands in a noun phrase: after a determiner or a preposition,
+    /// through the words with no action that follow it ("the SSO integration").
+    in_noun_phrase: bool,
+    noun_phrase_next: bool,
+    /// The previous word ended in a hyphen: "Jira-Integration" is one noun.
+    hyphen_before: bool,
+    /// The previous word was a distributive ("per", "by").
+    distributive_before: bool,
+    /// Narrow terms that stood after a distributive: they name every unit.
+    distributed: TermSet,
 }
 
 impl<'r> Scan<'r> {
@@ -238,7 +272,13 @@ impl<'r> Scan<'r> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn question(&mut self) {
+        // "A, B or C?" asks to weigh alternatives, whoever asks it.
+        if let Some(term) = self.alternative.take() {
+            self.evidence.tradeoff.insert(term);
+        }
         // A request ("can you ...?") or a sentence of punctuation alone asks no fact.
         if self.request_sentence || self.sentence_words == 0 {
             return;
@@ -290,17 +330,33 @@ impl<'r> Scan<'r> {
             Group::Action(class) => {
                 let c = usize::from(class);
                 let rules = &self.rules.classes[c];
-                let nominal = noun || (hit.bare && self.nominal_position);
+                let asked_about = self.in_noun_phrase
+                    && rules.nouns_in_questions
+                    && self.fact_question
+                    && !self.request_sentence;
+                let nominal = noun || (hit.bare && self.nominal_position) || asked_about;
                 let out_of_place = rules.sentence_start && !sentence_start;
-                if !(negated || out_of_place || (nominal && rules.verb)) {
+                let status =
+                    rules.status_in_questions && self.question_opened && !self.request_sentence;
+                if !(negated || out_of_place || status || (nominal && rules.verb)) {
                     ev.actions[c].get_or_insert(hit.term);
                     self.clause.classes |= 1 << c;
+                    // A question or a greeting opens a sentence that asks for no work.
+                    if sentence_start && rules.sentence_start {
+                        self.fact_question = true;
+                        self.question_opened |= self.rules.question_class == Some(class);
+                    }
                 }
             }
             Group::Scope => ev.scope.insert(hit.term),
             Group::Tradeoff => ev.tradeoff.insert(hit.term),
             Group::Coordination => ev.coordination.insert(hit.term),
-            Group::Narrow => ev.narrow.insert(hit.term),
+            Group::Narrow => {
+                if self.distributive_before {
+                    self.distributed.insert(hit.term);
+                }
+                ev.narrow.insert(hit.term);
+            }
             Group::Domain => ev.domain.insert(hit.term),
             Group::TrivialWeak if !negated => self.trivial(false, hit.term),
             Group::TrivialStrong if !negated => self.trivial(true, hit.term),
@@ -315,13 +371,20 @@ impl<'r> Scan<'r> {
                     self.request_sentence = true;
                 }
             }
+            Group::Alternative => {
+                if !negated {
+                    self.alternative.get_or_insert(hit.term);
+                }
+            }
             Group::Ordinal
             | Group::Preposition
             | Group::Neutral
             | Group::Determiner
             | Group::LightVerb
             | Group::NounVerb
-            | Group::Cue => {}
+            | Group::Cue
+            | Group::SubjectPronoun
+            | Group::Distributive => {}
             Group::Compound => {
                 ev.actions = self.before_previous.actions;
                 self.clause.classes = self.before_previous.classes;
@@ -334,6 +397,7 @@ impl<'r> Scan<'r> {
         }
     }
 
+    #[inline(always)]
     fn word(&mut self, word: Word<'_>) {
         self.evidence.commas = self
             .evidence
@@ -342,34 +406,8 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
-        if let Some(pending) = self.pending_prefix.take() {
-            let mut joined = std::mem::take(&mut self.joined);
-            joined.clear();
-            joined.push_str(self.rules.prefix(pending.index));
-            joined.push_str(word.text);
-            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
-                let place = Place {
-                    sentence_start: pending.sentence_start,
-                    modifier: word.hyphen_next,
-                    punct_before: pending.punct_before,
-                    ..Place::default()
-                };
-                self.plain(&joined, place);
-                self.joined = joined;
-                return;
-            }
-            self.joined = joined;
-            let prefix = self.rules.prefix(pending.index);
-            self.plain(prefix, Self::prefix_place(pending));
-        } else if word.hyphen_next {
-            if let Some(index) = self.rules.prefix_index(word.text) {
-                self.pending_prefix = Some(PendingPrefix {
-                    index,
-                    sentence_start: word.sentence_start,
-                    punct_before: word.punct_before,
-                });
-                return;
-            }
+        if (self.pending_prefix.is_some() || word.hyphen_next) && self.prefixed(word) {
+            return;
         }
         if word.segmented && word.quoted {
             self.start(word.sentence_start);
@@ -387,6 +425,42 @@ impl<'r> Scan<'r> {
             };
             self.plain(word.text, place);
         }
+    }
+
+    /// A word after a held prefix, or a prefix before a hyphen ("re-host"): whether
+    /// the word has been taken care of. Out of line: most words are neither.
+    #[inline(never)]
+    fn prefixed(&mut self, word: Word<'_>) -> bool {
+        if let Some(pending) = self.pending_prefix.take() {
+            let mut joined = std::mem::take(&mut self.joined);
+            joined.clear();
+            joined.push_str(self.rules.prefix(pending.index));
+            joined.push_str(word.text);
+            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
+                let place = Place {
+                    sentence_start: pending.sentence_start,
+                    modifier: word.hyphen_next,
+                    punct_before: pending.punct_before,
+                    ..Place::default()
+                };
+                self.plain(&joined, place);
+                self.joined = joined;
+                return true;
+            }
+            self.joined = joined;
+            let prefix = self.rules.prefix(pending.index);
+            self.plain(prefix, Self::prefix_place(pending));
+        } else if word.hyphen_next {
+            if let Some(index) = self.rules.prefix_index(word.text) {
+                self.pending_prefix = Some(PendingPrefix {
+                    index,
+                    sentence_start: word.sentence_start,
+                    punct_before: word.punct_before,
+                });
+                return true;
+            }
+        }
+        false
     }
 
     /// A held prefix that did not join the next word, as a word of its own.
@@ -408,6 +482,9 @@ impl<'r> Scan<'r> {
             self.negated_until = 0;
             self.request_sentence = false;
             self.sentence_words = 0;
+            self.alternative = None;
+            self.fact_question = false;
+            self.question_opened = false;
         }
     }
 
@@ -418,17 +495,21 @@ impl<'r> Scan<'r> {
         self.start(sentence_start);
         self.sentence_words = self.sentence_words.saturating_add(1);
         self.nominal_position = false;
+        self.in_noun_phrase = false;
+        self.noun_phrase_next = false;
+        self.hyphen_before = false;
+        self.distributive_before = false;
         self.value_word_before = false;
         self.step_marker_before = false;
         let rules = self.rules;
         let mut matched = false;
-        rules.for_each_segment(run, |hits| {
+        rules.for_each_segment(run, |hits, noun| {
             matched = true;
             self.index = self.index.saturating_add(1);
             let negated = self.index <= self.negated_until;
             let mut ignored = false;
             for &hit in hits {
-                self.record(hit, negated, true, &mut ignored);
+                self.record_at(hit, negated, true, noun, &mut ignored);
             }
         });
         if !matched {
@@ -450,6 +531,13 @@ impl<'r> Scan<'r> {
         if let Some(found) = rules.lookup(text) {
             return Some(found);
         }
+        self.find_affixed(text)
+    }
+
+    /// `find` for a word the vocabulary lacks as written. Out of line: rare.
+    #[inline(never)]
+    fn find_affixed(&mut self, text: &str) -> Option<Lookup<'r>> {
+        let rules = self.rules;
         if let Some(found) = rules.strip_prefix(text).and_then(|rest| rules.lookup(rest)) {
             return Some(found);
         }
@@ -501,30 +589,41 @@ impl<'r> Scan<'r> {
             || sentence_start
             || punct_before
             || (self.determined == Determined::AfterLightVerb);
-        let noun_verb = lookup.is_some_and(|l| l.hits.iter().any(|h| h.group == Group::NounVerb));
-        let noun = modifier || (noun_verb && !verb_position);
+        let roles = lookup.map_or(0, |l| l.roles);
+        let noun_verb = roles & ROLE_NOUN_VERB != 0;
+        let hyphen_before = std::mem::replace(&mut self.hyphen_before, modifier);
+        // Both halves of a hyphenated compound are nouns ("Standard-Port", "cert-expiry
+        // check"); a phrase in the vocabulary ("fine-tune") still matches as a phrase.
+        let noun = modifier || hyphen_before || (noun_verb && !verb_position);
+        self.in_noun_phrase =
+            (!punct_before || hyphen_before) && std::mem::take(&mut self.noun_phrase_next);
         self.nominal_position = !punct_before
             && (self.determined == Determined::Yes || std::mem::take(&mut self.after_preposition));
         self.after_preposition = false;
         let mut number_next = false;
-        let mut is_ordinal = false;
-        let (mut determiner, mut light_verb, mut cue, mut preposition) =
-            (false, false, false, false);
+        let is_ordinal = roles & ROLE_ORDINAL != 0;
+        let determiner = roles & ROLE_DETERMINER != 0;
+        let light_verb = roles & ROLE_LIGHT_VERB != 0;
+        let cue = roles & ROLE_CUE != 0;
+        let preposition = roles & ROLE_PREPOSITION != 0;
+        let pronoun = roles & ROLE_SUBJECT_PRONOUN != 0;
+        let distributive = roles & ROLE_DISTRIBUTIVE != 0;
+        self.distributive_before &= !punct_before;
         if let Some(found) = lookup {
             for &hit in found.hits {
-                is_ordinal |= hit.group == Group::Ordinal;
-                determiner |= hit.group == Group::Determiner;
-                light_verb |= hit.group == Group::LightVerb;
-                cue |= matches!(hit.group, Group::Cue | Group::Sequencer);
-                preposition |= hit.group == Group::Preposition;
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
+        let action_hit =
+            lookup.is_some_and(|l| l.hits.iter().any(|h| matches!(h.group, Group::Action(_))));
+        // A cue ("and", "then", "to") ends the noun phrase: a verb may follow it.
+        self.noun_phrase_next =
+            determiner || preposition || (self.in_noun_phrase && !action_hit && !cue);
         if step_marker_before && (is_number || is_ordinal) {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
 
-        if phrase_roles & PHRASE_END != 0 {
+        if phrase_roles & PHRASE_END != 0 && self.may_end_phrase(phrase_word) {
             self.match_phrases(phrase_word, sentence_start, &mut number_next);
         }
         if let Some(before) = before {
@@ -536,7 +635,9 @@ impl<'r> Scan<'r> {
             (true, false) => Determined::Yes,
             (true, true) => Determined::AfterLightVerb,
         };
-        self.light_verb_before = light_verb;
+        self.distributive_before = distributive;
+        // A subject pronoun after the light verb ("brauch ich") leaves it in force.
+        self.light_verb_before = light_verb || (pronoun && light_verb_before);
         self.verb_position = cue;
         self.after_preposition = preposition;
         self.recent = [
@@ -552,6 +653,24 @@ impl<'r> Scan<'r> {
         self.step_marker_before = number_next;
     }
 
+    /// Whether some phrase may end with the current word: the filter `match_phrases`
+    /// applies, checked here so most words skip the call.
+    #[inline(always)]
+    fn may_end_phrase(&self, last: u32) -> bool {
+        for len in 2..=MAX_PHRASE_WORDS {
+            let first = self.recent[len - 2];
+            if first.phrase_word == 0 {
+                return false;
+            }
+            if first.phrase_roles & PHRASE_START != 0
+                && self.rules.may_be_phrase(len, first.phrase_word, last)
+            {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Matches every phrase that ends with the current word.
     fn match_phrases(&mut self, last: u32, sentence_start: bool, number_next: &mut bool) {
         let rules = self.rules;
@@ -561,7 +680,9 @@ impl<'r> Scan<'r> {
             if first.phrase_word == 0 {
                 break;
             }
-            if first.phrase_roles & PHRASE_START == 0 {
+            if first.phrase_roles & PHRASE_START == 0
+                || !rules.may_be_phrase(len, first.phrase_word, last)
+            {
                 continue;
             }
             // key = [recent[len-2], ..., recent[0], last]
@@ -614,6 +735,14 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         after_preposition: false,
         request_sentence: false,
         sentence_words: 0,
+        alternative: None,
+        fact_question: false,
+        question_opened: false,
+        in_noun_phrase: false,
+        noun_phrase_next: false,
+        hyphen_before: false,
+        distributive_before: false,
+        distributed: TermSet::default(),
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {
@@ -624,6 +753,10 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         scan.question();
     }
     scan.finish();
+    let distributed = scan.distributed;
+    scan.evidence
+        .narrow
+        .retain(|term| !distributed.contains(term));
     scan.evidence.word_count = scan.index;
     scan.evidence
 }

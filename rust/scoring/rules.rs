@@ -106,6 +106,14 @@ struct GrammarFile {
     prepositions: Vec<String>,
     #[serde(default)]
     requests: Vec<String>,
+    #[serde(default)]
+    alternatives: Vec<String>,
+    #[serde(default)]
+    subject_pronouns: Vec<String>,
+    #[serde(default)]
+    noun_particles: Vec<String>,
+    #[serde(default)]
+    distributives: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -124,6 +132,10 @@ struct EnumerationFile {
     cap: u8,
     #[serde(default)]
     free: u8,
+    #[serde(default)]
+    options_from: u8,
+    #[serde(default)]
+    options_points: u8,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +169,12 @@ struct ActionFile {
     weak_trivial: bool,
     #[serde(default)]
     verb: bool,
+    #[serde(default)]
+    nouns_in_questions: bool,
+    #[serde(default)]
+    status_in_questions: bool,
+    #[serde(default)]
+    weighs_options: bool,
     #[serde(default)]
     fallback: bool,
     #[serde(default = "default_true")]
@@ -321,6 +339,15 @@ pub(crate) enum Group {
     Preposition,
     /// A sentence opener that makes a question a request ("can you").
     Request,
+    /// A subject pronoun: after a light verb it keeps the verb's object open
+    /// ("brauch ich einen Plan": the plan is what is needed).
+    SubjectPronoun,
+    /// "per", "each", "by": the narrow unit after it is every unit ("per table",
+    /// "page by page"), not one.
+    Distributive,
+    /// "or" and its translations: in a question, the sentence offers alternatives
+    /// to weigh ("Kafka or RabbitMQ?"). The term indexes the trade-off names.
+    Alternative,
 }
 
 /// One vocabulary hit: the list and the term's index in that list's names.
@@ -384,6 +411,16 @@ pub(crate) struct ActionClass {
     pub sentence_start: bool,
     /// Its words are verbs: right after a determiner they are nouns and do not count.
     pub verb: bool,
+    /// In a question about a fact, any of its words right after a determiner or a
+    /// preposition is the thing asked about ("which team owns the integration?"),
+    /// not work asked for, even a form listed as a noun.
+    pub nouns_in_questions: bool,
+    /// In a question about a fact, its words ask for a status ("is the build
+    /// broken?"), not for work on it.
+    pub status_in_questions: bool,
+    /// A list it works over names options to weigh ("analyse partitioning,
+    /// clustering and caching"): trade-off evidence.
+    pub weighs_options: bool,
     /// It is a candidate only when no other class is found ("the failing
     /// checks" is the object of "count", not a report to debug).
     pub fallback: bool,
@@ -429,6 +466,60 @@ struct Entry {
     phrase_roles: u8,
     /// 1-based id of the word inside phrases, 0 when no phrase uses it.
     phrase_word: u32,
+    /// The grammar roles among its hits (`ROLE_*` bits), so the scanner reads them
+    /// without walking the hits.
+    roles: u8,
+}
+
+/// A step ordinal ("first").
+pub(crate) const ROLE_ORDINAL: u8 = 1;
+/// A determiner ("the").
+pub(crate) const ROLE_DETERMINER: u8 = 2;
+/// A light verb ("do").
+pub(crate) const ROLE_LIGHT_VERB: u8 = 4;
+/// A cue or a sequencer: a verb may follow.
+pub(crate) const ROLE_CUE: u8 = 8;
+/// A preposition.
+pub(crate) const ROLE_PREPOSITION: u8 = 16;
+/// A verb more often used as a noun.
+pub(crate) const ROLE_NOUN_VERB: u8 = 32;
+/// A subject pronoun ("ich" in "brauch ich").
+pub(crate) const ROLE_SUBJECT_PRONOUN: u8 = 64;
+/// A distributive ("per").
+pub(crate) const ROLE_DISTRIBUTIVE: u8 = 128;
+
+impl Group {
+    /// The `ROLE_*` bit of this group, 0 for none.
+    fn role(self) -> u8 {
+        match self {
+            Group::Ordinal => ROLE_ORDINAL,
+            Group::Determiner => ROLE_DETERMINER,
+            Group::LightVerb => ROLE_LIGHT_VERB,
+            Group::Cue | Group::Sequencer => ROLE_CUE,
+            Group::Preposition => ROLE_PREPOSITION,
+            Group::NounVerb => ROLE_NOUN_VERB,
+            Group::SubjectPronoun => ROLE_SUBJECT_PRONOUN,
+            Group::Distributive => ROLE_DISTRIBUTIVE,
+            _ => 0,
+        }
+    }
+
+    /// Whether recording a hit of this group changes the evidence; the others only
+    /// carry a role, read from `Entry::roles`.
+    fn records(self) -> bool {
+        !matches!(
+            self,
+            Group::Ordinal
+                | Group::Preposition
+                | Group::Neutral
+                | Group::Determiner
+                | Group::LightVerb
+                | Group::NounVerb
+                | Group::Cue
+                | Group::SubjectPronoun
+                | Group::Distributive
+        )
+    }
 }
 
 /// The word ends a phrase.
@@ -467,6 +558,9 @@ pub struct ScoringRules {
     longest_word: usize,
     hits: Vec<Hit>,
     phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
+    /// The phrases' (length, first word, last word), so most words that end some
+    /// phrase skip the phrase table.
+    phrase_filter: PhraseFilter,
     /// Word prefixes joined to the word after a hyphen ("re-host") and stripped
     /// from words the vocabulary lacks ("rehost" -> "host").
     prefixes: Vec<String>,
@@ -482,12 +576,53 @@ pub struct ScoringRules {
     segmenter: Option<Segmenter>,
 }
 
+/// A set of (length, first word id, last word id) as one bit per hash: a clear bit
+/// means no phrase has them; a set bit is confirmed in the phrase table.
+#[derive(Debug, Clone)]
+struct PhraseFilter {
+    bits: Box<[u64]>,
+}
+
+impl PhraseFilter {
+    const BITS_LOG2: u32 = 16;
+
+    fn new<'k>(keys: impl Iterator<Item = &'k [u32; MAX_PHRASE_WORDS]>) -> Self {
+        let mut filter = Self {
+            bits: vec![0; (1 << Self::BITS_LOG2) / 64].into_boxed_slice(),
+        };
+        for key in keys {
+            let len = key.iter().take_while(|&&id| id != 0).count();
+            let bit = Self::bit(len, key[0], key[len - 1]);
+            filter.bits[bit / 64] |= 1 << (bit % 64);
+        }
+        filter
+    }
+
+    #[inline(always)]
+    fn bit(len: usize, first: u32, last: u32) -> usize {
+        let key = (u64::from(first) << 32 | u64::from(last)) ^ ((len as u64) << 60);
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS_LOG2)) as usize
+    }
+
+    #[inline(always)]
+    fn may_contain(&self, len: usize, first: u32, last: u32) -> bool {
+        let bit = Self::bit(len, first, last);
+        self.bits
+            .get(bit / 64)
+            .is_some_and(|word| word & (1 << (bit % 64)) != 0)
+    }
+}
+
 /// Points for a list of items: `points` per comma beyond the first `free`, up to `cap`.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Enumeration {
     pub points: i32,
     pub cap: i32,
     pub free: u32,
+    /// The commas from which a class that weighs options takes the items for
+    /// alternatives, and the points that earns.
+    pub options_from: u32,
+    pub options_points: i32,
 }
 
 /// The first bytes of the prefixes and the last bytes of the suffixes.
@@ -536,14 +671,19 @@ fn fold_stress(word: &str, out: &mut String) {
 struct Segmenter {
     automaton: AhoCorasick,
     entries: Vec<Entry>,
+    /// A word followed by one of these modifies a noun ("設定の", "写的").
+    noun_particles: Vec<String>,
 }
 
 /// A word looked up in the tables.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Lookup<'r> {
+    /// The hits that change the evidence, in the rules' order.
     pub hits: Hits<'r>,
     pub phrase_word: u32,
     pub phrase_roles: u8,
+    /// `ROLE_*` bits.
+    pub roles: u8,
 }
 
 impl ScoringRules {
@@ -599,16 +739,22 @@ impl ScoringRules {
             hits: &self.hits[start..start + entry.hits_len as usize],
             phrase_word: entry.phrase_word,
             phrase_roles: entry.phrase_roles,
+            roles: entry.roles,
         }
     }
 
     /// Calls `on_match` with the hits of every vocabulary word found in a run of a
     /// script written without spaces, left to right, longest first.
-    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Hits<'_>)) {
+    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Hits<'_>, bool)) {
         if let Some(segmenter) = &self.segmenter {
             for found in segmenter.automaton.find_iter(run) {
                 let entry = &segmenter.entries[found.pattern().as_usize()];
-                on_match(self.entry_lookup(entry).hits);
+                let rest = &run[found.end()..];
+                let noun = segmenter
+                    .noun_particles
+                    .iter()
+                    .any(|p| rest.starts_with(p.as_str()));
+                on_match(self.entry_lookup(entry).hits, noun);
             }
         }
     }
@@ -655,6 +801,13 @@ impl ScoringRules {
             fold_stress(stem, buf);
             self.lookup(buf)
         })
+    }
+
+    /// Whether some phrase of `len` words starts with word id `first` and ends with
+    /// `last` (false positives possible, never false negatives).
+    #[inline(always)]
+    pub(crate) fn may_be_phrase(&self, len: usize, first: u32, last: u32) -> bool {
+        self.phrase_filter.may_contain(len, first, last)
     }
 
     /// Hits of the phrase made of these phrase-word ids (zero-padded), if any.
@@ -1031,6 +1184,38 @@ impl Compiler {
         })
     }
 
+    /// Adds the words that offer alternatives in a question; they name trade-off
+    /// evidence, so their terms extend the trade-off names.
+    fn add_alternatives(
+        &mut self,
+        raw: &[String],
+        names: &mut Vec<String>,
+    ) -> Result<(), RulesError> {
+        for (i, raw) in raw.iter().enumerate() {
+            let field = format!("grammar.alternatives[{i}]");
+            let word = single_word(&field, raw)?;
+            let term = match names.iter().position(|name| *name == word) {
+                Some(existing) => existing,
+                None => {
+                    names.push(word.clone());
+                    names.len() - 1
+                }
+            };
+            let term = u16::try_from(term).map_err(|_| {
+                RulesError::new(field, "too many terms in one list (at most 65535)")
+            })?;
+            self.add_word(
+                word,
+                Hit {
+                    group: Group::Alternative,
+                    term,
+                    bare: false,
+                },
+            );
+        }
+        Ok(())
+    }
+
     fn policy(field: &str, p: &ModifierPolicyFile) -> Result<Policy, RulesError> {
         Ok(Policy {
             base: check_points(&format!("{field}.base"), p.base)?,
@@ -1111,6 +1296,9 @@ impl Compiler {
                 policy,
                 sentence_start: action.sentence_start,
                 verb: action.verb,
+                nouns_in_questions: action.nouns_in_questions,
+                status_in_questions: action.status_in_questions,
+                weighs_options: action.weighs_options,
                 fallback: action.fallback,
                 hides_fallback: action.hides_fallback,
                 question_term,
@@ -1140,7 +1328,8 @@ impl Compiler {
 
         let t = &file.tradeoff;
         let lists = term_lists!(t);
-        let tradeoff = self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, lists)?;
+        let mut tradeoff = self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, lists)?;
+        self.add_alternatives(&file.grammar.alternatives, &mut tradeoff.terms)?;
 
         let c = &file.coordination;
         let lists = term_lists!(c);
@@ -1248,6 +1437,20 @@ impl Compiler {
             lists,
             &mut grammar_terms,
         )?;
+        let lists = TermLists::exact(&file.grammar.distributives, &[]);
+        self.add_terms(
+            "grammar.distributives",
+            Group::Distributive,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&file.grammar.subject_pronouns, &[]);
+        self.add_terms(
+            "grammar.subject_pronouns",
+            Group::SubjectPronoun,
+            lists,
+            &mut grammar_terms,
+        )?;
         let (forms, phrases): (Vec<String>, Vec<String>) =
             file.grammar.requests.iter().cloned().partition(|raw| {
                 let mut n = 0;
@@ -1281,6 +1484,11 @@ impl Compiler {
             points: check_points("enumeration.points", file.enumeration.points)?,
             cap: check_points("enumeration.cap", file.enumeration.cap)?,
             free: u32::from(file.enumeration.free),
+            options_from: u32::from(file.enumeration.options_from),
+            options_points: check_points(
+                "enumeration.options_points",
+                file.enumeration.options_points,
+            )?,
         };
 
         if file.indicators.len() > MAX_INDICATORS {
@@ -1309,7 +1517,6 @@ impl Compiler {
             prefix_all(&mut class.terms, "action");
         }
         prefix_all(&mut scope_terms.names, "scope");
-        let mut tradeoff = tradeoff;
         prefix_all(&mut tradeoff.terms, "tradeoff");
         let mut coordination = coordination;
         prefix_all(&mut coordination.terms, "phased");
@@ -1365,9 +1572,20 @@ impl Compiler {
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&segmented_words)
                 .map_err(|err| RulesError::new("<document>", err.to_string()))?;
+            let mut noun_particles = Vec::new();
+            for (i, raw) in file.grammar.noun_particles.iter().enumerate() {
+                if raw.is_empty() {
+                    return Err(RulesError::new(
+                        format!("grammar.noun_particles[{i}]"),
+                        "must not be empty",
+                    ));
+                }
+                noun_particles.push(raw.clone());
+            }
             Some(Segmenter {
                 automaton,
                 entries: segmented_entries,
+                noun_particles,
             })
         };
         Ok(ScoringRules {
@@ -1390,6 +1608,7 @@ impl Compiler {
             long_words,
             longest_word,
             hits,
+            phrase_filter: PhraseFilter::new(phrases.keys()),
             phrases,
             affix_bytes: AffixBytes::new(&prefixes, &suffixes),
             prefixes,
@@ -1412,14 +1631,15 @@ impl Compiler {
         let mut words = FxHashMap::default();
         for (word, (word_hits, phrase_word)) in self.words {
             let hits_start = hits.len() as u32;
-            hits.extend_from_slice(&word_hits);
+            hits.extend(word_hits.iter().filter(|h| h.group.records()));
             words.insert(
                 word.into_boxed_str(),
                 Entry {
                     hits_start,
-                    hits_len: word_hits.len() as u16,
+                    hits_len: (hits.len() as u32 - hits_start) as u16,
                     phrase_roles: self.phrase_roles.get(&phrase_word).copied().unwrap_or(0),
                     phrase_word,
+                    roles: word_hits.iter().fold(0, |roles, h| roles | h.group.role()),
                 },
             );
         }

@@ -297,6 +297,11 @@ fn candidate(
         let list_points = listed.points.saturating_mul(extra_items).min(listed.cap);
         out.push(|| "enumeration".to_owned(), list_points);
         points += list_points;
+        let weighs_options = class.is_some_and(|c| rules.classes[c].weighs_options);
+        if weighs_options && listed.options_from > 0 && ev.commas >= listed.options_from {
+            out.push(|| "options".to_owned(), listed.options_points);
+            points += listed.options_points;
+        }
     }
     let trivial_applies = match policy.trivial {
         Triviality::Always => true,

@@ -117,18 +117,22 @@ pub(crate) fn is_word_char(c: char) -> bool {
 }
 
 /// Byte classes, so ASCII text needs no char decoding: a word byte, a sentence end,
-/// whitespace, an upper-case letter (the word needs lowering), a non-ASCII byte.
-const WORD: u8 = 1;
-const SENTENCE_END: u8 = 2;
-const SPACE: u8 = 4;
-const UPPER: u8 = 8;
-const NON_ASCII: u8 = 16;
-const QUESTION: u8 = 32;
-const COMMA: u8 = 64;
-const QUOTE: u8 = 128;
+/// whitespace, an upper-case letter (the word needs lowering), a non-ASCII byte, a
+/// byte that may tell something about the word before it.
+const WORD: u16 = 1;
+const SENTENCE_END: u16 = 2;
+const SPACE: u16 = 4;
+const UPPER: u16 = 8;
+const NON_ASCII: u16 = 16;
+const QUESTION: u16 = 32;
+const COMMA: u16 = 64;
+const QUOTE: u16 = 128;
+/// A list number's closing mark, a hyphen or a path separator: after a word, the
+/// only ASCII bytes that make it numbered, hyphenated or part of a path.
+const AFTER_MARK: u16 = 256;
 
-const BYTE_CLASSES: [u8; 256] = {
-    let mut table = [0u8; 256];
+const BYTE_CLASSES: [u16; 256] = {
+    let mut table = [0u16; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
@@ -152,6 +156,9 @@ const BYTE_CLASSES: [u8; 256] = {
             if matches!(c, b'"' | b'`') {
                 class |= QUOTE;
             }
+            if matches!(c, b'.' | b')' | b'-' | b'/' | b'\\') {
+                class |= AFTER_MARK;
+            }
             // Rust's White_Space in ASCII: \t \n \x0b \x0c \r and space.
             if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
                 class |= SPACE;
@@ -162,6 +169,21 @@ const BYTE_CLASSES: [u8; 256] = {
     }
     table
 };
+
+/// How many leading bytes of `chunk` (eight bytes, the first lowest) are ASCII
+/// lower-case letters, the bytes most words are made of.
+#[inline(always)]
+fn lowercase_run(chunk: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // With the high bits cleared no byte carries into the next one below.
+    let ascii = !chunk & HIGH;
+    let low = chunk & !HIGH;
+    let at_least_a = (low + ONES * u64::from(0x80 - b'a')) & HIGH;
+    let past_z = (low + ONES * u64::from(0x80 - b'z' - 1)) & HIGH;
+    let lower = ascii & at_least_a & !past_z;
+    ((!lower & HIGH).trailing_zeros() / 8) as usize
+}
 
 fn is_list_number(word: &str) -> bool {
     (1..=2).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
@@ -190,6 +212,9 @@ fn hyphen_then_word(rest: &str) -> bool {
 
 /// The quotation state after the mark `c` at byte `at`: a closing mark ends the
 /// quotation, an opening one outside a quotation starts one if it is closed soon.
+/// Kept out of line: quotation marks are rare, and the scan loop stays small.
+#[cold]
+#[inline(never)]
 fn quote_at(bytes: &[u8], at: usize, c: char, quote_end: usize) -> usize {
     if quote_end != 0 {
         // Inside a quotation only its own closing mark (at or past `quote_end`) ends it.
@@ -215,52 +240,63 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
     let mut quote_end = 0usize;
     loop {
         // Separators up to the next word; only the last one's spacing matters.
-        let mut saw = 0u8;
-        let mut last_class = 0u8;
+        let mut saw = 0u16;
+        let mut last_class = 0u16;
         let mut fullwidth_end = false;
         let mut commas = 0u8;
         let mut punct = false;
-        loop {
-            while i < len {
-                let class = BYTE_CLASSES[usize::from(bytes[i])];
-                if class & (WORD | NON_ASCII) != 0 {
-                    break;
-                }
-                saw |= class;
-                last_class = class;
-                commas = commas.saturating_add((class & COMMA) >> 6);
-                punct |= class & SPACE == 0;
-                if class & QUOTE != 0 {
-                    quote_end = quote_at(bytes, i, char::from(bytes[i]), quote_end);
-                }
-                i += 1;
-            }
-            if i < len && bytes[i] >= 0x80 {
-                let c = char_at(text, i);
-                if !is_word_char(c) {
-                    punct |= !c.is_whitespace();
-                    if matches!(
-                        c,
-                        '\u{AB}' | '\u{BB}' | '\u{201C}' | '\u{201D}' | '\u{300C}'..='\u{300F}'
-                    ) {
-                        quote_end = quote_at(bytes, i, c, quote_end);
+        // Most words follow one space: that separator needs none of the checks below.
+        let one_space = bytes.get(i) == Some(&b' ')
+            && bytes
+                .get(i + 1)
+                .is_some_and(|&b| BYTE_CLASSES[usize::from(b)] & WORD != 0);
+        if one_space {
+            saw = SPACE;
+            last_class = SPACE;
+            i += 1;
+        } else {
+            loop {
+                while i < len {
+                    let class = BYTE_CLASSES[usize::from(bytes[i])];
+                    if class & (WORD | NON_ASCII) != 0 {
+                        break;
                     }
-                    if matches!(c, '\u{FF0C}' | '\u{3001}') {
-                        commas = commas.saturating_add(1);
+                    saw |= class;
+                    last_class = class;
+                    commas = commas.saturating_add(u8::from(class & COMMA != 0));
+                    punct |= class & SPACE == 0;
+                    if class & QUOTE != 0 {
+                        quote_end = quote_at(bytes, i, char::from(bytes[i]), quote_end);
                     }
-                    if is_fullwidth_sentence_end(c) {
-                        fullwidth_end = true;
-                        saw |= SENTENCE_END;
-                        if c == '\u{FF1F}' {
-                            saw |= QUESTION;
+                    i += 1;
+                }
+                if i < len && bytes[i] >= 0x80 {
+                    let c = char_at(text, i);
+                    if !is_word_char(c) {
+                        punct |= !c.is_whitespace();
+                        if matches!(
+                            c,
+                            '\u{AB}' | '\u{BB}' | '\u{201C}' | '\u{201D}' | '\u{300C}'..='\u{300F}'
+                        ) {
+                            quote_end = quote_at(bytes, i, c, quote_end);
                         }
+                        if matches!(c, '\u{FF0C}' | '\u{3001}') {
+                            commas = commas.saturating_add(1);
+                        }
+                        if is_fullwidth_sentence_end(c) {
+                            fullwidth_end = true;
+                            saw |= SENTENCE_END;
+                            if c == '\u{FF1F}' {
+                                saw |= QUESTION;
+                            }
+                        }
+                        last_class = if c.is_whitespace() { SPACE } else { 0 };
+                        i += c.len_utf8();
+                        continue;
                     }
-                    last_class = if c.is_whitespace() { SPACE } else { 0 };
-                    i += c.len_utf8();
-                    continue;
                 }
+                break;
             }
-            break;
         }
         if i >= len {
             return saw & QUESTION != 0;
@@ -269,7 +305,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             first || (saw & SENTENCE_END != 0 && (last_class & SPACE != 0 || fullwidth_end));
         let start = i;
         let segmented = bytes[i] >= 0x80 && is_segmented(char_at(text, i));
-        let mut flags = 0u8;
+        let mut flags = 0u16;
         if segmented {
             // Uncased scripts: the run is passed as a slice of `text`.
             while i < len && bytes[i] >= 0x80 {
@@ -282,6 +318,17 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         } else {
             // The word; lower-case ASCII words are passed as slices of `text`.
             loop {
+                // Eight bytes at a time while they are lower-case ASCII letters.
+                while let Some(chunk) = bytes
+                    .get(i..i + 8)
+                    .and_then(|c| <[u8; 8]>::try_from(c).ok())
+                {
+                    let run = lowercase_run(u64::from_le_bytes(chunk));
+                    i += run;
+                    if run < 8 {
+                        break;
+                    }
+                }
                 while i < len {
                     let class = BYTE_CLASSES[usize::from(bytes[i])];
                     if class & WORD == 0 {
@@ -303,27 +350,43 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         }
         let word: &str = if flags & UPPER != 0 {
             buf.clear();
-            for c in text[start..i].chars() {
-                if c.is_ascii() {
-                    buf.push(c.to_ascii_lowercase());
-                } else {
-                    buf.extend(c.to_lowercase());
+            let raw = &text[start..i];
+            if raw.is_ascii() {
+                buf.push_str(raw);
+                buf.make_ascii_lowercase();
+            } else {
+                for c in raw.chars() {
+                    if c.is_ascii() {
+                        buf.push(c.to_ascii_lowercase());
+                    } else {
+                        buf.extend(c.to_lowercase());
+                    }
                 }
             }
             buf
         } else {
             &text[start..i]
         };
-        let rest = &text[i..];
         let quoted = start < quote_end;
-        let in_path = (start > 0 && matches!(bytes[start - 1], b'/' | b'\\'))
-            || matches!(bytes.get(i), Some(b'/' | b'\\'));
+        // Most words end at a space: the checks on what follows need its class only.
+        let next_class = bytes.get(i).map_or(0, |&b| BYTE_CLASSES[usize::from(b)]);
+        let (numbered, hyphen_next, path_after) = if next_class & (AFTER_MARK | NON_ASCII) == 0 {
+            (false, false, false)
+        } else {
+            let rest = &text[i..];
+            (
+                !segmented && is_list_number(word) && closes_list_number(rest),
+                !segmented && hyphen_then_word(rest),
+                matches!(bytes.get(i), Some(b'/' | b'\\')),
+            )
+        };
+        let in_path = (start > 0 && matches!(bytes[start - 1], b'/' | b'\\')) || path_after;
         on_word(Word {
             text: word,
             sentence_start,
-            numbered: !segmented && is_list_number(word) && closes_list_number(rest),
+            numbered,
             question_before: saw & QUESTION != 0,
-            hyphen_next: !segmented && hyphen_then_word(rest),
+            hyphen_next,
             segmented,
             in_path,
             commas_before: commas,
@@ -358,6 +421,20 @@ mod tests {
             out.push((w.text.to_owned(), w.sentence_start, w.numbered))
         });
         out
+    }
+
+    #[test]
+    fn lowercase_runs_stop_at_the_first_other_byte() {
+        let run = |bytes: &[u8; 8]| lowercase_run(u64::from_le_bytes(*bytes));
+        assert_eq!(run(b"abcdefgh"), 8);
+        assert_eq!(run(b"azAZ09_`"), 2);
+        assert_eq!(run(b"{abcdefg"), 0);
+        assert_eq!(run(b"abc\xc3\xa9def"), 3);
+        assert_eq!(run(b"xyz@[abc"), 3);
+        for b in 0..=255u8 {
+            let bytes = [b, b'a', b'a', b'a', b'a', b'a', b'a', b'a'];
+            assert_eq!(run(&bytes) > 0, b.is_ascii_lowercase(), "byte {b}");
+        }
     }
 
     #[test]

@@ -226,15 +226,16 @@ class TaskComplexityAnalyzer:
         )
 
     def score_many(
-        self, tasks: Sequence[str] | npt.NDArray[np.str_]
+        self, tasks: Sequence[str] | npt.NDArray[np.str_], *, threads: int = 1
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
         """Description-only (scores, levels) for many tasks; levels are 0/1/2.
 
         ``tasks`` is a 1-D sequence of str or a 1-D NumPy array of str; n-D arrays, masked
         arrays, dicts, sets and iterators are a TypeError naming what was passed (see
-        ``claude_pm._core.Scorer.score_many``).
+        ``claude_pm._core.Scorer.score_many``). ``threads`` (1..256) worker threads
+        share a large batch; the result is the same for any value.
         """
-        return self._scorer.score_many(tasks)
+        return self._scorer.score_many(tasks, threads=threads)
 
     def get_prompt_optimization_hints(self, result: ComplexityAnalysisResult) -> dict[str, Any]:
         """Model, prompt size and what the prompt should focus on (1.x)."""
@@ -302,7 +303,7 @@ def _configured_analyzer() -> TaskComplexityAnalyzer:
 
 
 def score_many(
-    tasks: Sequence[str] | npt.NDArray[np.str_],
+    tasks: Sequence[str] | npt.NDArray[np.str_], *, threads: int = 1
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     """Description-only (scores, levels) under the configured rules and thresholds."""
-    return _configured_analyzer().score_many(tasks)
+    return _configured_analyzer().score_many(tasks, threads=threads)
