@@ -95,7 +95,7 @@ def test_the_messages_api_row_and_its_alerts():
     panels = _dashboard()["panels"]
     (row,) = [panel for panel in panels if panel["type"] == "row" and "Messages API" in panel["title"]]
     below = [panel for panel in panels if panel["gridPos"]["y"] > row["gridPos"]["y"]]
-    exprs = " ".join(target["expr"] for panel in below for target in panel["targets"])
+    exprs = " ".join(target["expr"] for panel in below for target in panel.get("targets", []))
     for series in (
         "claude_pm_api_responses_total",
         "claude_pm_api_rate_limited_total",
@@ -110,6 +110,24 @@ def test_the_messages_api_row_and_its_alerts():
     assert rules["HighRateLimitRatio"]["for"] == "10m" and "> 0.05" in rules["HighRateLimitRatio"]["expr"]
     assert "by (model)" in rules["HighRateLimitRatio"]["expr"]
     assert rules["RateLimitTokensLow"]["for"] == "5m" and "< 0.1" in rules["RateLimitTokensLow"]["expr"]
+
+
+def test_the_sessions_budget_and_guard_row_and_the_budget_alert():
+    panels = _dashboard()["panels"]
+    (row,) = [panel for panel in panels if panel["type"] == "row" and "spend caps" in panel["title"]]
+    below = [panel for panel in panels if panel["gridPos"]["y"] > row["gridPos"]["y"]]
+    exprs = " ".join(target["expr"] for panel in below for target in panel.get("targets", []))
+    for series in (
+        "claude_pm_session_pins_total",
+        "claude_pm_session_upgrades_total",
+        "claude_pm_budget_spent_usd",
+        "claude_pm_budget_usd",
+        "claude_pm_quality_guard_engaged",
+    ):
+        assert series in exprs, series
+    rules = {rule["alert"]: rule for rule in _alert_rules()}
+    budget = rules["DailyBudgetExhausted"]["expr"]
+    assert "claude_pm_budget_spent_usd" in budget and ">=" in budget and "claude_pm_budget_usd" in budget
 
 
 def test_alerts_keep_the_guide_thresholds():
