@@ -3,123 +3,75 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from claude_pm.cli.app import CliError, emit_json, json_option
+from claude_pm.cli.log_options import (
+    DECISIONS,
+    decisions_option,
+    money,
+    percent,
+    report_table,
+    since_option,
+    user_errors,
+)
 
 __all__ = ["baseline", "calibrate", "cost"]
 
-_DECISIONS = {"all": None, "live": False, "shadow": True}
-_SINCE_ALLOWED = (
-    "a duration such as 7d, 24h, 30m or 2w, or an ISO date/time, reaching back no further than "
-    "1970-01-01 (the decision log holds nothing older)"
-)
-_SINCE_HELP = "Window to analyse: a duration such as 7d, 24h, 30m, 2w, or an ISO date (not before 1970)."
-
-
-def _checked_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--since parsed up front, so a window no log can cover is an error naming the option."""
-    from claude_pm.decision_log.queries import window
-
-    if value is None:
-        return None
-    try:
-        start = window(value).start
-    except (ValueError, OverflowError):
-        start = -1.0
-    if not start >= 0:  # before the POSIX epoch, or not a window at all
-        raise CliError(f"--since={value!r} is not valid: expected {_SINCE_ALLOWED}")
-    return value
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Bad input and an unusable log become one-line CLI errors (exit 2), never tracebacks."""
-    from claude_pm.decision_log import DecisionLogError
-
-    try:
-        yield
-    except (ValueError, DecisionLogError) as error:
-        raise CliError(str(error)) from None
-
-
-def _money(value: float | None) -> str:
-    return "n/a" if value is None else f"${value:,.4f}"
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"
-
-
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for index, column in enumerate(columns):
-        table.add_column(column, justify="left" if index == 0 else "right")
-    return table
-
 
 @click.command()
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
+@since_option()
 @click.option(
     "--baseline-model",
     default="claude-sonnet-4-20250514",
     show_default=True,
     help="Model (id or tier name) every request is compared against.",
 )
-@click.option(
-    "--decisions",
-    type=click.Choice(sorted(_DECISIONS)),
-    default="all",
-    show_default=True,
-    help="Which decisions to price: all, live only, or shadow (test-mode) only.",
-)
+@decisions_option("Which decisions to price: all, live only, or shadow (test-mode) only.")
 @json_option
 def cost(since: str, baseline_model: str, decisions: str, as_json: bool) -> None:
     """Cost impact of model selection over the decision log (CLAUDE_PM_DECISION_LOG)."""
     from claude_pm.cost import analyze_cost_impact
 
-    with _user_errors():
-        report = analyze_cost_impact(since=since, baseline_model=baseline_model, shadow=_DECISIONS[decisions])
+    with user_errors():
+        report = analyze_cost_impact(since=since, baseline_model=baseline_model, shadow=DECISIONS[decisions])
     if as_json:
         emit_json(report)
         return
     console = Console()
     window = report["window"]
-    summary = _table(
+    summary = report_table(
         f"Cost impact, {window['decisions']} decisions {window['since']} .. {window['until']}", "", "value"
     )
     summary.add_row("requests", f"{report['total_requests']:,}")
-    summary.add_row("weighted cost / M tokens", _money(report["weighted_cost_per_million"]))
-    summary.add_row(f"baseline ({report['baseline_model']}) / M tokens", _money(report["baseline_cost_per_million"]))
-    summary.add_row("savings", _percent(report["savings_percent"]))
-    summary.add_row("estimated cost", _money(report["estimated_cost_usd"]))
-    summary.add_row("same tokens on baseline model", _money(report["baseline_estimated_cost_usd"]))
+    summary.add_row("weighted cost / M tokens", money(report["weighted_cost_per_million"]))
+    summary.add_row(f"baseline ({report['baseline_model']}) / M tokens", money(report["baseline_cost_per_million"]))
+    summary.add_row("savings", percent(report["savings_percent"]))
+    summary.add_row("estimated cost", money(report["estimated_cost_usd"]))
+    summary.add_row("same tokens on baseline model", money(report["baseline_estimated_cost_usd"]))
     reduction = report["token_reduction"]
     summary.add_row(
         "prompt tokens sent / FULL", f"{reduction['prompt_tokens']:,} / {reduction['full_prompt_tokens']:,}"
     )
-    summary.add_row("token reduction", _percent(reduction["reduction_percent"]))
-    summary.add_row("saved by smaller prompts", _money(reduction["estimated_savings_usd"]))
+    summary.add_row("token reduction", percent(reduction["reduction_percent"]))
+    summary.add_row("saved by smaller prompts", money(reduction["estimated_savings_usd"]))
     usage = report["usage"]
     if usage["decisions_with_usage"]:
         summary.add_row("decisions with real usage", f"{usage['decisions_with_usage']:,}")
         summary.add_row(
-            "real-usage cost / on baseline", f"{_money(usage['cost_usd'])} / {_money(usage['baseline_cost_usd'])}"
+            "real-usage cost / on baseline", f"{money(usage['cost_usd'])} / {money(usage['baseline_cost_usd'])}"
         )
-        summary.add_row("real-usage savings", _percent(usage["savings_percent"]))
+        summary.add_row("real-usage savings", percent(usage["savings_percent"]))
     console.print(summary)
-    models = _table("Model distribution", "model", "requests", "share")
+    models = report_table("Model distribution", "model", "requests", "share")
     for model, count in report["model_distribution"].items():
         unpriced = " (unpriced)" if model in report["unpriced_models"] else ""
-        models.add_row(model + unpriced, f"{count:,}", _percent(count / report["total_requests"] * 100))
+        models.add_row(model + unpriced, f"{count:,}", percent(count / report["total_requests"] * 100))
     console.print(models)
-    bands = _table("Complexity distribution", "score band", "requests")
+    bands = report_table("Complexity distribution", "score band", "requests")
     for band, count in report["complexity_distribution"].items():
         bands.add_row(band, f"{count:,}")
     if report["unscored_requests"]:
@@ -139,7 +91,7 @@ def baseline() -> None:
 
 
 @baseline.command("capture")
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
+@since_option()
 @click.option(
     "--output",
     "-o",
@@ -152,7 +104,7 @@ def baseline_capture(since: str, output: str, as_json: bool) -> None:
     """Write a baseline file (date, daily_tokens, daily_cost, agent_distribution, task_types)."""
     from claude_pm.baseline import capture_baseline
 
-    with _user_errors():
+    with user_errors():
         captured = capture_baseline(since)
     if output != "-":
         try:
@@ -173,31 +125,29 @@ def baseline_capture(since: str, output: str, as_json: bool) -> None:
 
 @baseline.command("compare")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--since", default=None, help=_SINCE_HELP + " Default: the baseline's own window.", callback=_checked_since
-)
+@since_option(None, default_help="Default: the baseline's own window.")
 @json_option
 def baseline_compare(file: str, since: str | None, as_json: bool) -> None:
     """Show how daily tokens, cost, agent mix and task types changed since the baseline in FILE."""
     from claude_pm.baseline import compare_baseline
 
-    with _user_errors():
+    with user_errors():
         comparison = compare_baseline(file, since=since)
     if as_json:
         emit_json(comparison)
         return
     console = Console()
-    totals = _table(f"Since baseline of {comparison['baseline_date']}", "", "baseline", "now", "change")
+    totals = report_table(f"Since baseline of {comparison['baseline_date']}", "", "baseline", "now", "change")
     for key, label in (("daily_tokens", "tokens/day"), ("daily_cost", "cost/day")):
         row = comparison[key]
-        fmt = (lambda v: f"{v:,.0f}") if key == "daily_tokens" else _money
-        totals.add_row(label, fmt(row["baseline"]), fmt(row["current"]), _percent(row["change_percent"]))
+        fmt = (lambda v: f"{v:,.0f}") if key == "daily_tokens" else money
+        totals.add_row(label, fmt(row["baseline"]), fmt(row["current"]), percent(row["change_percent"]))
     console.print(totals)
     for key, title in (("agent_distribution", "Agent mix"), ("task_types", "Task types (complexity level)")):
-        table = _table(title, "", "baseline", "now", "change (points)")
+        table = report_table(title, "", "baseline", "now", "change (points)")
         for name, row in comparison[key].items():
             table.add_row(
-                name, _percent(row["baseline_share"]), _percent(row["current_share"]), f"{row['change_points']:+.1f}"
+                name, percent(row["baseline_share"]), percent(row["current_share"]), f"{row['change_points']:+.1f}"
             )
         console.print(table)
 
@@ -207,7 +157,7 @@ def baseline_compare(file: str, since: str | None, as_json: bool) -> None:
     "--target", "target_text", default=None, help="Tier mix in percent summing to 100, e.g. haiku=40,sonnet=40,opus=20."
 )
 @click.option("--budget", type=float, default=None, help="USD per day: the most capable mix within it.")
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
+@since_option()
 @json_option
 def calibrate(target_text: str | None, budget: float | None, since: str, as_json: bool) -> None:
     """Propose complexity thresholds from logged scores for a target mix or a daily budget."""
@@ -216,7 +166,7 @@ def calibrate(target_text: str | None, budget: float | None, since: str, as_json
 
     if (target_text is None) == (budget is None):
         raise CliError("give exactly one of --target (e.g. haiku=40,sonnet=40,opus=20) or --budget USD")
-    with _user_errors():
+    with user_errors():
         if budget is not None and budget <= 0:
             raise ValueError(f"--budget {budget!r} is not valid: expected USD per day > 0")
         target = parse_target(target_text) if target_text is not None else None
@@ -233,14 +183,16 @@ def _print_calibration(result: dict[str, Any]) -> None:
         if result["target"]
         else f"budget ${result['budget_usd_per_day']:,.2f}/day"
     )
-    table = _table(f"Calibration over {result['decisions']:,} scored decisions ({goal})", "", "current", "proposed")
+    table = report_table(
+        f"Calibration over {result['decisions']:,} scored decisions ({goal})", "", "current", "proposed"
+    )
     before, after = result["current"], result["proposed"]
     table.add_row("simple threshold", str(before["simple_threshold"]), str(after["simple_threshold"]))
     table.add_row("medium threshold", str(before["medium_threshold"]), str(after["medium_threshold"]))
     for tier in before["mix"]:
-        table.add_row(f"{tier} share", _percent(before["mix"][tier]), _percent(after["mix"][tier]))
-    table.add_row("cost / day", _money(before["cost_per_day"]), _money(after["cost_per_day"]))
-    table.add_row("cost change", "", _percent(result["cost_change_percent"]))
+        table.add_row(f"{tier} share", percent(before["mix"][tier]), percent(after["mix"][tier]))
+    table.add_row("cost / day", money(before["cost_per_day"]), money(after["cost_per_day"]))
+    table.add_row("cost change", "", percent(result["cost_change_percent"]))
     Console().print(table)
     for name, value in result["environment"].items():
         click.echo(f"export {name}={value}")

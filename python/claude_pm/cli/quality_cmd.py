@@ -8,14 +8,14 @@ import click
 from rich.console import Console
 
 from claude_pm.cli.app import CliError, emit_json, json_option
-from claude_pm.cli.cost_cmd import _DECISIONS, _SINCE_HELP, _checked_since, _percent, _table, _user_errors
+from claude_pm.cli.log_options import DECISIONS, decisions_option, percent, report_table, since_option, user_errors
 from claude_pm.quality.report import DEFAULT_BAND_WIDTH, GROUPINGS
 
 __all__ = ["quality"]
 
 
 @click.command()
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
+@since_option()
 @click.option(
     "--by", "by", type=click.Choice(GROUPINGS), default="tier", show_default=True, help="What one row groups."
 )
@@ -26,13 +26,7 @@ __all__ = ["quality"]
     show_default=True,
     help="Width of the score bands (--by score-band and the tier comparison), 1..100.",
 )
-@click.option(
-    "--decisions",
-    type=click.Choice(sorted(_DECISIONS)),
-    default="all",
-    show_default=True,
-    help="Which decisions count: all, live only, or shadow (test-mode) only.",
-)
+@decisions_option("Which decisions count: all, live only, or shadow (test-mode) only.")
 @json_option
 def quality(since: str, by: str, band_width: int, decisions: str, as_json: bool) -> None:
     """Failure rate (95 % Wilson interval) and escalation rate from recorded outcomes."""
@@ -40,8 +34,8 @@ def quality(since: str, by: str, band_width: int, decisions: str, as_json: bool)
 
     if not 1 <= band_width <= 100:
         raise CliError(f"--band-width={band_width} is not valid: expected an integer from 1 to 100")
-    with _user_errors():
-        report = collect_quality(since, by, band_width=band_width, shadow=_DECISIONS[decisions])
+    with user_errors():
+        report = collect_quality(since, by, band_width=band_width, shadow=DECISIONS[decisions])
     if as_json:
         emit_json(report)
         return
@@ -52,7 +46,7 @@ def _rate(row: dict[str, Any]) -> str:
     if row["failure_rate"] is None:
         return "n/a"
     return (
-        f"{_percent(row['failure_rate'] * 100)} "
+        f"{percent(row['failure_rate'] * 100)} "
         f"[{row['failure_rate_low'] * 100:.1f}-{row['failure_rate_high'] * 100:.1f}]"
     )
 
@@ -60,7 +54,7 @@ def _rate(row: dict[str, Any]) -> str:
 def _print(report: dict[str, Any]) -> None:
     console = Console()
     window = report["window"]
-    table = _table(
+    table = report_table(
         f"Quality by {report['by']}, {window['decisions']} decisions {window['since']} .. {window['until']}",
         report["by"],
         "decisions",
@@ -77,13 +71,13 @@ def _print(report: dict[str, Any]) -> None:
             f"{row['outcomes_known']:,}",
             f"{row['failures']:,}",
             _rate(row),
-            _percent(escalation),
+            percent(escalation),
         )
     console.print(table)
     comparison = report["tier_comparison"]
     if comparison:
         tiers = [tier for tier in ("haiku", "sonnet", "opus") if any(tier in band["tiers"] for band in comparison)]
-        bands = _table(
+        bands = report_table(
             "Tiers on the same score band (failure rate [95% CI], known outcomes; "
             "a > b: a fails significantly more than b)",
             "score band",

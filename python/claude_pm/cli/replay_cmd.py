@@ -8,13 +8,13 @@ import click
 from rich.console import Console
 
 from claude_pm.cli.app import CliError, emit_json, json_option
-from claude_pm.cli.cost_cmd import _SINCE_HELP, _checked_since, _money, _percent, _table, _user_errors
+from claude_pm.cli.log_options import money, percent, report_table, since_option, user_errors
 
 __all__ = ["print_replay", "replay_command"]
 
 
 @click.command("replay")
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
+@since_option()
 @click.option(
     "--rules",
     "rules_path",
@@ -36,7 +36,7 @@ def replay_command(
 
     if rules_path is None and thresholds is None:
         raise CliError("give --thresholds SIMPLE/MEDIUM (e.g. 25/65), --rules FILE, or both")
-    with _user_errors():
+    with user_errors():
         pair = parse_thresholds(thresholds) if thresholds is not None else None
         result = replay(since=since, thresholds=pair, rules=rules_path, agent=agent)
     if as_json:
@@ -51,7 +51,7 @@ def print_replay(result: dict[str, Any], title: str = "Replay") -> None:
     decisions, current, candidate = result["decisions"], result["current"], result["candidate"]
     window = result["window"]
     click.echo(f"{title}: decisions from {window['since']} to {window['until']}")
-    summary = _table("", "", "current", "candidate")
+    summary = report_table("", "", "current", "candidate")
     summary.add_row(
         "thresholds",
         f"{current['simple_threshold']}/{current['medium_threshold']}",
@@ -59,14 +59,12 @@ def print_replay(result: dict[str, Any], title: str = "Replay") -> None:
     )
     summary.add_row("rules", str(current["rules"]), str(candidate["rules"]))
     for tier in result["mix"]["before"]:
-        summary.add_row(
-            f"{tier} share", _percent(result["mix"]["before"][tier]), _percent(result["mix"]["after"][tier])
-        )
+        summary.add_row(f"{tier} share", percent(result["mix"]["before"][tier]), percent(result["mix"]["after"][tier]))
     cost = result["cost"]
-    summary.add_row("cost", _money(cost["before_usd"]), _money(cost["after_usd"]))
-    summary.add_row("cost change", "", f"{_money(cost['change_usd'])} ({_percent(cost['change_percent'])})")
+    summary.add_row("cost", money(cost["before_usd"]), money(cost["after_usd"]))
+    summary.add_row("cost change", "", f"{money(cost['change_usd'])} ({percent(cost['change_percent'])})")
     console.print(summary)
-    replayed = _table("Decisions", "", "count")
+    replayed = report_table("Decisions", "", "count")
     replayed.add_row("in window", f"{decisions['in_window']:,}")
     replayed.add_row("replayed", f"{decisions['replayed']:,}")
     replayed.add_row("without a score", f"{decisions['no_score']:,}")
@@ -78,7 +76,7 @@ def print_replay(result: dict[str, Any], title: str = "Replay") -> None:
     replayed.add_row("  to a stronger tier", f"{changes['to_stronger']:,}")
     replayed.add_row("  to a weaker tier", f"{changes['to_weaker']:,}")
     console.print(replayed)
-    agents = _table("Tier mix per agent (before -> after)", "agent", "decisions", "haiku", "sonnet", "opus")
+    agents = report_table("Tier mix per agent (before -> after)", "agent", "decisions", "haiku", "sonnet", "opus")
     for name, entry in result["by_agent"].items():
         agents.add_row(
             name,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 
 from claude_pm.cli.app import CliError, emit_json
-from claude_pm.cli.cost_cmd import _DECISIONS, _SINCE_HELP, _checked_since, _user_errors
+from claude_pm.cli.log_options import DECISIONS, decisions_option, since_option, user_errors
 
 __all__ = ["report"]
 
 
 @click.command(short_help="Chart the decision log into one offline HTML page")
-@click.option("--since", default="7d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
+@since_option()
 @click.option(
     "--html",
     "html_path",
@@ -25,13 +25,7 @@ __all__ = ["report"]
     show_default=True,
     help="Model (tier name or id) the routed cost is compared against.",
 )
-@click.option(
-    "--decisions",
-    type=click.Choice(sorted(_DECISIONS)),
-    default="all",
-    show_default=True,
-    help="Which decisions to chart: all, live only, or shadow (test-mode) only.",
-)
+@decisions_option("Which decisions to chart: all, live only, or shadow (test-mode) only.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the data behind the charts as JSON.")
 def report(since: str, html_path: str, baseline_model: str, decisions: str, as_json: bool) -> None:
     """Chart the decision log: model mix, cost vs baseline, scores, token reduction, failure rate."""
@@ -41,8 +35,8 @@ def report(since: str, html_path: str, baseline_model: str, decisions: str, as_j
         import plotly  # noqa: F401
     except ImportError:
         raise CliError(f"claude-pm report needs plotly to draw the page: {EXTRA_HINT}") from None
-    with _user_errors():
-        data = collect_report(since, baseline_model, shadow=_DECISIONS[decisions])
+    with user_errors():
+        data = collect_report(since, baseline_model, shadow=DECISIONS[decisions])
     try:
         write_html(data, html_path)
     except OSError as error:

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from claude_pm.cli.app import CliError, emit_json, json_option
-from claude_pm.cli.cost_cmd import _SINCE_HELP, _checked_since, _percent, _table, _user_errors
+from claude_pm.cli.log_options import percent, report_table, since_option, user_errors
 from claude_pm.cli.replay_cmd import print_replay
 
 __all__ = ["train_command"]
@@ -17,7 +17,7 @@ __all__ = ["train_command"]
 @click.command("train")
 @click.argument("labels", required=False, type=click.Path(dir_okay=True))
 @click.option("--from-log", is_flag=True, help="Also label tasks from known outcomes in the decision log.")
-@click.option("--since", default="30d", show_default=True, help=_SINCE_HELP, callback=_checked_since)
+@since_option("30d")
 @click.option("--out", "out", required=True, help="Where to write the proposed rules file.")
 @click.option(
     "--weights",
@@ -40,7 +40,7 @@ def train_command(
 
     if labels is None and not from_log:
         raise CliError("give a LABELS.jsonl file, --from-log, or both")
-    with _user_errors():
+    with user_errors():
         try:
             report = train(labels, out=out, from_log=from_log, since=since, weights=list(weights) or None)
         except OSError as error:
@@ -52,7 +52,7 @@ def train_command(
 
 
 def _rate(value: float | None) -> str:
-    return "n/a" if value is None else _percent(value * 100.0)
+    return "n/a" if value is None else percent(value * 100.0)
 
 
 def _print_training(report: dict[str, Any]) -> None:
@@ -65,7 +65,7 @@ def _print_training(report: dict[str, Any]) -> None:
     )
     if report.get("note"):
         click.echo(report["note"])
-    table = _table("", "", "current", "proposed")
+    table = report_table("", "", "current", "proposed")
     current, proposed = report["held_out"]["current"], report["held_out"]["proposed"]
     table.add_row(
         "thresholds",
