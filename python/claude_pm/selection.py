@@ -31,7 +31,7 @@ from claude_pm.agents.base_agent_loader import (
     template_for_score,
     token_reduction_percentage,
 )
-from claude_pm.config import Settings, get_settings
+from claude_pm.config import TIERS, Settings, get_settings
 from claude_pm.errors import ConfigError
 from claude_pm.rollout import Decision, should_enable_optimization
 from claude_pm.route_reasons import QUALITY_GUARD
@@ -59,7 +59,7 @@ __all__ = [
 logger = logging.getLogger("claude_pm.selection")
 
 LEVEL_NAMES = ("SIMPLE", "MEDIUM", "COMPLEX")
-TIER_BY_LEVEL = ("haiku", "sonnet", "opus")
+TIER_BY_LEVEL = TIERS  # level index -> tier name
 # The selection_method of a decision whose model the complexity score chose.
 SCORE_ROUTED_METHOD = "dynamic_complexity_based"
 # The model an agent gets when no complexity analysis applies: planning and

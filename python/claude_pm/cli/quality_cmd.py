@@ -9,6 +9,7 @@ from rich.console import Console
 
 from claude_pm.cli.app import CliError, emit_json, json_option
 from claude_pm.cli.log_options import DECISIONS, decisions_option, percent, report_table, since_option, user_errors
+from claude_pm.config import TIERS
 from claude_pm.quality.report import DEFAULT_BAND_WIDTH, GROUPINGS
 
 __all__ = ["quality"]
@@ -76,7 +77,7 @@ def _print(report: dict[str, Any]) -> None:
     console.print(table)
     comparison = report["tier_comparison"]
     if comparison:
-        tiers = [tier for tier in ("haiku", "sonnet", "opus") if any(tier in band["tiers"] for band in comparison)]
+        tiers = [tier for tier in TIERS if any(tier in band["tiers"] for band in comparison)]
         bands = report_table(
             "Tiers on the same score band (failure rate [95% CI], known outcomes; "
             "a > b: a fails significantly more than b)",

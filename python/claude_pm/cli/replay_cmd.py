@@ -9,6 +9,7 @@ from rich.console import Console
 
 from claude_pm.cli.app import CliError, emit_json, json_option
 from claude_pm.cli.log_options import money, percent, report_table, since_option, user_errors
+from claude_pm.config import TIERS
 
 __all__ = ["print_replay", "replay_command"]
 
@@ -76,12 +77,12 @@ def print_replay(result: dict[str, Any], title: str = "Replay") -> None:
     replayed.add_row("  to a stronger tier", f"{changes['to_stronger']:,}")
     replayed.add_row("  to a weaker tier", f"{changes['to_weaker']:,}")
     console.print(replayed)
-    agents = report_table("Tier mix per agent (before -> after)", "agent", "decisions", "haiku", "sonnet", "opus")
+    agents = report_table("Tier mix per agent (before -> after)", "agent", "decisions", *TIERS)
     for name, entry in result["by_agent"].items():
         agents.add_row(
             name,
             f"{entry['decisions']:,}",
-            *(f"{entry['before'][tier]:.1f}% -> {entry['after'][tier]:.1f}%" for tier in ("haiku", "sonnet", "opus")),
+            *(f"{entry['before'][tier]:.1f}% -> {entry['after'][tier]:.1f}%" for tier in TIERS),
         )
     console.print(agents)
     outcomes = result["outcomes"]
