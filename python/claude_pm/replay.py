@@ -37,7 +37,7 @@ from claude_pm.decision_log.queries import Since, Window, _covers_whole_log, ope
 from claude_pm.decision_log.records import LEVELS
 from claude_pm.decision_log.store import Store
 from claude_pm.pricing import PricingTable, load_pricing
-from claude_pm.selection import SCORE_ROUTED_METHOD
+from claude_pm.selection_methods import SCORE_ROUTED_METHOD
 
 __all__ = ["ReplayConfig", "current_rules", "load_rules_file", "parse_thresholds", "replay", "tier_changes"]
 

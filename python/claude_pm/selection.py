@@ -35,6 +35,12 @@ from claude_pm.config import TIERS, Settings, get_settings
 from claude_pm.errors import ConfigError
 from claude_pm.rollout import Decision, should_enable_optimization
 from claude_pm.route_reasons import QUALITY_GUARD
+from claude_pm.selection_methods import (
+    CALLER_OVERRIDE_METHOD,
+    DEFAULT_MAPPING_METHOD,
+    ENVIRONMENT_OVERRIDE_METHOD,
+    SCORE_ROUTED_METHOD,
+)
 from claude_pm.services.shared_prompt_cache import SharedPromptCache
 from claude_pm.services.task_complexity_analyzer import (
     FACT_NAMES,
@@ -60,8 +66,6 @@ logger = logging.getLogger("claude_pm.selection")
 
 LEVEL_NAMES = ("SIMPLE", "MEDIUM", "COMPLEX")
 TIER_BY_LEVEL = TIERS  # level index -> tier name
-# The selection_method of a decision whose model the complexity score chose.
-SCORE_ROUTED_METHOD = "dynamic_complexity_based"
 # The model an agent gets when no complexity analysis applies: planning and
 # implementation roles default to the strongest tier, the rest to the balanced one.
 DEFAULT_AGENT_TIERS: Mapping[str, str] = MappingProxyType(
@@ -322,13 +326,13 @@ def choose(
     if forced is not None:
         if model_override:
             model_id = settings.model_ids.get(forced.lower(), forced)
-            method = "caller_override"
+            method = CALLER_OVERRIDE_METHOD
         else:
-            model_id, method = forced, "environment_override"
+            model_id, method = forced, ENVIRONMENT_OVERRIDE_METHOD
         reason = "forced_model"
         tier = settings.tier_of_model(model_id)
     elif level is None:
-        model_id, method, reason = default_model, "default_mapping", "no_complexity_analysis"
+        model_id, method, reason = default_model, DEFAULT_MAPPING_METHOD, "no_complexity_analysis"
         tier = state.default_tiers[name]
     elif decision.enabled:
         model_id, method, reason, tier = tier_model, SCORE_ROUTED_METHOD, decision.reason, level_tier
@@ -337,7 +341,7 @@ def choose(
             _, tier, model_id, template = state.by_level[level + 1]
             route_reason = QUALITY_GUARD
     else:
-        model_id, method, reason = default_model, "default_mapping", _disabled_reason(decision)
+        model_id, method, reason = default_model, DEFAULT_MAPPING_METHOD, _disabled_reason(decision)
         tier = state.default_tiers[name]
 
     shadow = None
@@ -348,7 +352,7 @@ def choose(
             "complexity_level": level_name,
         }
         if forced is None:
-            model_id, method, reason = default_model, "default_mapping", "shadow_mode"
+            model_id, method, reason = default_model, DEFAULT_MAPPING_METHOD, "shadow_mode"
             tier = state.default_tiers[name]
         template = _FULL
 

@@ -18,13 +18,14 @@ from typing import Any
 from claude_pm.config import BUDGET_REFUSE, TIERS
 from claude_pm.errors import BudgetExceededError
 from claude_pm.route_reasons import BUDGET, SESSION
+from claude_pm.selection_methods import DEFAULT_MAPPING_METHOD, SCORE_ROUTED_METHOD
 from claude_pm.sessions import PINNED, check_session_id
 
 __all__ = ["TIER_RANKS", "adjust"]
 
 
 TIER_RANKS = {tier: rank for rank, tier in enumerate(TIERS)}
-_PINNABLE_METHODS = frozenset({"dynamic_complexity_based", "default_mapping"})
+_PINNABLE_METHODS = frozenset({SCORE_ROUTED_METHOD, DEFAULT_MAPPING_METHOD})
 
 
 def adjust(
@@ -53,7 +54,7 @@ def adjust(
             if action == PINNED:
                 route_reason = SESSION
                 tier, model_id = TIERS[rank], state.tier_models[rank]
-                if method == "dynamic_complexity_based":
+                if method == SCORE_ROUTED_METHOD:
                     template = state.by_level[rank][3]
             session = {"action": action, "tier": TIERS[rank], "scored_tier": TIERS[scored]}
         else:
