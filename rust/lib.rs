@@ -3,6 +3,7 @@
 //! thin PyO3 shims, compiled only with the `python` feature.
 
 pub mod cache;
+pub mod router;
 pub mod scoring;
 pub mod stats;
 
@@ -10,6 +11,8 @@ pub mod stats;
 mod py_cache;
 #[cfg(feature = "python")]
 mod py_errors;
+#[cfg(feature = "python")]
+mod py_router;
 #[cfg(feature = "python")]
 mod py_scoring;
 #[cfg(feature = "python")]
@@ -26,5 +29,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     py_scoring::register(m)?;
     py_cache::register(m)?;
     py_stats::register(m)?;
+    py_router::register(m)?;
     Ok(())
 }

@@ -112,17 +112,9 @@ impl PromptCache {
         key: &Bound<'_, PyAny>,
         default: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let Some(stored) = self.engine.get(&text_argument(key, "key")?) else {
-            return Ok(default.unwrap_or_else(|| py.None()));
-        };
-        match stored.value() {
-            CachedValue::Text(text) => Ok(text.clone_ref(py).into_any()),
-            CachedValue::Bytes(bytes) => Ok(bytes.clone_ref(py).into_any()),
-            CachedValue::Pickled(pickle) => {
-                let loads = PICKLE_LOADS.import(py, "pickle", "loads")?;
-                Ok(loads.call1((pickle.bind(py),))?.unbind())
-            }
-        }
+        Ok(self
+            .lookup(py, &text_argument(key, "key")?)?
+            .unwrap_or_else(|| default.unwrap_or_else(|| py.None())))
     }
 
     /// `ttl`: None for the default, seconds > 0, or 0 / math.inf for no expiry.
@@ -177,6 +169,23 @@ impl PromptCache {
             dict.set_item(name, value)?;
         }
         Ok(dict)
+    }
+}
+
+impl PromptCache {
+    /// The value stored under `key` (an equal copy for pickled values), None on a miss.
+    pub(crate) fn lookup(&self, py: Python<'_>, key: &str) -> PyResult<Option<Py<PyAny>>> {
+        let Some(stored) = self.engine.get(key) else {
+            return Ok(None);
+        };
+        Ok(Some(match stored.value() {
+            CachedValue::Text(text) => text.clone_ref(py).into_any(),
+            CachedValue::Bytes(bytes) => bytes.clone_ref(py).into_any(),
+            CachedValue::Pickled(pickle) => {
+                let loads = PICKLE_LOADS.import(py, "pickle", "loads")?;
+                loads.call1((pickle.bind(py),))?.unbind()
+            }
+        }))
     }
 }
 

@@ -21,7 +21,7 @@ use crate::scoring::{Analysis, CallerFacts, Scorer, ScoringRules, TechnicalDepth
 
 /// Texts longer than this are scored with the GIL released; shorter ones finish
 /// faster than a release/re-acquire round trip.
-const DETACH_ABOVE_BYTES: usize = 16 * 1024;
+pub(crate) const DETACH_ABOVE_BYTES: usize = 16 * 1024;
 
 fn default_rules() -> Arc<ScoringRules> {
     static DEFAULT: OnceLock<Arc<ScoringRules>> = OnceLock::new();
@@ -31,14 +31,14 @@ fn default_rules() -> Arc<ScoringRules> {
 }
 
 /// The text of a `str`; lone surrogates become U+FFFD instead of failing.
-fn text_of<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
+pub(crate) fn text_of<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
     let string = value.cast::<PyString>().map_err(|_| {
         PyTypeError::new_err(format!("{name} must be str, not {}", type_name(value)))
     })?;
     Ok(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()))
 }
 
-fn type_name(value: &Bound<'_, PyAny>) -> String {
+pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
     value
         .get_type()
         .name()
@@ -112,6 +112,23 @@ fn technical_depth(value: Option<&Bound<'_, PyAny>>) -> PyResult<TechnicalDepth>
         "technical_depth must be str, int or None, not {}; {ALLOWED}",
         type_name(value)
     )))
+}
+
+/// The caller's facts (in `FACT_NAMES` order; None: not stated), each checked with an
+/// error naming it.
+pub(crate) fn caller_facts(facts: [Option<&Bound<'_, PyAny>>; 7]) -> PyResult<CallerFacts> {
+    let [files, context, integrations, research, testing, documentation, depth] = facts;
+    let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
+    let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
+    Ok(CallerFacts {
+        file_count: opt_count(files, "file_count")?,
+        context_size: opt_count(context, "context_size")?,
+        integration_points: opt_count(integrations, "integration_points")?,
+        requires_research: opt_flag(research, "requires_research")?,
+        requires_testing: opt_flag(testing, "requires_testing")?,
+        requires_documentation: opt_flag(documentation, "requires_documentation")?,
+        technical_depth: technical_depth(depth)?,
+    })
 }
 
 fn repr(value: &Bound<'_, PyAny>) -> String {
@@ -325,7 +342,7 @@ impl PyAnalysis {
 /// Scores task descriptions under one set of rules and thresholds. Thread-safe.
 #[pyclass(frozen, module = "claude_pm._core", name = "Scorer")]
 pub(crate) struct PyScorer {
-    inner: Scorer,
+    pub(crate) inner: Scorer,
 }
 
 #[pymethods]
@@ -596,18 +613,7 @@ impl PyScorer {
         facts: [Option<&Bound<'_, PyAny>>; 7],
     ) -> PyResult<(Analysis, CallerFacts, usize)> {
         let text = text_of(text, "text")?;
-        let [files, context, integrations, research, testing, documentation, depth] = facts;
-        let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
-        let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
-        let facts = CallerFacts {
-            file_count: opt_count(files, "file_count")?,
-            context_size: opt_count(context, "context_size")?,
-            integration_points: opt_count(integrations, "integration_points")?,
-            requires_research: opt_flag(research, "requires_research")?,
-            requires_testing: opt_flag(testing, "requires_testing")?,
-            requires_documentation: opt_flag(documentation, "requires_documentation")?,
-            technical_depth: technical_depth(depth)?,
-        };
+        let facts = caller_facts(facts)?;
         let analysis = if text.len() > DETACH_ABOVE_BYTES {
             py.detach(|| self.inner.analyze(&text, &facts))
         } else {

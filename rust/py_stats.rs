@@ -13,7 +13,7 @@ use crate::stats::{
 /// Selection counts over an hourly window, plus cumulative Prometheus samples.
 #[pyclass(frozen, module = "claude_pm._core")]
 pub struct SelectionStats {
-    engine: stats::SelectionStats,
+    pub(crate) engine: stats::SelectionStats,
 }
 
 #[pymethods]
@@ -141,7 +141,7 @@ fn hours(value: i64) -> PyResult<u32> {
     })
 }
 
-fn unix_now() -> f64 {
+pub(crate) fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |elapsed| elapsed.as_secs_f64())

@@ -1,14 +1,14 @@
 """Type stubs for the native core ``claude_pm._core``."""
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
 from typing_extensions import disjoint_base
 
-__all__ = ["Analysis", "PromptCache", "Scorer", "ScoringRules", "SelectionStats", "__version__"]
+__all__ = ["Analysis", "PromptCache", "Router", "Scorer", "ScoringRules", "SelectionStats", "__version__"]
 
 __version__: str
 
@@ -273,3 +273,64 @@ class SelectionStats:
         """
     def reset(self) -> None:
         """Forget every recorded selection, windowed and cumulative."""
+
+# --- routing -----------------------------------------------------------------------
+
+@final
+class Router:
+    """The model routing of one settings generation (immutable, thread-safe).
+
+    ``claude_pm.selection`` compiles one per settings generation; ``route`` then scores
+    the task, decides the rollout, chooses model, tier and template, reads the cached
+    prompt and records the selection statistics in one call.
+    """
+
+    def __new__(
+        cls,
+        scorer: Scorer,
+        *,
+        tiers: Sequence[tuple[str, str, Any]],
+        levels: Sequence[tuple[str, int, str]],
+        templates: Sequence[str],
+        full_template: str,
+        agents: Sequence[tuple[str, int, str | None, tuple[Any, ...]]],
+        aliases: Mapping[str, str],
+        prompt_keys: Mapping[tuple[str, str], str],
+        reductions: Mapping[tuple[str, str], float],
+        shadow: bool,
+        cache: PromptCache | None = None,
+        stats: SelectionStats | None = None,
+    ) -> Router:
+        """Compile the routing tables.
+
+        ``tiers``: (name, model id, optimal prompt size) in tier order; ``levels``: (level
+        name, tier index, template) for SIMPLE, MEDIUM and COMPLEX; ``agents``: (name,
+        default tier index, forced model id or None, plan), a plan being ``("fixed",
+        rollout reason)`` or ``("gated", open minutes as 1,440 bytes or None, percentage
+        below 100 or None)``; ``aliases`` map other exact names to agents; ``prompt_keys``
+        and ``reductions`` (percent of tokens saved) are keyed by (agent, template);
+        ``shadow`` serves the defaults while counting the routed choice.
+        """
+    @property
+    def needs_minute(self) -> bool:
+        """Whether ``route`` needs the minute of the day (some agent has rollout windows)."""
+    def route(
+        self,
+        agent: str,
+        task: str | None = None,
+        user_id: str | None = None,
+        facts: dict[str, Any] | None = None,
+        model_override: str | None = None,
+        minute: int | None = None,
+        skip_cache: bool = False,
+        record: bool = True,
+    ) -> tuple[str, str | None, str, dict[str, Any]] | None:
+        """Route one request: (agent, prompt or None, model id, config).
+
+        None when ``agent`` is not one of the router's exact names (the caller resolves
+        it and asks again). The prompt is None on a cache miss (or with ``skip_cache``):
+        the caller builds and caches it. ``record=False`` leaves the statistics to the
+        caller. ``minute`` (0..1439, in the windows' time zone) is required when
+        ``needs_minute``. Errors name the argument: TypeError for a wrong type or an
+        unknown fact name, ValueError for a bad fact value.
+        """

@@ -55,6 +55,7 @@ __all__ = [
     "REASONS",
     "Decision",
     "gradual_rollback",
+    "router_plan",
     "should_enable_optimization",
     "user_bucket",
 ]
@@ -135,7 +136,7 @@ class _Gates:
         self, settings: Settings, switch_detail: str, shadow: bool, percentage: float | None, percentage_variable: str
     ) -> None:
         self.open_minutes = _open_minutes(settings.rollout_windows)
-        self.zone = None if settings.rollout_timezone is None else ZoneInfo(settings.rollout_timezone)
+        self.zone = windows_zone(settings)
         self.percentage = percentage
         where = ",".join(str(window) for window in settings.rollout_windows)
         if settings.rollout_timezone:
@@ -213,6 +214,20 @@ def _plan(settings: Settings, agent: str) -> _Plan:
     if gated_percentage is None and not settings.rollout_windows:
         return Decision(True, on_reason, shadow, on_detail)
     return _Gates(settings, on_detail, shadow, gated_percentage, percentage_variable)
+
+
+def router_plan(settings: Settings, agent: str) -> tuple:
+    """The agent's plan as the native router reads it: ("fixed", reason) when the
+    settings alone decide, else ("gated", open minutes or None, percentage or None)."""
+    plan = _plan(settings, agent)
+    if isinstance(plan, Decision):
+        return ("fixed", plan.reason)
+    return ("gated", plan.open_minutes or None, plan.percentage)
+
+
+def windows_zone(settings: Settings) -> ZoneInfo | None:
+    """The time zone the rollout windows are written in (None: local time)."""
+    return None if settings.rollout_timezone is None else ZoneInfo(settings.rollout_timezone)
 
 
 _state: _State | None = None

@@ -17,11 +17,12 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from claude_pm import budget, tokens
-from claude_pm._core import Scorer, ScoringRules, SelectionStats
+from claude_pm._core import Router, Scorer, ScoringRules, SelectionStats
 from claude_pm.agents import base_agent_loader
 from claude_pm.agents.base_agent_loader import (
     AGENT_NAMES,
@@ -31,22 +32,13 @@ from claude_pm.agents.base_agent_loader import (
     template_for_score,
     token_reduction_percentage,
 )
-from claude_pm.config import TIERS, Settings, get_settings
+from claude_pm.config import AGENT_ALIASES, TIERS, Settings, get_settings
 from claude_pm.errors import ConfigError
-from claude_pm.rollout import Decision, should_enable_optimization
+from claude_pm.rollout import router_plan, windows_zone
 from claude_pm.route_reasons import QUALITY_GUARD
-from claude_pm.selection_methods import (
-    CALLER_OVERRIDE_METHOD,
-    DEFAULT_MAPPING_METHOD,
-    ENVIRONMENT_OVERRIDE_METHOD,
-    SCORE_ROUTED_METHOD,
-)
+from claude_pm.selection_methods import SCORE_ROUTED_METHOD
 from claude_pm.services.shared_prompt_cache import SharedPromptCache
-from claude_pm.services.task_complexity_analyzer import (
-    FACT_NAMES,
-    OPTIMAL_PROMPT_SIZES,
-    raise_if_not_text,
-)
+from claude_pm.services.task_complexity_analyzer import OPTIMAL_PROMPT_SIZES
 from claude_pm.session_budget import adjust as adjust_for_session_and_budget
 from claude_pm.sessions import session_pins
 
@@ -81,9 +73,12 @@ DEFAULT_AGENT_TIERS: Mapping[str, str] = MappingProxyType(
         "version_control": "sonnet",
     }
 )
-_FACT_NAME_SET = frozenset(FACT_NAMES)
+# The Prometheus model label of ids no tier is configured with (a bounded label set).
+OTHER_MODEL_LABEL = "other"
 _PROMPT_KEY = "claude_pm:agent_prompt:{agent}:{template}"
 _FULL = PromptTemplate.FULL.value
+# A NamedTuple's own constructor is a Python function; the tuple's is not.
+_new_selection = tuple.__new__
 
 
 class Selection(NamedTuple):
@@ -97,12 +92,17 @@ class Selection(NamedTuple):
 
 
 class _State:
-    """Everything derived from one Settings object, rebuilt only when settings change."""
+    """Everything derived from one Settings object, rebuilt only when settings change.
+
+    `router` is the native routing table of this generation: one `route` call scores the
+    task, decides the rollout, chooses model, tier and template, reads the cached prompt
+    and records the statistics.
+    """
 
     def __init__(self, settings: Settings, stats: SelectionStats | None) -> None:
         self.settings = settings
         rules = ScoringRules.from_path(settings.scoring_rules) if settings.scoring_rules else None
-        self.scorer = Scorer(
+        scorer = Scorer(
             rules,
             simple_threshold=settings.simple_threshold,
             medium_threshold=settings.medium_threshold,
@@ -112,36 +112,68 @@ class _State:
         self.default_models = {agent: settings.model_ids[tier] for agent, tier in self.default_tiers.items()}
         # Templates follow the complexity score with the tiers' thresholds, so the
         # template is a function of the level (base_agent_loader.template_for_score).
-        self.templates_by_level = tuple(
+        templates_by_level = tuple(
             template_for_score(score, settings.simple_threshold, settings.medium_threshold).value
             for score in (settings.simple_threshold, settings.medium_threshold, 100)
         )
+        templates = [template.value for template in PromptTemplate]
         self.prompt_keys = {
-            (agent, template.value): _PROMPT_KEY.format(agent=agent, template=template.value)
+            (agent, template): _PROMPT_KEY.format(agent=agent, template=template)
             for agent in AGENT_NAMES
-            for template in PromptTemplate
+            for template in templates
         }
-        self.reductions: dict[tuple[str, str], float] = {}
+        self.reductions = {
+            (agent, template): token_reduction_percentage(agent, template)
+            for agent in AGENT_NAMES
+            for template in templates
+        }
         # Per level: (level name, tier, tier model, template) in one lookup.
         self.by_level = tuple(
             (
                 LEVEL_NAMES[level],
                 TIER_BY_LEVEL[level],
                 self.tier_models[level],
-                self.templates_by_level[level] if settings.dynamic_prompt_templates else _FULL,
+                templates_by_level[level] if settings.dynamic_prompt_templates else _FULL,
             )
             for level in range(3)
         )
-        self.agent_names = {agent: agent for agent in AGENT_NAMES}
         self.cache = SharedPromptCache.get_instance()
-        known = set(settings.model_ids.values())
-        self.metric_models = {model: model for model in known}
+        self.metric_models = {model: model for model in settings.model_ids.values()}
         self.stats = stats if settings.metrics_enabled else None
+        self.router = Router(
+            scorer,
+            tiers=[(tier, settings.model_ids[tier], OPTIMAL_PROMPT_SIZES.get(tier)) for tier in TIER_BY_LEVEL],
+            levels=[(name, TIER_BY_LEVEL.index(tier), template) for name, tier, _, template in self.by_level],
+            templates=templates,
+            full_template=_FULL,
+            agents=[
+                (
+                    agent,
+                    TIER_BY_LEVEL.index(self.default_tiers[agent]),
+                    settings.agent_forced_model.get(agent),
+                    router_plan(settings, agent),
+                )
+                for agent in AGENT_NAMES
+            ],
+            aliases=dict(AGENT_ALIASES),
+            prompt_keys=self.prompt_keys,
+            reductions=self.reductions,
+            shadow=settings.test_mode,
+            cache=self.cache,
+            stats=self.stats,
+        )
+        self.windows_zone = windows_zone(settings) if self.router.needs_minute else None
+        self.needs_minute = self.router.needs_minute
         self.debug = settings.log_level == "DEBUG"
         self.sessions = session_pins(settings.session_ttl_seconds, settings.session_max_entries)
         self.budgets = budget.budget_gate(settings)
         # None while the quality guard is off: the hot path then pays one attribute check.
         self.guard = _quality_guard(settings) if settings.quality_guard else None
+        # Sessions, spend caps and the guard adjust the router's choice before it is
+        # recorded; without them one native call does everything.
+        self.adjusts = self.budgets is not None or self.guard is not None
+        # Whether a selection is reported beyond the statistics (decision log, OTel, debug log).
+        self.reports = settings.decision_log is not None or settings.otel or self.debug
 
 
 def _quality_guard(settings: Settings) -> Any:
@@ -229,41 +261,26 @@ def default_model_for(agent: str) -> str:
 
 def clear_prompt_cache(agent: str | None = None) -> int:
     """Drop assembled prompts (all agents, or one) so the next selection re-reads the files."""
+    global _state
     base_agent_loader.clear_prompt_cache()
-    if _state is not None:
-        _state.reductions.clear()
+    # The router holds the prompts' token reductions: the next selection rebuilds it.
+    _state = None
     cache = SharedPromptCache.get_instance()
     if agent is None:
         return cache.invalidate(_PROMPT_KEY.format(agent="*", template="*"))
     return cache.invalidate(_PROMPT_KEY.format(agent=resolve_agent_name(agent), template="*"))
 
 
-def _prompt_for(state: _State, agent: str, template: str, force_reload: bool) -> str:
-    """The assembled prompt, from the shared cache when it holds it."""
-    cache = state.cache
-    if cache is not SharedPromptCache._instance:
-        cache = state.cache = SharedPromptCache.get_instance()
-    key = state.prompt_keys[agent, template]
-    if force_reload:
-        base_agent_loader.clear_prompt_cache()
-        state.reductions.clear()
-    else:
-        prompt = cache.get(key)
-        if prompt is not None:
-            return prompt
+def _built_prompt(state: _State, agent: str, template: str) -> str:
+    """The assembled prompt after a cache miss, stored for the next selection."""
     prompt = build_agent_prompt(agent, template)
-    cache.set(key, prompt)
+    state.cache.set(state.prompt_keys[agent, template], prompt)
     return prompt
 
 
-def _check_fact_names(facts: dict[str, Any]) -> None:
-    # Values are validated by the native scorer, which names the argument and the
-    # allowed values; only unknown names need catching here.
-    unknown = sorted(set(facts) - _FACT_NAME_SET)
-    if unknown:
-        raise TypeError(
-            f"unexpected keyword argument(s) {', '.join(unknown)}; task facts are: {', '.join(sorted(FACT_NAMES))}"
-        )
+def _minute_now(zone: Any) -> int:
+    moment = datetime.now(zone)
+    return moment.hour * 60 + moment.minute
 
 
 def select(
@@ -296,118 +313,36 @@ def choose(
     """`select` with positional arguments: the facades call this on the hot path."""
     started = time.perf_counter()
     state = _current_state()
+    if force_reload or state.cache is not SharedPromptCache._instance:
+        state = _reloaded_state(force_reload)
+    adjusts = state.adjusts or session_id is not None
+    minute = _minute_now(state.windows_zone) if state.needs_minute else None
+    routed = state.router.route(
+        agent, task_description, user_id, facts, model_override, minute, force_reload, not adjusts
+    )
+    if routed is None:
+        # Not an exact name: resolve case, spaces, hyphens and aliases (or raise).
+        routed = state.router.route(
+            resolve_agent_name(agent),
+            task_description,
+            user_id,
+            facts,
+            model_override,
+            minute,
+            force_reload,
+            not adjusts,
+        )
+    name, prompt, model_id, config = routed
+    if adjusts:
+        prompt, model_id = _adjust(state, name, prompt, model_id, config, session_id, started)
+    if prompt is None:
+        prompt = _built_prompt(state, name, config["template_used"])
+    if not state.reports:
+        return _new_selection(Selection, (name, prompt, model_id, config, None))
     settings = state.settings
-    name = state.agent_names.get(agent) or resolve_agent_name(agent)
-
-    decision: Decision = should_enable_optimization(name, user_id, settings=settings)
-    level = score = confidence = None
-    signals: list = []
-    if task_description is not None:
-        if facts:
-            _check_fact_names(facts)
-        try:
-            score, level, confidence, signals = state.scorer.verdict(task_description, **facts)
-        except TypeError:
-            raise_if_not_text(task_description)
-            raise
-    elif facts:
-        _check_fact_names(facts)
-
-    default_model = state.default_models[name]
-    level_name = tier_model = None
-    template = _FULL
-    if level is not None:
-        level_name, level_tier, tier_model, template = state.by_level[level]
-
-    if model_override is not None and not isinstance(model_override, str):
-        raise TypeError(f"model_override must be str or None, not {type(model_override).__name__}")
-    forced = model_override or settings.agent_forced_model.get(name)
-    route_reason = None
-    if forced is not None:
-        if model_override:
-            model_id = settings.model_ids.get(forced.lower(), forced)
-            method = CALLER_OVERRIDE_METHOD
-        else:
-            model_id, method = forced, ENVIRONMENT_OVERRIDE_METHOD
-        reason = "forced_model"
-        tier = settings.tier_of_model(model_id)
-    elif level is None:
-        model_id, method, reason = default_model, DEFAULT_MAPPING_METHOD, "no_complexity_analysis"
-        tier = state.default_tiers[name]
-    elif decision.enabled:
-        model_id, method, reason, tier = tier_model, SCORE_ROUTED_METHOD, decision.reason, level_tier
-        if state.guard is not None and (name, tier) in state.guard.engaged:
-            # The guard only engages for tiers with a stronger one above (claude_pm.quality.guard).
-            _, tier, model_id, template = state.by_level[level + 1]
-            route_reason = QUALITY_GUARD
-    else:
-        model_id, method, reason = default_model, DEFAULT_MAPPING_METHOD, _disabled_reason(decision)
-        tier = state.default_tiers[name]
-
-    shadow = None
-    if decision.shadow:
-        shadow = {
-            "model": tier_model if level is not None and decision.enabled else model_id,
-            "template_used": template,
-            "complexity_level": level_name,
-        }
-        if forced is None:
-            model_id, method, reason = default_model, DEFAULT_MAPPING_METHOD, "shadow_mode"
-            tier = state.default_tiers[name]
-        template = _FULL
-
-    session = spend = None
-    routed = session_id is not None or state.budgets is not None
-    if routed:
-        model_id, tier, template, adjusted_reason, session, spend = adjust_for_session_and_budget(
-            state, name, session_id, method, decision.shadow, model_id, tier, template
-        )
-        route_reason = adjusted_reason or route_reason
-
-    prompt = _prompt_for(state, name, template, force_reload)
-    reduction = state.reductions.get((name, template))
-    if reduction is None:
-        reduction = state.reductions[name, template] = token_reduction_percentage(name, template)
-    config: dict[str, Any] = {
-        "selection_method": method,
-        "reason": reason,
-        "model_tier": tier,
-        "complexity_score": score,
-        "complexity_level": level_name,
-        "signals": signals,
-        "confidence": confidence,
-        "template_used": template,
-        "token_reduction_percentage": reduction,
-        "optimal_prompt_size": OPTIMAL_PROMPT_SIZES.get(tier),
-        "rollout": {"enabled": decision.enabled, "reason": decision.reason, "shadow": decision.shadow},
-        "shadow": shadow,
-    }
-    if routed or route_reason is not None:
-        # Only then: three more keys in every config would cost each selection ~2 % (callgrind).
-        config["route_reason"] = route_reason
-        config["session"] = session
-        config["budget"] = spend
-
-    stats = state.stats
-    if stats is not None:
-        # Positional: PyO3 matches keyword names slower than it records.
-        stats.record(
-            name,
-            model_id,
-            state.metric_models.get(model_id, "other"),
-            method,
-            template,
-            level,
-            reduction,
-            decision.reason,
-            decision.shadow,
-            time.perf_counter() - started,
-        )
     decision_id = None
     if settings.decision_log is not None:
-        decision_id = _log_decision(
-            name, model_id, tier, level, score, template, method, decision, task_description, route_reason
-        )
+        decision_id = _log_decision(name, model_id, config, task_description)
         if decision_id is not None and state.budgets is not None:
             budget.note_decision(decision_id, name, model_id)
     if settings.otel:
@@ -415,49 +350,102 @@ def choose(
 
         record_selection(name, model_id, config, decision_id, started)
     if state.debug:
-        _debug_log(settings, name, model_id, method, config, task_description)
-    return Selection(name, prompt, model_id, config, decision_id)
+        _debug_log(settings, name, model_id, config["selection_method"], config, task_description)
+    return _new_selection(Selection, (name, prompt, model_id, config, decision_id))
 
 
-def _disabled_reason(decision: Decision) -> str:
-    if decision.reason in ("global_switch_off", "agent_switch_off"):
-        return "dynamic_selection_disabled"
-    return decision.reason
+def _reloaded_state(force_reload: bool) -> _State:
+    """The state after prompts were reloaded (force_reload) or the shared cache replaced."""
+    global _state
+    if force_reload:
+        base_agent_loader.clear_prompt_cache()
+    _state = None
+    return _current_state()
 
 
-def _log_decision(
-    agent: str,
+def _adjust(
+    state: _State,
+    name: str,
+    prompt: str | None,
     model_id: str,
-    tier: str | None,
-    level: int | None,
-    score: int | None,
-    template: str,
-    method: str,
-    decision: Decision,
-    task_description: str | None,
-    route_reason: str | None = None,
-) -> str | None:
+    config: dict[str, Any],
+    session_id: str | None,
+    started: float,
+) -> tuple[str | None, str]:
+    """The quality guard, the session pin and the spend cap applied to the router's
+    choice (updating `config`), then the statistics record the router left to us."""
+    method = config["selection_method"]
+    tier = config["model_tier"]
+    template = chosen_template = config["template_used"]
+    level_name = config["complexity_level"]
+    level = None if level_name is None else LEVEL_NAMES.index(level_name)
+    route_reason = None
+    guard = state.guard
+    if guard is not None and method == SCORE_ROUTED_METHOD and (name, tier) in guard.engaged:
+        # The guard only engages for tiers with a stronger one above (claude_pm.quality.guard).
+        _, tier, model_id, template = state.by_level[level + 1]
+        route_reason = QUALITY_GUARD
+    rollout = config["rollout"]
+    session = spend = None
+    routed = session_id is not None or state.budgets is not None
+    if routed:
+        model_id, tier, template, adjusted_reason, session, spend = adjust_for_session_and_budget(
+            state, name, session_id, method, rollout["shadow"], model_id, tier, template
+        )
+        route_reason = adjusted_reason or route_reason
+    if template != chosen_template:
+        prompt = None
+        config["template_used"] = template
+        config["token_reduction_percentage"] = state.reductions[name, template]
+    config["model_tier"] = tier
+    config["optimal_prompt_size"] = OPTIMAL_PROMPT_SIZES.get(tier)
+    if routed or route_reason is not None:
+        # Only then: three more keys in every config would cost each selection ~2 % (callgrind).
+        config["route_reason"] = route_reason
+        config["session"] = session
+        config["budget"] = spend
+    stats = state.stats
+    if stats is not None:
+        # Positional: PyO3 matches keyword names slower than it records.
+        stats.record(
+            name,
+            model_id,
+            state.metric_models.get(model_id, OTHER_MODEL_LABEL),
+            method,
+            template,
+            level,
+            config["token_reduction_percentage"],
+            rollout["reason"],
+            rollout["shadow"],
+            time.perf_counter() - started,
+        )
+    return prompt, model_id
+
+
+def _log_decision(agent: str, model_id: str, config: dict[str, Any], task_description: str | None) -> str | None:
     from claude_pm.decision_log import DecisionRecord, get_decision_log
 
     log = get_decision_log()
     if log is None:
         return None
+    template = config["template_used"]
+    rollout = config["rollout"]
     return log.record(
         DecisionRecord(
             timestamp=time.time(),
             agent=agent,
             model_id=model_id,
-            tier=tier,
-            level=None if level is None else LEVEL_NAMES[level],
-            score=score,
+            tier=config["model_tier"],
+            level=config["complexity_level"],
+            score=config["complexity_score"],
             template=template,
             prompt_tokens=tokens.prompt_tokens(agent, template),
             full_prompt_tokens=tokens.prompt_tokens(agent, _FULL),
-            rollout_reason=decision.reason,
-            selection_method=method,
-            shadow=decision.shadow,
+            rollout_reason=rollout["reason"],
+            selection_method=config["selection_method"],
+            shadow=rollout["shadow"],
             task_text=task_description,
-            route_reason=route_reason,
+            route_reason=config.get("route_reason"),
         )
     )
 

@@ -11,6 +11,6 @@ mod tokenizer;
 pub use rules::{RulesError, ScoringRules};
 pub use scorer::{
     Analysis, CallerFacts, Level, Scorer, TechnicalDepth, Thresholds, ThresholdsError,
-    VerbComplexity,
+    VerbComplexity, FACT_NAMES,
 };
 pub use tokenizer::for_each_word;

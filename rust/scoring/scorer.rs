@@ -68,6 +68,17 @@ impl TechnicalDepth {
     }
 }
 
+/// The caller facts' argument names, in `CallerFacts` field order.
+pub const FACT_NAMES: [&str; 7] = [
+    "file_count",
+    "context_size",
+    "integration_points",
+    "requires_research",
+    "requires_testing",
+    "requires_documentation",
+    "technical_depth",
+];
+
 /// What the caller knows about the work besides its description.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallerFacts {
