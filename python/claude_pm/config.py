@@ -3,11 +3,14 @@
 `get_settings()` is called on the selection hot path, so it must cost next to nothing
 while still honouring changes made to ``os.environ`` inside the running process (the
 documented rollback procedure sets ``os.environ[...]`` and expects the next selection to
-obey). Re-parsing the environment on every call would cost microseconds, so instead
-``os.environ`` is given a subclass that bumps a generation counter on every write or
-delete; settings are rebuilt only when that counter moved. Writes through
-``os.putenv`` bypass ``os.environ`` and are invisible to ``os.getenv`` too, so nothing
-observable is missed.
+obey). Re-parsing the environment on every call would cost microseconds, so an audit hook
+(added by the first call) moves a generation counter whenever ``os.environ`` writes or
+deletes one of our variables; settings are rebuilt only when that counter moved or
+``os.environ`` was replaced by another mapping.
+
+Every variable is one row of `KNOWN_VARIABLES`: its name, default, parser, allowed values,
+meaning and secrecy. Parsing, defaults, error messages, `claude-pm config check` and the
+README table all read the rows; rules between variables are checked after the rows parse.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import os
 import re
 import stat
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -24,6 +28,7 @@ from datetime import time as dt_time
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable
 
+from claude_pm import runtime
 from claude_pm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -1085,67 +1090,92 @@ def _quality_guard(get: Callable[[str], str | None]) -> dict[str, Any]:
     }
 
 
+_SWITCHES = ("ENABLE_DYNAMIC_MODEL_SELECTION", "ENABLE_DYNAMIC_PROMPT_TEMPLATES")
+_PREFIXES = ("CLAUDE_PM_", *_SWITCHES)
+_PREFIXES_BYTES = tuple(prefix.encode() for prefix in _PREFIXES)
+
+
 def _is_ours(name: str) -> bool:
-    return name.startswith("CLAUDE_PM_") or name in (
-        "ENABLE_DYNAMIC_MODEL_SELECTION",
-        "ENABLE_DYNAMIC_PROMPT_TEMPLATES",
-    )
+    return name.startswith("CLAUDE_PM_") or name in _SWITCHES
 
 
-class _EnvironWatch:
-    """Detects writes to ``os.environ`` in O(1) by swapping in a counting subclass."""
-
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-        self.generation = 0
-        self.watched: object = None
-
-    def install(self) -> None:
-        environ = os.environ
-        if type(environ) is not os._Environ:  # type: ignore[attr-defined]
-            # Someone replaced os.environ (e.g. with a plain dict); watch it by identity only.
-            self.watched = environ
-            self.generation = next(self._counter)
-            return
-        watch = self
-
-        class _CountingEnviron(os._Environ):  # type: ignore[name-defined,misc]
-            def __setitem__(self, key: str, value: str) -> None:
-                super().__setitem__(key, value)
-                watch.generation = next(watch._counter)
-
-            def __delitem__(self, key: str) -> None:
-                super().__delitem__(key)
-                watch.generation = next(watch._counter)
-
-        environ.__class__ = _CountingEnviron
-        self.watched = environ
-        self.generation = next(self._counter)
+# --- noticing changes of os.environ -------------------------------------------------------
+#
+# os.environ's writes and deletes call os.putenv / os.unsetenv, which raise the audit events
+# "os.putenv" and "os.unsetenv" (CPython 3.9+) just *before* the mapping itself is updated.
+# One audit hook, added by the first get_settings(), records the value each write of one
+# of our variables is about to leave (`_pending`) and then moves `_generation`. A rebuild is
+# cached under the generation it read only if every recorded write is already visible in
+# os.environ, so a rebuild racing a write made by another thread is never kept. A direct
+# os.putenv leaves os.environ (and os.getenv) as they were, so it changes nothing here.
+_PROBE_EVENT = "claude_pm.config.audit_probe"
+_HOOK_EVENTS = frozenset({"os.putenv", "os.unsetenv", _PROBE_EVENT})
+# The frames that call os.putenv / os.unsetenv on behalf of os.environ.
+_ENVIRON_WRITERS = frozenset({os._Environ.__setitem__.__code__, os._Environ.__delitem__.__code__})  # type: ignore[attr-defined]
+_generations = itertools.count(1)
+_generation = 0
+_pending: dict[str, str | None] = {}  # variable -> the value (None: deleted) its last write leaves
+_hook_added = False
+# False where the hook never ran (another hook refused it, or an interpreter that raises no
+# such events): then every call compares a fingerprint of our variables instead.
+_hook_runs = False
 
 
-_watch = _EnvironWatch()
-_watch.install()
+def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
+    if event in _HOOK_EVENTS:
+        _note_event(event, args)
+
+
+def _note_event(event: str, args: tuple[Any, ...]) -> None:
+    global _generation, _hook_runs
+    if event == _PROBE_EVENT:
+        _hook_runs = sys.implementation.name == "cpython"
+        return
+    try:
+        name = args[0]  # bytes on POSIX, str on Windows
+        if not name.startswith(_PREFIXES_BYTES if type(name) is bytes else _PREFIXES):
+            return  # another program's variable, told apart before anything is decoded
+        name = os.fsdecode(name)
+        if not _is_ours(name) or sys._getframe(2).f_code not in _ENVIRON_WRITERS:
+            return  # not ours after all, or a direct os.putenv
+        _pending[name] = os.fsdecode(args[1]) if event == "os.putenv" else None
+    except Exception:  # never fail the host's write (interpreter shutdown, a frameless caller)
+        pass
+    _generation = next(_generations)
+
+
+def _writes_landed(environ: Mapping[str, str]) -> bool:
+    return all(environ.get(name) == value for name, value in list(_pending.items()))
+
+
+def _fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((name, value) for name, value in environ.items() if _is_ours(name)))
+
+
 _lock = threading.Lock()
 _cache_generation = -1
+_cached_environ: object = None
+_cached_fingerprint: tuple[tuple[str, str], ...] | None = None
 _cached: Settings | None = None
 _cached_error: ConfigError | None = None
 
 
 def _reset_after_fork() -> None:
     # A thread of the parent may have held the lock mid-rebuild when another thread
-    # forked; in the child that thread no longer exists and the lock would stay held.
-    global _lock, _cache_generation, _cached, _cached_error
+    # forked; in the child that thread no longer exists and the lock would stay held, and
+    # a write it had begun never lands.
+    global _lock, _cache_generation, _cached_environ, _cached_fingerprint, _cached, _cached_error
     _lock = threading.Lock()
-    _cache_generation, _cached, _cached_error = -1, None, None
+    _cache_generation, _cached_environ, _cached_fingerprint, _cached, _cached_error = -1, None, None, None, None
+    _pending.clear()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
+runtime.register("config", after_fork_in_child=_reset_after_fork, reset=_reset_after_fork)
 
 
 def get_settings() -> Settings:
     """The current settings; raises ConfigError while any variable holds a bad value."""
-    if _cache_generation == _watch.generation and os.environ is _watch.watched:
+    if _cache_generation == _generation and os.environ is _cached_environ:
         if _cached is not None:
             return _cached
         assert _cached_error is not None
@@ -1154,17 +1184,35 @@ def get_settings() -> Settings:
 
 
 def _reload() -> Settings:
-    global _cache_generation, _cached, _cached_error
+    global _hook_added, _cache_generation, _cached_environ, _cached_fingerprint, _cached, _cached_error
     with _lock:
-        if os.environ is not _watch.watched:
-            _watch.install()
-        generation = _watch.generation
+        if not _hook_added:
+            _hook_added = True
+            sys.addaudithook(_audit_hook)
+            sys.audit(_PROBE_EVENT)  # sets _hook_runs when the hook was added and runs
+        environ = os.environ
+        generation = _generation
+        trusted = _hook_runs and (not isinstance(environ, os._Environ) or _writes_landed(environ))  # type: ignore[attr-defined]
+        fingerprint = None
+        if not _hook_runs:
+            fingerprint = _fingerprint(environ)
+            if fingerprint == _cached_fingerprint and environ is _cached_environ:
+                if _cached is not None:
+                    return _cached
+                assert _cached_error is not None
+                raise ConfigError(_cached_error.variable, _cached_error.value, _cached_error.allowed)
+        # Nothing may match until the new values are all in place.
+        _cache_generation = -1
         try:
-            settings = _build(os.environ)
+            settings = _build(environ)
         except ConfigError as error:
-            _cached, _cached_error, _cache_generation = None, error, generation
+            _cached, _cached_error = None, error
             raise
-        _cached, _cached_error, _cache_generation = settings, None, generation
+        else:
+            _cached, _cached_error = settings, None
+        finally:
+            _cached_environ, _cached_fingerprint = environ, fingerprint
+            _cache_generation = generation if trusted else -1
     _apply_log_level(settings)
     return settings
 
