@@ -5,7 +5,8 @@ facts keep their 1.x point scales. Every result lists the signals that fired and
 confidence (distance of the score to the nearest tier threshold).
 
 Each analysis is logged at INFO by the module's ``logger`` (score, level and model; the
-task text is user data and is never logged).
+task text is user data and is never logged). 1.x code imports all of this from
+``claude_pm.services.task_complexity_analyzer``, whose name the logger keeps.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from claude_pm._core import Scorer, ScoringRules
 from claude_pm.config import Settings, get_settings
+from claude_pm.definitions import FACT_NAMES, LEVEL_NAMES, OPTIMAL_PROMPT_SIZES, TIERS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,25 +56,12 @@ class ModelType(str, Enum):
     OPUS = "opus"
 
 
-_LEVELS = (ComplexityLevel.SIMPLE, ComplexityLevel.MEDIUM, ComplexityLevel.COMPLEX)
-_MODELS = (ModelType.HAIKU, ModelType.SONNET, ModelType.OPUS)
-# Prompt size (tokens) each tier's model is given, as in 1.x.
-OPTIMAL_PROMPT_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType(
-    {"haiku": (300, 500), "sonnet": (700, 1000), "opus": (1200, 1500)}
-)
+_LEVELS = tuple(ComplexityLevel(name) for name in LEVEL_NAMES)
+_MODELS = tuple(ModelType(tier) for tier in TIERS)
 _PROMPT_SIZES = tuple(OPTIMAL_PROMPT_SIZES[model.value] for model in _MODELS)
-# The caller facts `analyze_task` accepts besides the description (1.x point scales).
-FACT_NAMES: tuple[str, ...] = (
-    "file_count",
-    "context_size",
-    "integration_points",
-    "requires_research",
-    "requires_testing",
-    "requires_documentation",
-    "technical_depth",
-)
 _new_instance = object.__new__
-logger = logging.getLogger(__name__)
+# Named after the 1.x module, where users configure it.
+logger = logging.getLogger("claude_pm.services.task_complexity_analyzer")
 # A module constant: `logging.INFO` would be an attribute lookup on every analysis.
 _INFO = logging.INFO
 

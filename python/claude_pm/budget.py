@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Callable
 
+from claude_pm.config import get_settings
 from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = [
@@ -162,7 +163,10 @@ class FleetSpend:
             self._refresh()
 
     def _refresh(self) -> None:
-        from claude_pm.decision_log.store import open_reader, redact
+        # Loaded only for a PostgreSQL decision log with a budget; the decision log's
+        # registry imports this module (it counts usage against the budgets).
+        from claude_pm.decision_log.backends import open_reader
+        from claude_pm.decision_log.store import redact
 
         now = self._clock()
         day = utc_day(now)
@@ -269,6 +273,7 @@ def budget_gate(settings) -> BudgetGate | None:  # type: ignore[no-untyped-def]
                 _fleet.close()
                 _fleet = None
         return None
+    # As in FleetSpend._refresh: the decision log imports this module.
     from claude_pm.decision_log.store import is_postgres_target
 
     with _lock:
@@ -304,8 +309,6 @@ def record_usage(
     gate = _gate
     if gate is None:
         return
-    from claude_pm.config import get_settings
-
     _ledger.record(_pricing_for(get_settings().pricing_file), agent, model_id, input_tokens, output_tokens, decision_id)
 
 

@@ -1,4 +1,6 @@
-"""The process-wide prompt cache (the 1.x import path), over the native ``PromptCache``.
+"""The process-wide prompt cache, over the native ``PromptCache``.
+
+1.x code imports it from ``claude_pm.services.shared_prompt_cache``.
 
 Thread-safe, bounded by entry count and by bytes, with a time to live per entry and
 exact counters. Values:
@@ -43,6 +45,7 @@ from claude_pm.config import (
     CACHE_TTL_LIMIT_SECONDS,
     get_settings,
 )
+from claude_pm.definitions import stored_default_ttl
 
 __all__ = ["SharedPromptCache", "cache_result"]
 
@@ -192,19 +195,15 @@ def _normalise(config: Mapping[str, Any]) -> dict[str, Any]:
             limit = CACHE_MAX_MB_LIMIT * _MIB
             value = _number(key, value, f"an integer from 1 to {limit}", integral=True, upper=limit)
         elif key == "default_ttl":
-            # math.inf is "never expires", like 0 and None.
-            value = (
-                None
-                if value is None or value == math.inf
-                else _number(
+            if value is not None and value != math.inf:
+                _number(
                     key,
                     value,
                     f"seconds from 0 to {CACHE_TTL_LIMIT_SECONDS}, math.inf or None",
                     zero=True,
                     upper=CACHE_TTL_LIMIT_SECONDS,
                 )
-            )
-            value = None if value == 0 else value
+            value = stored_default_ttl(value)
         else:
             value = _number(
                 key,

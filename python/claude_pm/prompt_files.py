@@ -26,8 +26,8 @@ import stat
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
 
-from claude_pm.agents.templates import PromptTemplate
 from claude_pm.errors import PromptFileError
+from claude_pm.templates import PromptTemplate
 
 __all__ = [
     "MAX_PROMPT_FILE_BYTES",

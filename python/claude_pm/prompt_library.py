@@ -10,7 +10,7 @@ directory given by the ``prompts_dir`` argument or, when that is None, by
 ``base_instructions.md`` and ``<agent>.md`` for any canonical agent name, and every file
 it lacks comes from the package. Other ``*.md`` files in it are errors (a misspelt
 override must not fall back silently); dot-files and files with other suffixes are
-ignored. The file format is described in `claude_pm.agents.prompt_files`.
+ignored. The file format is described in `claude_pm.prompt_files`.
 
 Everything is loaded once per directory and every (agent, template) prompt, its token
 count and its token reduction are computed up front, so the lookups below are dict
@@ -30,16 +30,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Union
 
-from claude_pm.agents.prompt_files import (
+from claude_pm.config import AGENT_ALIASES, get_settings
+from claude_pm.errors import PromptFileError
+from claude_pm.prompt_files import (
     ReadableFile,
     Section,
     parse_base_instructions,
     parse_role_prompt,
     read_prompt_text,
 )
-from claude_pm.agents.templates import PromptTemplate, coerce_template, template_for_score
-from claude_pm.config import AGENT_ALIASES, get_settings
-from claude_pm.errors import PromptFileError
+from claude_pm.templates import PromptTemplate, coerce_template, template_for_score
 from claude_pm.tokens import estimate_tokens
 
 __all__ = [
@@ -263,7 +263,9 @@ def _build(prompts_dir: str | None) -> PromptLibrary:
 
 
 def _packaged_files() -> dict[str, ReadableFile]:
-    directory = resources.files("claude_pm.agents") / "prompts"
+    # The package data stays under agents/ (its 1.x location); naming it from the top
+    # package keeps this module from importing the agents facade.
+    directory = resources.files("claude_pm") / "agents" / "prompts"
     names = [BASE_INSTRUCTIONS_FILE, *(f"{agent}.md" for agent in AGENT_NAMES)]
     return {name: directory / name for name in names}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from claude_pm.definitions import DEFAULT_MEDIUM_THRESHOLD, DEFAULT_SIMPLE_THRESHOLD, level_index
+
 __all__ = ["PromptTemplate", "coerce_template", "template_for_score"]
 
 
@@ -23,6 +25,7 @@ class PromptTemplate(str, Enum):
 
 
 _ALLOWED = ", ".join(member.value for member in PromptTemplate)
+_BY_LEVEL = (PromptTemplate.MINIMAL, PromptTemplate.STANDARD, PromptTemplate.FULL)
 
 
 def coerce_template(template: PromptTemplate | str, argument: str = "template") -> PromptTemplate:
@@ -37,7 +40,9 @@ def coerce_template(template: PromptTemplate | str, argument: str = "template") 
         raise ValueError(f"{argument}={template!r} is not a prompt template: expected one of {_ALLOWED}") from None
 
 
-def template_for_score(score: int, simple_threshold: int = 30, medium_threshold: int = 70) -> PromptTemplate:
+def template_for_score(
+    score: int, simple_threshold: int = DEFAULT_SIMPLE_THRESHOLD, medium_threshold: int = DEFAULT_MEDIUM_THRESHOLD
+) -> PromptTemplate:
     """The template for a complexity score, by the same rule as the tiers.
 
     ``score <= simple_threshold`` gives MINIMAL, ``score <= medium_threshold`` STANDARD,
@@ -53,11 +58,7 @@ def template_for_score(score: int, simple_threshold: int = 30, medium_threshold:
             f"simple_threshold={simple_threshold!r}, medium_threshold={medium_threshold!r} are not valid: "
             "expected 0 <= simple_threshold < medium_threshold <= 100"
         )
-    if score <= simple_threshold:
-        return PromptTemplate.MINIMAL
-    if score <= medium_threshold:
-        return PromptTemplate.STANDARD
-    return PromptTemplate.FULL
+    return _BY_LEVEL[level_index(score, simple_threshold, medium_threshold)]
 
 
 def _check_int(argument: str, value: object) -> None:
