@@ -18,13 +18,13 @@ waits for the database.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Callable
 
+from claude_pm import runtime
 from claude_pm.config import get_settings
 from claude_pm.pricing import PricingTable, load_pricing
 
@@ -321,5 +321,13 @@ def _forget_in_child() -> None:
     _gate = None
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_in_child)
+def _reset() -> None:
+    global _fleet, _gate, _ledger, _pricing
+    with _lock:
+        if _fleet is not None:
+            _fleet.close()
+        _fleet = _gate = _pricing = None
+        _ledger = SpendLedger()
+
+
+runtime.register("budget", after_fork_in_child=_forget_in_child, reset=_reset)

@@ -38,6 +38,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, Callable, ClassVar, TypeVar
 
+from claude_pm import runtime
 from claude_pm._core import PromptCache
 from claude_pm.config import (
     CACHE_MAX_ENTRIES_LIMIT,
@@ -302,8 +303,12 @@ def _after_fork_in_child() -> None:
     _SCANS.clear()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+def _forget_instance() -> None:
+    SharedPromptCache.reset_instance()
+    _SCANS.clear()
+
+
+runtime.register("prompt_cache", after_fork_in_child=_after_fork_in_child, reset=_forget_instance)
 
 
 def _pattern_fields(key_pattern: str) -> set[str]:

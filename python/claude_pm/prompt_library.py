@@ -30,6 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Union
 
+from claude_pm import runtime
 from claude_pm.config import AGENT_ALIASES, get_settings
 from claude_pm.errors import PromptFileError
 from claude_pm.prompt_files import (
@@ -210,6 +211,16 @@ def clear_prompt_cache() -> None:
 
 _libraries: dict[str | None, PromptLibrary] = {}
 _lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    # A parent thread may have held it mid-load at the fork. The loaded libraries stay:
+    # they are immutable, read from the same files.
+    global _lock
+    _lock = threading.Lock()
+
+
+runtime.register("prompt_library", after_fork_in_child=_new_lock_in_child, reset=clear_prompt_cache)
 
 
 def _load(prompts_dir: str | None, from_environment: bool) -> PromptLibrary:

@@ -54,15 +54,16 @@ FORK_ORDER = (
     "metrics_writer",  # last: the child's own multi-process writer, reading the state above
 )
 
-# reset(): what reads the others first (so nothing holds a stale object), then the
-# threads and writers, then the plain state, the settings last.
+# reset(): the metrics writer first (its final totals read the live pipeline, and the
+# pipeline finds it installed meanwhile, so no second writer starts), then what reads the
+# others (so nothing keeps a stale object), the threads and the plain state, the settings last.
 RESET_ORDER = (
+    "metrics_writer",
     "selection",
     "quality_guard",
     "budget",
     "decision_log",
     "decision_log_writers",
-    "metrics_writer",
     "metrics_exporter",
     "otel",
     "api_calls",

@@ -7,11 +7,10 @@ connection.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
-from claude_pm import budget
+from claude_pm import budget, runtime
 from claude_pm.config import get_settings
 from claude_pm.decision_log.calls import make_call
 from claude_pm.decision_log.outcomes import make_outcome
@@ -110,8 +109,14 @@ def _forget_parent_writer() -> None:
     _current = None
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_parent_writer)
+def _retire_current() -> None:
+    """Retire the writer as when the target changes (it drains on its own thread) and forget it."""
+    global _sigterm_pending
+    _retarget(None)
+    _sigterm_pending = False
+
+
+runtime.register("decision_log", after_fork_in_child=_forget_parent_writer, reset=_retire_current)
 
 
 def record_call(decision_id: str | None, **fields: Any) -> None:

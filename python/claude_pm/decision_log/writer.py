@@ -42,6 +42,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
+from claude_pm import runtime
 from claude_pm.config import get_settings
 from claude_pm.decision_log.backends import open_store
 from claude_pm.decision_log.calls import CallRow
@@ -759,10 +760,14 @@ def _forget_parent_writers() -> None:
 
 
 atexit.register(_flush_at_exit)
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(
-        before=_wait_for_database_calls, after_in_parent=_resume_database_calls, after_in_child=_forget_parent_writers
-    )
+# No reset: each DecisionLog belongs to whoever made it; the process-wide one is the
+# registry's ("decision_log"), which reset() retires.
+runtime.register(
+    "decision_log_writers",
+    before_fork=_wait_for_database_calls,
+    after_fork_in_parent=_resume_database_calls,
+    after_fork_in_child=_forget_parent_writers,
+)
 
 
 def _first_line(error: BaseException) -> str:

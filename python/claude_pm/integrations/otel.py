@@ -26,12 +26,12 @@ was given others.
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from claude_pm import runtime
 from claude_pm.errors import ConfigError
 
 __all__ = [
@@ -217,8 +217,13 @@ def _reset_after_fork() -> None:
     _lock = threading.Lock()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
+def _forget_instruments() -> None:
+    global _instruments, _providers
+    with _lock:
+        _instruments, _providers = None, (None, None)
+
+
+runtime.register("otel", after_fork_in_child=_reset_after_fork, reset=_forget_instruments)
 
 
 def configure(*, tracer_provider: Any = None, meter_provider: Any = None) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 import threading
 import time
@@ -22,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from claude_pm import runtime
 from claude_pm.definitions import OTHER_LABEL
 
 __all__ = [
@@ -182,5 +182,8 @@ def _fresh_after_fork() -> None:
     _stats = ApiCallStats()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_fresh_after_fork)
+def _reset() -> None:
+    _stats.reset()
+
+
+runtime.register("api_calls", after_fork_in_child=_fresh_after_fork, reset=_reset)

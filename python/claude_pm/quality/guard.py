@@ -32,6 +32,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from claude_pm import runtime
 from claude_pm.config import Settings, get_settings
 from claude_pm.decision_log.backends import open_reader
 from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
@@ -250,5 +251,12 @@ def _forget_guard_in_child() -> None:
     _guard = None
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_guard_in_child)
+def _stop_guard() -> None:
+    global _guard
+    with _lock:
+        if _guard is not None:
+            _guard.stop()
+            _guard = None
+
+
+runtime.register("quality_guard", after_fork_in_child=_forget_guard_in_child, reset=_stop_guard)
