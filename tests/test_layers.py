@@ -55,13 +55,6 @@ DEFERRED_IMPORTS = {
     ("claude_pm.utils.anthropic_executor", "claude_pm.decision_log.registry"): "only for a logged decision",
     ("claude_pm.utils.task_tool_helper", "claude_pm.decision_log.registry"): "only for a logged decision",
     ("claude_pm.utils.task_tool_helper", "claude_pm.decision_log"): "only for a logged decision",
-    # The OpenTelemetry bridge is loaded only when the optional opentelemetry package is used.
-    ("claude_pm.integrations.otel", "claude_pm"): "the version, only once OpenTelemetry is set up",
-    ("claude_pm.integrations.otel", "claude_pm.metrics"): "metrics, only once OpenTelemetry is set up",
-    ("claude_pm.integrations.otel", "claude_pm._core"): "metrics, only once OpenTelemetry is set up",
-    ("claude_pm.integrations.otel", "claude_pm.metrics.samples"): "metrics, only once OpenTelemetry is set up",
-    ("claude_pm.integrations.otel", "claude_pm.metrics.sources"): "metrics, only once OpenTelemetry is set up",
-    ("claude_pm.integrations.otel", "claude_pm.config"): "settings, only once OpenTelemetry is set up",
 }
 
 # Command modules load what only their command needs when it runs, so `claude-pm --help`
