@@ -23,16 +23,15 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
-# Every holder except selection's, which still registers its own at-fork handler.
-_REGISTERED_HERE = tuple(name for name in runtime.FORK_ORDER if name not in runtime.LEGACY_RESETS)
-
 
 def _select(agent: str = "engineer", task: str = "List files") -> dict:
     return get_agent_prompt_with_model_info(agent, task_description=task)[2]
 
 
 def test_every_process_wide_object_has_a_holder_in_both_orders():
-    assert runtime.registered() == _REGISTERED_HERE
+    # Each name is registered or (selection, until it registers) reset by name.
+    assert set(runtime.registered()) | set(runtime.LEGACY_RESETS) == set(runtime.FORK_ORDER)
+    assert set(runtime.registered()).isdisjoint(runtime.LEGACY_RESETS)
     assert sorted(runtime.RESET_ORDER) == sorted(runtime.FORK_ORDER)
     assert runtime.FORK_ORDER[-1] == "metrics_writer"  # it reads what the other holders left
 
@@ -40,6 +39,18 @@ def test_every_process_wide_object_has_a_holder_in_both_orders():
 def test_a_holder_name_outside_the_fork_order_is_refused_naming_the_allowed_names():
     with pytest.raises(ValueError, match=r"name='metrics'.*expected one of config, sessions"):
         runtime.register("metrics", reset=lambda: None)
+
+
+def test_a_module_that_registers_replaces_its_reset_by_name(monkeypatch):
+    monkeypatch.setattr(runtime, "_holders", dict(runtime._holders))
+    monkeypatch.setattr(runtime, "LEGACY_RESETS", dict(runtime.LEGACY_RESETS))
+    by_name = []
+    monkeypatch.setitem(runtime.LEGACY_RESETS, "selection", ("claude_pm.selection", by_name.append))
+    registered = []
+    runtime.register("selection", reset=lambda: registered.append("selection"))
+    runtime.reset()
+    assert (registered, by_name) == (["selection"], [])
+    assert "selection" not in runtime.LEGACY_RESETS
 
 
 def test_reset_empties_the_prompt_cache():
@@ -172,6 +183,8 @@ def _in_child(report) -> int:  # type: ignore[no-untyped-def]
 @needs_fork
 def test_the_one_fork_handler_runs_each_child_step_once_in_the_fork_order(monkeypatch):
     ran: list[str] = []
+    with_child_steps = [name for name in runtime.registered() if runtime._holders[name].after_fork_in_child is not None]
+    assert len(with_child_steps) >= 12  # every holder but selection's has one (decision_log_writers included)
     for name, holder in list(runtime._holders.items()):
         if holder.after_fork_in_child is not None:
             step = holder.after_fork_in_child
@@ -181,7 +194,7 @@ def test_the_one_fork_handler_runs_each_child_step_once_in_the_fork_order(monkey
                 step()
 
             monkeypatch.setitem(runtime._holders, name, dataclasses.replace(holder, after_fork_in_child=recorded))
-    assert _in_child(lambda: ran) == list(_REGISTERED_HERE)
+    assert _in_child(lambda: ran) == with_child_steps
     assert ran == []  # the parent runs no child step
 
 

@@ -116,6 +116,7 @@ def register(
     if name not in FORK_ORDER:
         raise ValueError(f"runtime holder name={name!r} is not valid: expected one of {', '.join(FORK_ORDER)}")
     _holders[name] = Holder(name, after_fork_in_child, reset, before_fork, after_fork_in_parent)
+    LEGACY_RESETS.pop(name, None)  # its module registers now: reset() no longer calls it by name
 
 
 def registered() -> tuple[str, ...]:
