@@ -5,10 +5,10 @@ Run with ``python -m pytest benches/bench_settings.py --benchmark-enable --bench
 
 `get_settings()` notices changes through an audit hook on "os.putenv"/"os.unsetenv". The
 earlier design swapped ``os.environ.__class__`` for a subclass whose ``__setitem__`` and
-``__delitem__`` moved a counter; `OldWatch` below is that design, so both run in the same
-process. The hook's cost elsewhere (every audited event of the process now calls it) is
-measured in two fresh interpreters, one without and one with the hook, because a hook
-cannot be removed once added; the ratios are printed with ``-s``.
+``__delitem__`` moved a counter; `OldWatch` below is that design, so both warm paths run in
+the same process. Writes and the hook's cost elsewhere (every audited event of the process
+now calls it) are timed in fresh interpreters, plain, with the hook and with the swapped
+class, because a hook cannot be removed once added; the ratios are printed with ``-s``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ class OldWatch:
         os.environ.__class__ = CountingEnviron
         self.watched = os.environ
         self.generation = next(self.counter)
-        self.cache_generation, self.cached = self.generation, get_settings()
 
     def uninstall(self) -> None:
         os.environ.__class__ = self.original
@@ -90,19 +89,6 @@ def test_warm_get_settings_swapped_class(benchmark, old_watch):
     benchmark(old_get_settings)
 
 
-@pytest.mark.benchmark(group="os.environ write of a claude-pm variable")
-def test_environ_write_audit_hook(benchmark, monkeypatch):
-    get_settings()
-    monkeypatch.setenv("CLAUDE_PM_ROLLOUT_PERCENTAGE", "100")
-    benchmark(os.environ.__setitem__, "CLAUDE_PM_ROLLOUT_PERCENTAGE", "100")
-
-
-@pytest.mark.benchmark(group="os.environ write of a claude-pm variable")
-def test_environ_write_swapped_class(benchmark, monkeypatch, old_watch):
-    monkeypatch.setenv("CLAUDE_PM_ROLLOUT_PERCENTAGE", "100")
-    benchmark(os.environ.__setitem__, "CLAUDE_PM_ROLLOUT_PERCENTAGE", "100")
-
-
 _TIMEIT = textwrap.dedent(
     """
     import os, sys, timeit
@@ -117,7 +103,9 @@ _TIMEIT = textwrap.dedent(
         open(os.devnull).close()
     def write_other():
         os.environ["SOME_OTHER_PROGRAM_SETTING"] = "1"
-    for name, statement in (("open", open_devnull), ("write", write_other)):
+    def write_ours():
+        os.environ["CLAUDE_PM_ROLLOUT_PERCENTAGE"] = "100"
+    for name, statement in (("open", open_devnull), ("write", write_other), ("write_ours", write_ours)):
         best = min(timeit.repeat(statement, number=20000, repeat=7)) / 20000
         print(name, best)
     """
@@ -136,7 +124,11 @@ def _per_call_seconds(mode: str) -> dict[str, float]:
 def test_audit_hook_overhead_on_unrelated_operations(benchmark):
     without, swapped = _per_call_seconds("none"), _per_call_seconds("swapped")
     with_hook = benchmark.pedantic(_per_call_seconds, args=("hook",), rounds=1, iterations=1)
-    for name, label in (("open", "open(os.devnull).close()"), ("write", "os.environ write of another variable")):
+    for name, label in (
+        ("open", "open(os.devnull).close()"),
+        ("write", "os.environ write of another program's variable"),
+        ("write_ours", "os.environ write of a claude-pm variable"),
+    ):
         ratio, old_ratio = with_hook[name] / without[name], swapped[name] / without[name]
         benchmark.extra_info[f"{name}_ratio_hook"] = round(ratio, 3)
         benchmark.extra_info[f"{name}_ratio_swapped_class"] = round(old_ratio, 3)
