@@ -49,14 +49,10 @@ def _retire_decision_log() -> None:
 
 def _reset_process_state() -> None:
     try:
-        from claude_pm import selection
-        from claude_pm.services.shared_prompt_cache import SharedPromptCache
+        from claude_pm import runtime
     except ImportError:
         return
-    stats = selection._stats
-    if stats is not None:
-        stats.reset()
-    SharedPromptCache.reset_instance()
+    runtime.reset()
 
 
 @pytest.fixture

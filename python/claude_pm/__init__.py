@@ -10,7 +10,7 @@ __all__ = ["__version__", "record_outcome"]
 def __getattr__(name: str) -> Any:
     # Imported on first use: a runner that never records outcomes never loads the decision log.
     if name == "record_outcome":
-        from claude_pm.decision_log.outcomes import record_outcome
+        from claude_pm.decision_log.registry import record_outcome
 
         return record_outcome
     raise AttributeError(f"module 'claude_pm' has no attribute {name!r}")

@@ -18,13 +18,14 @@ waits for the database.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Callable
 
+from claude_pm import runtime
+from claude_pm.config import get_settings
 from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = [
@@ -162,7 +163,10 @@ class FleetSpend:
             self._refresh()
 
     def _refresh(self) -> None:
-        from claude_pm.decision_log.store import open_reader, redact
+        # Loaded only for a PostgreSQL decision log with a budget; the decision log's
+        # registry imports this module (it counts usage against the budgets).
+        from claude_pm.decision_log.backends import open_reader
+        from claude_pm.decision_log.store import redact
 
         now = self._clock()
         day = utc_day(now)
@@ -269,6 +273,7 @@ def budget_gate(settings) -> BudgetGate | None:  # type: ignore[no-untyped-def]
                 _fleet.close()
                 _fleet = None
         return None
+    # As in FleetSpend._refresh: the decision log imports this module.
     from claude_pm.decision_log.store import is_postgres_target
 
     with _lock:
@@ -304,8 +309,6 @@ def record_usage(
     gate = _gate
     if gate is None:
         return
-    from claude_pm.config import get_settings
-
     _ledger.record(_pricing_for(get_settings().pricing_file), agent, model_id, input_tokens, output_tokens, decision_id)
 
 
@@ -318,5 +321,13 @@ def _forget_in_child() -> None:
     _gate = None
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_in_child)
+def _reset() -> None:
+    global _fleet, _gate, _ledger, _pricing
+    with _lock:
+        if _fleet is not None:
+            _fleet.close()
+        _fleet = _gate = _pricing = None
+        _ledger = SpendLedger()
+
+
+runtime.register("budget", after_fork_in_child=_forget_in_child, reset=_reset)

@@ -18,8 +18,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from claude_pm.config import TIERS, get_settings
+from claude_pm.config import get_settings
 from claude_pm.decision_log.queries import Since, Totals, collapse, covered_days, group_totals, open_log, window
+from claude_pm.definitions import TIERS
 from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = ["calibrate", "parse_target"]

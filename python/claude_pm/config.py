@@ -3,11 +3,14 @@
 `get_settings()` is called on the selection hot path, so it must cost next to nothing
 while still honouring changes made to ``os.environ`` inside the running process (the
 documented rollback procedure sets ``os.environ[...]`` and expects the next selection to
-obey). Re-parsing the environment on every call would cost microseconds, so instead
-``os.environ`` is given a subclass that bumps a generation counter on every write or
-delete; settings are rebuilt only when that counter moved. Writes through
-``os.putenv`` bypass ``os.environ`` and are invisible to ``os.getenv`` too, so nothing
-observable is missed.
+obey). Re-parsing the environment on every call would cost microseconds, so an audit hook
+(added by the first call) moves a generation counter whenever ``os.environ`` writes or
+deletes one of our variables; settings are rebuilt only when that counter moved or
+``os.environ`` was replaced by another mapping.
+
+Every variable is one row of `KNOWN_VARIABLES`: its name, default, parser, allowed values,
+meaning and secrecy. Parsing, defaults, error messages, `claude-pm config check` and the
+README table all read the rows; rules between variables are checked after the rows parse.
 """
 
 from __future__ import annotations
@@ -17,19 +20,22 @@ import logging
 import os
 import re
 import stat
+import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import time as dt_time
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable
 
+from claude_pm import runtime
 from claude_pm.errors import ConfigError
 
 if TYPE_CHECKING:
     from claude_pm._core import ScoringRules
 
 __all__ = [
+    "AGENT",
     "AGENT_ALIASES",
     "CACHE_MAX_ENTRIES_LIMIT",
     "CACHE_MAX_MB_LIMIT",
@@ -43,6 +49,7 @@ __all__ = [
     "RETENTION_HOURS_LIMIT",
     "SECRET",
     "TIERS",
+    "UNSET",
     "URL_PASSWORD",
     "KeySource",
     "RolloutWindow",
@@ -58,6 +65,7 @@ __all__ = [
     "redact",
     "unrecognised_variables",
     "validate_environment",
+    "variable_of",
 ]
 
 TIERS: tuple[str, ...] = ("haiku", "sonnet", "opus")
@@ -75,8 +83,6 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 _BOOL_ALLOWED = "one of true/false, 1/0, yes/no, on/off (any case)"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_AGENT_BUDGET = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_DAILY_BUDGET_USD$")
-_PER_AGENT = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(MODEL_SELECTION|MODEL|ROLLOUT_PERCENTAGE|API_KEY_FILE|API_KEY)$")
 # CLAUDE_PM_<TIER>_API_KEY[_FILE] (a tier's key) or CLAUDE_PM_<AGENT>_API_KEY[_FILE] (an agent's).
 _API_KEY_VARIABLE = re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_API_KEY(_FILE)?$")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
@@ -87,6 +93,7 @@ _FORCED_MODEL_ID = re.compile(
 )
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _WINDOWS_EXAMPLE = "e.g. '02:00-06:59' or '22:00-01:59,12:00-12:59@Europe/Berlin'"
+_MIB = 1024 * 1024
 
 
 # Upper bounds of the numeric variables. Each is far above any useful setting and low
@@ -126,303 +133,6 @@ DEFAULT_FALLBACK_CHAIN = "haiku>sonnet>opus"
 _FALLBACK_OFF = frozenset({"off", "none", "false"})
 
 
-@dataclass(frozen=True)
-class Variable:
-    """One documented environment variable (drives the README table and `config check`).
-
-    `bounds` is the (lowest, highest) value of a numeric variable, checked when parsed;
-    `secrecy` says how its value may be shown (PUBLIC, SECRET or URL_PASSWORD): a new
-    secret-bearing variable only has to declare it here to be redacted everywhere.
-    """
-
-    name: str
-    default: str
-    allowed: str
-    meaning: str
-    bounds: tuple[float, float] | None = None
-    secrecy: str = PUBLIC
-
-
-KNOWN_VARIABLES: tuple[Variable, ...] = (
-    Variable(
-        "ENABLE_DYNAMIC_MODEL_SELECTION", "true", "boolean", "Global switch for complexity-based model selection."
-    ),
-    Variable(
-        "ENABLE_DYNAMIC_PROMPT_TEMPLATES",
-        "true",
-        "boolean",
-        "Size base instructions to the task (MINIMAL/STANDARD/FULL), independently of model selection.",
-    ),
-    Variable(
-        "CLAUDE_PM_<AGENT>_MODEL_SELECTION", "unset", "boolean", "Per-agent switch; beats the global switch both ways."
-    ),
-    Variable(
-        "CLAUDE_PM_<AGENT>_MODEL",
-        "unset",
-        "tier name (haiku/sonnet/opus) or a claude-* model id (not a boolean: see _MODEL_SELECTION)",
-        "Force a model for that agent; beats every switch.",
-    ),
-    Variable(
-        "CLAUDE_PM_<AGENT>_ROLLOUT_PERCENTAGE",
-        "unset",
-        "number 0..100",
-        "Per-agent share of users enrolled; overrides CLAUDE_PM_ROLLOUT_PERCENTAGE.",
-        bounds=(0, 100),
-    ),
-    Variable(
-        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD",
-        "30",
-        f"integer 0..{THRESHOLD_MAX - 1}, below medium",
-        "Scores up to this value are SIMPLE (haiku, MINIMAL prompt).",
-        bounds=(0, THRESHOLD_MAX - 1),
-    ),
-    Variable(
-        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD",
-        "70",
-        f"integer 1..{THRESHOLD_MAX}, above simple",
-        "Scores up to this value are MEDIUM (sonnet, STANDARD prompt); above are COMPLEX.",
-        bounds=(1, THRESHOLD_MAX),
-    ),
-    Variable("CLAUDE_PM_HAIKU_MODEL_ID", DEFAULT_MODEL_IDS["haiku"], "model id", "Model id used for the haiku tier."),
-    Variable(
-        "CLAUDE_PM_SONNET_MODEL_ID", DEFAULT_MODEL_IDS["sonnet"], "model id", "Model id used for the sonnet tier."
-    ),
-    Variable("CLAUDE_PM_OPUS_MODEL_ID", DEFAULT_MODEL_IDS["opus"], "model id", "Model id used for the opus tier."),
-    Variable(
-        "CLAUDE_PM_ROLLOUT_PERCENTAGE",
-        "100",
-        "number 0..100",
-        "Share of users (stable md5 bucket of the user id) that get optimisation.",
-        bounds=(0, 100),
-    ),
-    Variable(
-        "CLAUDE_PM_ROLLOUT_WINDOWS",
-        "unset",
-        "comma-separated HH:MM-HH:MM windows, optional @IANA/Zone",
-        "Optimise only inside these local-time windows (ends inclusive to the minute).",
-    ),
-    Variable(
-        "CLAUDE_PM_TEST_MODE",
-        "false",
-        "boolean",
-        "Shadow mode: decisions are computed and counted as shadow; callers get the "
-        "agent's default model and the FULL prompt.",
-    ),
-    Variable("CLAUDE_PM_METRICS_ENABLED", "true", "boolean", "Selection statistics and Prometheus metrics."),
-    Variable(
-        "CLAUDE_PM_OTEL",
-        "false",
-        "boolean (true needs opentelemetry-api installed)",
-        "Add each selection to OpenTelemetry traces (GenAI attributes plus claude_pm.*) and "
-        "offer the metrics through an OpenTelemetry meter.",
-    ),
-    Variable(
-        "CLAUDE_PM_QUALITY_GUARD",
-        "false",
-        "boolean (true needs CLAUDE_PM_DECISION_LOG, where outcomes are read from)",
-        "Move an agent's score-routed tasks one tier up while its tier clearly fails too often (docs/quality.md).",
-    ),
-    Variable(
-        "CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE",
-        "0.2",
-        "number 0..1, at least the release rate",
-        "The guard engages when the 95 % Wilson lower bound of an (agent, tier)'s failure rate is above this.",
-        bounds=(0, 1),
-    ),
-    Variable(
-        "CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE",
-        "0.1",
-        "number 0..1, at most the failure rate",
-        "An engaged guard releases when the 95 % Wilson upper bound falls below this (hysteresis).",
-        bounds=(0, 1),
-    ),
-    Variable(
-        "CLAUDE_PM_QUALITY_GUARD_WINDOW_MINUTES",
-        "60",
-        f"integer 1..{QUALITY_GUARD_WINDOW_MINUTES_LIMIT} (ten years)",
-        "Sliding window of outcomes the guard weighs (by the time each outcome was recorded).",
-        bounds=(1, QUALITY_GUARD_WINDOW_MINUTES_LIMIT),
-    ),
-    Variable(
-        "CLAUDE_PM_QUALITY_GUARD_MIN_SAMPLES",
-        "30",
-        f"integer 1..{QUALITY_GUARD_MIN_SAMPLES_LIMIT}",
-        "Known outcomes an (agent, tier) needs in the window before the guard judges it.",
-        bounds=(1, QUALITY_GUARD_MIN_SAMPLES_LIMIT),
-    ),
-    Variable(
-        "CLAUDE_PM_QUALITY_GUARD_REFRESH_SECONDS",
-        "5",
-        f"seconds 1..{QUALITY_GUARD_REFRESH_LIMIT_SECONDS}",
-        "How often the guard re-reads the decision log (in a background thread, never per selection).",
-        bounds=(1, QUALITY_GUARD_REFRESH_LIMIT_SECONDS),
-    ),
-    Variable(
-        "CLAUDE_PM_METRICS_RETENTION_HOURS",
-        "168",
-        f"integer 1..{RETENTION_HOURS_LIMIT} (ten years)",
-        "Window of the selection statistics and of the decision log.",
-        bounds=(1, RETENTION_HOURS_LIMIT),
-    ),
-    Variable(
-        "CLAUDE_PM_LOG_LEVEL",
-        "WARNING",
-        "DEBUG/INFO/WARNING/ERROR/CRITICAL",
-        "Level of all claude_pm loggers; DEBUG logs every analysis.",
-    ),
-    Variable(
-        "CLAUDE_PM_LOG_TASK_TEXT",
-        "false",
-        "boolean",
-        "Include the task text in debug logs (off: task text is user data).",
-    ),
-    Variable(
-        "CLAUDE_PM_SCORING_RULES",
-        "unset",
-        "path to a TOML rules file (loaded when set)",
-        "Replace the packaged scoring vocabulary and weights.",
-    ),
-    Variable(
-        "CLAUDE_PM_PROMPTS_DIR",
-        "unset",
-        "directory path",
-        "Directory of agent prompt files overriding the packaged ones.",
-    ),
-    Variable(
-        "CLAUDE_PM_CACHE_MAX_ENTRIES",
-        "10000",
-        f"integer 1..{CACHE_MAX_ENTRIES_LIMIT}",
-        "Entry bound of the shared prompt cache.",
-        bounds=(1, CACHE_MAX_ENTRIES_LIMIT),
-    ),
-    Variable(
-        "CLAUDE_PM_CACHE_MAX_MB",
-        "64",
-        f"number 0.001..{CACHE_MAX_MB_LIMIT} (1 TiB)",
-        "Byte bound of the shared prompt cache, in MiB.",
-        bounds=(CACHE_MAX_MB_MIN, CACHE_MAX_MB_LIMIT),
-    ),
-    Variable(
-        "CLAUDE_PM_CACHE_DEFAULT_TTL",
-        "3600",
-        f"seconds 0..{CACHE_TTL_LIMIT_SECONDS} (ten years; 0 = no expiry)",
-        "Default time to live of cache entries.",
-        bounds=(0, CACHE_TTL_LIMIT_SECONDS),
-    ),
-    Variable(
-        "CLAUDE_PM_DECISION_LOG",
-        "unset",
-        "SQLite file path or postgresql:// DSN",
-        "Record every decision durably for cost analysis, baselines and audit (a DSN password is shown redacted).",
-        secrecy=URL_PASSWORD,
-    ),
-    Variable(
-        "CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH",
-        "true",
-        "boolean",
-        "Flush the decision log on SIGTERM before the application's own SIGTERM handling "
-        "(false: the application flushes on shutdown itself).",
-    ),
-    Variable(
-        "CLAUDE_PM_DECISION_LOG_SPOOL",
-        "true",
-        "boolean",
-        "Spool decisions to a local fsynced file before the database, so a crash loses "
-        "only the last fraction of a second; replayed on the next start.",
-    ),
-    Variable(
-        "CLAUDE_PM_DECISION_LOG_SPOOL_DIR",
-        "unset",
-        "directory path",
-        "Where the spool files live (unset: next to the SQLite file, or "
-        "$XDG_STATE_HOME/claude-pm/decision-log-spool for PostgreSQL).",
-    ),
-    Variable(
-        "CLAUDE_PM_AUDIT_SECRET",
-        "unset",
-        "string",
-        "HMAC key for task-text hashes in the decision log (unset: a random per-database salt); never shown.",
-        secrecy=SECRET,
-    ),
-    Variable("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", "false", "boolean", "Store task text in clear in the decision log."),
-    Variable(
-        "CLAUDE_PM_SESSION_TTL_SECONDS",
-        "3600",
-        f"seconds 1..{CACHE_TTL_LIMIT_SECONDS} (ten years)",
-        "A session (session_id=) forgets its pinned tier after this long without a selection.",
-        bounds=(1, CACHE_TTL_LIMIT_SECONDS),
-    ),
-    Variable(
-        "CLAUDE_PM_SESSION_MAX_ENTRIES",
-        str(SESSION_MAX_ENTRIES_DEFAULT),
-        f"integer 1..{CACHE_MAX_ENTRIES_LIMIT}",
-        "Sessions remembered per process; beyond it the least recently used is forgotten.",
-        bounds=(1, CACHE_MAX_ENTRIES_LIMIT),
-    ),
-    Variable(
-        "CLAUDE_PM_<AGENT>_DAILY_BUDGET_USD",
-        "unset",
-        f"USD 0..{DAILY_BUDGET_LIMIT_USD:.0f}",
-        "Daily (UTC) spend cap of the agent, priced from recorded usage; with a PostgreSQL "
-        "decision log the whole fleet's spend counts.",
-        bounds=(0, DAILY_BUDGET_LIMIT_USD),
-    ),
-    Variable(
-        "CLAUDE_PM_BUDGET_ACTION",
-        BUDGET_DOWNGRADE,
-        " or ".join(BUDGET_ACTIONS),
-        "What an agent over its daily budget gets: the next tier down (never below haiku) or a BudgetExceededError.",
-    ),
-    Variable(
-        "CLAUDE_PM_PRICING_FILE",
-        "unset",
-        "path to a TOML or JSON file",
-        "Per-model input/output USD per million tokens, overriding the defaults.",
-    ),
-    *(
-        row
-        for tier in TIERS
-        for row in (
-            Variable(
-                f"CLAUDE_PM_{tier.upper()}_API_KEY",
-                "unset",
-                "an API key (printable ASCII, no spaces)",
-                f"API key for requests sent to the {tier} tier's model (unset: ANTHROPIC_API_KEY); never shown.",
-                secrecy=SECRET,
-            ),
-            Variable(
-                f"CLAUDE_PM_{tier.upper()}_API_KEY_FILE",
-                "unset",
-                "path to a file holding one API key (at most 4 KiB)",
-                f"The {tier} tier's API key read from a file (a mounted Kubernetes Secret); re-read when "
-                "the file changes. Not together with the inline variable.",
-            ),
-        )
-    ),
-    Variable(
-        "CLAUDE_PM_<AGENT>_API_KEY",
-        "unset",
-        "an API key (printable ASCII, no spaces)",
-        "API key for every request of that agent, whatever its model; beats the tier keys. Never shown.",
-        secrecy=SECRET,
-    ),
-    Variable(
-        "CLAUDE_PM_<AGENT>_API_KEY_FILE",
-        "unset",
-        "path to a file holding one API key (at most 4 KiB)",
-        "That agent's API key read from a file, re-read when it changes.",
-    ),
-    Variable(
-        "CLAUDE_PM_FALLBACK_CHAIN",
-        DEFAULT_FALLBACK_CHAIN,
-        "off, or chains of tier names joined by '>' and separated by commas, without loops "
-        "(e.g. haiku>sonnet,opus>sonnet)",
-        "Where AnthropicExecutor sends a request that still got a 429, 529 or 5xx after the SDK's "
-        "retries: each tier's next tier.",
-    ),
-)
-
-
 @dataclass(frozen=True, repr=False)
 class KeySource:
     """Where one key slot's API key comes from: a variable holding it, or a file it names.
@@ -457,77 +167,6 @@ class RolloutWindow:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
-@dataclass(frozen=True, repr=False)
-class Settings:
-    """Every setting, typed and validated. Built by `get_settings()`; never mutated.
-
-    A field taken verbatim from one variable names it in its metadata, so that `repr`
-    shows it as that variable's `secrecy` allows.
-    """
-
-    dynamic_model_selection: bool = True
-    dynamic_prompt_templates: bool = True
-    agent_model_selection: Mapping[str, bool] = field(default_factory=dict)
-    agent_forced_model: Mapping[str, str] = field(default_factory=dict)
-    agent_rollout_percentage: Mapping[str, float] = field(default_factory=dict)
-    simple_threshold: int = 30
-    medium_threshold: int = 70
-    model_ids: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_MODEL_IDS))
-    rollout_percentage: float = 100.0
-    rollout_windows: tuple[RolloutWindow, ...] = ()
-    rollout_timezone: str | None = None
-    test_mode: bool = False
-    metrics_enabled: bool = True
-    otel: bool = False
-    quality_guard: bool = False
-    quality_guard_failure_rate: float = 0.2
-    quality_guard_release_rate: float = 0.1
-    quality_guard_window_minutes: int = 60
-    quality_guard_min_samples: int = 30
-    quality_guard_refresh_seconds: float = 5.0
-    metrics_retention_hours: int = 168
-    log_level: str = "WARNING"
-    log_task_text: bool = False
-    scoring_rules: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_SCORING_RULES"})
-    prompts_dir: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_PROMPTS_DIR"})
-    cache_max_entries: int = 10000
-    cache_max_bytes: int = 64 * 1024 * 1024
-    cache_default_ttl: float | None = 3600.0
-    decision_log: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_DECISION_LOG"})
-    decision_log_sigterm_flush: bool = True
-    decision_log_spool: bool = True
-    decision_log_spool_dir: str | None = None
-    audit_secret: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_AUDIT_SECRET"})
-    audit_include_task_text: bool = False
-    session_ttl_seconds: float = 3600.0
-    session_max_entries: int = SESSION_MAX_ENTRIES_DEFAULT
-    agent_daily_budget_usd: Mapping[str, float] = field(default_factory=dict)
-    budget_action: str = BUDGET_DOWNGRADE
-    pricing_file: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_PRICING_FILE"})
-    api_keys: Mapping[str, KeySource] = field(default_factory=dict)
-    fallback_chain: Mapping[str, str] = field(default_factory=lambda: parse_fallback_chain(None))
-    set_variables: tuple[str, ...] = ()
-
-    def __repr__(self) -> str:
-        shown = []
-        for item in fields(self):
-            value = getattr(self, item.name)
-            variable = item.metadata.get("variable")
-            shown.append(f"{item.name}={(value if variable is None else redact(variable, value))!r}")
-        return f"Settings({', '.join(shown)})"
-
-    def model_id(self, tier: str) -> str:
-        """The configured model id of a tier name ("haiku", "sonnet", "opus")."""
-        return self.model_ids[tier]
-
-    def tier_of_model(self, model_id: str) -> str | None:
-        """The tier whose configured id is `model_id`, or None for other ids."""
-        for tier, configured in self.model_ids.items():
-            if configured == model_id:
-                return tier
-        return None
-
-
 def agent_key_slot(agent: str) -> str:
     """The key slot of an agent's own API key, e.g. "agent:engineer"."""
     return _AGENT_KEY_SLOT_PREFIX + agent
@@ -551,30 +190,6 @@ def parse_bool(variable: str, raw: str) -> bool:
     raise ConfigError(variable, raw, _BOOL_ALLOWED)
 
 
-def _parse_int(variable: str, raw: str, low: int, high: int, allowed: str) -> int:
-    try:
-        value = int(raw.strip())  # more than 4300 digits is a ValueError too
-    except ValueError:
-        raise ConfigError(variable, raw, allowed) from None
-    if value < low or value > high:
-        raise ConfigError(variable, raw, allowed)
-    return value
-
-
-def _parse_number(variable: str, raw: str, low: float, high: float, allowed: str) -> float:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ConfigError(variable, raw, allowed) from None
-    if not low <= value <= high:  # also false for NaN
-        raise ConfigError(variable, raw, allowed)
-    return value
-
-
-def _parse_percentage(variable: str, raw: str) -> float:
-    return _parse_number(variable, raw, 0.0, 100.0, "a number from 0 to 100, e.g. 10")
-
-
 def _is_boolean_or_number(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in _TRUE or lowered in _FALSE:
@@ -584,23 +199,6 @@ def _is_boolean_or_number(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _parse_model(variable: str, raw: str, model_ids: Mapping[str, str]) -> str:
-    value = raw.strip()
-    if value.lower() in model_ids:
-        return model_ids[value.lower()]
-    allowed = "a tier name (haiku, sonnet, opus) or a model id such as claude-sonnet-4-20250514"
-    if _is_boolean_or_number(value):
-        # CLAUDE_PM_QA_MODEL=false is an easy slip for CLAUDE_PM_QA_MODEL_SELECTION=false.
-        raise ConfigError(
-            variable,
-            raw,
-            f"{allowed}; to switch model selection for this agent on or off, set {variable}_SELECTION instead",
-        )
-    if value in model_ids.values() or _FORCED_MODEL_ID.match(value):
-        return value
-    raise ConfigError(variable, raw, allowed)
 
 
 def parse_rollout_windows(
@@ -697,215 +295,6 @@ def _checked_rules_path(raw: str) -> str:
     return raw
 
 
-def _secrecy_of(variable: str) -> str:
-    for known in KNOWN_VARIABLES:
-        if known.name == variable or ("<AGENT>" in known.name and _matches_pattern(known.name, variable)):
-            return known.secrecy
-    return PUBLIC
-
-
-def _matches_pattern(pattern: str, name: str) -> bool:
-    prefix, suffix = pattern.split("<AGENT>")
-    return name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix)
-
-
-_URL_USERINFO = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*):.*@(?P<rest>[^@]*)$", re.DOTALL)
-# In an address the value runs to the next parameter; in a libpq keyword string
-# ("host=db password='a b'") to the closing quote or the next whitespace.
-_PASSWORD_PARAMETER = re.compile(r"(?i)([?&](?:ssl)?password=)[^&#]*")
-_PASSWORD_KEYWORD = re.compile(r"(?i)((?:^|\s)(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|\S*)")
-
-
-def redact(variable: str, value: Any) -> Any:
-    """`value` of `variable` as it may be shown: in clear, REDACTED, or with its password REDACTED.
-
-    The only way values leave the process (config check, ConfigError, Settings repr);
-    the variable's `secrecy` in KNOWN_VARIABLES decides. Non-strings and empty values
-    are returned as they are.
-    """
-    if not isinstance(value, str) or not value:
-        return value
-    secrecy = _secrecy_of(variable)
-    if secrecy == SECRET:
-        return REDACTED
-    if secrecy == URL_PASSWORD:
-        # The password runs to the last '@', so one containing '@' or '/' is still hidden whole.
-        if "://" not in value:
-            return _PASSWORD_KEYWORD.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
-        shown = _URL_USERINFO.sub(lambda m: f"{m.group('head')}:{REDACTED}@{m.group('rest')}", value)
-        return _PASSWORD_PARAMETER.sub(lambda m: f"{m.group(1)}{REDACTED}", shown)
-    return value
-
-
-def _build(env: Mapping[str, str]) -> Settings:
-    def get(name: str) -> str | None:
-        value = env.get(name)
-        return value if value is not None and value.strip() != "" else None
-
-    def flag(name: str, default: bool) -> bool:
-        raw = get(name)
-        return default if raw is None else parse_bool(name, raw)
-
-    model_ids = dict(DEFAULT_MODEL_IDS)
-    for tier in TIERS:
-        name = f"CLAUDE_PM_{tier.upper()}_MODEL_ID"
-        raw = get(name)
-        if raw is not None:
-            if not _MODEL_ID.match(raw.strip()) or _is_boolean_or_number(raw):
-                raise ConfigError(
-                    name, raw, "a model id such as " + DEFAULT_MODEL_IDS[tier] + " (not a boolean or a number)"
-                )
-            model_ids[tier] = raw.strip()
-
-    simple_raw = get("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD")
-    medium_raw = get("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD")
-    simple = (
-        30
-        if simple_raw is None
-        else _parse_int("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", simple_raw, 0, 99, "an integer from 0 to 99")
-    )
-    medium = (
-        70
-        if medium_raw is None
-        else _parse_int("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", medium_raw, 1, 100, "an integer from 1 to 100")
-    )
-    if simple >= medium:
-        if simple_raw is None:
-            # Only the medium threshold was set, so it is the value to fix, not the default.
-            raise ConfigError(
-                "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD",
-                medium_raw,
-                f"a value above CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD ({simple})",
-            )
-        raise ConfigError(
-            "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD",
-            simple_raw,
-            f"a value below CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD ({medium})",
-        )
-
-    agent_switch: dict = {}
-    agent_model: dict = {}
-    agent_percentage: dict = {}
-    for name in sorted(env):
-        match = _PER_AGENT.match(name)
-        raw = get(name)
-        if not match or raw is None or name.endswith("_MODEL_ID") or match.group(2).startswith("API_KEY"):
-            continue  # API keys: _parse_api_keys
-        agent, kind = match.group(1).lower(), match.group(2)
-        if kind == "MODEL_SELECTION":
-            value: object = parse_bool(name, raw)
-            target = agent_switch
-        elif kind == "MODEL":
-            value, target = _parse_model(name, raw, model_ids), agent_model
-        else:
-            value, target = _parse_percentage(name, raw), agent_percentage
-        canonical = AGENT_ALIASES.get(agent, agent)
-        if canonical in target and target[canonical] != value:
-            other = agent_variable(canonical if agent != canonical else _alias_of(agent), kind)
-            raise ConfigError(name, raw, f"the same value as {other}, which names the same agent")
-        target[canonical] = value
-
-    windows: tuple[RolloutWindow, ...] = ()
-    zone = None
-    windows_raw = env.get("CLAUDE_PM_ROLLOUT_WINDOWS")
-    if windows_raw is not None:
-        if not windows_raw.strip():
-            raise ConfigError(
-                "CLAUDE_PM_ROLLOUT_WINDOWS", windows_raw, f"at least one HH:MM-HH:MM window, {_WINDOWS_EXAMPLE}"
-            )
-        windows, zone = parse_rollout_windows(windows_raw)
-
-    log_level = (get("CLAUDE_PM_LOG_LEVEL") or "WARNING").strip().upper()
-    if log_level not in _LOG_LEVELS:
-        raise ConfigError("CLAUDE_PM_LOG_LEVEL", env.get("CLAUDE_PM_LOG_LEVEL"), "one of " + ", ".join(_LOG_LEVELS))
-
-    ttl_raw = get("CLAUDE_PM_CACHE_DEFAULT_TTL")
-    ttl: float | None = 3600.0
-    if ttl_raw is not None:
-        ttl = _parse_number(
-            "CLAUDE_PM_CACHE_DEFAULT_TTL",
-            ttl_raw,
-            0.0,
-            CACHE_TTL_LIMIT_SECONDS,
-            f"a number of seconds from 0 to {CACHE_TTL_LIMIT_SECONDS} (0 means no expiry)",
-        )
-        ttl = None if ttl == 0 else ttl
-    max_mb_raw = get("CLAUDE_PM_CACHE_MAX_MB")
-    max_mb = (
-        64.0
-        if max_mb_raw is None
-        else _parse_number(
-            "CLAUDE_PM_CACHE_MAX_MB",
-            max_mb_raw,
-            CACHE_MAX_MB_MIN,
-            CACHE_MAX_MB_LIMIT,
-            f"a number of MiB from 0.001 to {CACHE_MAX_MB_LIMIT}, e.g. 64",
-        )
-    )
-    entries_raw = get("CLAUDE_PM_CACHE_MAX_ENTRIES")
-    percentage_raw = get("CLAUDE_PM_ROLLOUT_PERCENTAGE")
-    retention_raw = get("CLAUDE_PM_METRICS_RETENTION_HOURS")
-    decision_log_raw = get("CLAUDE_PM_DECISION_LOG")
-    rules_raw = get("CLAUDE_PM_SCORING_RULES")
-
-    return Settings(
-        dynamic_model_selection=flag("ENABLE_DYNAMIC_MODEL_SELECTION", True),
-        dynamic_prompt_templates=flag("ENABLE_DYNAMIC_PROMPT_TEMPLATES", True),
-        agent_model_selection=MappingProxyType(agent_switch),
-        agent_forced_model=MappingProxyType(agent_model),
-        agent_rollout_percentage=MappingProxyType(agent_percentage),
-        simple_threshold=simple,
-        medium_threshold=medium,
-        model_ids=MappingProxyType(model_ids),
-        rollout_percentage=100.0
-        if percentage_raw is None
-        else _parse_percentage("CLAUDE_PM_ROLLOUT_PERCENTAGE", percentage_raw),
-        rollout_windows=windows,
-        rollout_timezone=zone,
-        test_mode=flag("CLAUDE_PM_TEST_MODE", False),
-        metrics_enabled=flag("CLAUDE_PM_METRICS_ENABLED", True),
-        otel=_otel_flag(get("CLAUDE_PM_OTEL")),
-        **_quality_guard(get),
-        metrics_retention_hours=168
-        if retention_raw is None
-        else _parse_int(
-            "CLAUDE_PM_METRICS_RETENTION_HOURS",
-            retention_raw,
-            1,
-            RETENTION_HOURS_LIMIT,
-            f"a whole number of hours from 1 to {RETENTION_HOURS_LIMIT}, e.g. 168",
-        ),
-        log_level=log_level,
-        log_task_text=flag("CLAUDE_PM_LOG_TASK_TEXT", False),
-        scoring_rules=None if rules_raw is None else _checked_rules_path(rules_raw),
-        prompts_dir=get("CLAUDE_PM_PROMPTS_DIR"),
-        cache_max_entries=10000
-        if entries_raw is None
-        else _parse_int(
-            "CLAUDE_PM_CACHE_MAX_ENTRIES",
-            entries_raw,
-            1,
-            CACHE_MAX_ENTRIES_LIMIT,
-            f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}, e.g. 10000",
-        ),
-        cache_max_bytes=int(max_mb * 1024 * 1024),
-        cache_default_ttl=ttl,
-        decision_log=None
-        if decision_log_raw is None
-        else _parse_decision_log("CLAUDE_PM_DECISION_LOG", decision_log_raw),
-        decision_log_sigterm_flush=flag("CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH", True),
-        decision_log_spool=flag("CLAUDE_PM_DECISION_LOG_SPOOL", True),
-        decision_log_spool_dir=get("CLAUDE_PM_DECISION_LOG_SPOOL_DIR"),
-        audit_secret=get("CLAUDE_PM_AUDIT_SECRET"),
-        audit_include_task_text=flag("CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT", False),
-        **_session_and_budget(env, get),
-        pricing_file=get("CLAUDE_PM_PRICING_FILE"),
-        api_keys=_parse_api_keys(env),
-        fallback_chain=parse_fallback_chain(env.get("CLAUDE_PM_FALLBACK_CHAIN")),
-        set_variables=tuple(sorted(n for n in env if _is_ours(n))),
-    )
-
-
 def _parse_api_keys(env: Mapping[str, str]) -> Mapping[str, KeySource]:
     """The configured key slots. Keys and key files are checked where they are used
     (claude_pm.api_keys) and by validate_environment, never by a selection."""
@@ -966,186 +355,980 @@ def parse_fallback_chain(raw: str | None, variable: str = "CLAUDE_PM_FALLBACK_CH
     return MappingProxyType(steps)
 
 
-def _session_and_budget(env: Mapping[str, str], get: Callable[[str], str | None]) -> dict[str, Any]:
-    ttl_raw = get("CLAUDE_PM_SESSION_TTL_SECONDS")
-    entries_raw = get("CLAUDE_PM_SESSION_MAX_ENTRIES")
-    action_raw = get("CLAUDE_PM_BUDGET_ACTION")
-    action = BUDGET_DOWNGRADE if action_raw is None else action_raw.strip().lower()
-    if action not in BUDGET_ACTIONS:
-        raise ConfigError("CLAUDE_PM_BUDGET_ACTION", action_raw, " or ".join(BUDGET_ACTIONS))
-    budgets: dict[str, float] = {}
-    for name in sorted(env):
-        match = _AGENT_BUDGET.match(name)
-        raw = get(name)
-        if match is None or raw is None:
-            continue
-        agent = match.group(1).lower()
-        value = _parse_number(
-            name, raw, 0.0, DAILY_BUDGET_LIMIT_USD, f"a number of USD from 0 to {DAILY_BUDGET_LIMIT_USD:.0f}, e.g. 25"
-        )
-        canonical = AGENT_ALIASES.get(agent, agent)
-        if canonical in budgets and budgets[canonical] != value:
-            other = agent_variable(canonical if agent != canonical else _alias_of(agent), "DAILY_BUDGET_USD")
-            raise ConfigError(name, raw, f"the same value as {other}, which names the same agent")
-        budgets[canonical] = value
-    return {
-        "session_ttl_seconds": 3600.0
-        if ttl_raw is None
-        else _parse_number(
-            "CLAUDE_PM_SESSION_TTL_SECONDS",
-            ttl_raw,
-            1.0,
-            CACHE_TTL_LIMIT_SECONDS,
-            f"a number of seconds from 1 to {CACHE_TTL_LIMIT_SECONDS}, e.g. 3600",
-        ),
-        "session_max_entries": SESSION_MAX_ENTRIES_DEFAULT
-        if entries_raw is None
-        else _parse_int(
-            "CLAUDE_PM_SESSION_MAX_ENTRIES",
-            entries_raw,
-            1,
-            CACHE_MAX_ENTRIES_LIMIT,
-            f"an integer from 1 to {CACHE_MAX_ENTRIES_LIMIT}, e.g. {SESSION_MAX_ENTRIES_DEFAULT}",
-        ),
-        "agent_daily_budget_usd": MappingProxyType(budgets),
-        "budget_action": action,
-    }
+def _number_text(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else repr(float(number))
 
 
-def _otel_flag(raw: str | None) -> bool:
-    if raw is None or not parse_bool("CLAUDE_PM_OTEL", raw):
-        return False
-    # Checked when the settings are built, so `config check` reports it and no
-    # selection is recorded before the missing package is noticed.
-    from claude_pm.integrations.otel import require_opentelemetry
-
-    require_opentelemetry("CLAUDE_PM_OTEL", raw)
-    return True
+# --- parse kinds ----------------------------------------------------------------------
+#
+# A kind turns one variable's text into its Settings value, or raises a ConfigError naming
+# the variable, the value and what is allowed; it also says what is allowed in the README
+# table. `parse` gets the Settings values parsed so far (the fixed variables, in table
+# order, then the per-agent ones), which only the forced model reads (the tier model ids).
 
 
-def _quality_guard(get: Callable[[str], str | None]) -> dict[str, Any]:
-    rates = {}
-    for variable, default in (
-        ("CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE", 0.2),
-        ("CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE", 0.1),
-    ):
-        raw = get(variable)
-        rates[variable] = (
-            default if raw is None else _parse_number(variable, raw, 0.0, 1.0, "a number from 0 to 1, e.g. 0.2")
-        )
-    failure, release = rates["CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE"], rates["CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE"]
-    if release > failure:
-        # Name the variable that was set (the other one is at its default).
-        if get("CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE") is None:
+class Kind:
+    """What every kind offers; `parse` raises ConfigError(variable, raw, what is allowed)."""
+
+    allowed: str
+    bounds: tuple[float, float] | None = None
+    example: str | None = None
+    # Loads what the value names (a file, a directory, a key) for `config check`.
+    check: Callable[[str, str], None] | None = None
+    blank_is_unset = True
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(Kind):
+    """Any non-blank text, taken as it is (paths and secrets are checked where they are used)."""
+
+    allowed: str = "string"
+    check: Callable[[str, str], None] | None = None
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        return raw
+
+
+@dataclass(frozen=True)
+class Flag(Kind):
+    """A boolean in any of the usual spellings."""
+
+    note: str = ""
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        return f"boolean ({self.note})" if self.note else "boolean"
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        return parse_bool(variable, raw)
+
+
+@dataclass(frozen=True)
+class OpenTelemetryFlag(Flag):
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        if not parse_bool(variable, raw):
+            return False
+        # Checked when the settings are built, so `config check` reports it and no
+        # selection is recorded before the missing package is noticed.
+        from claude_pm.integrations.otel import require_opentelemetry
+
+        require_opentelemetry(variable, raw)
+        return True
+
+
+@dataclass(frozen=True)
+class Number(Kind):
+    """A number (an integer when `integer`) from `low` to `high`, both included.
+
+    `unit` names what is counted; `example` defaults to the variable's default; `note` is
+    added to the allowed text; `convert` turns the number into the Settings value.
+    """
+
+    low: float = 0
+    high: float = 0
+    integer: bool = False
+    unit: str = ""
+    example: str | None = None  # type: ignore[assignment]
+    note: str = ""
+    convert: Callable[[float], Any] | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float]:  # type: ignore[override]
+        return (self.low, self.high)
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        span = f"{_number_text(self.low)}..{_number_text(self.high)}"
+        text = f"integer {span}" if self.integer else f"{self.unit or 'number'} {span}"
+        if self.integer and self.unit:
+            text += f" {self.unit}"
+        return f"{text} ({self.note})" if self.note else text
+
+    @property
+    def expected(self) -> str:
+        if self.integer:
+            noun = f"a whole number of {self.unit}" if self.unit else "an integer"
+        else:
+            noun = f"a number of {self.unit}" if self.unit else "a number"
+        text = f"{noun} from {_number_text(self.low)} to {_number_text(self.high)}"
+        if self.example is not None:
+            text += f", e.g. {self.example}"
+        return f"{text} ({self.note})" if self.note else text
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        try:
+            # More than 4300 digits is a ValueError for int() too.
+            value: float = int(raw.strip()) if self.integer else float(raw.strip())
+        except ValueError:
+            raise ConfigError(variable, raw, self.expected) from None
+        if not self.low <= value <= self.high:  # also false for NaN
+            raise ConfigError(variable, raw, self.expected)
+        return value if self.convert is None else self.convert(value)
+
+
+@dataclass(frozen=True)
+class Choice(Kind):
+    """One of a few words, in any case."""
+
+    options: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        if len(self.options) == 2:
+            return " or ".join(self.options)
+        return "one of " + ", ".join(self.options)
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        for option in self.options:
+            if raw.strip().lower() == option.lower():
+                return option
+        raise ConfigError(variable, raw, self.allowed)
+
+
+@dataclass(frozen=True)
+class ModelId(Kind):
+    """The model id a tier is sent to."""
+
+    example: str | None = None
+    allowed: str = "model id"
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        if not _MODEL_ID.match(raw.strip()) or _is_boolean_or_number(raw):
+            raise ConfigError(variable, raw, f"a model id such as {self.example} (not a boolean or a number)")
+        return raw.strip()
+
+
+@dataclass(frozen=True)
+class ForcedModel(Kind):
+    """A tier name (the tier's configured id) or a model id; never a boolean or a number."""
+
+    allowed: str = f"tier name ({'/'.join(TIERS)}) or a claude-* model id (not a boolean: see _MODEL_SELECTION)"
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        model_ids = settings["model_ids"]
+        value = raw.strip()
+        if value.lower() in model_ids:
+            return model_ids[value.lower()]
+        allowed = f"a tier name ({', '.join(TIERS)}) or a model id such as {DEFAULT_MODEL_IDS['sonnet']}"
+        if _is_boolean_or_number(value):
+            # CLAUDE_PM_QA_MODEL=false is an easy slip for CLAUDE_PM_QA_MODEL_SELECTION=false.
             raise ConfigError(
-                "CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE",
-                get("CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE"),
-                f"a rate at least CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE ({release:g})",
+                variable,
+                raw,
+                f"{allowed}; to switch model selection for this agent on or off, set {variable}_SELECTION instead",
             )
-        raise ConfigError(
-            "CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE",
-            get("CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE"),
-            f"a rate at most CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE ({failure:g}), so the guard does not flap",
+        if value in model_ids.values() or _FORCED_MODEL_ID.match(value):
+            return value
+        raise ConfigError(variable, raw, allowed)
+
+
+@dataclass(frozen=True)
+class Windows(Kind):
+    """Daily local-time windows with an optional zone: (windows, zone). Blank is an error, not unset."""
+
+    allowed: str = "comma-separated HH:MM-HH:MM windows, optional @IANA/Zone"
+    blank_is_unset = False
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        if not raw.strip():
+            raise ConfigError(variable, raw, f"at least one HH:MM-HH:MM window, {_WINDOWS_EXAMPLE}")
+        return parse_rollout_windows(raw, variable)
+
+
+@dataclass(frozen=True)
+class Parsed(Kind):
+    """Text checked by a parser of its own: `function(variable, raw)`."""
+
+    allowed: str
+    function: Callable[[str, str], Any]
+
+    def parse(self, variable: str, raw: str, settings: Mapping[str, Any]) -> Any:
+        return self.function(variable, raw)
+
+
+def _load_prompts_dir(variable: str, path: str) -> None:
+    from claude_pm.agents.base_agent_loader import load_prompt_library
+    from claude_pm.errors import PromptFileError
+
+    try:
+        load_prompt_library(path)
+    except PromptFileError as error:
+        raise ConfigError(variable, path, f"a directory of loadable prompt files ({error})") from None
+
+
+def _load_pricing_file(variable: str, path: str) -> None:
+    from claude_pm.pricing import load_pricing
+
+    load_pricing(path)
+
+
+def _check_api_key(variable: str, key: str) -> None:
+    from claude_pm.api_keys import check_key
+
+    check_key(variable, key.strip(), "the variable")
+
+
+def _check_api_key_file(variable: str, path: str) -> None:
+    from claude_pm.api_keys import read_key_file
+
+    read_key_file(variable, path.strip())
+
+
+AGENT = "<AGENT>"  # the placeholder of the per-agent rows' names
+UNSET = "unset"  # the documented default of a variable without one
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: the row that drives its parsing, its default, its error
+    messages, `config check` and the README table.
+
+    `default` is the text an operator would write for the default (UNSET: none) and
+    `value` the Settings value it parses to; `kind` parses a set value (see Kind);
+    `setting` is the Settings field it fills (None: an explicit step of `_build` reads it;
+    a per-agent row fills a mapping from agent to value);
+    `bounds` is the (lowest, highest) value of a numeric variable; `secrecy` says how its
+    value may be shown (PUBLIC, SECRET or URL_PASSWORD): a new secret-bearing variable only
+    has to declare it here to be redacted everywhere.
+    """
+
+    name: str
+    default: str
+    allowed: str
+    meaning: str
+    bounds: tuple[float, float] | None = None
+    secrecy: str = PUBLIC
+    kind: Kind = field(default_factory=Text)
+    setting: str | None = None
+    key: str | None = None  # the key within a mapping setting (model_ids: the tier)
+    value: Any = field(default=None, compare=False)
+
+    def parse(self, name: str, raw: str | None, settings: Mapping[str, Any]) -> Any:
+        """The Settings value of `raw` (the text of `name`, this row's variable or one of its
+        per-agent names); None or blank text: the default."""
+        if raw is None or (self.kind.blank_is_unset and not raw.strip()):
+            return self.value
+        return self.kind.parse(name, raw, settings)
+
+
+def _shown(default: Any) -> str:
+    if default is None:
+        return UNSET
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, (int, float)):
+        return _number_text(default)
+    return str(default)
+
+
+def _row(
+    name: str,
+    kind: Kind,
+    default: Any,
+    meaning: str,
+    *,
+    rule: str = "",
+    secrecy: str = PUBLIC,
+    setting: str | None = None,
+    key: str | None = None,
+    empty: Any = None,
+) -> Variable:
+    """A table row: `default` in the variable's own terms (None: unset, then `empty` is
+    the value); `rule` names what other variables constrain it (checked by `_build`)."""
+    text = _shown(default)
+    if default is not None and kind.example is None and "example" in {item.name for item in fields(kind)}:  # type: ignore[arg-type]
+        kind = replace(kind, example=text)  # type: ignore[type-var]
+    value = empty if default is None else kind.parse(name, text, {"model_ids": DEFAULT_MODEL_IDS})
+    allowed = f"{kind.allowed}, {rule}" if rule else kind.allowed
+    return Variable(name, text, allowed, meaning, kind.bounds, secrecy, kind, setting, key, value)
+
+
+def _percentage() -> Number:
+    return Number(0, 100, example="10")
+
+
+def _count(high: int, unit: str = "", note: str = "") -> Number:
+    return Number(1, high, integer=True, unit=unit, note=note)
+
+
+_TEN_YEARS = "ten years"
+_API_KEY_TEXT = "an API key (printable ASCII, no spaces)"
+_API_KEY_FILE_TEXT = "path to a file holding one API key (at most 4 KiB)"
+
+KNOWN_VARIABLES: tuple[Variable, ...] = (
+    _row(
+        "ENABLE_DYNAMIC_MODEL_SELECTION",
+        Flag(),
+        True,
+        "Global switch for complexity-based model selection.",
+        setting="dynamic_model_selection",
+    ),
+    _row(
+        "ENABLE_DYNAMIC_PROMPT_TEMPLATES",
+        Flag(),
+        True,
+        "Size base instructions to the task (MINIMAL/STANDARD/FULL), independently of model selection.",
+        setting="dynamic_prompt_templates",
+    ),
+    _row(
+        f"CLAUDE_PM_{AGENT}_MODEL_SELECTION",
+        Flag(),
+        None,
+        "Per-agent switch; beats the global switch both ways.",
+        setting="agent_model_selection",
+    ),
+    _row(
+        f"CLAUDE_PM_{AGENT}_MODEL",
+        ForcedModel(),
+        None,
+        "Force a model for that agent; beats every switch.",
+        setting="agent_forced_model",
+    ),
+    _row(
+        f"CLAUDE_PM_{AGENT}_ROLLOUT_PERCENTAGE",
+        _percentage(),
+        None,
+        "Per-agent share of users enrolled; overrides CLAUDE_PM_ROLLOUT_PERCENTAGE.",
+        setting="agent_rollout_percentage",
+    ),
+    _row(
+        "CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD",
+        Number(0, THRESHOLD_MAX - 1, integer=True),
+        30,
+        "Scores up to this value are SIMPLE (haiku, MINIMAL prompt).",
+        rule="below medium",
+        setting="simple_threshold",
+    ),
+    _row(
+        "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD",
+        Number(1, THRESHOLD_MAX, integer=True),
+        70,
+        "Scores up to this value are MEDIUM (sonnet, STANDARD prompt); above are COMPLEX.",
+        rule="above simple",
+        setting="medium_threshold",
+    ),
+    *(
+        _row(
+            f"CLAUDE_PM_{tier.upper()}_MODEL_ID",
+            ModelId(),
+            DEFAULT_MODEL_IDS[tier],
+            f"Model id used for the {tier} tier.",
+            setting="model_ids",
+            key=tier,
         )
-    window_raw = get("CLAUDE_PM_QUALITY_GUARD_WINDOW_MINUTES")
-    samples_raw = get("CLAUDE_PM_QUALITY_GUARD_MIN_SAMPLES")
-    refresh_raw = get("CLAUDE_PM_QUALITY_GUARD_REFRESH_SECONDS")
-    enabled_raw = get("CLAUDE_PM_QUALITY_GUARD")
-    return {
-        "quality_guard": False if enabled_raw is None else parse_bool("CLAUDE_PM_QUALITY_GUARD", enabled_raw),
-        "quality_guard_failure_rate": failure,
-        "quality_guard_release_rate": release,
-        "quality_guard_window_minutes": 60
-        if window_raw is None
-        else _parse_int(
-            "CLAUDE_PM_QUALITY_GUARD_WINDOW_MINUTES",
-            window_raw,
-            1,
-            QUALITY_GUARD_WINDOW_MINUTES_LIMIT,
-            f"a whole number of minutes from 1 to {QUALITY_GUARD_WINDOW_MINUTES_LIMIT}, e.g. 60",
+        for tier in TIERS
+    ),
+    _row(
+        "CLAUDE_PM_ROLLOUT_PERCENTAGE",
+        _percentage(),
+        100,
+        "Share of users (stable md5 bucket of the user id) that get optimisation.",
+        setting="rollout_percentage",
+    ),
+    _row(
+        "CLAUDE_PM_ROLLOUT_WINDOWS",
+        Windows(),
+        None,
+        "Optimise only inside these local-time windows (ends inclusive to the minute).",
+        setting="rollout_windows",
+        empty=((), None),
+    ),
+    _row(
+        "CLAUDE_PM_TEST_MODE",
+        Flag(),
+        False,
+        "Shadow mode: decisions are computed and counted as shadow; callers get the "
+        "agent's default model and the FULL prompt.",
+        setting="test_mode",
+    ),
+    _row(
+        "CLAUDE_PM_METRICS_ENABLED",
+        Flag(),
+        True,
+        "Selection statistics and Prometheus metrics.",
+        setting="metrics_enabled",
+    ),
+    _row(
+        "CLAUDE_PM_OTEL",
+        OpenTelemetryFlag("true needs opentelemetry-api installed"),
+        False,
+        "Add each selection to OpenTelemetry traces (GenAI attributes plus claude_pm.*) and "
+        "offer the metrics through an OpenTelemetry meter.",
+        setting="otel",
+    ),
+    _row(
+        "CLAUDE_PM_QUALITY_GUARD",
+        Flag("true needs CLAUDE_PM_DECISION_LOG, where outcomes are read from"),
+        False,
+        "Move an agent's score-routed tasks one tier up while its tier clearly fails too often (docs/quality.md).",
+        setting="quality_guard",
+    ),
+    _row(
+        "CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE",
+        Number(0, 1),
+        0.2,
+        "The guard engages when the 95 % Wilson lower bound of an (agent, tier)'s failure rate is above this.",
+        rule="at least the release rate",
+        setting="quality_guard_failure_rate",
+    ),
+    _row(
+        "CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE",
+        Number(0, 1),
+        0.1,
+        "An engaged guard releases when the 95 % Wilson upper bound falls below this (hysteresis).",
+        rule="at most the failure rate",
+        setting="quality_guard_release_rate",
+    ),
+    _row(
+        "CLAUDE_PM_QUALITY_GUARD_WINDOW_MINUTES",
+        _count(QUALITY_GUARD_WINDOW_MINUTES_LIMIT, "minutes", _TEN_YEARS),
+        60,
+        "Sliding window of outcomes the guard weighs (by the time each outcome was recorded).",
+        setting="quality_guard_window_minutes",
+    ),
+    _row(
+        "CLAUDE_PM_QUALITY_GUARD_MIN_SAMPLES",
+        _count(QUALITY_GUARD_MIN_SAMPLES_LIMIT),
+        30,
+        "Known outcomes an (agent, tier) needs in the window before the guard judges it.",
+        setting="quality_guard_min_samples",
+    ),
+    _row(
+        "CLAUDE_PM_QUALITY_GUARD_REFRESH_SECONDS",
+        Number(1, QUALITY_GUARD_REFRESH_LIMIT_SECONDS, unit="seconds"),
+        5,
+        "How often the guard re-reads the decision log (in a background thread, never per selection).",
+        setting="quality_guard_refresh_seconds",
+    ),
+    _row(
+        "CLAUDE_PM_METRICS_RETENTION_HOURS",
+        _count(RETENTION_HOURS_LIMIT, "hours", _TEN_YEARS),
+        168,
+        "Window of the selection statistics and of the decision log.",
+        setting="metrics_retention_hours",
+    ),
+    _row(
+        "CLAUDE_PM_LOG_LEVEL",
+        Choice(_LOG_LEVELS),
+        "WARNING",
+        "Level of all claude_pm loggers; DEBUG logs every analysis.",
+        setting="log_level",
+    ),
+    _row(
+        "CLAUDE_PM_LOG_TASK_TEXT",
+        Flag(),
+        False,
+        "Include the task text in debug logs (off: task text is user data).",
+        setting="log_task_text",
+    ),
+    _row(
+        _RULES_VARIABLE,
+        Parsed("path to a TOML rules file (loaded when set)", lambda variable, raw: _checked_rules_path(raw)),
+        None,
+        "Replace the packaged scoring vocabulary and weights.",
+        setting="scoring_rules",
+    ),
+    _row(
+        "CLAUDE_PM_PROMPTS_DIR",
+        Text("directory path", check=_load_prompts_dir),
+        None,
+        "Directory of agent prompt files overriding the packaged ones.",
+        setting="prompts_dir",
+    ),
+    _row(
+        "CLAUDE_PM_CACHE_MAX_ENTRIES",
+        _count(CACHE_MAX_ENTRIES_LIMIT),
+        10000,
+        "Entry bound of the shared prompt cache.",
+        setting="cache_max_entries",
+    ),
+    _row(
+        "CLAUDE_PM_CACHE_MAX_MB",
+        Number(CACHE_MAX_MB_MIN, CACHE_MAX_MB_LIMIT, unit="MiB", note="1 TiB", convert=lambda mib: int(mib * _MIB)),
+        64,
+        "Byte bound of the shared prompt cache, in MiB.",
+        setting="cache_max_bytes",
+    ),
+    _row(
+        "CLAUDE_PM_CACHE_DEFAULT_TTL",
+        Number(
+            0,
+            CACHE_TTL_LIMIT_SECONDS,
+            unit="seconds",
+            note=f"{_TEN_YEARS}; 0 means no expiry",
+            convert=lambda seconds: None if seconds == 0 else seconds,
         ),
-        "quality_guard_min_samples": 30
-        if samples_raw is None
-        else _parse_int(
-            "CLAUDE_PM_QUALITY_GUARD_MIN_SAMPLES",
-            samples_raw,
-            1,
-            QUALITY_GUARD_MIN_SAMPLES_LIMIT,
-            f"an integer from 1 to {QUALITY_GUARD_MIN_SAMPLES_LIMIT}, e.g. 30",
+        3600,
+        "Default time to live of cache entries.",
+        setting="cache_default_ttl",
+    ),
+    _row(
+        "CLAUDE_PM_DECISION_LOG",
+        Parsed("SQLite file path or postgresql:// DSN", _parse_decision_log),
+        None,
+        "Record every decision durably for cost analysis, baselines and audit (a DSN password is shown redacted).",
+        secrecy=URL_PASSWORD,
+        setting="decision_log",
+    ),
+    _row(
+        "CLAUDE_PM_DECISION_LOG_SIGTERM_FLUSH",
+        Flag(),
+        True,
+        "Flush the decision log on SIGTERM before the application's own SIGTERM handling "
+        "(false: the application flushes on shutdown itself).",
+        setting="decision_log_sigterm_flush",
+    ),
+    _row(
+        "CLAUDE_PM_DECISION_LOG_SPOOL",
+        Flag(),
+        True,
+        "Spool decisions to a local fsynced file before the database, so a crash loses "
+        "only the last fraction of a second; replayed on the next start.",
+        setting="decision_log_spool",
+    ),
+    _row(
+        "CLAUDE_PM_DECISION_LOG_SPOOL_DIR",
+        Text("directory path"),
+        None,
+        "Where the spool files live (unset: next to the SQLite file, or "
+        "$XDG_STATE_HOME/claude-pm/decision-log-spool for PostgreSQL).",
+        setting="decision_log_spool_dir",
+    ),
+    _row(
+        "CLAUDE_PM_AUDIT_SECRET",
+        Text(),
+        None,
+        "HMAC key for task-text hashes in the decision log (unset: a random per-database salt); never shown.",
+        secrecy=SECRET,
+        setting="audit_secret",
+    ),
+    _row(
+        "CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT",
+        Flag(),
+        False,
+        "Store task text in clear in the decision log.",
+        setting="audit_include_task_text",
+    ),
+    _row(
+        "CLAUDE_PM_SESSION_TTL_SECONDS",
+        Number(1, CACHE_TTL_LIMIT_SECONDS, unit="seconds", note=_TEN_YEARS),
+        3600,
+        "A session (session_id=) forgets its pinned tier after this long without a selection.",
+        setting="session_ttl_seconds",
+    ),
+    _row(
+        "CLAUDE_PM_SESSION_MAX_ENTRIES",
+        _count(CACHE_MAX_ENTRIES_LIMIT),
+        SESSION_MAX_ENTRIES_DEFAULT,
+        "Sessions remembered per process; beyond it the least recently used is forgotten.",
+        setting="session_max_entries",
+    ),
+    _row(
+        f"CLAUDE_PM_{AGENT}_DAILY_BUDGET_USD",
+        Number(0, DAILY_BUDGET_LIMIT_USD, unit="USD", example="25"),
+        None,
+        "Daily (UTC) spend cap of the agent, priced from recorded usage; with a PostgreSQL "
+        "decision log the whole fleet's spend counts.",
+        setting="agent_daily_budget_usd",
+    ),
+    _row(
+        "CLAUDE_PM_BUDGET_ACTION",
+        Choice(BUDGET_ACTIONS),
+        BUDGET_DOWNGRADE,
+        "What an agent over its daily budget gets: the next tier down (never below haiku) or a BudgetExceededError.",
+        setting="budget_action",
+    ),
+    _row(
+        "CLAUDE_PM_PRICING_FILE",
+        Text("path to a TOML or JSON file", check=_load_pricing_file),
+        None,
+        "Per-model input/output USD per million tokens, overriding the defaults.",
+        setting="pricing_file",
+    ),
+    # The API keys fill Settings.api_keys in one explicit step (`_parse_api_keys`): an
+    # inline key and a key file may not configure the same key slot.
+    *(
+        row
+        for tier in TIERS
+        for row in (
+            _row(
+                f"CLAUDE_PM_{tier.upper()}_API_KEY",
+                Text(_API_KEY_TEXT, check=_check_api_key),
+                None,
+                f"API key for requests sent to the {tier} tier's model (unset: ANTHROPIC_API_KEY); never shown.",
+                secrecy=SECRET,
+            ),
+            _row(
+                f"CLAUDE_PM_{tier.upper()}_API_KEY_FILE",
+                Text(_API_KEY_FILE_TEXT, check=_check_api_key_file),
+                None,
+                f"The {tier} tier's API key read from a file (a mounted Kubernetes Secret); re-read when "
+                "the file changes. Not together with the inline variable.",
+            ),
+        )
+    ),
+    _row(
+        f"CLAUDE_PM_{AGENT}_API_KEY",
+        Text(_API_KEY_TEXT, check=_check_api_key),
+        None,
+        "API key for every request of that agent, whatever its model; beats the tier keys. Never shown.",
+        secrecy=SECRET,
+    ),
+    _row(
+        f"CLAUDE_PM_{AGENT}_API_KEY_FILE",
+        Text(_API_KEY_FILE_TEXT, check=_check_api_key_file),
+        None,
+        "That agent's API key read from a file, re-read when it changes.",
+    ),
+    _row(
+        "CLAUDE_PM_FALLBACK_CHAIN",
+        Parsed(
+            "off, or chains of tier names joined by '>' and separated by commas, without loops "
+            "(e.g. haiku>sonnet,opus>sonnet)",
+            lambda variable, raw: parse_fallback_chain(raw, variable),
         ),
-        "quality_guard_refresh_seconds": 5.0
-        if refresh_raw is None
-        else _parse_number(
-            "CLAUDE_PM_QUALITY_GUARD_REFRESH_SECONDS",
-            refresh_raw,
-            1.0,
-            QUALITY_GUARD_REFRESH_LIMIT_SECONDS,
-            f"a number of seconds from 1 to {QUALITY_GUARD_REFRESH_LIMIT_SECONDS}, e.g. 5",
-        ),
-    }
+        DEFAULT_FALLBACK_CHAIN,
+        "Where AnthropicExecutor sends a request that still got a 429, 529 or 5xx after the SDK's "
+        "retries: each tier's next tier.",
+        setting="fallback_chain",
+    ),
+)
+
+
+def _per_agent_pattern(rows: tuple[Variable, ...]) -> re.Pattern[str]:
+    suffixes = sorted((row.name.split(AGENT)[1][1:] for row in rows if AGENT in row.name), key=len, reverse=True)
+    return re.compile(r"^CLAUDE_PM_([A-Z0-9_]+?)_(" + "|".join(map(re.escape, suffixes)) + r")$")
+
+
+class _Index:
+    """The rows by name, and the pattern of the per-agent names, for one table."""
+
+    def __init__(self, table: tuple[Variable, ...]) -> None:
+        self.table = table
+        self.fixed = {row.name: row for row in table if AGENT not in row.name}
+        self.per_agent = {row.name.split(AGENT)[1][1:]: row for row in table if AGENT in row.name}
+        self.pattern = _per_agent_pattern(table)
+
+
+_index = _Index(KNOWN_VARIABLES)
+
+
+def _current_index() -> _Index:
+    global _index
+    if _index.table is not KNOWN_VARIABLES:  # a test (or a plugin) extended the table
+        _index = _Index(KNOWN_VARIABLES)
+    return _index
+
+
+def variable_of(name: str) -> tuple[Variable, str | None] | None:
+    """The row configuring the variable `name` and, for a per-agent row, the agent it names
+    (lower case, as written: an alias stays an alias); None for a name no row configures."""
+    index = _current_index()
+    row = index.fixed.get(name)
+    if row is not None:
+        return row, None
+    match = index.pattern.match(name)
+    if match is None:
+        return None
+    return index.per_agent[match.group(2)], match.group(1).lower()
+
+
+def _default(setting: str) -> Any:
+    """The default Settings value of a field, from the row that fills it."""
+    return next(row.value for row in KNOWN_VARIABLES if row.setting == setting and AGENT not in row.name)
+
+
+@dataclass(frozen=True, repr=False)
+class Settings:
+    """Every setting, typed and validated. Built by `get_settings()`; never mutated.
+
+    A field taken verbatim from one variable names it in its metadata, so that `repr`
+    shows it as that variable's `secrecy` allows.
+    """
+
+    dynamic_model_selection: bool = _default("dynamic_model_selection")
+    dynamic_prompt_templates: bool = _default("dynamic_prompt_templates")
+    agent_model_selection: Mapping[str, bool] = field(default_factory=dict)
+    agent_forced_model: Mapping[str, str] = field(default_factory=dict)
+    agent_rollout_percentage: Mapping[str, float] = field(default_factory=dict)
+    simple_threshold: int = _default("simple_threshold")
+    medium_threshold: int = _default("medium_threshold")
+    model_ids: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_MODEL_IDS))
+    rollout_percentage: float = _default("rollout_percentage")
+    rollout_windows: tuple[RolloutWindow, ...] = _default("rollout_windows")[0]
+    rollout_timezone: str | None = _default("rollout_windows")[1]
+    test_mode: bool = _default("test_mode")
+    metrics_enabled: bool = _default("metrics_enabled")
+    otel: bool = _default("otel")
+    quality_guard: bool = _default("quality_guard")
+    quality_guard_failure_rate: float = _default("quality_guard_failure_rate")
+    quality_guard_release_rate: float = _default("quality_guard_release_rate")
+    quality_guard_window_minutes: int = _default("quality_guard_window_minutes")
+    quality_guard_min_samples: int = _default("quality_guard_min_samples")
+    quality_guard_refresh_seconds: float = _default("quality_guard_refresh_seconds")
+    metrics_retention_hours: int = _default("metrics_retention_hours")
+    log_level: str = _default("log_level")
+    log_task_text: bool = _default("log_task_text")
+    scoring_rules: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_SCORING_RULES"})
+    prompts_dir: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_PROMPTS_DIR"})
+    cache_max_entries: int = _default("cache_max_entries")
+    cache_max_bytes: int = _default("cache_max_bytes")
+    cache_default_ttl: float | None = _default("cache_default_ttl")
+    decision_log: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_DECISION_LOG"})
+    decision_log_sigterm_flush: bool = _default("decision_log_sigterm_flush")
+    decision_log_spool: bool = _default("decision_log_spool")
+    decision_log_spool_dir: str | None = None
+    audit_secret: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_AUDIT_SECRET"})
+    audit_include_task_text: bool = _default("audit_include_task_text")
+    session_ttl_seconds: float = _default("session_ttl_seconds")
+    session_max_entries: int = _default("session_max_entries")
+    agent_daily_budget_usd: Mapping[str, float] = field(default_factory=dict)
+    budget_action: str = _default("budget_action")
+    pricing_file: str | None = field(default=None, metadata={"variable": "CLAUDE_PM_PRICING_FILE"})
+    api_keys: Mapping[str, KeySource] = field(default_factory=dict)
+    fallback_chain: Mapping[str, str] = field(default_factory=lambda: _default("fallback_chain"))
+    set_variables: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            variable = item.metadata.get("variable")
+            shown.append(f"{item.name}={(value if variable is None else redact(variable, value))!r}")
+        return f"Settings({', '.join(shown)})"
+
+    def model_id(self, tier: str) -> str:
+        """The configured model id of a tier name ("haiku", "sonnet", "opus")."""
+        return self.model_ids[tier]
+
+    def tier_of_model(self, model_id: str) -> str | None:
+        """The tier whose configured id is `model_id`, or None for other ids."""
+        for tier, configured in self.model_ids.items():
+            if configured == model_id:
+                return tier
+        return None
+
+
+def _secrecy_of(variable: str) -> str:
+    for known in KNOWN_VARIABLES:
+        if known.name == variable or ("<AGENT>" in known.name and _matches_pattern(known.name, variable)):
+            return known.secrecy
+    return PUBLIC
+
+
+def _matches_pattern(pattern: str, name: str) -> bool:
+    prefix, suffix = pattern.split("<AGENT>")
+    return name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix)
+
+
+_URL_USERINFO = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*):.*@(?P<rest>[^@]*)$", re.DOTALL)
+# In an address the value runs to the next parameter; in a libpq keyword string
+# ("host=db password='a b'") to the closing quote or the next whitespace.
+_PASSWORD_PARAMETER = re.compile(r"(?i)([?&](?:ssl)?password=)[^&#]*")
+_PASSWORD_KEYWORD = re.compile(r"(?i)((?:^|\s)(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|\S*)")
+
+
+def redact(variable: str, value: Any) -> Any:
+    """`value` of `variable` as it may be shown: in clear, REDACTED, or with its password REDACTED.
+
+    The only way values leave the process (config check, ConfigError, Settings repr);
+    the variable's `secrecy` in KNOWN_VARIABLES decides. Non-strings and empty values
+    are returned as they are.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    secrecy = _secrecy_of(variable)
+    if secrecy == SECRET:
+        return REDACTED
+    if secrecy == URL_PASSWORD:
+        # The password runs to the last '@', so one containing '@' or '/' is still hidden whole.
+        if "://" not in value:
+            return _PASSWORD_KEYWORD.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
+        shown = _URL_USERINFO.sub(lambda m: f"{m.group('head')}:{REDACTED}@{m.group('rest')}", value)
+        return _PASSWORD_PARAMETER.sub(lambda m: f"{m.group(1)}{REDACTED}", shown)
+    return value
+
+
+def _build(env: Mapping[str, str]) -> Settings:
+    index = _current_index()
+    values: dict[str, Any] = {}
+    # Every fixed row, in table order: its text or its default.
+    for row in index.table:
+        if row.setting is None or AGENT in row.name:
+            continue
+        value = row.parse(row.name, env.get(row.name), values)
+        if row.key is None:
+            values[row.setting] = value
+        else:
+            values.setdefault(row.setting, {})[row.key] = value
+    values["model_ids"] = MappingProxyType(values["model_ids"])
+    values["rollout_windows"], values["rollout_timezone"] = values["rollout_windows"]
+    # The rules between variables, each naming the variable that was set.
+    _check_order(
+        env,
+        values,
+        ("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "simple_threshold"),
+        ("CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD", "medium_threshold"),
+        strict=True,
+        low_text="a value below {high_name} ({high})",
+        high_text="a value above {low_name} ({low})",
+    )
+    _check_order(
+        env,
+        values,
+        ("CLAUDE_PM_QUALITY_GUARD_RELEASE_RATE", "quality_guard_release_rate"),
+        ("CLAUDE_PM_QUALITY_GUARD_FAILURE_RATE", "quality_guard_failure_rate"),
+        strict=False,
+        low_text="a rate at most {high_name} ({high:g}), so the guard does not flap",
+        high_text="a rate at least {low_name} ({low:g})",
+    )
+    values.update(_per_agent_values(env, index, values))
+    values["api_keys"] = _parse_api_keys(env)
+    values["set_variables"] = tuple(sorted(n for n in env if _is_ours(n)))
+    return Settings(**values)
+
+
+def _set(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name)
+    return raw is not None and raw.strip() != ""
+
+
+def _check_order(
+    env: Mapping[str, str],
+    values: Mapping[str, Any],
+    low: tuple[str, str],
+    high: tuple[str, str],
+    *,
+    strict: bool,
+    low_text: str,
+    high_text: str,
+) -> None:
+    """`low` must stay below `high` (`strict`) or at most `high`. The error names the low
+    variable, unless only the high one was set: then that is the value to fix."""
+    (low_name, low_setting), (high_name, high_setting) = low, high
+    low_value, high_value = values[low_setting], values[high_setting]
+    if low_value < high_value or (not strict and low_value == high_value):
+        return
+    words = {"low_name": low_name, "high_name": high_name, "low": low_value, "high": high_value}
+    if _set(env, low_name):
+        raise ConfigError(low_name, env.get(low_name), low_text.format(**words))
+    raise ConfigError(high_name, env.get(high_name), high_text.format(**words))
+
+
+def _per_agent_values(env: Mapping[str, str], index: _Index, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The per-agent rows' mappings (agent -> value); an alias and its agent must agree."""
+    mappings: dict[str, dict[str, Any]] = {row.setting: {} for row in index.per_agent.values() if row.setting}
+    for name in sorted(env):
+        found = variable_of(name)
+        if found is None:
+            continue
+        row, agent = found
+        if agent is None or row.setting is None or not _set(env, name):
+            continue  # a fixed variable, or an API key (read by _parse_api_keys)
+        raw = env[name]
+        value = row.kind.parse(name, raw, values)
+        canonical = AGENT_ALIASES.get(agent, agent)
+        target = mappings[row.setting]
+        if canonical in target and target[canonical] != value:
+            other = agent_variable(canonical if agent != canonical else _alias_of(agent), _suffix(row))
+            raise ConfigError(name, raw, f"the same value as {other}, which names the same agent")
+        target[canonical] = value
+    return {setting: MappingProxyType(mapping) for setting, mapping in mappings.items()}
+
+
+def _suffix(row: Variable) -> str:
+    return row.name.split(AGENT)[1][1:]
+
+
+_SWITCHES = ("ENABLE_DYNAMIC_MODEL_SELECTION", "ENABLE_DYNAMIC_PROMPT_TEMPLATES")
+_PREFIXES = ("CLAUDE_PM_", *_SWITCHES)
+_PREFIXES_BYTES = tuple(prefix.encode() for prefix in _PREFIXES)
 
 
 def _is_ours(name: str) -> bool:
-    return name.startswith("CLAUDE_PM_") or name in (
-        "ENABLE_DYNAMIC_MODEL_SELECTION",
-        "ENABLE_DYNAMIC_PROMPT_TEMPLATES",
-    )
+    return name.startswith("CLAUDE_PM_") or name in _SWITCHES
 
 
-class _EnvironWatch:
-    """Detects writes to ``os.environ`` in O(1) by swapping in a counting subclass."""
-
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-        self.generation = 0
-        self.watched: object = None
-
-    def install(self) -> None:
-        environ = os.environ
-        if type(environ) is not os._Environ:  # type: ignore[attr-defined]
-            # Someone replaced os.environ (e.g. with a plain dict); watch it by identity only.
-            self.watched = environ
-            self.generation = next(self._counter)
-            return
-        watch = self
-
-        class _CountingEnviron(os._Environ):  # type: ignore[name-defined,misc]
-            def __setitem__(self, key: str, value: str) -> None:
-                super().__setitem__(key, value)
-                watch.generation = next(watch._counter)
-
-            def __delitem__(self, key: str) -> None:
-                super().__delitem__(key)
-                watch.generation = next(watch._counter)
-
-        environ.__class__ = _CountingEnviron
-        self.watched = environ
-        self.generation = next(self._counter)
+# --- noticing changes of os.environ -------------------------------------------------------
+#
+# os.environ's writes and deletes call os.putenv / os.unsetenv, which raise the audit events
+# "os.putenv" and "os.unsetenv" (CPython 3.9+) just *before* the mapping itself is updated.
+# One audit hook, added by the first get_settings(), records the value each write of one
+# of our variables is about to leave (`_pending`) and then moves `_generation`. A rebuild is
+# cached under the generation it read only if every recorded write is already visible in
+# os.environ, so a rebuild racing a write made by another thread is never kept. A direct
+# os.putenv leaves os.environ (and os.getenv) as they were, so it changes nothing here.
+_PROBE_EVENT = "claude_pm.config.audit_probe"
+_HOOK_EVENTS = frozenset({"os.putenv", "os.unsetenv", _PROBE_EVENT})
+# The frames that call os.putenv / os.unsetenv on behalf of os.environ.
+_ENVIRON_WRITERS = frozenset({os._Environ.__setitem__.__code__, os._Environ.__delitem__.__code__})  # type: ignore[attr-defined]
+_generations = itertools.count(1)
+_generation = 0
+_pending: dict[str, str | None] = {}  # variable -> the value (None: deleted) its last write leaves
+_hook_added = False
+# False where the hook never ran (another hook refused it, or an interpreter that raises no
+# such events): then every call compares a fingerprint of our variables instead.
+_hook_runs = False
 
 
-_watch = _EnvironWatch()
-_watch.install()
+def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
+    if event in _HOOK_EVENTS:
+        _note_event(event, args)
+
+
+def _note_event(event: str, args: tuple[Any, ...]) -> None:
+    global _generation, _hook_runs
+    if event == _PROBE_EVENT:
+        _hook_runs = sys.implementation.name == "cpython"
+        return
+    try:
+        name = args[0]  # bytes on POSIX, str on Windows
+        if not name.startswith(_PREFIXES_BYTES if type(name) is bytes else _PREFIXES):
+            return  # another program's variable, told apart before anything is decoded
+        name = os.fsdecode(name)
+        if not _is_ours(name) or sys._getframe(2).f_code not in _ENVIRON_WRITERS:
+            return  # not ours after all, or a direct os.putenv
+        _pending[name] = os.fsdecode(args[1]) if event == "os.putenv" else None
+    except Exception:  # never fail the host's write (interpreter shutdown, a frameless caller)
+        pass
+    _generation = next(_generations)
+
+
+def _writes_landed(environ: Mapping[str, str]) -> bool:
+    return all(environ.get(name) == value for name, value in list(_pending.items()))
+
+
+def _fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((name, value) for name, value in environ.items() if _is_ours(name)))
+
+
 _lock = threading.Lock()
 _cache_generation = -1
+_cached_environ: object = None
+_cached_fingerprint: tuple[tuple[str, str], ...] | None = None
 _cached: Settings | None = None
 _cached_error: ConfigError | None = None
 
 
 def _reset_after_fork() -> None:
     # A thread of the parent may have held the lock mid-rebuild when another thread
-    # forked; in the child that thread no longer exists and the lock would stay held.
-    global _lock, _cache_generation, _cached, _cached_error
+    # forked; in the child that thread no longer exists and the lock would stay held, and
+    # a write it had begun never lands.
+    global _lock, _cache_generation, _cached_environ, _cached_fingerprint, _cached, _cached_error
     _lock = threading.Lock()
-    _cache_generation, _cached, _cached_error = -1, None, None
+    _cache_generation, _cached_environ, _cached_fingerprint, _cached, _cached_error = -1, None, None, None, None
+    _pending.clear()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
+runtime.register("config", after_fork_in_child=_reset_after_fork, reset=_reset_after_fork)
 
 
 def get_settings() -> Settings:
     """The current settings; raises ConfigError while any variable holds a bad value."""
-    if _cache_generation == _watch.generation and os.environ is _watch.watched:
+    if _cache_generation == _generation and os.environ is _cached_environ:
         if _cached is not None:
             return _cached
         assert _cached_error is not None
@@ -1154,17 +1337,35 @@ def get_settings() -> Settings:
 
 
 def _reload() -> Settings:
-    global _cache_generation, _cached, _cached_error
+    global _hook_added, _cache_generation, _cached_environ, _cached_fingerprint, _cached, _cached_error
     with _lock:
-        if os.environ is not _watch.watched:
-            _watch.install()
-        generation = _watch.generation
+        if not _hook_added:
+            _hook_added = True
+            sys.addaudithook(_audit_hook)
+            sys.audit(_PROBE_EVENT)  # sets _hook_runs when the hook was added and runs
+        environ = os.environ
+        generation = _generation
+        trusted = _hook_runs and (not isinstance(environ, os._Environ) or _writes_landed(environ))  # type: ignore[attr-defined]
+        fingerprint = None
+        if not _hook_runs:
+            fingerprint = _fingerprint(environ)
+            if fingerprint == _cached_fingerprint and environ is _cached_environ:
+                if _cached is not None:
+                    return _cached
+                assert _cached_error is not None
+                raise ConfigError(_cached_error.variable, _cached_error.value, _cached_error.allowed)
+        # Nothing may match until the new values are all in place.
+        _cache_generation = -1
         try:
-            settings = _build(os.environ)
+            settings = _build(environ)
         except ConfigError as error:
-            _cached, _cached_error, _cache_generation = None, error, generation
+            _cached, _cached_error = None, error
             raise
-        _cached, _cached_error, _cache_generation = settings, None, generation
+        else:
+            _cached, _cached_error = settings, None
+        finally:
+            _cached_environ, _cached_fingerprint = environ, fingerprint
+            _cache_generation = generation if trusted else -1
     _apply_log_level(settings)
     return settings
 
@@ -1181,80 +1382,47 @@ def _apply_log_level(settings: Settings) -> None:
         logger.addHandler(handler)
 
 
-_THRESHOLD_VARIABLES = ("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD")
+# Variables that one rule between variables reads together: validated as a group.
+_RELATED = (("CLAUDE_PM_COMPLEXITY_SIMPLE_THRESHOLD", "CLAUDE_PM_COMPLEXITY_MEDIUM_THRESHOLD"),)
 
 
 def validate_environment(env: Mapping[str, str] | None = None) -> list[ConfigError]:
-    """Every bad variable in `env` (default: os.environ), not just the first one."""
+    """Every bad variable in `env` (default: os.environ), not just the first one.
+
+    Each variable is parsed (with the variables a rule relates it to), then what it names is
+    loaded by its row's check: the prompts directory, the pricing file, API keys and key files.
+    """
     env = os.environ if env is None else env
     errors: list[ConfigError] = []
     reported: set = set()
     for name in sorted(n for n in env if _is_ours(n)):
         subset = {name: env[name]}
-        if name in _THRESHOLD_VARIABLES:
-            subset.update({other: env[other] for other in _THRESHOLD_VARIABLES if other in env})
+        for group in _RELATED:
+            if name in group:
+                subset.update({other: env[other] for other in group if other in env})
         try:
             _build(subset)
         except ConfigError as error:
             if error.variable not in reported:
                 reported.add(error.variable)
                 errors.append(error)
-    for name, load in _FILE_LOADERS.items():
-        raw = env.get(name)
-        if raw is not None and raw.strip() and name not in reported:
+    for name in sorted(n for n in env if _is_ours(n) and n not in reported):
+        found = variable_of(name)
+        check = None if found is None else found[0].kind.check
+        if check is not None and _set(env, name):
             try:
-                load(raw)
-            except ConfigError as error:
-                errors.append(error)
-    for name in sorted(n for n in env if _API_KEY_VARIABLE.match(n) and n not in reported):
-        if env[name].strip():
-            from claude_pm.api_keys import check_key, read_key_file
-
-            try:
-                if name.endswith("_FILE"):
-                    read_key_file(name, env[name].strip())
-                else:
-                    check_key(name, env[name].strip(), "the variable")
+                check(name, env[name])
             except ConfigError as error:
                 errors.append(error)
     return errors
 
 
-def _load_prompts_dir(path: str) -> None:
-    from claude_pm.agents.base_agent_loader import load_prompt_library
-    from claude_pm.errors import PromptFileError
-
-    try:
-        load_prompt_library(path)
-    except PromptFileError as error:
-        raise ConfigError("CLAUDE_PM_PROMPTS_DIR", path, f"a directory of loadable prompt files ({error})") from None
-
-
-def _load_pricing_file(path: str) -> None:
-    from claude_pm.pricing import load_pricing
-
-    load_pricing(path)
-
-
-# Files a selection or report loads only when it needs them, loaded here by
-# validate_environment so that `config check` reports them (the rules file is loaded
-# whenever the settings are built).
-_FILE_LOADERS: Mapping[str, Callable[[str], None]] = MappingProxyType(
-    {
-        "CLAUDE_PM_PROMPTS_DIR": _load_prompts_dir,
-        "CLAUDE_PM_PRICING_FILE": _load_pricing_file,
-    }
-)
-
-
 def unrecognised_variables(agents: tuple[str, ...], env: Mapping[str, str] | None = None) -> list[str]:
     """CLAUDE_PM_* variables that configure nothing (typos, unknown agents)."""
     env = os.environ if env is None else env
-    fixed = {v.name for v in KNOWN_VARIABLES if "<AGENT>" not in v.name}
     unknown = []
-    for name in sorted(n for n in env if _is_ours(n) and n not in fixed):
-        match = _PER_AGENT.match(name) or _AGENT_BUDGET.match(name)
-        if match and match.group(1).lower() in agents:
-            continue
-        unknown.append(name)
+    for name in sorted(n for n in env if _is_ours(n)):
+        found = variable_of(name)
+        if found is None or (found[1] is not None and found[1] not in agents):
+            unknown.append(name)
     return unknown

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from claude_pm.config import get_settings
+from claude_pm.config import DEFAULT_MODEL_IDS, get_settings
 from claude_pm.decision_log.queries import Since, Totals, Window, collapse, group_totals, open_log, window
 from claude_pm.pricing import PricingTable, load_pricing
 
@@ -29,7 +29,7 @@ __all__ = ["analyze_cost_impact"]
 
 def analyze_cost_impact(
     since: Since = None,
-    baseline_model: str = "claude-sonnet-4-20250514",
+    baseline_model: str = DEFAULT_MODEL_IDS["sonnet"],
     *,
     shadow: bool | None = None,
     decision_log: str | None = None,

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claude_pm.services.task_complexity_analyzer import FACT_NAMES, TaskComplexityAnalyzer
+from claude_pm.analysis import TaskComplexityAnalyzer
+from claude_pm.definitions import FACT_NAMES, LEVEL_NAMES
 
 __all__ = [
     "SPLITS",
-    "TIERS",
     "EvalReport",
     "evaluate_file",
     "evaluate_records",
@@ -33,8 +33,6 @@ __all__ = [
     "read_records",
     "split_of",
 ]
-
-TIERS: tuple[str, ...] = ("SIMPLE", "MEDIUM", "COMPLEX")
 
 SPLITS: tuple[str, ...] = ("tune", "check")
 # Tenths of the hash space that go to the tune split.
@@ -55,7 +53,9 @@ class EvalReport:
     total: int = 0
     correct: int = 0
     # confusion[expected][predicted] = count
-    confusion: dict[str, dict[str, int]] = field(default_factory=lambda: {e: {p: 0 for p in TIERS} for e in TIERS})
+    confusion: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {e: {p: 0 for p in LEVEL_NAMES} for e in LEVEL_NAMES}
+    )
     complex_total: int = 0
     complex_scored_simple: int = 0
     misses: list[dict[str, Any]] = field(default_factory=list)
@@ -71,7 +71,7 @@ class EvalReport:
 
     def per_tier_recall(self) -> dict[str, float]:
         recall = {}
-        for tier in TIERS:
+        for tier in LEVEL_NAMES:
             row_total = sum(self.confusion[tier].values())
             recall[tier] = self.confusion[tier][tier] / row_total if row_total else 0.0
         return recall
@@ -90,9 +90,9 @@ class EvalReport:
 
 
 def _tier(value: Any, where: str) -> str:
-    if isinstance(value, str) and value.upper() in TIERS:
+    if isinstance(value, str) and value.upper() in LEVEL_NAMES:
         return value.upper()
-    raise ValueError(f"{where}: {value!r} is not a tier: expected one of {', '.join(TIERS)}")
+    raise ValueError(f"{where}: {value!r} is not a tier: expected one of {', '.join(LEVEL_NAMES)}")
 
 
 def _parse_record(record: Any, where: str) -> tuple[str, str, tuple[str, ...], dict[str, Any]]:
@@ -188,7 +188,7 @@ def evaluate_split(
 
 def format_report(report: EvalReport) -> str:
     """A plain-text report: accuracy, under-routing and the confusion matrix."""
-    width = max(len(t) for t in TIERS) + 2
+    width = max(len(t) for t in LEVEL_NAMES) + 2
     lines = [
         f"tasks:          {report.total}",
         f"accuracy:       {report.accuracy:.1%} ({report.correct}/{report.total})",
@@ -196,11 +196,11 @@ def format_report(report: EvalReport) -> str:
         f"({report.complex_scored_simple} of {report.complex_total} COMPLEX tasks scored SIMPLE)",
         "",
         "confusion (rows: expected, columns: predicted)",
-        " " * width + "".join(t.rjust(width) for t in TIERS) + "recall".rjust(width),
+        " " * width + "".join(t.rjust(width) for t in LEVEL_NAMES) + "recall".rjust(width),
     ]
     recall = report.per_tier_recall()
-    for expected in TIERS:
+    for expected in LEVEL_NAMES:
         row = report.confusion[expected]
-        cells = "".join(str(row[p]).rjust(width) for p in TIERS)
+        cells = "".join(str(row[p]).rjust(width) for p in LEVEL_NAMES)
         lines.append(expected.ljust(width) + cells + f"{recall[expected]:.0%}".rjust(width))
     return "\n".join(lines)

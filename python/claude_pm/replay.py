@@ -31,12 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from claude_pm.config import TIERS, get_settings, load_scoring_rules
+from claude_pm._core import Scorer, ScoringRules
+from claude_pm.config import get_settings, load_scoring_rules
 from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
 from claude_pm.decision_log.queries import Since, Window, _covers_whole_log, open_log, window
-from claude_pm.decision_log.records import LEVELS
 from claude_pm.decision_log.store import Store
+from claude_pm.definitions import LEVEL_NAMES, TIERS
 from claude_pm.pricing import PricingTable, load_pricing
+from claude_pm.prompt_library import resolve_agent_name
 from claude_pm.selection_methods import SCORE_ROUTED_METHOD
 
 __all__ = ["ReplayConfig", "current_rules", "load_rules_file", "parse_thresholds", "replay", "tier_changes"]
@@ -54,8 +56,6 @@ class ReplayConfig:
     """A scoring configuration: rules (None: the current ones), and the two thresholds."""
 
     def __init__(self, simple_threshold: int, medium_threshold: int, rules: Any = None, rules_source: str = "") -> None:
-        from claude_pm._core import Scorer
-
         self.scorer = Scorer(rules, simple_threshold=simple_threshold, medium_threshold=medium_threshold)
         self.rules_source = rules_source
         # The engine owns the level rule; it is tabulated once per score.
@@ -72,8 +72,6 @@ class ReplayConfig:
 
 def parse_thresholds(text: str, argument: str = "--thresholds") -> tuple[int, int]:
     """'25/65' -> (25, 65); ValueError naming `argument` unless 0 <= simple < medium <= 100."""
-    from claude_pm._core import Scorer
-
     simple_text, sep, medium_text = text.partition("/")
     try:
         pair = (int(simple_text.strip()), int(medium_text.strip())) if sep else None
@@ -93,8 +91,6 @@ def parse_thresholds(text: str, argument: str = "--thresholds") -> tuple[int, in
 
 def load_rules_file(path: str | os.PathLike[str], argument: str = "--rules") -> Any:
     """The ScoringRules in `path`; ValueError naming `argument` when unreadable or invalid."""
-    from claude_pm._core import ScoringRules
-
     try:
         return ScoringRules.from_path(path)
     except OSError as error:
@@ -112,8 +108,6 @@ def current_rules() -> tuple[Any, str]:
     settings = get_settings()
     if settings.scoring_rules:
         return load_scoring_rules(settings.scoring_rules), settings.scoring_rules
-    from claude_pm._core import ScoringRules
-
     return ScoringRules.default(), "packaged"
 
 
@@ -140,8 +134,6 @@ def replay(
     settings = get_settings()
     now_rules = current_rules()
     if agent is not None:
-        from claude_pm.agents.base_agent_loader import resolve_agent_name
-
         try:
             agent = resolve_agent_name(agent)
         except (TypeError, ValueError) as error:
@@ -260,7 +252,7 @@ def _threshold_groups(
         f"{where}{routed} GROUP BY {keys}",
         (*params, *routed_params),
     ):
-        totals = groups[agent_name, LEVELS.index(level), int(after_of[_clamp(score)])]
+        totals = groups[agent_name, LEVEL_NAMES.index(level), int(after_of[_clamp(score)])]
         totals[0] += int(count)
         totals[1] += int(prompt)
     for agent_name, score, level, prompt, used_in, used_out in store.query(
@@ -268,7 +260,7 @@ def _threshold_groups(
         f"FROM claude_pm_usage u {join} claude_pm_decisions d ON d.id = u.decision_id {where}{routed} GROUP BY {keys}",
         (*params, *routed_params),
     ):
-        totals = groups[agent_name, LEVELS.index(level), int(after_of[_clamp(score)])]
+        totals = groups[agent_name, LEVEL_NAMES.index(level), int(after_of[_clamp(score)])]
         totals[1] += int(used_in) - int(prompt)
         totals[2] += int(used_out)
     outcome_groups: dict[tuple, int] = defaultdict(int)
@@ -333,7 +325,7 @@ def _rescored_groups(
         rescored += len(rows)
         for row, level in zip(rows, after.tolist()):
             _, _, agent_name, _, before, tier, prompt, used_in, used_out, success, _ = row
-            totals = groups[agent_name, LEVELS.index(before), level]
+            totals = groups[agent_name, LEVEL_NAMES.index(before), level]
             totals[0] += 1
             totals[1] += int(prompt) if used_in is None else int(used_in)
             totals[2] += 0 if used_out is None else int(used_out)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from claude_pm.config import BUDGET_REFUSE, TIERS
+from claude_pm.config import BUDGET_REFUSE
+from claude_pm.definitions import TIERS
 from claude_pm.errors import BudgetExceededError
 from claude_pm.route_reasons import BUDGET, SESSION
 from claude_pm.selection_methods import DEFAULT_MAPPING_METHOD, SCORE_ROUTED_METHOD

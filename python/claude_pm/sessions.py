@@ -20,11 +20,12 @@ a fleet needs sticky routing by session id (docs/sessions.md).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
 from typing import Callable
+
+from claude_pm import runtime
 
 __all__ = [
     "ACTIONS",
@@ -181,5 +182,10 @@ def _new_locks_in_child() -> None:
         _pins._lock = threading.Lock()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_locks_in_child)
+def _forget_pins() -> None:
+    global _pins
+    with _pins_lock:
+        _pins = None
+
+
+runtime.register("sessions", after_fork_in_child=_new_locks_in_child, reset=_forget_pins)

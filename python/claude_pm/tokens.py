@@ -38,10 +38,10 @@ def estimate_tokens(text: str) -> int:
 def prompt_tokens(agent: str, template: str, prompts_dir: str | None = None) -> int:
     """Estimated tokens of an agent's assembled prompt for a template, precomputed at load time.
 
-    See `claude_pm.agents.base_agent_loader.build_agent_prompt` for the prompt and the
-    meaning of `prompts_dir`.
+    The same as `claude_pm.prompt_library.prompt_tokens`, which new code calls instead;
+    this one stays until the selection pipeline does too.
     """
-    # Imported here because the prompt library measures its prompts with this module.
-    from claude_pm.agents.base_agent_loader import prompt_tokens as lookup
+    # Deferred: the prompt library measures its prompts with this module.
+    from claude_pm.prompt_library import prompt_tokens as lookup
 
     return lookup(agent, template, prompts_dir)

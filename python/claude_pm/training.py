@@ -32,9 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from claude_pm.config import TIERS, get_settings
-from claude_pm.decision_log.records import LEVELS
+from claude_pm._core import Scorer, ScoringRules
+from claude_pm.config import get_settings
+from claude_pm.decision_log import DecisionLogError
+from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
+from claude_pm.decision_log.queries import open_log, window
+from claude_pm.definitions import LEVEL_NAMES, TIERS
 from claude_pm.evaluation import SPLITS, _parse_record, read_records, split_of
+from claude_pm.replay import ReplayConfig, replay
 from claude_pm.rules_weights import RulesWeights
 
 __all__ = [
@@ -103,7 +108,7 @@ def labels_from_file(path: str | os.PathLike[str], scorer: Any) -> Labels:
     labels = Labels()
     for where, record in read_records(path):
         text, expected, acceptable, facts = _parse_record(record, where)
-        levels = [LEVELS.index(tier) for tier in acceptable]
+        levels = [LEVEL_NAMES.index(tier) for tier in acceptable]
         offset = 0
         if facts:
             try:
@@ -117,15 +122,12 @@ def labels_from_file(path: str | os.PathLike[str], scorer: Any) -> Labels:
                 + analysis.requirement_points
                 + analysis.depth_points
             )
-        labels.add(text, offset, levels, LEVELS.index(expected), split_of(text))
+        labels.add(text, offset, levels, LEVEL_NAMES.index(expected), split_of(text))
     return labels
 
 
 def labels_from_log(*, since: Any = "30d", decision_log: str | None = None) -> Labels:
     """Tier ranges inferred from known outcomes, one label per task (keyed text hash)."""
-    from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
-    from claude_pm.decision_log.queries import open_log, window
-
     scope = window(since, shadow=None)
     where, params = scope.where()
     tier_index = "CASE d.tier " + " ".join(f"WHEN '{tier}' THEN {index}" for index, tier in enumerate(TIERS)) + " END"
@@ -215,8 +217,6 @@ def fit(
     max_evaluations: int = 2000,
 ) -> dict[str, Any]:
     """Fit `names` (default: every weight) and the thresholds on `labels` (the tune split only)."""
-    from claude_pm._core import Scorer, ScoringRules
-
     settings = get_settings()
     current = current if current is not None else (settings.simple_threshold, settings.medium_threshold)
     problem = _Problem(labels, current)
@@ -328,8 +328,6 @@ def train(
 
     ValueError naming the input for bad labels, no labels, or an unusable `out`.
     """
-    from claude_pm._core import Scorer, ScoringRules
-
     if labels_path is None and not from_log:
         raise ValueError("give a LABELS.jsonl file, --from-log, or both")
     out_path = os.fspath(out)
@@ -415,9 +413,6 @@ def _replay_of(
     rules: Any, path: str, thresholds: tuple[int, int], rescore: bool, since: Any, decision_log: str | None
 ) -> dict[str, Any]:
     """The proposal replayed over the configured log (the window of `since`), or why not."""
-    from claude_pm.decision_log import DecisionLogError
-    from claude_pm.replay import ReplayConfig, replay
-
     if (decision_log or get_settings().decision_log) is None:
         return {"available": False, "note": "no decision log configured (CLAUDE_PM_DECISION_LOG)"}
     try:

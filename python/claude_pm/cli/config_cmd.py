@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from claude_pm import config
-from claude_pm.agents.base_agent_loader import AGENT_ALIASES, AGENT_NAMES
 from claude_pm.cli.app import emit_json, json_option
+from claude_pm.prompt_library import AGENT_ALIASES, AGENT_NAMES
 
 __all__ = ["config_group", "markdown_table"]
 
@@ -22,32 +22,26 @@ def config_group() -> None:
 
 
 def _rows() -> list[dict[str, Any]]:
+    """One row per fixed variable (its value or its default) and per per-agent variable set."""
     rows = []
-    fixed = {variable.name for variable in config.KNOWN_VARIABLES if "<AGENT>" not in variable.name}
     for variable in config.KNOWN_VARIABLES:
-        if "<AGENT>" in variable.name:
-            prefix, suffix = variable.name.split("<AGENT>")
-            for name in sorted(n for n in os.environ if n.startswith(prefix) and n.endswith(suffix)):
-                if config._PER_AGENT.match(name) and not name.endswith("_MODEL_ID") and name not in fixed:
-                    rows.append(
-                        {
-                            "variable": name,
-                            "value": config.redact(name, os.environ[name]),
-                            "source": "environment",
-                            "meaning": variable.meaning,
-                        }
-                    )
+        if config.AGENT in variable.name:
+            for name in sorted(os.environ):
+                found = config.variable_of(name)
+                if found is not None and found[0] is variable and found[1] is not None:
+                    rows.append(_row(variable, name, os.environ[name]))
             continue
-        value = os.environ.get(variable.name)
-        rows.append(
-            {
-                "variable": variable.name,
-                "value": variable.default if value is None else config.redact(variable.name, value),
-                "source": "default" if value is None else "environment",
-                "meaning": variable.meaning,
-            }
-        )
+        rows.append(_row(variable, variable.name, os.environ.get(variable.name)))
     return rows
+
+
+def _row(variable: config.Variable, name: str, value: str | None) -> dict[str, Any]:
+    return {
+        "variable": name,
+        "value": variable.default if value is None else config.redact(name, value),
+        "source": "default" if value is None else "environment",
+        "meaning": variable.meaning,
+    }
 
 
 @config_group.command("check")

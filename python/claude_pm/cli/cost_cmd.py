@@ -18,6 +18,7 @@ from claude_pm.cli.log_options import (
     since_option,
     user_errors,
 )
+from claude_pm.config import DEFAULT_MODEL_IDS
 
 __all__ = ["baseline", "calibrate", "cost"]
 
@@ -26,7 +27,7 @@ __all__ = ["baseline", "calibrate", "cost"]
 @since_option()
 @click.option(
     "--baseline-model",
-    default="claude-sonnet-4-20250514",
+    default=DEFAULT_MODEL_IDS["sonnet"],
     show_default=True,
     help="Model (id or tier name) every request is compared against.",
 )

@@ -71,7 +71,7 @@ async def _drive(
 @json_option
 def loadtest(requests: int, concurrency: int, agent: str, as_json: bool) -> None:
     """Load test with one task per tier (List files / Implement feature / Refactor system)."""
-    from claude_pm.agents.base_agent_loader import resolve_agent_name
+    from claude_pm.prompt_library import resolve_agent_name
 
     try:
         agent = resolve_agent_name(agent)

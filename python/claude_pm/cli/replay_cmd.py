@@ -9,7 +9,7 @@ from rich.console import Console
 
 from claude_pm.cli.app import CliError, emit_json, json_option
 from claude_pm.cli.log_options import money, percent, report_table, since_option, user_errors
-from claude_pm.config import TIERS
+from claude_pm.definitions import TIERS
 
 __all__ = ["print_replay", "replay_command"]
 

@@ -9,10 +9,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from claude_pm.agents.base_agent_loader import AGENT_NAMES
 from claude_pm.cli.app import CliError, emit_json, json_option
 from claude_pm.config import get_settings
 from claude_pm.errors import ConfigError
+from claude_pm.prompt_library import AGENT_NAMES
 from claude_pm.rollout import should_enable_optimization, user_bucket
 
 __all__ = ["rollout_group"]

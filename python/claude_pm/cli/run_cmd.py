@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from claude_pm import selection
+from claude_pm.analysis import TaskComplexityAnalyzer
 from claude_pm.cli.app import CliError, emit_json, json_option
-from claude_pm.services.task_complexity_analyzer import TaskComplexityAnalyzer
 
 __all__ = ["explain", "run"]
 

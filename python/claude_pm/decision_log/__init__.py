@@ -6,12 +6,11 @@ writer; see docs/decision-log.md for the schema, privacy and durability guarante
 
 from __future__ import annotations
 
-from claude_pm.decision_log.calls import record_call
-from claude_pm.decision_log.outcomes import record_outcome
+from claude_pm.decision_log.backends import open_reader, open_store
 from claude_pm.decision_log.records import DecisionRecord
-from claude_pm.decision_log.registry import flush, get_decision_log, record_usage
+from claude_pm.decision_log.registry import flush, get_decision_log, record_call, record_outcome, record_usage
 from claude_pm.decision_log.signals import install_sigterm_flush
-from claude_pm.decision_log.store import DecisionLogError, Store, open_reader, open_store
+from claude_pm.decision_log.store import DecisionLogError, Store
 from claude_pm.decision_log.writer import DecisionLog
 
 __all__ = [

@@ -26,7 +26,6 @@ __all__ = [
     "CallRow",
     "make_call",
     "migration_statements",
-    "record_call",
     "write_calls",
 ]
 
@@ -139,22 +138,6 @@ def make_call(
         len(models),
         ",".join(models),
     )
-
-
-def record_call(decision_id: str | None, **fields: Any) -> None:
-    """Record how the call behind a decision was sent (see `make_call`); returns at once.
-
-    Nothing is recorded for a decision taken while the decision log was off
-    (`decision_id` None) or while CLAUDE_PM_DECISION_LOG is unset.
-    """
-    from claude_pm.decision_log.registry import get_decision_log
-
-    if decision_id is None:
-        return
-    row = make_call(decision_id, **fields)
-    log = get_decision_log()
-    if log is not None:
-        log.record_call_row(row)
 
 
 def write_calls(cursor: Any, sql: Any, rows: Sequence[CallRow]) -> None:

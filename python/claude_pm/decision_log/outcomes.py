@@ -35,7 +35,6 @@ __all__ = [
     "OutcomeRow",
     "make_outcome",
     "migration_statements",
-    "record_outcome",
     "write_outcomes",
 ]
 
@@ -154,46 +153,6 @@ def _checked_reason(reason: object, include_text: bool) -> str | None:
             "free text needs CLAUDE_PM_AUDIT_INCLUDE_TASK_TEXT=true"
         )
     return reason
-
-
-def record_outcome(
-    decision_id: str | None,
-    *,
-    success: bool | None = None,
-    score: float | None = None,
-    escalated: bool = False,
-    retried: int = 0,
-    reason: str | None = None,
-) -> None:
-    """Record how the call behind a decision turned out; returns at once.
-
-    `success`: the result was good (True), not good (False) or not judged (None).
-    `score`: a quality score from 0 to 1 (an evaluator's or a user's). `escalated`: the
-    task was re-run on a stronger model. `retried`: how many times it was re-run.
-    `reason`: a short code (see the module docstring for free text).
-
-    `decision_id` None (a decision taken while the decision log was off) records
-    nothing; so does any call while CLAUDE_PM_DECISION_LOG is unset, after the
-    arguments are checked. Recording again for the same decision replaces the outcome.
-    """
-    from claude_pm.config import get_settings
-    from claude_pm.decision_log.registry import get_decision_log
-
-    if decision_id is None:
-        return
-    settings = get_settings()
-    row = make_outcome(
-        decision_id,
-        success=success,
-        score=score,
-        escalated=escalated,
-        retried=retried,
-        reason=reason,
-        include_text=settings.audit_include_task_text,
-    )
-    log = get_decision_log()
-    if log is not None:
-        log.record_outcome_row(row)
 
 
 def write_outcomes(cursor: Any, sql: Any, rows: Sequence[OutcomeRow]) -> tuple[int, int]:

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from typing import Union
 
 from claude_pm.config import get_settings
-from claude_pm.decision_log.store import VARIABLE, DecisionLogError, Store, open_reader
+from claude_pm.decision_log.backends import open_reader
+from claude_pm.decision_log.store import VARIABLE, DecisionLogError, Store
 
 __all__ = [
     "Since",

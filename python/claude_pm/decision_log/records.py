@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Union
 
-__all__ = ["LEVELS", "DecisionRecord", "DecisionRow", "TaskTextPolicy", "UsageRow", "level_name", "to_row"]
+from claude_pm.definitions import LEVEL_NAMES
 
-LEVELS: tuple[str, ...] = ("SIMPLE", "MEDIUM", "COMPLEX")
+__all__ = ["DecisionRecord", "DecisionRow", "TaskTextPolicy", "UsageRow", "level_name", "to_row"]
 
 Timestamp = Union[datetime, float, int]
 
@@ -173,9 +173,9 @@ def _seconds(timestamp: Timestamp) -> float:
 def level_name(level: str | int | None) -> str | None:
     if level is None:
         return None
-    if isinstance(level, int) and not isinstance(level, bool) and 0 <= level < len(LEVELS):
-        return LEVELS[level]
+    if isinstance(level, int) and not isinstance(level, bool) and 0 <= level < len(LEVEL_NAMES):
+        return LEVEL_NAMES[level]
     name = getattr(level, "name", level)
-    if isinstance(name, str) and name.upper() in LEVELS:
+    if isinstance(name, str) and name.upper() in LEVEL_NAMES:
         return name.upper()
-    raise ValueError(f"level={level!r} is not valid: expected one of {', '.join(LEVELS)} or 0/1/2")
+    raise ValueError(f"level={level!r} is not valid: expected one of {', '.join(LEVEL_NAMES)} or 0/1/2")

@@ -7,15 +7,17 @@ connection.
 
 from __future__ import annotations
 
-import os
 import threading
+from typing import Any
 
-from claude_pm import budget
+from claude_pm import budget, runtime
 from claude_pm.config import get_settings
+from claude_pm.decision_log.calls import make_call
+from claude_pm.decision_log.outcomes import make_outcome
 from claude_pm.decision_log.signals import install_sigterm_flush
 from claude_pm.decision_log.writer import EXIT_FLUSH_TIMEOUT, DecisionLog, flush_all, logger
 
-__all__ = ["RETIRE_TIMEOUT", "flush", "get_decision_log", "record_usage"]
+__all__ = ["RETIRE_TIMEOUT", "flush", "get_decision_log", "record_call", "record_outcome", "record_usage"]
 
 # How long a replaced writer keeps trying to write what it holds, as at exit. Then it stops
 # and counts the rest (deferred in the spool, dropped otherwise): a writer whose database
@@ -107,5 +109,62 @@ def _forget_parent_writer() -> None:
     _current = None
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_parent_writer)
+def _retire_current() -> None:
+    """Retire the writer as when the target changes (it drains on its own thread) and forget it."""
+    global _sigterm_pending
+    _retarget(None)
+    _sigterm_pending = False
+
+
+runtime.register("decision_log", after_fork_in_child=_forget_parent_writer, reset=_retire_current)
+
+
+def record_call(decision_id: str | None, **fields: Any) -> None:
+    """Record how the call behind a decision was sent (see `make_call`); returns at once.
+
+    Nothing is recorded for a decision taken while the decision log was off
+    (`decision_id` None) or while CLAUDE_PM_DECISION_LOG is unset.
+    """
+    if decision_id is None:
+        return
+    row = make_call(decision_id, **fields)
+    log = get_decision_log()
+    if log is not None:
+        log.record_call_row(row)
+
+
+def record_outcome(
+    decision_id: str | None,
+    *,
+    success: bool | None = None,
+    score: float | None = None,
+    escalated: bool = False,
+    retried: int = 0,
+    reason: str | None = None,
+) -> None:
+    """Record how the call behind a decision turned out; returns at once.
+
+    `success`: the result was good (True), not good (False) or not judged (None).
+    `score`: a quality score from 0 to 1 (an evaluator's or a user's). `escalated`: the
+    task was re-run on a stronger model. `retried`: how many times it was re-run.
+    `reason`: a short code (see the module docstring for free text).
+
+    `decision_id` None (a decision taken while the decision log was off) records
+    nothing; so does any call while CLAUDE_PM_DECISION_LOG is unset, after the
+    arguments are checked. Recording again for the same decision replaces the outcome.
+    """
+    if decision_id is None:
+        return
+    settings = get_settings()
+    row = make_outcome(
+        decision_id,
+        success=success,
+        score=score,
+        escalated=escalated,
+        retried=retried,
+        reason=reason,
+        include_text=settings.audit_include_task_text,
+    )
+    log = get_decision_log()
+    if log is not None:
+        log.record_outcome_row(row)

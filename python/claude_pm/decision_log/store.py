@@ -1,5 +1,7 @@
 """What both backends share: the store interface, migrations, writes, pruning, target parsing.
 
+Opening a target with the right backend is `claude_pm.decision_log.backends`.
+
 SQL is written once with ``?`` placeholders; the PostgreSQL store rewrites them to
 ``%s``. Every write is one transaction, and decision ids are primary keys inserted
 with ``ON CONFLICT DO NOTHING``, so a batch retried after a lost acknowledgement is
@@ -21,7 +23,7 @@ from claude_pm.decision_log.outcomes import OUTCOMES_TABLE, OutcomeRow, write_ou
 from claude_pm.decision_log.records import DecisionRow, UsageRow
 from claude_pm.decision_log.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["VARIABLE", "DecisionLogError", "Store", "is_postgres_target", "open_reader", "open_store", "redact"]
+__all__ = ["VARIABLE", "DecisionLogError", "Store", "is_postgres_target", "redact"]
 
 VARIABLE = "CLAUDE_PM_DECISION_LOG"
 _SALT_KEY = "task_hash_salt"
@@ -222,50 +224,3 @@ class Store(ABC):
         cursor = self._cursor()
         cursor.execute(self._sql(sql), tuple(params))
         return cursor.fetchall()
-
-
-def open_reader(target: str) -> Store:
-    """Open the existing decision log at `target` for reading only: never created, migrated or changed.
-
-    Raises ConfigError for a malformed target, DecisionLogError when there is no
-    up-to-date log there.
-    """
-    if is_postgres_target(target):
-        from claude_pm.decision_log.postgres_store import PostgresStore
-
-        store: Store = PostgresStore(target)
-    else:
-        from claude_pm.decision_log.sqlite_store import SqliteStore
-
-        store = SqliteStore(target, create=False, read_only=True)
-    try:
-        store.load()
-    except BaseException:
-        store.close()
-        raise
-    return store
-
-
-def open_store(target: str, *, create: bool = True) -> Store:
-    """Open (and migrate) the decision log at `target`: a SQLite path or a postgresql:// DSN.
-
-    With ``create=False`` a missing SQLite file is an error instead of a new empty log.
-    Raises ConfigError for a malformed target, DecisionLogError when it cannot be used.
-    """
-    if is_postgres_target(target):
-        from claude_pm.decision_log.postgres_store import PostgresStore
-
-        store: Store = PostgresStore(target)
-    else:
-        from claude_pm.decision_log.sqlite_store import SqliteStore
-
-        store = SqliteStore(target, create=create)
-    try:
-        store.migrate()
-    except DecisionLogError:
-        store.close()
-        raise
-    except Exception as error:
-        store.close()
-        raise store.error("cannot prepare the decision-log schema", error) from error
-    return store

@@ -42,9 +42,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
+from claude_pm import runtime
 from claude_pm.config import get_settings
+from claude_pm.decision_log.backends import open_store
 from claude_pm.decision_log.calls import CallRow
 from claude_pm.decision_log.outcomes import OutcomeRow
+from claude_pm.decision_log.postgres_store import check_dsn
 from claude_pm.decision_log.records import DecisionRecord, DecisionRow, TaskTextPolicy, UsageRow, level_name, to_row
 from claude_pm.decision_log.spool import (
     SEGMENT_BYTES,
@@ -57,7 +60,7 @@ from claude_pm.decision_log.spool import (
     read_segment,
     spool_directory,
 )
-from claude_pm.decision_log.store import Store, is_postgres_target, open_store, redact
+from claude_pm.decision_log.store import Store, is_postgres_target, redact
 from claude_pm.route_reasons import check_route_reason
 
 __all__ = ["EXIT_FLUSH_TIMEOUT", "DecisionLog", "flush_all", "shutdown"]
@@ -132,8 +135,6 @@ class DecisionLog:
         spool_max_records: int = SPOOL_MAX_RECORDS,
     ) -> None:
         if is_postgres_target(target):
-            from claude_pm.decision_log.postgres_store import check_dsn
-
             check_dsn(target)
         settings = get_settings()
         self.target = target
@@ -759,10 +760,14 @@ def _forget_parent_writers() -> None:
 
 
 atexit.register(_flush_at_exit)
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(
-        before=_wait_for_database_calls, after_in_parent=_resume_database_calls, after_in_child=_forget_parent_writers
-    )
+# No reset: each DecisionLog belongs to whoever made it; the process-wide one is the
+# registry's ("decision_log"), which reset() retires.
+runtime.register(
+    "decision_log_writers",
+    before_fork=_wait_for_database_calls,
+    after_fork_in_parent=_resume_database_calls,
+    after_fork_in_child=_forget_parent_writers,
+)
 
 
 def _first_line(error: BaseException) -> str:

@@ -34,9 +34,9 @@ try:
 except ImportError as error:  # pragma: no cover - exercised only without the extra
     raise ImportError("claude_pm.integrations.litellm needs LiteLLM: pip install 'claude-pm[litellm]'") from error
 
-from claude_pm.agents.base_agent_loader import resolve_agent_name
-from claude_pm.config import TIERS
+from claude_pm.definitions import TIERS
 from claude_pm.errors import ConfigError
+from claude_pm.prompt_library import resolve_agent_name
 from claude_pm.selection import select
 
 __all__ = [

@@ -26,13 +26,24 @@ was given others.
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from claude_pm import __version__, runtime
+from claude_pm._core import SelectionStats
+from claude_pm.config import get_settings
+from claude_pm.definitions import TOKEN_REDUCTION_BUCKETS
 from claude_pm.errors import ConfigError
+from claude_pm.metrics.samples import (
+    ACTIVE_OPTIMIZATIONS,
+    COUNTER_SERIES,
+    LATEST_GAUGES,
+    PROCESS_GAUGES,
+    ProcessSamples,
+)
+from claude_pm.metrics.sources import Sources
 
 __all__ = [
     "DURATION_HISTOGRAM",
@@ -89,8 +100,6 @@ class _Instruments:
     def __init__(self, tracer_provider: Any, meter_provider: Any) -> None:
         from opentelemetry import metrics, trace
 
-        from claude_pm import __version__
-
         self.tracer = trace.get_tracer(INSTRUMENTATION_SCOPE, __version__, tracer_provider=tracer_provider)
         meter = metrics.get_meter(INSTRUMENTATION_SCOPE, __version__, meter_provider=meter_provider)
         self.token_reduction = meter.create_histogram(
@@ -109,15 +118,11 @@ class _Instruments:
 
 
 def _token_reduction_buckets() -> list[float]:
-    from claude_pm.metrics import TOKEN_REDUCTION_BUCKETS
-
     return list(TOKEN_REDUCTION_BUCKETS)
 
 
 def _latency_buckets() -> list[float]:
     # The native statistics own the latency buckets; an empty instance lists them.
-    from claude_pm._core import SelectionStats
-
     latency = SelectionStats(retention_hours=1).prometheus_samples()["latency"]
     return [float(bound) for bound, _count in latency["buckets"] if bound != float("inf")]
 
@@ -125,15 +130,6 @@ def _latency_buckets() -> list[float]:
 def _observe_process_samples(meter: Any) -> None:
     """Observable counters and gauges over the same samples the Prometheus collector reads."""
     from opentelemetry.metrics import Observation
-
-    from claude_pm.metrics.samples import (
-        ACTIVE_OPTIMIZATIONS,
-        COUNTER_SERIES,
-        LATEST_GAUGES,
-        PROCESS_GAUGES,
-        ProcessSamples,
-    )
-    from claude_pm.metrics.sources import Sources
 
     sources = Sources.from_library()
 
@@ -198,8 +194,6 @@ def _observe_process_samples(meter: Any) -> None:
 
 
 def _metrics_enabled() -> bool:
-    from claude_pm.config import get_settings
-
     try:
         return get_settings().metrics_enabled
     except ConfigError:
@@ -217,8 +211,13 @@ def _reset_after_fork() -> None:
     _lock = threading.Lock()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
+def _forget_instruments() -> None:
+    global _instruments, _providers
+    with _lock:
+        _instruments, _providers = None, (None, None)
+
+
+runtime.register("otel", after_fork_in_child=_reset_after_fork, reset=_forget_instruments)
 
 
 def configure(*, tracer_provider: Any = None, meter_provider: Any = None) -> None:

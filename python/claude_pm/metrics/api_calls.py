@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+
+from claude_pm import runtime
+from claude_pm.definitions import OTHER_LABEL
 
 __all__ = [
     "RATE_LIMIT_RESOURCES",
@@ -50,7 +52,7 @@ _RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\
 
 def status_class(status: int) -> str:
     """'2xx', '4xx', '5xx' (and '1xx', '3xx'); 'other' for anything outside 100..599."""
-    return f"{status // 100}xx" if 100 <= status <= 599 else "other"
+    return f"{status // 100}xx" if 100 <= status <= 599 else OTHER_LABEL
 
 
 def parse_reset(value: str) -> float | None:
@@ -180,5 +182,8 @@ def _fresh_after_fork() -> None:
     _stats = ApiCallStats()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_fresh_after_fork)
+def _reset() -> None:
+    _stats.reset()
+
+
+runtime.register("api_calls", after_fork_in_child=_fresh_after_fork, reset=_reset)

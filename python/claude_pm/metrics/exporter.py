@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 import threading
 import time
 import weakref
@@ -20,6 +19,7 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.registry import Collector
 
+from claude_pm import runtime
 from claude_pm.config import get_settings
 from claude_pm.errors import ConfigError
 from claude_pm.metrics.multiprocess import multiprocess_directory, own_writer, read_multiprocess_directory
@@ -127,8 +127,15 @@ def _new_register_lock_in_child() -> None:
     _register_lock = threading.Lock()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_register_lock_in_child)
+def _unregister_all() -> None:
+    with _register_lock:
+        registered = list(_registered.items())
+        _registered.clear()
+    for registry, collector in registered:
+        registry.unregister(collector)
+
+
+runtime.register("metrics_exporter", after_fork_in_child=_new_register_lock_in_child, reset=_unregister_all)
 
 
 def register(registry: CollectorRegistry = REGISTRY, *, sources: Sources | None = None) -> ClaudePMCollector | None:

@@ -13,6 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
+from claude_pm import runtime
 from claude_pm.config import get_settings
 from claude_pm.metrics.samples import ProcessSamples
 from claude_pm.metrics.sources import Sources, inherited_sources
@@ -298,5 +299,18 @@ def _start_writer_in_forked_child() -> None:
         logger.warning("could not start the metrics writer in worker %d: %s", os.getpid(), exc)
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_start_writer_in_forked_child)
+def _stop_writer() -> None:
+    """Stop this process's writer (it writes its final totals) and forget it and the warnings given."""
+    global _writer
+    writer = own_writer()
+    if writer is not None:
+        writer.stop()  # installed meanwhile: a pipeline rebuild during its final flush starts no other
+    with _writer_lock:
+        if _writer is writer:
+            _writer = None
+    _warned_files.clear()
+    _warned_directories.clear()
+
+
+# Last in the child's fork order: it reads the state the other holders left (runtime.FORK_ORDER).
+runtime.register("metrics_writer", after_fork_in_child=_start_writer_in_forked_child, reset=_stop_writer)

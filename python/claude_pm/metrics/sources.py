@@ -6,14 +6,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
-from claude_pm.config import ENV_KEY_SLOT, TIERS, get_settings
+from claude_pm.budget import current_gate
+from claude_pm.config import ENV_KEY_SLOT, get_settings
+from claude_pm.decision_log import get_decision_log
+from claude_pm.definitions import LEVEL_NAMES, OTHER_LABEL, TIERS, TOKEN_REDUCTION_BUCKETS
+from claude_pm.metrics.api_calls import api_call_stats
+from claude_pm.prompt_cache import SharedPromptCache
+from claude_pm.prompt_library import AGENT_NAMES
+from claude_pm.rollout import REASONS, should_enable_optimization
+from claude_pm.sessions import existing_pins
 
 __all__ = ["COMPLEXITY_LEVELS", "OTHER", "TOKEN_REDUCTION_BUCKETS", "LabelSets", "Sources", "StatsSource"]
 
-OTHER = "other"
-COMPLEXITY_LEVELS = ("SIMPLE", "MEDIUM", "COMPLEX")
-#: Upper bounds (percent) of the claude_pm_token_reduction_percent histogram, as in 1.x.
-TOKEN_REDUCTION_BUCKETS = (10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
+# The metrics' names for shared definitions (claude_pm.definitions), kept for 1.x importers.
+OTHER = OTHER_LABEL
+COMPLEXITY_LEVELS = LEVEL_NAMES
 
 
 class StatsSource(Protocol):
@@ -47,9 +54,6 @@ class LabelSets:
 
     @staticmethod
     def from_library() -> LabelSets:
-        from claude_pm.agents.base_agent_loader import AGENT_NAMES
-        from claude_pm.rollout import REASONS
-
         return LabelSets(
             agents=frozenset(AGENT_NAMES),
             models=frozenset(get_settings().model_ids.values()),
@@ -123,8 +127,6 @@ def _library_recorded_stats() -> StatsSource | None:
 
 
 def _library_existing_cache_stats() -> Mapping[str, Any]:
-    from claude_pm.services.shared_prompt_cache import SharedPromptCache
-
     cache = SharedPromptCache.existing_instance()
     return {} if cache is None else cache.get_stats()
 
@@ -138,36 +140,26 @@ def _library_stats() -> StatsSource | None:
 
 
 def _library_cache_stats() -> Mapping[str, Any]:
-    from claude_pm.services.shared_prompt_cache import SharedPromptCache
-
     return SharedPromptCache.get_instance().get_stats()
 
 
 def _library_decision_log_stats() -> Mapping[str, Any]:
     """The decision-log writer's counters; empty when CLAUDE_PM_DECISION_LOG is unset."""
-    from claude_pm.decision_log import get_decision_log
-
     log = get_decision_log()
     return {} if log is None else log.stats()
 
 
 def _library_api_calls() -> Any:
-    from claude_pm.metrics.api_calls import api_call_stats
-
     return api_call_stats().snapshot() if get_settings().metrics_enabled else None
 
 
 def _library_session_stats() -> Mapping[str, Any]:
     """Session pin counters; takes no lock, so a fork handler may read them too."""
-    from claude_pm.sessions import existing_pins
-
     pins = existing_pins()
     return {} if pins is None else pins.counts()
 
 
 def _library_budgets() -> Mapping[str, tuple[float, float]]:
-    from claude_pm.budget import current_gate
-
     gate = current_gate()
     return {} if gate is None else gate.gauges()
 
@@ -188,9 +180,6 @@ def _library_config_errors() -> int:
 
 def _library_active_optimizations() -> int:
     """Agents for which optimisation applies to at least some requests right now."""
-    from claude_pm.agents.base_agent_loader import AGENT_NAMES
-    from claude_pm.rollout import should_enable_optimization
-
     settings = get_settings()
     active = 0
     for agent in AGENT_NAMES:

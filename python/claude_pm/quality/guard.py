@@ -32,8 +32,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from claude_pm.config import TIERS, Settings
+from claude_pm import runtime
+from claude_pm.config import Settings, get_settings
+from claude_pm.decision_log.backends import open_reader
 from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
+from claude_pm.definitions import TIERS
+from claude_pm.errors import ConfigError
+from claude_pm.prompt_library import AGENT_NAMES
 from claude_pm.quality.interval import wilson_interval
 
 __all__ = ["GUARDED_TIERS", "GuardState", "QualityGuard", "evaluate", "guard_for", "guard_states"]
@@ -125,9 +130,6 @@ class QualityGuard:
 
     def _still_wanted(self) -> bool:
         """False once the settings turned the guard off or changed it (the pipeline starts a new one)."""
-        from claude_pm.config import get_settings
-        from claude_pm.errors import ConfigError
-
         try:
             settings = get_settings()
         except ConfigError:
@@ -176,9 +178,6 @@ class QualityGuard:
         self.last_error = None
 
     def _counts(self, now: float) -> dict[tuple[str, str], tuple[int, int]]:
-        from claude_pm.agents.base_agent_loader import AGENT_NAMES
-        from claude_pm.decision_log.store import open_reader
-
         store = open_reader(self.target)
         try:
             marks = ", ".join("?" for _ in GUARDED_TIERS)
@@ -252,5 +251,12 @@ def _forget_guard_in_child() -> None:
     _guard = None
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_guard_in_child)
+def _stop_guard() -> None:
+    global _guard
+    with _lock:
+        if _guard is not None:
+            _guard.stop()
+            _guard = None
+
+
+runtime.register("quality_guard", after_fork_in_child=_forget_guard_in_child, reset=_stop_guard)

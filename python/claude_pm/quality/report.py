@@ -17,11 +17,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from claude_pm.config import TIERS, get_settings
+from claude_pm.config import get_settings
 from claude_pm.decision_log import Store
 from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
 from claude_pm.decision_log.queries import Since, Window, open_log, window
-from claude_pm.decision_log.records import LEVELS
+from claude_pm.definitions import LEVEL_NAMES, TIERS
 from claude_pm.quality.interval import wilson_interval
 
 __all__ = ["DEFAULT_BAND_WIDTH", "GROUPINGS", "collect_quality", "score_bands"]
@@ -165,7 +165,7 @@ def _order(by: str, value: Any) -> tuple:
         return (2, "")
     if by == "score-band":
         return (0, int(value))
-    ranked = {"tier": TIERS, "level": LEVELS}.get(by, ())
+    ranked = {"tier": TIERS, "level": LEVEL_NAMES}.get(by, ())
     if value in ranked:
         return (0, ranked.index(value))
     return (1, str(value))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from claude_pm.config import TIERS, get_settings
+from claude_pm.config import get_settings
 from claude_pm.decision_log import Store
 from claude_pm.decision_log.outcomes import OUTCOMES_TABLE
 from claude_pm.decision_log.queries import (
@@ -29,6 +29,7 @@ from claude_pm.decision_log.queries import (
     open_log,
     window,
 )
+from claude_pm.definitions import TIERS
 from claude_pm.pricing import PricingTable, load_pricing
 
 __all__ = ["BIN_WIDTHS", "OUTCOMES_COLUMNS", "OUTCOMES_TABLE", "collect_report"]

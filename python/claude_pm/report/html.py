@@ -12,7 +12,8 @@ from itertools import accumulate
 from typing import Any
 
 from claude_pm import __version__
-from claude_pm.config import TIERS, get_settings
+from claude_pm.config import get_settings
+from claude_pm.definitions import TIERS
 
 __all__ = ["CHARTS", "EXTRA_HINT", "render_html"]
 

@@ -225,7 +225,7 @@ class _CallRecord:
     def _record(self, slot: str, tried: list[str], reason: str | None, status: str, http_status: int | None) -> None:
         if self.decision_id is None:
             return
-        from claude_pm.decision_log.calls import record_call
+        from claude_pm.decision_log.registry import record_call
 
         try:
             record_call(

@@ -264,7 +264,7 @@ class TaskToolHelper:
         }
         if record["decision_id"] is not None:
             # Only reached when a decision log is configured (see _record_usage).
-            from claude_pm.decision_log.outcomes import record_outcome
+            from claude_pm.decision_log.registry import record_outcome
 
             try:
                 record_outcome(record["decision_id"], **outcome)
