@@ -497,44 +497,6 @@ impl PyScorer {
             .into_pyobject(py)
     }
 
-    /// What the selection pipeline needs, in one call: `(score, level, confidence,
-    /// signals)`. Reading the same four values as attributes of an `Analysis` costs
-    /// more than scoring a short task.
-    #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (
-        text, file_count = None, context_size = None, integration_points = None,
-        requires_research = None, requires_testing = None, requires_documentation = None,
-        technical_depth = None,
-    ))]
-    fn verdict<'py>(
-        &self,
-        py: Python<'py>,
-        text: &Bound<'py, PyAny>,
-        file_count: Option<&Bound<'py, PyAny>>,
-        context_size: Option<&Bound<'py, PyAny>>,
-        integration_points: Option<&Bound<'py, PyAny>>,
-        requires_research: Option<&Bound<'py, PyAny>>,
-        requires_testing: Option<&Bound<'py, PyAny>>,
-        requires_documentation: Option<&Bound<'py, PyAny>>,
-        technical_depth: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let facts = [
-            file_count,
-            context_size,
-            integration_points,
-            requires_research,
-            requires_testing,
-            requires_documentation,
-            technical_depth,
-        ];
-        let a = self.run(py, text, facts)?;
-        let signals = PyList::empty(py);
-        for (name, points) in &a.signals {
-            signals.append((name.as_str(), *points))?;
-        }
-        (a.score, a.level as u8, a.confidence, signals).into_pyobject(py)
-    }
-
     /// 0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds.
     fn level_of(&self, score: &Bound<'_, PyAny>) -> PyResult<u8> {
         let value = threshold(score, "score")?;

@@ -6,7 +6,7 @@ import re
 import threading
 
 import pytest
-from claude_pm import tokens
+from claude_pm import prompt_library, tokens
 from claude_pm.agents.base_agent_loader import (
     AGENT_ALIASES,
     AGENT_NAMES,
@@ -203,7 +203,7 @@ def test_unknown_agent_or_template_in_build_agent_prompt():
 @pytest.mark.parametrize("agent", AGENT_NAMES)
 def test_token_reduction_is_measured_with_the_one_estimator(agent):
     full = tokens.estimate_tokens(build_agent_prompt(agent, FULL))
-    assert full_prompt_tokens(agent) == full == tokens.prompt_tokens(agent, "FULL")
+    assert full_prompt_tokens(agent) == full == prompt_library.prompt_tokens(agent, "FULL")
     assert token_reduction_percentage(agent, FULL) == 0.0
     for template in (MINIMAL, STANDARD):
         size = tokens.estimate_tokens(build_agent_prompt(agent, template))

@@ -24,12 +24,7 @@ FACADES = ("claude_pm.agents", "claude_pm.services", "claude_pm.utils")
 # Until these modules are rewritten elsewhere they keep imports that break the rules;
 # each entry names the edge, so a new one still fails. Remove an entry with its import.
 TEMPORARY_FACADE_IMPORTS = {
-    # selection.py: switch to claude_pm.prompt_library, prompt_cache and analysis.
-    ("claude_pm.selection", "claude_pm.agents.base_agent_loader"),
-    ("claude_pm.selection", "claude_pm.services.shared_prompt_cache"),
-    ("claude_pm.selection", "claude_pm.services.task_complexity_analyzer"),
-    # rollout.py and config.py: switch to claude_pm.prompt_library.
-    ("claude_pm.rollout", "claude_pm.agents.base_agent_loader"),
+    # config.py: switch to claude_pm.prompt_library.
     ("claude_pm.config", "claude_pm.agents.base_agent_loader"),
 }
 
@@ -63,14 +58,10 @@ DEFERRED_IN_COMMANDS = "claude_pm.cli."
 
 TEMPORARY_DEFERRED_IMPORTS = {
     # selection.py defers its metrics, decision-log, OpenTelemetry and quality-guard imports.
-    ("claude_pm.selection", "claude_pm.quality.guard"),
     ("claude_pm.selection", "claude_pm.metrics"),
     ("claude_pm.selection", "claude_pm.integrations.otel"),
-    ("claude_pm.selection", "claude_pm.decision_log"),
     # The metrics read the pipeline's state, and selection.py imports the metrics.
     ("claude_pm.metrics.sources", "claude_pm.selection"),
-    # tokens.prompt_tokens stays for selection.py, which should call prompt_library.prompt_tokens.
-    ("claude_pm.tokens", "claude_pm.prompt_library"),
     # config.py's helpers that errors.py needs (redact, agent_variable) live above errors.py.
     ("claude_pm.errors", "claude_pm.config"),
     # config.py defers these imports (config.py is being rewritten elsewhere).

@@ -136,21 +136,6 @@ class Scorer:
         For the ``TaskComplexityAnalyzer`` facade; ``analysis_details`` lacks ``task_length``
         and its ``complexity_factors`` are signal names. Same arguments and errors as ``analyze``.
         """
-    def verdict(
-        self,
-        text: str,
-        file_count: int | None = None,
-        context_size: int | None = None,
-        integration_points: int | None = None,
-        requires_research: bool | None = None,
-        requires_testing: bool | None = None,
-        requires_documentation: bool | None = None,
-        technical_depth: str | int | None = None,
-    ) -> tuple[int, int, int, list[tuple[str, int]]]:
-        """What the selection pipeline needs in one call: ``(score, level, confidence, signals)``.
-
-        Same arguments and errors as ``analyze``.
-        """
     def level_of(self, score: int) -> int:
         """0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds."""
     def score_many(

@@ -47,8 +47,8 @@ from functools import lru_cache
 from typing import Callable, Union
 from zoneinfo import ZoneInfo
 
-from claude_pm.agents.base_agent_loader import resolve_agent_name
 from claude_pm.config import RolloutWindow, Settings, agent_variable, get_settings
+from claude_pm.prompt_library import resolve_agent_name
 
 __all__ = [
     "ENABLING_REASONS",

@@ -21,10 +21,14 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from claude_pm import budget, tokens
+from claude_pm import budget, prompt_library, runtime
 from claude_pm._core import Router, Scorer, ScoringRules, SelectionStats
-from claude_pm.agents import base_agent_loader
-from claude_pm.agents.base_agent_loader import (
+from claude_pm.config import AGENT_ALIASES, Settings, get_settings
+from claude_pm.decision_log import DecisionRecord, get_decision_log
+from claude_pm.definitions import LEVEL_NAMES, OPTIMAL_PROMPT_SIZES, OTHER_LABEL, TIERS
+from claude_pm.errors import ConfigError
+from claude_pm.prompt_cache import SharedPromptCache
+from claude_pm.prompt_library import (
     AGENT_NAMES,
     PromptTemplate,
     build_agent_prompt,
@@ -32,13 +36,10 @@ from claude_pm.agents.base_agent_loader import (
     template_for_score,
     token_reduction_percentage,
 )
-from claude_pm.config import AGENT_ALIASES, TIERS, Settings, get_settings
-from claude_pm.errors import ConfigError
+from claude_pm.quality.guard import guard_for
 from claude_pm.rollout import router_plan, windows_zone
 from claude_pm.route_reasons import QUALITY_GUARD
 from claude_pm.selection_methods import SCORE_ROUTED_METHOD
-from claude_pm.services.shared_prompt_cache import SharedPromptCache
-from claude_pm.services.task_complexity_analyzer import OPTIMAL_PROMPT_SIZES
 from claude_pm.session_budget import adjust as adjust_for_session_and_budget
 from claude_pm.sessions import session_pins
 
@@ -56,7 +57,6 @@ __all__ = [
 
 logger = logging.getLogger("claude_pm.selection")
 
-LEVEL_NAMES = ("SIMPLE", "MEDIUM", "COMPLEX")
 TIER_BY_LEVEL = TIERS  # level index -> tier name
 # The model an agent gets when no complexity analysis applies: planning and
 # implementation roles default to the strongest tier, the rest to the balanced one.
@@ -73,8 +73,6 @@ DEFAULT_AGENT_TIERS: Mapping[str, str] = MappingProxyType(
         "version_control": "sonnet",
     }
 )
-# The Prometheus model label of ids no tier is configured with (a bounded label set).
-OTHER_MODEL_LABEL = "other"
 _PROMPT_KEY = "claude_pm:agent_prompt:{agent}:{template}"
 _FULL = PromptTemplate.FULL.value
 # A NamedTuple's own constructor is a Python function; the tuple's is not.
@@ -111,7 +109,7 @@ class _State:
         self.default_tiers = {agent: DEFAULT_AGENT_TIERS.get(agent, "sonnet") for agent in AGENT_NAMES}
         self.default_models = {agent: settings.model_ids[tier] for agent, tier in self.default_tiers.items()}
         # Templates follow the complexity score with the tiers' thresholds, so the
-        # template is a function of the level (base_agent_loader.template_for_score).
+        # template is a function of the level (prompt_library.template_for_score).
         templates_by_level = tuple(
             template_for_score(score, settings.simple_threshold, settings.medium_threshold).value
             for score in (settings.simple_threshold, settings.medium_threshold, 100)
@@ -177,8 +175,6 @@ class _State:
 
 
 def _quality_guard(settings: Settings) -> Any:
-    from claude_pm.quality.guard import guard_for
-
     return guard_for(settings)
 
 
@@ -240,8 +236,14 @@ def recorded_stats() -> SelectionStats | None:
     return _stats
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_state_in_child)
+def _reset() -> None:
+    _forget_state_in_child()
+    # Kept over a state rebuild (cumulative Prometheus counters): zeroed in place.
+    if _stats is not None:
+        _stats.reset()
+
+
+runtime.register("selection", after_fork_in_child=_forget_state_in_child, reset=_reset)
 
 
 def selection_stats() -> SelectionStats | None:
@@ -262,7 +264,7 @@ def default_model_for(agent: str) -> str:
 def clear_prompt_cache(agent: str | None = None) -> int:
     """Drop assembled prompts (all agents, or one) so the next selection re-reads the files."""
     global _state
-    base_agent_loader.clear_prompt_cache()
+    prompt_library.clear_prompt_cache()
     # The router holds the prompts' token reductions: the next selection rebuilds it.
     _state = None
     cache = SharedPromptCache.get_instance()
@@ -358,7 +360,7 @@ def _reloaded_state(force_reload: bool) -> _State:
     """The state after prompts were reloaded (force_reload) or the shared cache replaced."""
     global _state
     if force_reload:
-        base_agent_loader.clear_prompt_cache()
+        prompt_library.clear_prompt_cache()
     _state = None
     return _current_state()
 
@@ -410,7 +412,7 @@ def _adjust(
         stats.record(
             name,
             model_id,
-            state.metric_models.get(model_id, OTHER_MODEL_LABEL),
+            state.metric_models.get(model_id, OTHER_LABEL),
             method,
             template,
             level,
@@ -423,8 +425,6 @@ def _adjust(
 
 
 def _log_decision(agent: str, model_id: str, config: dict[str, Any], task_description: str | None) -> str | None:
-    from claude_pm.decision_log import DecisionRecord, get_decision_log
-
     log = get_decision_log()
     if log is None:
         return None
@@ -439,8 +439,8 @@ def _log_decision(agent: str, model_id: str, config: dict[str, Any], task_descri
             level=config["complexity_level"],
             score=config["complexity_score"],
             template=template,
-            prompt_tokens=tokens.prompt_tokens(agent, template),
-            full_prompt_tokens=tokens.prompt_tokens(agent, _FULL),
+            prompt_tokens=prompt_library.prompt_tokens(agent, template),
+            full_prompt_tokens=prompt_library.prompt_tokens(agent, _FULL),
             rollout_reason=rollout["reason"],
             selection_method=config["selection_method"],
             shadow=rollout["shadow"],

@@ -18,7 +18,7 @@ bias cancels out of them; the estimate is not meant for billing.
 
 from __future__ import annotations
 
-__all__ = ["BYTES_PER_TOKEN", "estimate_tokens", "prompt_tokens"]
+__all__ = ["BYTES_PER_TOKEN", "estimate_tokens"]
 
 BYTES_PER_TOKEN = 4
 
@@ -33,15 +33,3 @@ def estimate_tokens(text: str) -> int:
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
     return -(-size // BYTES_PER_TOKEN)
-
-
-def prompt_tokens(agent: str, template: str, prompts_dir: str | None = None) -> int:
-    """Estimated tokens of an agent's assembled prompt for a template, precomputed at load time.
-
-    The same as `claude_pm.prompt_library.prompt_tokens`, which new code calls instead;
-    this one stays until the selection pipeline does too.
-    """
-    # Deferred: the prompt library measures its prompts with this module.
-    from claude_pm.prompt_library import prompt_tokens as lookup
-
-    return lookup(agent, template, prompts_dir)
