@@ -29,9 +29,7 @@ def _select(agent: str = "engineer", task: str = "List files") -> dict:
 
 
 def test_every_process_wide_object_has_a_holder_in_both_orders():
-    # Each name is registered or (selection, until it registers) reset by name.
-    assert set(runtime.registered()) | set(runtime.LEGACY_RESETS) == set(runtime.FORK_ORDER)
-    assert set(runtime.registered()).isdisjoint(runtime.LEGACY_RESETS)
+    assert set(runtime.registered()) == set(runtime.FORK_ORDER)
     assert sorted(runtime.RESET_ORDER) == sorted(runtime.FORK_ORDER)
     assert runtime.FORK_ORDER[-1] == "metrics_writer"  # it reads what the other holders left
 
@@ -39,18 +37,6 @@ def test_every_process_wide_object_has_a_holder_in_both_orders():
 def test_a_holder_name_outside_the_fork_order_is_refused_naming_the_allowed_names():
     with pytest.raises(ValueError, match=r"name='metrics'.*expected one of config, sessions"):
         runtime.register("metrics", reset=lambda: None)
-
-
-def test_a_module_that_registers_replaces_its_reset_by_name(monkeypatch):
-    monkeypatch.setattr(runtime, "_holders", dict(runtime._holders))
-    monkeypatch.setattr(runtime, "LEGACY_RESETS", dict(runtime.LEGACY_RESETS))
-    by_name = []
-    monkeypatch.setitem(runtime.LEGACY_RESETS, "selection", ("claude_pm.selection", by_name.append))
-    registered = []
-    runtime.register("selection", reset=lambda: registered.append("selection"))
-    runtime.reset()
-    assert (registered, by_name) == (["selection"], [])
-    assert "selection" not in runtime.LEGACY_RESETS
 
 
 def test_reset_empties_the_prompt_cache():
@@ -184,7 +170,7 @@ def _in_child(report) -> int:  # type: ignore[no-untyped-def]
 def test_the_one_fork_handler_runs_each_child_step_once_in_the_fork_order(monkeypatch):
     ran: list[str] = []
     with_child_steps = [name for name in runtime.registered() if runtime._holders[name].after_fork_in_child is not None]
-    assert len(with_child_steps) >= 12  # every holder but selection's has one (decision_log_writers included)
+    assert len(with_child_steps) == len(runtime.FORK_ORDER)
     for name, holder in list(runtime._holders.items()):
         if holder.after_fork_in_child is not None:
             step = holder.after_fork_in_child

@@ -17,11 +17,6 @@ holder's child step in `FORK_ORDER`:
 2. Writers last: "metrics_writer" starts the child's multi-process metrics writer, which
    reads what the holders before it left (the recorded statistics, the prompt cache that
    survived, a decision log starting from zero).
-
-`selection` still registers its own at-fork handler (the module is being rewritten
-elsewhere): its slot in `FORK_ORDER` is where it goes when it calls `register` instead.
-Until then this handler does not call it (no second call), while `reset()` calls its
-child-reset function by name (`LEGACY_RESETS`).
 """
 
 from __future__ import annotations
@@ -30,10 +25,10 @@ import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Callable, Optional
 
-__all__ = ["FORK_ORDER", "LEGACY_RESETS", "RESET_ORDER", "Holder", "register", "registered", "reset"]
+__all__ = ["FORK_ORDER", "RESET_ORDER", "Holder", "register", "registered", "reset"]
 
 Step = Optional[Callable[[], None]]
 
@@ -50,7 +45,7 @@ FORK_ORDER = (
     "otel",  # lock
     "metrics_exporter",  # register()'s lock
     "api_calls",  # the child counts its own API calls from zero
-    "selection",  # selection lock and state (selection registers its own handler for now)
+    "selection",  # selection lock and the router state (rebuilt on the first selection)
     "metrics_writer",  # last: the child's own multi-process writer, reading the state above
 )
 
@@ -72,22 +67,6 @@ RESET_ORDER = (
     "prompt_library",
     "config",
 )
-
-
-# Holders whose modules do not register here yet: reset() calls their child-reset
-# functions by name on the module, when it is imported. Their own os.register_at_fork
-# handlers do the fork, so the fork handler here leaves them out (no second call).
-def _reset_selection(selection: ModuleType) -> None:
-    selection._forget_state_in_child()
-    # Kept over a state rebuild (cumulative Prometheus counters): zeroed in place.
-    stats = selection.recorded_stats()
-    if stats is not None:
-        stats.reset()
-
-
-LEGACY_RESETS: dict[str, tuple[str, Callable[[ModuleType], None]]] = {
-    "selection": ("claude_pm.selection", _reset_selection),
-}
 
 
 @dataclass(frozen=True)
@@ -116,7 +95,6 @@ def register(
     if name not in FORK_ORDER:
         raise ValueError(f"runtime holder name={name!r} is not valid: expected one of {', '.join(FORK_ORDER)}")
     _holders[name] = Holder(name, after_fork_in_child, reset, before_fork, after_fork_in_parent)
-    LEGACY_RESETS.pop(name, None)  # its module registers now: reset() no longer calls it by name
 
 
 def registered() -> tuple[str, ...]:
@@ -136,11 +114,6 @@ def reset() -> None:
         if holder is not None:
             if holder.reset is not None:
                 holder.reset()
-        elif name in LEGACY_RESETS:
-            module_name, reset_module = LEGACY_RESETS[name]
-            module = sys.modules.get(module_name)
-            if module is not None:  # a module never imported is in its just-imported state
-                reset_module(module)
 
 
 def _run(phase: str, order: Iterable[str]) -> None:
