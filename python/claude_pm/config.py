@@ -1114,13 +1114,13 @@ class Settings:
 
 def _secrecy_of(variable: str) -> str:
     for known in KNOWN_VARIABLES:
-        if known.name == variable or ("<AGENT>" in known.name and _matches_pattern(known.name, variable)):
+        if known.name == variable or (AGENT in known.name and _matches_pattern(known.name, variable)):
             return known.secrecy
     return PUBLIC
 
 
 def _matches_pattern(pattern: str, name: str) -> bool:
-    prefix, suffix = pattern.split("<AGENT>")
+    prefix, suffix = pattern.split(AGENT)
     return name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix)
 
 
