@@ -52,9 +52,10 @@ def serve(port: int, addr: str) -> None:
             raise _Terminated
 
         signal.signal(signal.SIGTERM, on_sigterm)
-    # Announced only once SIGTERM is handled, so a caller that waits for this line can stop it.
-    click.echo(f"serving metrics on http://{host}:{bound_port}/metrics (Ctrl-C to stop)", err=True)
     try:
+        # Announced only once SIGTERM is handled, and inside the try: a caller that waits
+        # for this line may signal before the loop starts.
+        click.echo(f"serving metrics on http://{host}:{bound_port}/metrics (Ctrl-C to stop)", err=True)
         while not stop.wait(3600):
             pass
     except (KeyboardInterrupt, _Terminated):
