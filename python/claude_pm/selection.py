@@ -185,12 +185,16 @@ _stats_retention: int | None = None
 _config_errors = 0
 
 
-def _current_state() -> _State:
+def _count_config_error() -> None:
     global _config_errors
+    _config_errors += 1
+
+
+def _current_state() -> _State:
     try:
         settings = get_settings()
     except ConfigError:
-        _config_errors += 1
+        _count_config_error()
         raise
     state = _state
     if state is not None and state.settings is settings:
@@ -314,7 +318,14 @@ def choose(
 ) -> Selection:
     """`select` with positional arguments: the facades call this on the hot path."""
     started = time.perf_counter()
-    state = _current_state()
+    try:
+        settings = get_settings()
+    except ConfigError:
+        _count_config_error()
+        raise
+    state = _state
+    if state is None or state.settings is not settings:
+        state = _rebuild(settings)
     if force_reload or state.cache is not SharedPromptCache._instance:
         state = _reloaded_state(force_reload)
     adjusts = state.adjusts or session_id is not None
@@ -341,7 +352,6 @@ def choose(
         prompt = _built_prompt(state, name, config["template_used"])
     if not state.reports:
         return _new_selection(Selection, (name, prompt, model_id, config, None))
-    settings = state.settings
     decision_id = None
     if settings.decision_log is not None:
         decision_id = _log_decision(name, model_id, config, task_description)

@@ -47,26 +47,25 @@ MODEL_NAME_MAPPINGS = MappingProxyType(dict(DEFAULT_MODEL_IDS))
 
 
 def get_agent_prompt_with_model_info(
-    agent_name: str, force_reload: bool = False, **kwargs: Any
+    agent_name: str,
+    force_reload: bool = False,
+    *,
+    task_description: str | None = None,
+    user_id: str | None = None,
+    model_override: str | None = None,
+    session_id: str | None = None,
+    **facts: Any,
 ) -> tuple[str, str, dict[str, Any]]:
     """Return (prompt, model_id, config) for an agent and, optionally, a task.
 
-    kwargs: ``task_description``, ``user_id``, ``model_override``, ``session_id`` (steps of
+    Keywords: ``task_description``, ``user_id``, ``model_override``, ``session_id`` (steps of
     one session never get a lower tier than an earlier step: claude_pm.sessions) and the analyzer's
     caller facts (``file_count``, ``context_size``, ``integration_points``,
     ``requires_research``, ``requires_testing``, ``requires_documentation``,
     ``technical_depth``). Any other keyword is a TypeError.
     """
-    chosen = selection.choose(
-        agent_name,
-        kwargs.pop("task_description", None),
-        kwargs.pop("user_id", None),
-        kwargs.pop("model_override", None),
-        force_reload,
-        kwargs,
-        kwargs.pop("session_id", None) if kwargs else None,
-    )
-    return chosen.prompt, chosen.model_id, chosen.config
+    chosen = selection.choose(agent_name, task_description, user_id, model_override, force_reload, facts, session_id)
+    return chosen[1], chosen[2], chosen[3]
 
 
 def get_agent_prompt(agent_name: str, force_reload: bool = False, **kwargs: Any) -> str:
