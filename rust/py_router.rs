@@ -7,14 +7,12 @@
 //! only its dicts and its signals.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyList, PyString, PyTuple};
-use rustc_hash::FxHashMap;
 
 use crate::py_cache::PromptCache;
 use crate::py_scoring::{caller_facts, text_of, type_name, PyScorer, DETACH_ABOVE_BYTES};
@@ -62,8 +60,6 @@ pub struct PyRouter {
     config_template: Py<PyDict>,
     rollout_template: Py<PyDict>,
     shadow_template: Py<PyDict>,
-    /// Signal names as Python strs, made once each (bounded by `SIGNAL_NAMES_KEPT`).
-    signal_names: Mutex<FxHashMap<String, Py<PyString>>>,
     models: Vec<ModelName>,
     /// The lowercase tier names, in tier order, for a caller's `model_override`.
     tier_names: Vec<String>,
@@ -196,10 +192,6 @@ impl PyRouter {
     }
 }
 
-/// At most this many signal names are kept as Python strs; a rules file with more
-/// names than that makes a new str for the others.
-const SIGNAL_NAMES_KEPT: usize = 8192;
-
 const CONFIG_KEYS: [&str; 12] = [
     "selection_method",
     "reason",
@@ -223,23 +215,6 @@ fn template(py: Python<'_>, keys: &[&str]) -> PyResult<Py<PyDict>> {
         dict.set_item(PyString::intern(py, key), py.None())?;
     }
     Ok(dict.unbind())
-}
-
-impl PyRouter {
-    fn signal_name<'py>(&self, py: Python<'py>, name: &str) -> Bound<'py, PyString> {
-        let mut names = self
-            .signal_names
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(object) = names.get(name) {
-            return object.bind(py).clone();
-        }
-        let object = PyString::new(py, name);
-        if names.len() < SIGNAL_NAMES_KEPT {
-            names.insert(name.to_owned(), object.clone().unbind());
-        }
-        object
-    }
 }
 
 fn minute_missing() -> PyErr {
@@ -440,7 +415,6 @@ impl PyRouter {
             config_template: template(py, &CONFIG_KEYS)?,
             rollout_template: template(py, &ROLLOUT_KEYS)?,
             shadow_template: template(py, &SHADOW_KEYS)?,
-            signal_names: Mutex::new(FxHashMap::default()),
             models,
             tier_objects: tiers
                 .iter()
@@ -529,15 +503,17 @@ impl PyRouter {
                     f.as_ref(),
                     g.as_ref(),
                 ])?;
-                let scorer = &self.scorer.get().inner;
-                Some(if text.len() > DETACH_ABOVE_BYTES {
-                    py.detach(|| scorer.analyze(&text, &facts))
+                let scorer = self.scorer.get();
+                let mut names = Vec::new();
+                let analysis = if text.len() > DETACH_ABOVE_BYTES {
+                    py.detach(|| scorer.inner.analyze_borrowed(&text, &facts, &mut names))
                 } else {
-                    scorer.analyze(&text, &facts)
-                })
+                    scorer.inner.analyze_borrowed(&text, &facts, &mut names)
+                };
+                Some((analysis, scorer.signals.list(py, &names)?))
             }
         };
-        let level = analysis.as_ref().map(|a| a.level);
+        let level = analysis.as_ref().map(|(a, _)| a.level);
 
         let caller = match model_override {
             Some(value) => optional_str(value, "model_override must be str or None")?,
@@ -569,24 +545,20 @@ impl PyRouter {
         config.set_item(intern!(py, "reason"), self.reasons[reason.index()].bind(py))?;
         let tier = choice.tier.map(|tier| self.tier_objects[tier].bind(py));
         config.set_item(intern!(py, "model_tier"), tier)?;
-        let signals = PyList::empty(py);
         match &analysis {
-            Some(a) => {
+            Some((a, signals)) => {
                 config.set_item(intern!(py, "complexity_score"), a.score)?;
                 config.set_item(
                     intern!(py, "complexity_level"),
                     self.level_names[a.level as usize].bind(py),
                 )?;
-                for (signal, points) in &a.signals {
-                    signals.append((self.signal_name(py, signal), *points))?;
-                }
-                config.set_item(intern!(py, "signals"), &signals)?;
+                config.set_item(intern!(py, "signals"), signals)?;
                 config.set_item(intern!(py, "confidence"), a.confidence)?;
             }
             None => {
                 config.set_item(intern!(py, "complexity_score"), py.None())?;
                 config.set_item(intern!(py, "complexity_level"), py.None())?;
-                config.set_item(intern!(py, "signals"), &signals)?;
+                config.set_item(intern!(py, "signals"), PyList::empty(py))?;
                 config.set_item(intern!(py, "confidence"), py.None())?;
             }
         }

@@ -6,6 +6,9 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use parking_lot::Mutex;
+use rustc_hash::FxHashMap;
+
 use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
@@ -343,6 +346,49 @@ impl PyAnalysis {
 #[pyclass(frozen, module = "claude_pm._core", name = "Scorer")]
 pub(crate) struct PyScorer {
     pub(crate) inner: Scorer,
+    pub(crate) signals: SignalTuples,
+}
+
+/// The `(name, points)` tuples a scorer reports, made once each: a signal's name is
+/// a rules term or a fixed word and its points a small int, so the same few hundred
+/// tuples recur, and building a str and a tuple per signal cost more than the scoring.
+/// Keyed by the name's address and length, which are stable for the scorer's life:
+/// the names live in its rules (behind an `Arc`) or are string literals.
+#[derive(Default)]
+pub(crate) struct SignalTuples {
+    made: Mutex<FxHashMap<(usize, usize, i32), Py<PyTuple>>>,
+}
+
+impl SignalTuples {
+    pub(crate) fn list<'py>(
+        &self,
+        py: Python<'py>,
+        signals: &[(&str, i32)],
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut items = Vec::with_capacity(signals.len());
+        for &(name, points) in signals {
+            let key = (name.as_ptr() as usize, name.len(), points);
+            // Never held while Python objects are made: that may run the garbage
+            // collector, and a finaliser may use this scorer.
+            let found = self.made.lock().get(&key).map(|t| t.clone_ref(py));
+            let tuple = match found {
+                Some(tuple) => tuple.into_bound(py),
+                None => {
+                    let tuple = PyTuple::new(
+                        py,
+                        [
+                            PyString::intern(py, name).into_any(),
+                            points.into_pyobject(py)?.into_any(),
+                        ],
+                    )?;
+                    self.made.lock().insert(key, tuple.clone().unbind());
+                    tuple
+                }
+            };
+            items.push(tuple);
+        }
+        PyList::new(py, items)
+    }
 }
 
 #[pymethods]
@@ -366,6 +412,7 @@ impl PyScorer {
         let thresholds = Thresholds::new(simple, medium).map_err(CoreError::from)?;
         Ok(Self {
             inner: Scorer::new(rules, thresholds),
+            signals: SignalTuples::default(),
         })
     }
 
@@ -446,7 +493,8 @@ impl PyScorer {
             requires_documentation,
             technical_depth,
         ];
-        let (a, facts, task_length) = self.run_with_facts(py, text, facts)?;
+        let mut names = Vec::new();
+        let (a, facts, task_length) = self.run_borrowed(py, text, facts, &mut names, true)?;
         // Each dict is a copy of a template holding its keys: replacing values never
         // grows it, where inserting six keys into a new dict resizes it once.
         let templates = DictTemplates::get(py)?;
@@ -457,10 +505,7 @@ impl PyScorer {
         breakdown.set_item(intern!(py, "integration_complexity"), a.integration_points)?;
         breakdown.set_item(intern!(py, "additional_requirements"), a.requirement_points)?;
         breakdown.set_item(intern!(py, "technical_depth"), a.depth_points)?;
-        let signals = PyList::empty(py);
-        for (name, points) in &a.signals {
-            signals.append((name.as_str(), *points))?;
-        }
+        let signals = self.signals.list(py, &names)?;
         // The caller's facts as 1.x reported them; which signals fired is `signals`.
         let factors = templates.factors.bind(py).copy()?;
         factors.set_item(intern!(py, "file_operations"), facts.file_count)?;
@@ -563,25 +608,43 @@ impl PyScorer {
         text: &Bound<'_, PyAny>,
         facts: [Option<&Bound<'_, PyAny>>; 7],
     ) -> PyResult<Analysis> {
-        Ok(self.run_with_facts(py, text, facts)?.0)
-    }
-
-    /// The analysis, the caller's facts as validated, and the text's length in
-    /// characters.
-    fn run_with_facts(
-        &self,
-        py: Python<'_>,
-        text: &Bound<'_, PyAny>,
-        facts: [Option<&Bound<'_, PyAny>>; 7],
-    ) -> PyResult<(Analysis, CallerFacts, usize)> {
-        let text = text_of(text, "text")?;
-        let facts = caller_facts(facts)?;
-        let analysis = if text.len() > DETACH_ABOVE_BYTES {
+        let (text, facts) = Self::arguments(text, facts)?;
+        Ok(if text.len() > DETACH_ABOVE_BYTES {
             py.detach(|| self.inner.analyze(&text, &facts))
         } else {
             self.inner.analyze(&text, &facts)
+        })
+    }
+
+    /// `run` with the signals borrowed into `signals` (the analysis' own list left
+    /// empty), and the caller's facts as validated; `with_length` adds the text's
+    /// length in characters.
+    fn run_borrowed<'s>(
+        &'s self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        facts: [Option<&Bound<'_, PyAny>>; 7],
+        signals: &mut Vec<(&'s str, i32)>,
+        with_length: bool,
+    ) -> PyResult<(Analysis, CallerFacts, usize)> {
+        let (text, facts) = Self::arguments(text, facts)?;
+        let analysis = if text.len() > DETACH_ABOVE_BYTES {
+            py.detach(|| self.inner.analyze_borrowed(&text, &facts, signals))
+        } else {
+            self.inner.analyze_borrowed(&text, &facts, signals)
         };
-        Ok((analysis, facts, text.chars().count()))
+        let length = if with_length { text.chars().count() } else { 0 };
+        Ok((analysis, facts, length))
+    }
+
+    /// The text and the caller's facts (in `analyze`'s keyword order), validated.
+    fn arguments<'a>(
+        text: &'a Bound<'_, PyAny>,
+        facts: [Option<&Bound<'_, PyAny>>; 7],
+    ) -> PyResult<(Cow<'a, str>, CallerFacts)> {
+        let text = text_of(text, "text")?;
+        let facts = caller_facts(facts)?;
+        Ok((text, facts))
     }
 
     /// Scores every text of `batch`, split into up to `threads` contiguous chunks

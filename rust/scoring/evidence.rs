@@ -609,13 +609,13 @@ impl<'r> Scan<'r> {
         let pronoun = roles & ROLE_SUBJECT_PRONOUN != 0;
         let distributive = roles & ROLE_DISTRIBUTIVE != 0;
         self.distributive_before &= !punct_before;
+        let mut action_hit = false;
         if let Some(found) = lookup {
             for &hit in found.hits {
+                action_hit |= matches!(hit.group, Group::Action(_));
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
-        let action_hit =
-            lookup.is_some_and(|l| l.hits.iter().any(|h| matches!(h.group, Group::Action(_))));
         // A cue ("and", "then", "to") ends the noun phrase: a verb may follow it.
         self.noun_phrase_next =
             determiner || preposition || (self.in_noun_phrase && !action_hit && !cue);

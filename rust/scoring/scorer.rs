@@ -221,19 +221,20 @@ pub struct Analysis {
     pub signals: Vec<(String, i32)>,
 }
 
-/// Where signals go: a list for `analyze`, nowhere for batch scoring.
-trait Signals {
-    fn push(&mut self, name: impl FnOnce() -> String, points: i32);
+/// Where signals go: a list for `analyze`, nowhere for batch scoring. Names are
+/// borrowed from the rules (or are fixed words), so recording one allocates nothing.
+trait Signals<'n> {
+    fn push(&mut self, name: impl FnOnce() -> &'n str, points: i32);
 }
 
 struct Discard;
 
-impl Signals for Discard {
-    fn push(&mut self, _name: impl FnOnce() -> String, _points: i32) {}
+impl<'n> Signals<'n> for Discard {
+    fn push(&mut self, _name: impl FnOnce() -> &'n str, _points: i32) {}
 }
 
-impl Signals for Vec<(String, i32)> {
-    fn push(&mut self, name: impl FnOnce() -> String, points: i32) {
+impl<'n> Signals<'n> for Vec<(&'n str, i32)> {
+    fn push(&mut self, name: impl FnOnce() -> &'n str, points: i32) {
         if points != 0 {
             Vec::push(self, (name(), points));
         }
@@ -242,9 +243,9 @@ impl Signals for Vec<(String, i32)> {
 
 /// Adds `per_term` points for each term, in order, until `cap` is reached; `names`
 /// are the terms' signal names.
-fn capped(
-    out: &mut impl Signals,
-    names: &[String],
+fn capped<'n>(
+    out: &mut impl Signals<'n>,
+    names: &'n [String],
     found: &TermSet,
     per_term: i32,
     cap: i32,
@@ -255,22 +256,22 @@ fn capped(
         if points <= 0 {
             break;
         }
-        out.push(|| names[usize::from(term)].clone(), points);
+        out.push(|| names[usize::from(term)].as_str(), points);
         used += points;
     }
     used
 }
 
-fn weighted(out: &mut impl Signals, rules: &Weighted, found: &TermSet) -> i32 {
+fn weighted<'n>(out: &mut impl Signals<'n>, rules: &'n Weighted, found: &TermSet) -> i32 {
     capped(out, &rules.terms, found, rules.points, rules.cap)
 }
 
 /// Scores a text as if its most demanding action were `class` (None: no action).
-fn candidate(
-    rules: &ScoringRules,
+fn candidate<'n>(
+    rules: &'n ScoringRules,
     ev: &Evidence,
     class: Option<usize>,
-    out: &mut impl Signals,
+    out: &mut impl Signals<'n>,
 ) -> i32 {
     let policy: &Policy = match class {
         Some(c) => &rules.classes[c].policy,
@@ -281,9 +282,9 @@ fn candidate(
         Some(c) => {
             let class_rules = &rules.classes[c];
             let term = ev.actions[c].map_or(0, usize::from);
-            out.push(|| class_rules.terms[term].clone(), points);
+            out.push(|| class_rules.terms[term].as_str(), points);
         }
-        None => out.push(|| "no_action".to_owned(), points),
+        None => out.push(|| "no_action", points),
     }
     points += capped(
         out,
@@ -301,16 +302,16 @@ fn candidate(
             .step_points
             .saturating_mul(extra_steps)
             .min(rules.step_cap);
-        out.push(|| "steps".to_owned(), step_points);
+        out.push(|| "steps", step_points);
         points += step_points;
         let listed = &rules.enumeration;
         let extra_items = i32::try_from(ev.commas.saturating_sub(listed.free)).unwrap_or(i32::MAX);
         let list_points = listed.points.saturating_mul(extra_items).min(listed.cap);
-        out.push(|| "enumeration".to_owned(), list_points);
+        out.push(|| "enumeration", list_points);
         points += list_points;
         let weighs_options = class.is_some_and(|c| rules.classes[c].weighs_options);
         if weighs_options && listed.options_from > 0 && ev.commas >= listed.options_from {
-            out.push(|| "options".to_owned(), listed.options_points);
+            out.push(|| "options", listed.options_points);
             points += listed.options_points;
         }
     }
@@ -340,7 +341,7 @@ fn candidate(
             .filter(in_mask(weak_mask))
         {
             out.push(
-                || trivial.weak_terms[usize::from(term)].clone(),
+                || trivial.weak_terms[usize::from(term)].as_str(),
                 -trivial.weak_points,
             );
             points -= trivial.weak_points;
@@ -354,7 +355,7 @@ fn candidate(
             .filter(in_mask(mask.strong))
         {
             out.push(
-                || trivial.strong_terms[usize::from(term)].clone(),
+                || trivial.strong_terms[usize::from(term)].as_str(),
                 -trivial.strong_points,
             );
             points -= trivial.strong_points;
@@ -368,14 +369,14 @@ fn candidate(
             if penalty <= 0 {
                 break;
             }
-            out.push(|| narrow.terms[usize::from(term)].clone(), -penalty);
+            out.push(|| narrow.terms[usize::from(term)].as_str(), -penalty);
             points -= penalty;
             used += penalty;
         }
     }
-    let mut raise_to = |floor: i32, name: &str, points: &mut i32| {
+    let mut raise_to = |floor: i32, name: &'static str, points: &mut i32| {
         if *points < floor {
-            out.push(|| name.to_owned(), floor - *points);
+            out.push(|| name, floor - *points);
             *points = floor;
         }
     };
@@ -390,7 +391,7 @@ fn candidate(
         raise_to(rules.medium_floor, "floor:domain", &mut points);
     }
     let clamped = points.clamp(0, 100);
-    out.push(|| "clamp".to_owned(), clamped - points);
+    out.push(|| "clamp", clamped - points);
     clamped
 }
 
@@ -442,14 +443,32 @@ impl Scorer {
 
     /// The full, explained analysis.
     pub fn analyze(&self, text: &str, facts: &CallerFacts) -> Analysis {
+        let mut signals = Vec::new();
+        let mut analysis = self.analyze_borrowed(text, facts, &mut signals);
+        analysis.signals = signals
+            .into_iter()
+            .map(|(name, points)| (name.to_owned(), points))
+            .collect();
+        analysis
+    }
+
+    /// `analyze` with the signals' names borrowed from the rules into `signals`
+    /// (cleared first) and the returned `signals` left empty: the Python shim turns
+    /// the names into strings it made once, without a `String` per signal.
+    pub(crate) fn analyze_borrowed<'s>(
+        &'s self,
+        text: &str,
+        facts: &CallerFacts,
+        signals: &mut Vec<(&'s str, i32)>,
+    ) -> Analysis {
+        signals.clear();
         let rules = &*self.rules;
         let ev = collect(rules, text, &mut String::new());
         let (_, winner) = description(rules, &ev);
-        let mut signals: Vec<(String, i32)> = Vec::new();
         let description_points = if ev.blank {
             0
         } else {
-            candidate(rules, &ev, winner, &mut signals)
+            candidate(rules, &ev, winner, signals)
         };
 
         let facts_points = [
@@ -466,11 +485,11 @@ impl Scorer {
         ];
         let mut total = description_points;
         for (name, points) in facts_points {
-            Signals::push(&mut signals, || name.to_owned(), points);
+            Signals::push(signals, || name, points);
             total += points;
         }
         let score = total.clamp(0, 100);
-        Signals::push(&mut signals, || "clamp".to_owned(), score - total);
+        Signals::push(signals, || "clamp", score - total);
         let score = score as u8;
 
         let verb_complexity = match winner {
@@ -499,7 +518,7 @@ impl Scorer {
             technical_indicators,
             estimated_steps: ev.estimated_steps(),
             word_count: ev.word_count,
-            signals,
+            signals: Vec::new(),
         }
     }
 }

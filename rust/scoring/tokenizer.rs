@@ -130,6 +130,8 @@ const QUOTE: u16 = 128;
 /// A list number's closing mark, a hyphen or a path separator: after a word, the
 /// only ASCII bytes that make it numbered, hyphenated or part of a path.
 const AFTER_MARK: u16 = 256;
+/// A path separator (`/` or `\\`): a word right after one is part of a path.
+const SLASH: u16 = 512;
 
 const BYTE_CLASSES: [u16; 256] = {
     let mut table = [0u16; 256];
@@ -158,6 +160,9 @@ const BYTE_CLASSES: [u16; 256] = {
             }
             if matches!(c, b'.' | b')' | b'-' | b'/' | b'\\') {
                 class |= AFTER_MARK;
+            }
+            if matches!(c, b'/' | b'\\') {
+                class |= SLASH;
             }
             // Rust's White_Space in ASCII: \t \n \x0b \x0c \r and space.
             if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
@@ -380,7 +385,9 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                 matches!(bytes.get(i), Some(b'/' | b'\\')),
             )
         };
-        let in_path = (start > 0 && matches!(bytes[start - 1], b'/' | b'\\')) || path_after;
+        // The byte before the word is the last separator's when that is ASCII; a
+        // non-ASCII separator or a word run on from the previous word is no slash.
+        let in_path = last_class & SLASH != 0 || path_after;
         on_word(Word {
             text: word,
             sentence_start,
@@ -517,6 +524,21 @@ mod tests {
             .collect();
         // An opening mark never closed within reach quotes nothing.
         assert_eq!(inside, ["fix", "it", "ls", "hola", "run", "x"]);
+    }
+
+    #[test]
+    fn words_touching_a_path_separator_are_in_a_path() {
+        let mut seen = Vec::new();
+        for_each_word(
+            "open src/utils and C:\\tmp, \u{ab}/x\u{bb} 请/y z/ ,/w é /v",
+            &mut String::new(),
+            |w| seen.push((w.text.to_owned(), w.in_path)),
+        );
+        let in_path: Vec<&str> = seen.iter().filter(|w| w.1).map(|w| w.0.as_str()).collect();
+        assert_eq!(
+            in_path,
+            ["src", "utils", "tmp", "x", "请", "y", "z", "w", "v"]
+        );
     }
 
     #[test]
