@@ -3,6 +3,7 @@
 //! thin PyO3 shims, compiled only with the `python` feature.
 
 pub mod cache;
+pub mod error;
 pub mod scoring;
 pub mod stats;
 
@@ -22,7 +23,6 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    py_errors::register(m)?;
     py_scoring::register(m)?;
     py_cache::register(m)?;
     py_stats::register(m)?;

@@ -15,6 +15,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString};
 
 use crate::cache::{self, CacheConfig, Ttl};
+use crate::error::CoreResult;
 
 enum CachedValue {
     Text(Py<PyString>),
@@ -66,7 +67,7 @@ impl PromptCache {
         max_entries: &Bound<'_, PyAny>,
         max_bytes: &Bound<'_, PyAny>,
         default_ttl: Option<f64>,
-    ) -> PyResult<Self> {
+    ) -> CoreResult<Self> {
         let max_entries = whole_number("max_entries", max_entries)?;
         let max_bytes = whole_number("max_bytes", max_bytes)?;
         let default_ttl = match default_ttl {
@@ -132,7 +133,7 @@ impl PromptCache {
         key: &Bound<'_, PyAny>,
         value: &Bound<'_, PyAny>,
         ttl: Option<f64>,
-    ) -> PyResult<()> {
+    ) -> CoreResult<()> {
         let key = text_argument(key, "key")?;
         let ttl = match ttl {
             None => Ttl::Default,
@@ -149,7 +150,7 @@ impl PromptCache {
     }
 
     /// Removes the entries whose keys match the glob `pattern`; returns how many.
-    fn invalidate(&self, py: Python<'_>, pattern: &Bound<'_, PyAny>) -> PyResult<u64> {
+    fn invalidate(&self, py: Python<'_>, pattern: &Bound<'_, PyAny>) -> CoreResult<u64> {
         let pattern = text_argument(pattern, "pattern")?;
         Ok(py.detach(|| self.engine.invalidate(&pattern))?)
     }

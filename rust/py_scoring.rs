@@ -16,7 +16,7 @@ use pyo3::types::{
     PyString, PyTuple,
 };
 
-use crate::py_errors::CoreError;
+use crate::error::CoreResult;
 use crate::scoring::{Analysis, CallerFacts, Scorer, ScoringRules, TechnicalDepth, Thresholds};
 
 /// Texts longer than this are scored with the GIL released; shorter ones finish
@@ -226,14 +226,8 @@ impl PyScoringRules {
 
     /// Loads a rules file; `RulesError` names the offending field, `OSError` the path.
     #[staticmethod]
-    fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let rules = py.detach(|| -> Result<ScoringRules, CoreError> {
-            let text = std::fs::read_to_string(&path).map_err(|source| CoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            Ok(ScoringRules::from_toml(&text)?)
-        })?;
+    fn from_path(py: Python<'_>, path: PathBuf) -> CoreResult<Self> {
+        let rules = py.detach(|| ScoringRules::from_path(&path))?;
         Ok(Self {
             inner: Arc::new(rules),
         })
@@ -241,8 +235,8 @@ impl PyScoringRules {
 
     /// Parses rules from TOML text.
     #[staticmethod]
-    fn from_toml(text: &str) -> PyResult<Self> {
-        let rules = ScoringRules::from_toml(text).map_err(CoreError::from)?;
+    fn from_toml(text: &str) -> CoreResult<Self> {
+        let rules = ScoringRules::from_toml(text)?;
         Ok(Self {
             inner: Arc::new(rules),
         })
@@ -336,7 +330,7 @@ impl PyScorer {
         rules: Option<&Bound<'_, PyScoringRules>>,
         simple_threshold: Option<&Bound<'_, PyAny>>,
         medium_threshold: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
+    ) -> CoreResult<Self> {
         let rules = rules.map_or_else(default_rules, |r| r.get().inner.clone());
         let simple = match simple_threshold {
             Some(v) => threshold(v, "simple_threshold")?,
@@ -346,7 +340,7 @@ impl PyScorer {
             Some(v) => threshold(v, "medium_threshold")?,
             None => i64::from(Thresholds::DEFAULT.medium()),
         };
-        let thresholds = Thresholds::new(simple, medium).map_err(CoreError::from)?;
+        let thresholds = Thresholds::new(simple, medium)?;
         Ok(Self {
             inner: Scorer::new(rules, thresholds),
         })

@@ -6,6 +6,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use crate::error::CoreResult;
 use crate::stats::{
     self, HistogramSample, Selection, DEFAULT_LATENCY_BUCKETS, DEFAULT_REDUCTION_BUCKETS,
 };
@@ -24,7 +25,7 @@ impl SelectionStats {
         retention_hours: i64,
         histogram_buckets: Option<Vec<f64>>,
         latency_buckets: Option<Vec<f64>>,
-    ) -> PyResult<Self> {
+    ) -> CoreResult<Self> {
         let engine = stats::SelectionStats::new(
             hours(retention_hours)?,
             histogram_buckets.unwrap_or_else(|| DEFAULT_REDUCTION_BUCKETS.to_vec()),
@@ -39,7 +40,7 @@ impl SelectionStats {
     }
 
     /// Changes the window (e.g. when CLAUDE_PM_METRICS_RETENTION_HOURS changed).
-    fn set_retention_hours(&self, retention_hours: i64) -> PyResult<()> {
+    fn set_retention_hours(&self, retention_hours: i64) -> CoreResult<()> {
         Ok(self.engine.set_retention_hours(hours(retention_hours)?)?)
     }
 
@@ -66,7 +67,7 @@ impl SelectionStats {
         shadow: bool,
         latency_seconds: f64,
         now: Option<f64>,
-    ) -> PyResult<()> {
+    ) -> CoreResult<()> {
         let level = level.map(|level| u8::try_from(level).unwrap_or(u8::MAX));
         let selection = Selection {
             agent,
@@ -87,7 +88,7 @@ impl SelectionStats {
 
     /// The windowed selection statistics; every key is present, zero before any record.
     #[pyo3(signature = (now = None))]
-    fn snapshot<'py>(&self, py: Python<'py>, now: Option<f64>) -> PyResult<Bound<'py, PyDict>> {
+    fn snapshot<'py>(&self, py: Python<'py>, now: Option<f64>) -> CoreResult<Bound<'py, PyDict>> {
         let snapshot = self.engine.snapshot(now.unwrap_or_else(unix_now))?;
         let dict = PyDict::new(py);
         dict.set_item("total_selections", snapshot.total_selections)?;

@@ -3,6 +3,9 @@
 //! validates every value with an error naming its field (`compile`).
 
 use std::fmt;
+use std::path::Path;
+
+use crate::error::{CoreError, CoreResult};
 
 mod compile;
 mod model;
@@ -52,6 +55,16 @@ impl ScoringRules {
     /// Parses and validates a rules document.
     pub fn from_toml(text: &str) -> Result<Self, RulesError> {
         compile::compile(schema::RulesFile::parse(text)?)
+    }
+
+    /// Reads, parses and validates a rules file; an unreadable file is
+    /// `CoreError::Io` naming the path.
+    pub fn from_path(path: &Path) -> CoreResult<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| CoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Self::from_toml(&text)?)
     }
 }
 
