@@ -8,6 +8,8 @@ pub mod scoring;
 pub mod stats;
 
 #[cfg(feature = "python")]
+mod py_args;
+#[cfg(feature = "python")]
 mod py_cache;
 #[cfg(feature = "python")]
 mod py_errors;

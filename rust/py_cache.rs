@@ -7,47 +7,19 @@
 //! mutating it cannot corrupt the cache, its weight is its pickle's length, and the
 //! cache never holds references that could form cycles with other objects.
 
-use std::borrow::Cow;
-
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::cache::{self, CacheConfig, Ttl};
 use crate::error::CoreResult;
+use crate::py_args::{positive_size, text, Surrogates};
 
 enum CachedValue {
     Text(Py<PyString>),
     Bytes(Py<PyBytes>),
     Pickled(Py<PyBytes>),
-}
-
-/// An int argument; one too large for 64 bits is a ValueError quoting it as passed.
-fn whole_number(name: &str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be a positive int, not a bool"
-        )));
-    }
-    if !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{name} must be an int, not {}",
-            value
-                .get_type()
-                .name()
-                .map_or_else(|_| "?".to_owned(), |n| n.to_string())
-        )));
-    }
-    value.extract::<i64>().map_err(|_| {
-        let shown = value
-            .repr()
-            .map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string());
-        PyValueError::new_err(format!(
-            "{name}={shown} is out of range: expected 1..={}",
-            i64::MAX
-        ))
-    })
 }
 
 static PICKLE_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -68,8 +40,8 @@ impl PromptCache {
         max_bytes: &Bound<'_, PyAny>,
         default_ttl: Option<f64>,
     ) -> CoreResult<Self> {
-        let max_entries = whole_number("max_entries", max_entries)?;
-        let max_bytes = whole_number("max_bytes", max_bytes)?;
+        let max_entries = positive_size(max_entries, "max_entries")?;
+        let max_bytes = positive_size(max_bytes, "max_bytes")?;
         let default_ttl = match default_ttl {
             None => None,
             Some(seconds) => match Ttl::from_seconds("default_ttl", seconds)? {
@@ -78,8 +50,8 @@ impl PromptCache {
             },
         };
         let config = CacheConfig {
-            max_entries: positive("max_entries", max_entries)?,
-            max_bytes: positive("max_bytes", max_bytes)?,
+            max_entries,
+            max_bytes,
             default_ttl,
         };
         Ok(Self {
@@ -113,7 +85,7 @@ impl PromptCache {
         key: &Bound<'_, PyAny>,
         default: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let Some(stored) = self.engine.get(&text_argument(key, "key")?) else {
+        let Some(stored) = self.engine.get(&text(key, "key", Surrogates::Reject)?) else {
             return Ok(default.unwrap_or_else(|| py.None()));
         };
         match stored.value() {
@@ -134,7 +106,7 @@ impl PromptCache {
         value: &Bound<'_, PyAny>,
         ttl: Option<f64>,
     ) -> CoreResult<()> {
-        let key = text_argument(key, "key")?;
+        let key = text(key, "key", Surrogates::Reject)?;
         let ttl = match ttl {
             None => Ttl::Default,
             Some(seconds) => Ttl::from_seconds("ttl", seconds)?,
@@ -146,12 +118,12 @@ impl PromptCache {
 
     /// True when a live entry was removed.
     fn delete(&self, key: &Bound<'_, PyAny>) -> PyResult<bool> {
-        Ok(self.engine.delete(&text_argument(key, "key")?))
+        Ok(self.engine.delete(&text(key, "key", Surrogates::Reject)?))
     }
 
     /// Removes the entries whose keys match the glob `pattern`; returns how many.
     fn invalidate(&self, py: Python<'_>, pattern: &Bound<'_, PyAny>) -> CoreResult<u64> {
-        let pattern = text_argument(pattern, "pattern")?;
+        let pattern = text(pattern, "pattern", Surrogates::Reject)?;
         Ok(py.detach(|| self.engine.invalidate(&pattern))?)
     }
 
@@ -179,17 +151,6 @@ impl PromptCache {
         }
         Ok(dict)
     }
-}
-
-fn positive(name: &'static str, value: i64) -> PyResult<u64> {
-    u64::try_from(value)
-        .ok()
-        .filter(|&value| value > 0)
-        .ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "{name}={value} is not valid: expected an integer >= 1"
-            ))
-        })
 }
 
 fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
@@ -227,17 +188,4 @@ fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PromptCache>()
-}
-
-/// A str argument, or a TypeError naming it: PyO3 only attaches the argument name as an
-/// exception note, which Python < 3.11 does not show. Borrowed where the interpreter
-/// keeps UTF-8 (non-abi3 builds); the stable ABI for 3.9 only offers an encoded copy.
-fn text_argument<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
-    match value.cast::<PyString>() {
-        Ok(text) => text.to_cow(),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{name} must be str, not {}",
-            value.get_type().name()?
-        ))),
-    }
 }

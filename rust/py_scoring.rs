@@ -2,7 +2,6 @@
 //! Converts arguments, validates them with errors that name the argument, releases
 //! the GIL for batch work, and maps engine errors through `py_errors`.
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -12,12 +11,16 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyMapping, PySequence, PySet,
-    PyString, PyTuple,
+    PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PyMapping, PySequence, PySet, PyString,
+    PyTuple,
 };
 
 use crate::error::CoreResult;
-use crate::scoring::{Analysis, CallerFacts, Scorer, ScoringRules, TechnicalDepth, Thresholds};
+use crate::py_args::{
+    self, count, optional_count, optional_depth, optional_flag, qualified_type_name, score_int,
+    type_name, CountRange, Surrogates, NON_NEGATIVE,
+};
+use crate::scoring::{Analysis, CallerFacts, Scorer, ScoringRules, Thresholds};
 
 /// Texts longer than this are scored with the GIL released; shorter ones finish
 /// faster than a release/re-acquire round trip.
@@ -28,114 +31,6 @@ fn default_rules() -> Arc<ScoringRules> {
     DEFAULT
         .get_or_init(|| Arc::new(ScoringRules::default_rules()))
         .clone()
-}
-
-/// The text of a `str`; lone surrogates become U+FFFD instead of failing.
-fn text_of<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
-    let string = value.cast::<PyString>().map_err(|_| {
-        PyTypeError::new_err(format!("{name} must be str, not {}", type_name(value)))
-    })?;
-    Ok(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()))
-}
-
-fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .name()
-        .map_or_else(|_| "object".to_owned(), |n| n.to_string())
-}
-
-/// A non-negative int; bools are rejected because they are almost always a mistake.
-fn count(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
-    if value.is_instance_of::<PyBool>() {
-        return Err(PyValueError::new_err(format!(
-            "{name}={} is not valid: expected a non-negative int, not bool",
-            repr(value)
-        )));
-    }
-    if !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{name} must be a non-negative int, not {}",
-            type_name(value)
-        )));
-    }
-    value.extract::<u64>().or_else(|_| {
-        // Negative (or beyond u64): the only ints that fail to convert.
-        if value.lt(0)? {
-            Err(PyValueError::new_err(format!(
-                "{name}={} is not valid: expected a non-negative int",
-                repr(value)
-            )))
-        } else {
-            Ok(u64::MAX)
-        }
-    })
-}
-
-fn flag(value: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
-    value
-        .extract::<bool>()
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be bool, not {}", type_name(value))))
-}
-
-fn technical_depth(value: Option<&Bound<'_, PyAny>>) -> PyResult<TechnicalDepth> {
-    const ALLOWED: &str =
-        "expected None, one of 'none', 'shallow', 'moderate', 'deep' (any case), or an int 0..=3";
-    let Some(value) = value.filter(|v| !v.is_none()) else {
-        return Ok(TechnicalDepth::None);
-    };
-    let invalid = || {
-        PyValueError::new_err(format!(
-            "technical_depth={} is not valid: {ALLOWED}",
-            repr(value)
-        ))
-    };
-    if let Ok(string) = value.cast::<PyString>() {
-        let name = string.to_string_lossy().trim().to_lowercase();
-        return TechnicalDepth::NAMES
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| TechnicalDepth::from_index(i as u8))
-            .ok_or_else(invalid);
-    }
-    if value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>() {
-        return value
-            .extract::<u8>()
-            .ok()
-            .and_then(TechnicalDepth::from_index)
-            .ok_or_else(invalid);
-    }
-    if value.is_instance_of::<PyBool>() {
-        return Err(invalid());
-    }
-    Err(PyTypeError::new_err(format!(
-        "technical_depth must be str, int or None, not {}; {ALLOWED}",
-        type_name(value)
-    )))
-}
-
-fn repr(value: &Bound<'_, PyAny>) -> String {
-    value
-        .repr()
-        .map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string())
-}
-
-fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        let err = format!("{name} must be an int in 0..=100, not {}", type_name(value));
-        return Err(if value.is_instance_of::<PyBool>() {
-            PyValueError::new_err(err)
-        } else {
-            PyTypeError::new_err(err)
-        });
-    }
-    value.extract::<i64>().map_err(|_| {
-        // The value as the caller wrote it: a clamped number would misreport it.
-        PyValueError::new_err(format!(
-            "{name}={} is out of range: expected an int in 0..=100",
-            repr(value)
-        ))
-    })
 }
 
 /// The keys of `analyze_parts`' dicts, in their order, with None values: copying one
@@ -333,11 +228,11 @@ impl PyScorer {
     ) -> CoreResult<Self> {
         let rules = rules.map_or_else(default_rules, |r| r.get().inner.clone());
         let simple = match simple_threshold {
-            Some(v) => threshold(v, "simple_threshold")?,
+            Some(v) => score_int(v, "simple_threshold")?,
             None => i64::from(Thresholds::DEFAULT.simple()),
         };
         let medium = match medium_threshold {
-            Some(v) => threshold(v, "medium_threshold")?,
+            Some(v) => score_int(v, "medium_threshold")?,
             None => i64::from(Thresholds::DEFAULT.medium()),
         };
         let thresholds = Thresholds::new(simple, medium)?;
@@ -514,7 +409,7 @@ impl PyScorer {
 
     /// 0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds.
     fn level_of(&self, score: &Bound<'_, PyAny>) -> PyResult<u8> {
-        let value = threshold(score, "score")?;
+        let value = score_int(score, "score")?;
         let score = u8::try_from(value)
             .ok()
             .filter(|s| *s <= 100)
@@ -529,7 +424,7 @@ impl PyScorer {
     /// 1-D `numpy.ndarray` of str; returns two uint8 arrays of the same length. Inputs
     /// whose order or shape the flat result would lose are a TypeError (see
     /// `check_texts_array` and `SEQUENCE_EXPECTED`). `threads` worker threads share the
-    /// batch (see `threads_of`); the result does not depend on it.
+    /// batch (see `THREADS`); the result does not depend on it.
     #[pyo3(signature = (texts, *, threads = None))]
     fn score_many<'py>(
         &self,
@@ -537,7 +432,7 @@ impl PyScorer {
         texts: &Bound<'py, PyAny>,
         threads: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<ScoresAndLevels<'py>> {
-        let threads = threads.map_or(Ok(1), threads_of)?;
+        let threads = threads.map_or(Ok(1), |v| count(v, "threads", THREADS))? as usize;
         let batch = if let Ok(array) = texts.cast::<PyUntypedArray>() {
             check_texts_array(py, texts, array)?;
             let dtype = array.dtype();
@@ -589,18 +484,16 @@ impl PyScorer {
         text: &Bound<'_, PyAny>,
         facts: [Option<&Bound<'_, PyAny>>; 7],
     ) -> PyResult<(Analysis, CallerFacts, usize)> {
-        let text = text_of(text, "text")?;
+        let text = py_args::text(text, "text", Surrogates::Replace)?;
         let [files, context, integrations, research, testing, documentation, depth] = facts;
-        let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
-        let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
         let facts = CallerFacts {
-            file_count: opt_count(files, "file_count")?,
-            context_size: opt_count(context, "context_size")?,
-            integration_points: opt_count(integrations, "integration_points")?,
-            requires_research: opt_flag(research, "requires_research")?,
-            requires_testing: opt_flag(testing, "requires_testing")?,
-            requires_documentation: opt_flag(documentation, "requires_documentation")?,
-            technical_depth: technical_depth(depth)?,
+            file_count: optional_count(files, "file_count", NON_NEGATIVE)?,
+            context_size: optional_count(context, "context_size", NON_NEGATIVE)?,
+            integration_points: optional_count(integrations, "integration_points", NON_NEGATIVE)?,
+            requires_research: optional_flag(research, "requires_research")?,
+            requires_testing: optional_flag(testing, "requires_testing")?,
+            requires_documentation: optional_flag(documentation, "requires_documentation")?,
+            technical_depth: optional_depth(depth)?,
         };
         let analysis = if text.len() > DETACH_ABOVE_BYTES {
             py.detach(|| self.inner.analyze(&text, &facts))
@@ -685,32 +578,12 @@ impl Batch {
     }
 }
 
-/// The largest `threads` accepted: more threads than this only add start-up cost.
-const MAX_THREADS: u64 = 256;
-
-/// `threads`: an int in 1..=MAX_THREADS; bools are rejected like other counts.
-fn threads_of(value: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let allowed = format!("expected an int in 1..={MAX_THREADS}");
-    if value.is_instance_of::<PyBool>() {
-        return Err(PyValueError::new_err(format!(
-            "threads={} is not valid: {allowed}, not bool",
-            repr(value)
-        )));
-    }
-    if !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "threads must be an int in 1..={MAX_THREADS}, not {}",
-            type_name(value)
-        )));
-    }
-    match value.extract::<u64>() {
-        Ok(n @ 1..=MAX_THREADS) => Ok(n as usize),
-        _ => Err(PyValueError::new_err(format!(
-            "threads={} is not valid: {allowed}",
-            repr(value)
-        ))),
-    }
-}
+/// `threads`: more threads than 256 only add start-up cost.
+const THREADS: CountRange = CountRange {
+    min: 1,
+    max: 256,
+    what: "an int in 1..=256",
+};
 
 /// A sequence's texts, copied into one `Batch` under the GIL: each str's UTF-8 bytes
 /// go straight into the batch, validated once for the whole batch at the end.
@@ -762,13 +635,6 @@ fn unicode_array_batch(py: Python<'_>, array: &Bound<'_, PyUntypedArray>) -> PyR
 
 const SEQUENCE_EXPECTED: &str =
     "texts must be a 1-D sequence of str (list, tuple) or a 1-D numpy.ndarray of str";
-
-fn qualified_type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .fully_qualified_name()
-        .map_or_else(|_| type_name(value), |n| n.to_string())
-}
 
 /// Only a plain 1-D `numpy.ndarray`: an n-D array would come back flat, and a subclass
 /// may give its elements a meaning the buffer does not carry (a masked array's mask).

@@ -2,11 +2,11 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::error::CoreResult;
+use crate::py_args::whole_hours;
 use crate::stats::{
     self, HistogramSample, Selection, DEFAULT_LATENCY_BUCKETS, DEFAULT_REDUCTION_BUCKETS,
 };
@@ -27,7 +27,7 @@ impl SelectionStats {
         latency_buckets: Option<Vec<f64>>,
     ) -> CoreResult<Self> {
         let engine = stats::SelectionStats::new(
-            hours(retention_hours)?,
+            whole_hours(retention_hours, "retention_hours")?,
             histogram_buckets.unwrap_or_else(|| DEFAULT_REDUCTION_BUCKETS.to_vec()),
             latency_buckets.unwrap_or_else(|| DEFAULT_LATENCY_BUCKETS.to_vec()),
         )?;
@@ -41,7 +41,9 @@ impl SelectionStats {
 
     /// Changes the window (e.g. when CLAUDE_PM_METRICS_RETENTION_HOURS changed).
     fn set_retention_hours(&self, retention_hours: i64) -> CoreResult<()> {
-        Ok(self.engine.set_retention_hours(hours(retention_hours)?)?)
+        Ok(self
+            .engine
+            .set_retention_hours(whole_hours(retention_hours, "retention_hours")?)?)
     }
 
     /// Records one selection; `now` (seconds since the Unix epoch) defaults to the
@@ -132,14 +134,6 @@ impl SelectionStats {
     fn reset(&self) {
         self.engine.reset();
     }
-}
-
-fn hours(value: i64) -> PyResult<u32> {
-    u32::try_from(value).map_err(|_| {
-        PyValueError::new_err(format!(
-            "retention_hours={value} is not valid: expected a whole number of hours >= 1"
-        ))
-    })
 }
 
 fn unix_now() -> f64 {
