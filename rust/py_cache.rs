@@ -26,13 +26,13 @@ static PICKLE_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static PICKLE_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// Thread-safe cache bounded by entries and bytes, with a time to live per entry.
-#[pyclass(frozen, subclass, module = "claude_pm._core")]
-pub struct PromptCache {
-    engine: cache::PromptCache<CachedValue>,
+#[pyclass(frozen, subclass, module = "claude_pm._core", name = "PromptCache")]
+pub(crate) struct PyPromptCache {
+    inner: cache::PromptCache<CachedValue>,
 }
 
 #[pymethods]
-impl PromptCache {
+impl PyPromptCache {
     #[new]
     #[pyo3(signature = (*, max_entries, max_bytes, default_ttl))]
     fn new(
@@ -55,27 +55,24 @@ impl PromptCache {
             default_ttl,
         };
         Ok(Self {
-            engine: cache::PromptCache::new(config)?,
+            inner: cache::PromptCache::new(config)?,
         })
     }
 
     #[getter]
     fn max_entries(&self) -> u64 {
-        self.engine.config().max_entries
+        self.inner.config().max_entries
     }
 
     #[getter]
     fn max_bytes(&self) -> u64 {
-        self.engine.config().max_bytes
+        self.inner.config().max_bytes
     }
 
     /// Seconds, or None when entries stored without a ttl never expire.
     #[getter]
     fn default_ttl(&self) -> Option<f64> {
-        self.engine
-            .config()
-            .default_ttl
-            .map(|ttl| ttl.as_secs_f64())
+        self.inner.config().default_ttl.map(|ttl| ttl.as_secs_f64())
     }
 
     #[pyo3(signature = (key, default = None))]
@@ -85,7 +82,7 @@ impl PromptCache {
         key: &Bound<'_, PyAny>,
         default: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let Some(stored) = self.engine.get(&text(key, "key", Surrogates::Reject)?) else {
+        let Some(stored) = self.inner.get(&text(key, "key", Surrogates::Reject)?) else {
             return Ok(default.unwrap_or_else(|| py.None()));
         };
         match stored.value() {
@@ -112,29 +109,29 @@ impl PromptCache {
             Some(seconds) => Ttl::from_seconds("ttl", seconds)?,
         };
         let (value, bytes) = to_cached(value)?;
-        self.engine.set(&key, value, bytes, ttl)?;
+        self.inner.set(&key, value, bytes, ttl)?;
         Ok(())
     }
 
     /// True when a live entry was removed.
     fn delete(&self, key: &Bound<'_, PyAny>) -> PyResult<bool> {
-        Ok(self.engine.delete(&text(key, "key", Surrogates::Reject)?))
+        Ok(self.inner.delete(&text(key, "key", Surrogates::Reject)?))
     }
 
     /// Removes the entries whose keys match the glob `pattern`; returns how many.
     fn invalidate(&self, py: Python<'_>, pattern: &Bound<'_, PyAny>) -> CoreResult<u64> {
         let pattern = text(pattern, "pattern", Surrogates::Reject)?;
-        Ok(py.detach(|| self.engine.invalidate(&pattern))?)
+        Ok(py.detach(|| self.inner.invalidate(&pattern))?)
     }
 
     /// Removes every entry (counted as invalidations); returns how many.
     fn clear(&self, py: Python<'_>) -> u64 {
-        py.detach(|| self.engine.clear())
+        py.detach(|| self.inner.clear())
     }
 
     /// Counters since creation, plus the live `entries` and `bytes`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let stats = self.engine.stats();
+        let stats = self.inner.stats();
         let dict = PyDict::new(py);
         for (name, value) in [
             ("hits", stats.hits),
@@ -187,5 +184,5 @@ fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PromptCache>()
+    m.add_class::<PyPromptCache>()
 }

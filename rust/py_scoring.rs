@@ -150,63 +150,92 @@ impl PyScoringRules {
 /// The explained result of scoring one task.
 #[pyclass(frozen, module = "claude_pm._core", name = "Analysis")]
 pub(crate) struct PyAnalysis {
-    #[pyo3(get)]
-    score: u8,
-    #[pyo3(get)]
-    level: u8,
-    #[pyo3(get)]
-    confidence: u8,
-    #[pyo3(get)]
-    description_points: u8,
-    #[pyo3(get)]
-    file_points: u8,
-    #[pyo3(get)]
-    context_points: u8,
-    #[pyo3(get)]
-    integration_points: u8,
-    #[pyo3(get)]
-    requirement_points: u8,
-    #[pyo3(get)]
-    depth_points: u8,
-    #[pyo3(get)]
-    verb_complexity: &'static str,
-    #[pyo3(get)]
-    technical_indicators: Vec<String>,
-    #[pyo3(get)]
-    estimated_steps: u32,
-    #[pyo3(get)]
-    word_count: u32,
-    #[pyo3(get)]
-    signals: Vec<(String, i32)>,
+    inner: Analysis,
 }
 
 impl From<Analysis> for PyAnalysis {
-    fn from(a: Analysis) -> Self {
-        Self {
-            score: a.score,
-            level: a.level as u8,
-            confidence: a.confidence,
-            description_points: a.description_points,
-            file_points: a.file_points,
-            context_points: a.context_points,
-            integration_points: a.integration_points,
-            requirement_points: a.requirement_points,
-            depth_points: a.depth_points,
-            verb_complexity: a.verb_complexity.as_str(),
-            technical_indicators: a.technical_indicators,
-            estimated_steps: a.estimated_steps,
-            word_count: a.word_count,
-            signals: a.signals,
-        }
+    fn from(inner: Analysis) -> Self {
+        Self { inner }
     }
 }
 
 #[pymethods]
 impl PyAnalysis {
+    #[getter]
+    fn score(&self) -> u8 {
+        self.inner.score
+    }
+
+    #[getter]
+    fn level(&self) -> u8 {
+        self.inner.level as u8
+    }
+
+    #[getter]
+    fn confidence(&self) -> u8 {
+        self.inner.confidence
+    }
+
+    #[getter]
+    fn description_points(&self) -> u8 {
+        self.inner.description_points
+    }
+
+    #[getter]
+    fn file_points(&self) -> u8 {
+        self.inner.file_points
+    }
+
+    #[getter]
+    fn context_points(&self) -> u8 {
+        self.inner.context_points
+    }
+
+    #[getter]
+    fn integration_points(&self) -> u8 {
+        self.inner.integration_points
+    }
+
+    #[getter]
+    fn requirement_points(&self) -> u8 {
+        self.inner.requirement_points
+    }
+
+    #[getter]
+    fn depth_points(&self) -> u8 {
+        self.inner.depth_points
+    }
+
+    #[getter]
+    fn verb_complexity(&self) -> &'static str {
+        self.inner.verb_complexity.as_str()
+    }
+
+    #[getter]
+    fn technical_indicators(&self) -> Vec<String> {
+        self.inner.technical_indicators.clone()
+    }
+
+    #[getter]
+    fn estimated_steps(&self) -> u32 {
+        self.inner.estimated_steps
+    }
+
+    #[getter]
+    fn word_count(&self) -> u32 {
+        self.inner.word_count
+    }
+
+    #[getter]
+    fn signals(&self) -> Vec<(String, i32)> {
+        self.inner.signals.clone()
+    }
+
     fn __repr__(&self) -> String {
+        let a = &self.inner;
         format!(
             "Analysis(score={}, level={}, confidence={}, signals={:?})",
-            self.score, self.level, self.confidence, self.signals
+            a.score, a.level as u8, a.confidence, a.signals
         )
     }
 }

@@ -12,13 +12,13 @@ use crate::stats::{
 };
 
 /// Selection counts over an hourly window, plus cumulative Prometheus samples.
-#[pyclass(frozen, module = "claude_pm._core")]
-pub struct SelectionStats {
-    engine: stats::SelectionStats,
+#[pyclass(frozen, module = "claude_pm._core", name = "SelectionStats")]
+pub(crate) struct PySelectionStats {
+    inner: stats::SelectionStats,
 }
 
 #[pymethods]
-impl SelectionStats {
+impl PySelectionStats {
     #[new]
     #[pyo3(signature = (*, retention_hours, histogram_buckets = None, latency_buckets = None))]
     fn new(
@@ -26,23 +26,23 @@ impl SelectionStats {
         histogram_buckets: Option<Vec<f64>>,
         latency_buckets: Option<Vec<f64>>,
     ) -> CoreResult<Self> {
-        let engine = stats::SelectionStats::new(
+        let inner = stats::SelectionStats::new(
             whole_hours(retention_hours, "retention_hours")?,
             histogram_buckets.unwrap_or_else(|| DEFAULT_REDUCTION_BUCKETS.to_vec()),
             latency_buckets.unwrap_or_else(|| DEFAULT_LATENCY_BUCKETS.to_vec()),
         )?;
-        Ok(Self { engine })
+        Ok(Self { inner })
     }
 
     #[getter]
     fn retention_hours(&self) -> u32 {
-        self.engine.retention_hours()
+        self.inner.retention_hours()
     }
 
     /// Changes the window (e.g. when CLAUDE_PM_METRICS_RETENTION_HOURS changed).
     fn set_retention_hours(&self, retention_hours: i64) -> CoreResult<()> {
         Ok(self
-            .engine
+            .inner
             .set_retention_hours(whole_hours(retention_hours, "retention_hours")?)?)
     }
 
@@ -84,14 +84,14 @@ impl SelectionStats {
             latency_seconds,
         };
         Ok(self
-            .engine
+            .inner
             .record(&selection, now.unwrap_or_else(unix_now))?)
     }
 
     /// The windowed selection statistics; every key is present, zero before any record.
     #[pyo3(signature = (now = None))]
     fn snapshot<'py>(&self, py: Python<'py>, now: Option<f64>) -> CoreResult<Bound<'py, PyDict>> {
-        let snapshot = self.engine.snapshot(now.unwrap_or_else(unix_now))?;
+        let snapshot = self.inner.snapshot(now.unwrap_or_else(unix_now))?;
         let dict = PyDict::new(py);
         dict.set_item("total_selections", snapshot.total_selections)?;
         dict.set_item("by_model", counts(py, &snapshot.by_model)?)?;
@@ -110,7 +110,7 @@ impl SelectionStats {
 
     /// Cumulative counters and histograms since creation or `reset`, never windowed.
     fn prometheus_samples<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let samples = self.engine.prometheus_samples();
+        let samples = self.inner.prometheus_samples();
         let by_labels = |rows: &[((String, String, &str), u64)]| -> PyResult<Bound<'py, PyDict>> {
             let dict = PyDict::new(py);
             for ((agent, model, level), n) in rows {
@@ -132,7 +132,7 @@ impl SelectionStats {
     }
 
     fn reset(&self) {
-        self.engine.reset();
+        self.inner.reset();
     }
 }
 
@@ -166,5 +166,5 @@ fn histogram_dict<'py>(
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SelectionStats>()
+    m.add_class::<PySelectionStats>()
 }
