@@ -20,7 +20,7 @@ use crate::py_args::{
     self, count, optional_count, optional_depth, optional_flag, qualified_type_name, score_int,
     type_name, CountRange, Surrogates, NON_NEGATIVE,
 };
-use crate::scoring::{Analysis, CallerFacts, Scorer, ScoringRules, Thresholds};
+use crate::scoring::{Analysis, Batch, CallerFacts, Scorer, ScoringRules, Thresholds};
 
 /// Texts longer than this are scored with the GIL released; shorter ones finish
 /// faster than a release/re-acquire round trip.
@@ -476,7 +476,7 @@ impl PyScorer {
             check_texts_sequence(texts)?;
             sequence_batch(texts)?
         };
-        let (scores, levels) = py.detach(|| self.score_batch(&batch, threads));
+        let (scores, levels) = py.detach(|| self.inner.score_batch(&batch, threads));
         Ok((
             PyArray1::from_vec(py, scores),
             PyArray1::from_vec(py, levels),
@@ -531,80 +531,6 @@ impl PyScorer {
         };
         Ok((analysis, facts, text.chars().count()))
     }
-
-    /// Scores every text of `batch`, split into up to `threads` contiguous chunks
-    /// scored on their own threads; a thread that cannot be started leaves its chunk
-    /// to the calling thread.
-    fn score_batch(&self, batch: &Batch, threads: usize) -> (Vec<u8>, Vec<u8>) {
-        let count = batch.ends.len();
-        let mut scores = vec![0u8; count];
-        let mut levels = vec![0u8; count];
-        // Below this many texts per thread, starting a thread costs more than it saves.
-        const MIN_TEXTS_PER_THREAD: usize = 2048;
-        let threads = threads.min(count.div_ceil(MIN_TEXTS_PER_THREAD)).max(1);
-        if threads == 1 {
-            self.score_range(batch, 0, &mut scores, &mut levels);
-            return (scores, levels);
-        }
-        let chunk = count.div_ceil(threads);
-        std::thread::scope(|scope| {
-            let mut left_over = Vec::new();
-            for (index, (scores, levels)) in scores
-                .chunks_mut(chunk)
-                .zip(levels.chunks_mut(chunk))
-                .enumerate()
-            {
-                let first = index * chunk;
-                let spawned = std::thread::Builder::new()
-                    .name("claude-pm-score".to_owned())
-                    .spawn_scoped(scope, move || {
-                        self.score_range(batch, first, scores, levels);
-                    });
-                if spawned.is_err() {
-                    left_over.push(first);
-                }
-            }
-            // Scored on this thread once the scope has joined the others and their
-            // chunks are free again.
-            left_over
-        })
-        .into_iter()
-        .for_each(|first| {
-            let last = (first + chunk).min(count);
-            self.score_range(
-                batch,
-                first,
-                &mut scores[first..last],
-                &mut levels[first..last],
-            );
-        });
-        (scores, levels)
-    }
-
-    /// Scores texts `first..first + scores.len()` of `batch` into `scores` and `levels`.
-    fn score_range(&self, batch: &Batch, first: usize, scores: &mut [u8], levels: &mut [u8]) {
-        let thresholds = self.inner.thresholds();
-        let mut buf = String::new();
-        for (i, (score, level)) in scores.iter_mut().zip(levels.iter_mut()).enumerate() {
-            let value = self.inner.score(batch.text(first + i), &mut buf);
-            *score = value;
-            *level = thresholds.level_of(value) as u8;
-        }
-    }
-}
-
-/// Texts as one UTF-8 string and each text's end offset: one allocation for the
-/// whole batch, and contiguous ranges for the scoring threads.
-struct Batch {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl Batch {
-    fn text(&self, index: usize) -> &str {
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        self.text.get(start..self.ends[index]).unwrap_or("")
-    }
 }
 
 /// `threads`: more threads than 256 only add start-up cost.
@@ -642,7 +568,7 @@ fn sequence_batch(texts: &Bound<'_, PyAny>) -> PyResult<Batch> {
     // anything; it turns the bytes into text without an unchecked conversion.
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
-    Ok(Batch { text, ends })
+    Ok(Batch::new(text, ends))
 }
 
 /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded, transcoded to
@@ -658,8 +584,7 @@ fn unicode_array_batch(py: Python<'_>, array: &Bound<'_, PyUntypedArray>) -> PyR
     let code_points = flat
         .as_slice()
         .map_err(|err| PyValueError::new_err(format!("texts: {err}")))?;
-    let (text, ends) = transcode_ucs4(code_points, width, array.len());
-    Ok(Batch { text, ends })
+    Ok(Batch::from_ucs4(code_points, width, array.len()))
 }
 
 const SEQUENCE_EXPECTED: &str =
@@ -732,37 +657,6 @@ fn check_texts_sequence(texts: &Bound<'_, PyAny>) -> PyResult<()> {
         )));
     }
     Ok(())
-}
-
-/// Joins `count` NUL-padded UCS-4 items of `width` code points into one UTF-8 string,
-/// returning it with each item's end offset. Invalid code points become U+FFFD.
-fn transcode_ucs4(code_points: &[u32], width: usize, count: usize) -> (String, Vec<usize>) {
-    let mut text = String::with_capacity(code_points.len());
-    let mut ends = Vec::with_capacity(count);
-    let mut ascii = Vec::with_capacity(width);
-    for index in 0..count {
-        let item = code_points
-            .get(index * width..(index + 1) * width)
-            .unwrap_or(&[]);
-        let end = item.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
-        let item = &item[..end];
-        if item.iter().all(|&c| c < 0x80) {
-            // Every code point is one ASCII byte: narrow them, no char encoding.
-            ascii.clear();
-            ascii.extend(item.iter().map(|&c| c as u8));
-            if let Ok(item) = std::str::from_utf8(&ascii) {
-                text.push_str(item);
-                ends.push(text.len());
-                continue;
-            }
-        }
-        text.extend(
-            item.iter()
-                .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')),
-        );
-        ends.push(text.len());
-    }
-    (text, ends)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -2,12 +2,14 @@
 //! word scanner and the scorer that turns the evidence into points and a tier.
 //! Pure Rust; the Python shim lives in `py_scoring.rs`.
 
+mod batch;
 mod evidence;
 mod rules;
 mod scorer;
 mod short_words;
 mod tokenizer;
 
+pub use batch::Batch;
 pub use rules::{RulesError, ScoringRules};
 pub use scorer::{
     Analysis, CallerFacts, Level, Scorer, TechnicalDepth, Thresholds, ThresholdsError,
