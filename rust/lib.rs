@@ -12,6 +12,8 @@ mod py_args;
 #[cfg(feature = "python")]
 mod py_cache;
 #[cfg(feature = "python")]
+mod py_constants;
+#[cfg(feature = "python")]
 mod py_errors;
 #[cfg(feature = "python")]
 mod py_scoring;
@@ -25,6 +27,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    py_constants::register(m)?;
     py_scoring::register(m)?;
     py_cache::register(m)?;
     py_stats::register(m)?;

@@ -515,13 +515,15 @@ impl PyScorer {
     ) -> PyResult<(Analysis, CallerFacts, usize)> {
         let text = py_args::text(text, "text", Surrogates::Replace)?;
         let [files, context, integrations, research, testing, documentation, depth] = facts;
+        let [files_name, context_name, integrations_name, research_name, testing_name, documentation_name, _] =
+            CallerFacts::NAMES;
         let facts = CallerFacts {
-            file_count: optional_count(files, "file_count", NON_NEGATIVE)?,
-            context_size: optional_count(context, "context_size", NON_NEGATIVE)?,
-            integration_points: optional_count(integrations, "integration_points", NON_NEGATIVE)?,
-            requires_research: optional_flag(research, "requires_research")?,
-            requires_testing: optional_flag(testing, "requires_testing")?,
-            requires_documentation: optional_flag(documentation, "requires_documentation")?,
+            file_count: optional_count(files, files_name, NON_NEGATIVE)?,
+            context_size: optional_count(context, context_name, NON_NEGATIVE)?,
+            integration_points: optional_count(integrations, integrations_name, NON_NEGATIVE)?,
+            requires_research: optional_flag(research, research_name)?,
+            requires_testing: optional_flag(testing, testing_name)?,
+            requires_documentation: optional_flag(documentation, documentation_name)?,
             technical_depth: optional_depth(depth)?,
         };
         let analysis = if text.len() > DETACH_ABOVE_BYTES {

@@ -20,6 +20,8 @@ use std::fmt;
 
 use parking_lot::Mutex;
 
+use crate::scoring::Level;
+
 mod histograms;
 mod labels;
 mod window;
@@ -35,7 +37,7 @@ use labels::{bump, Labels};
 use window::{hour_of, validate_retention, Window};
 
 /// The complexity levels, by level number (0 SIMPLE, 1 MEDIUM, 2 COMPLEX).
-pub const LEVEL_NAMES: [&str; 3] = ["SIMPLE", "MEDIUM", "COMPLEX"];
+pub const LEVEL_NAMES: [&str; 3] = Level::NAMES;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatsError {
