@@ -1,6 +1,6 @@
 //! The complexity engine: a rules file (vocabulary, phrases, weights), a one-pass
-//! word scanner and the scorer that turns the evidence into points and a tier.
-//! Pure Rust; the Python shim lives in `py_scoring.rs`.
+//! word scanner and the scorer that turns the evidence into points and a tier, and
+//! batch scoring over threads. Pure Rust; the Python shim lives in `py_scoring.rs`.
 
 mod batch;
 mod evidence;
