@@ -3,12 +3,17 @@
 //! thin PyO3 shims, compiled only with the `python` feature.
 
 pub mod cache;
+pub mod error;
 pub mod router;
 pub mod scoring;
 pub mod stats;
 
 #[cfg(feature = "python")]
+mod py_args;
+#[cfg(feature = "python")]
 mod py_cache;
+#[cfg(feature = "python")]
+mod py_constants;
 #[cfg(feature = "python")]
 mod py_errors;
 #[cfg(feature = "python")]
@@ -25,7 +30,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    py_errors::register(m)?;
+    py_constants::register(m)?;
     py_scoring::register(m)?;
     py_cache::register(m)?;
     py_stats::register(m)?;

@@ -7,14 +7,14 @@
 //! mutating it cannot corrupt the cache, its weight is its pickle's length, and the
 //! cache never holds references that could form cycles with other objects.
 
-use std::borrow::Cow;
-
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::cache::{self, CacheConfig, Ttl};
+use crate::error::CoreResult;
+use crate::py_args::{positive_size, text, Surrogates};
 
 enum CachedValue {
     Text(Py<PyString>),
@@ -22,53 +22,26 @@ enum CachedValue {
     Pickled(Py<PyBytes>),
 }
 
-/// An int argument; one too large for 64 bits is a ValueError quoting it as passed.
-fn whole_number(name: &str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be a positive int, not a bool"
-        )));
-    }
-    if !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{name} must be an int, not {}",
-            value
-                .get_type()
-                .name()
-                .map_or_else(|_| "?".to_owned(), |n| n.to_string())
-        )));
-    }
-    value.extract::<i64>().map_err(|_| {
-        let shown = value
-            .repr()
-            .map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string());
-        PyValueError::new_err(format!(
-            "{name}={shown} is out of range: expected 1..={}",
-            i64::MAX
-        ))
-    })
-}
-
 static PICKLE_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static PICKLE_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// Thread-safe cache bounded by entries and bytes, with a time to live per entry.
-#[pyclass(frozen, subclass, module = "claude_pm._core")]
-pub struct PromptCache {
-    engine: cache::PromptCache<CachedValue>,
+#[pyclass(frozen, subclass, module = "claude_pm._core", name = "PromptCache")]
+pub(crate) struct PyPromptCache {
+    inner: cache::PromptCache<CachedValue>,
 }
 
 #[pymethods]
-impl PromptCache {
+impl PyPromptCache {
     #[new]
     #[pyo3(signature = (*, max_entries, max_bytes, default_ttl))]
     fn new(
         max_entries: &Bound<'_, PyAny>,
         max_bytes: &Bound<'_, PyAny>,
         default_ttl: Option<f64>,
-    ) -> PyResult<Self> {
-        let max_entries = whole_number("max_entries", max_entries)?;
-        let max_bytes = whole_number("max_bytes", max_bytes)?;
+    ) -> CoreResult<Self> {
+        let max_entries = positive_size(max_entries, "max_entries")?;
+        let max_bytes = positive_size(max_bytes, "max_bytes")?;
         let default_ttl = match default_ttl {
             None => None,
             Some(seconds) => match Ttl::from_seconds("default_ttl", seconds)? {
@@ -77,32 +50,29 @@ impl PromptCache {
             },
         };
         let config = CacheConfig {
-            max_entries: positive("max_entries", max_entries)?,
-            max_bytes: positive("max_bytes", max_bytes)?,
+            max_entries,
+            max_bytes,
             default_ttl,
         };
         Ok(Self {
-            engine: cache::PromptCache::new(config)?,
+            inner: cache::PromptCache::new(config)?,
         })
     }
 
     #[getter]
     fn max_entries(&self) -> u64 {
-        self.engine.config().max_entries
+        self.inner.config().max_entries
     }
 
     #[getter]
     fn max_bytes(&self) -> u64 {
-        self.engine.config().max_bytes
+        self.inner.config().max_bytes
     }
 
     /// Seconds, or None when entries stored without a ttl never expire.
     #[getter]
     fn default_ttl(&self) -> Option<f64> {
-        self.engine
-            .config()
-            .default_ttl
-            .map(|ttl| ttl.as_secs_f64())
+        self.inner.config().default_ttl.map(|ttl| ttl.as_secs_f64())
     }
 
     #[pyo3(signature = (key, default = None))]
@@ -113,7 +83,7 @@ impl PromptCache {
         default: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         Ok(self
-            .lookup(py, &text_argument(key, "key")?)?
+            .lookup(py, &text(key, "key", Surrogates::Reject)?)?
             .unwrap_or_else(|| default.unwrap_or_else(|| py.None())))
     }
 
@@ -124,36 +94,36 @@ impl PromptCache {
         key: &Bound<'_, PyAny>,
         value: &Bound<'_, PyAny>,
         ttl: Option<f64>,
-    ) -> PyResult<()> {
-        let key = text_argument(key, "key")?;
+    ) -> CoreResult<()> {
+        let key = text(key, "key", Surrogates::Reject)?;
         let ttl = match ttl {
             None => Ttl::Default,
             Some(seconds) => Ttl::from_seconds("ttl", seconds)?,
         };
         let (value, bytes) = to_cached(value)?;
-        self.engine.set(&key, value, bytes, ttl)?;
+        self.inner.set(&key, value, bytes, ttl)?;
         Ok(())
     }
 
     /// True when a live entry was removed.
     fn delete(&self, key: &Bound<'_, PyAny>) -> PyResult<bool> {
-        Ok(self.engine.delete(&text_argument(key, "key")?))
+        Ok(self.inner.delete(&text(key, "key", Surrogates::Reject)?))
     }
 
     /// Removes the entries whose keys match the glob `pattern`; returns how many.
-    fn invalidate(&self, py: Python<'_>, pattern: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let pattern = text_argument(pattern, "pattern")?;
-        Ok(py.detach(|| self.engine.invalidate(&pattern))?)
+    fn invalidate(&self, py: Python<'_>, pattern: &Bound<'_, PyAny>) -> CoreResult<u64> {
+        let pattern = text(pattern, "pattern", Surrogates::Reject)?;
+        Ok(py.detach(|| self.inner.invalidate(&pattern))?)
     }
 
     /// Removes every entry (counted as invalidations); returns how many.
     fn clear(&self, py: Python<'_>) -> u64 {
-        py.detach(|| self.engine.clear())
+        py.detach(|| self.inner.clear())
     }
 
     /// Counters since creation, plus the live `entries` and `bytes`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let stats = self.engine.stats();
+        let stats = self.inner.stats();
         let dict = PyDict::new(py);
         for (name, value) in [
             ("hits", stats.hits),
@@ -172,10 +142,10 @@ impl PromptCache {
     }
 }
 
-impl PromptCache {
+impl PyPromptCache {
     /// The value stored under `key` (an equal copy for pickled values), None on a miss.
     pub(crate) fn lookup(&self, py: Python<'_>, key: &str) -> PyResult<Option<Py<PyAny>>> {
-        let Some(stored) = self.engine.get(key) else {
+        let Some(stored) = self.inner.get(key) else {
             return Ok(None);
         };
         Ok(Some(match stored.value() {
@@ -187,17 +157,6 @@ impl PromptCache {
             }
         }))
     }
-}
-
-fn positive(name: &'static str, value: i64) -> PyResult<u64> {
-    u64::try_from(value)
-        .ok()
-        .filter(|&value| value > 0)
-        .ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "{name}={value} is not valid: expected an integer >= 1"
-            ))
-        })
 }
 
 fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
@@ -234,18 +193,5 @@ fn to_cached(value: &Bound<'_, PyAny>) -> PyResult<(CachedValue, u64)> {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PromptCache>()
-}
-
-/// A str argument, or a TypeError naming it: PyO3 only attaches the argument name as an
-/// exception note, which Python < 3.11 does not show. Borrowed where the interpreter
-/// keeps UTF-8 (non-abi3 builds); the stable ABI for 3.9 only offers an encoded copy.
-fn text_argument<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
-    match value.cast::<PyString>() {
-        Ok(text) => text.to_cow(),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{name} must be str, not {}",
-            value.get_type().name()?
-        ))),
-    }
+    m.add_class::<PyPromptCache>()
 }

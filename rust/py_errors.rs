@@ -1,65 +1,17 @@
-//! One conversion point from engine errors to Python exceptions.
+//! The one place engine errors become Python exceptions (`From<CoreError> for PyErr`).
 //!
 //! Public exception classes are defined in Python (`claude_pm.errors`) and imported
 //! here once, so Python code can catch them without importing the native module.
-
-use std::path::PathBuf;
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
-use crate::cache::CacheError;
-use crate::scoring::{RulesError, ThresholdsError};
-use crate::stats::StatsError;
-
-/// Lets the cache and stats shims use `?` on engine errors; the mapping itself is
-/// the one in `From<CoreError> for PyErr`.
-impl From<CacheError> for PyErr {
-    fn from(error: CacheError) -> Self {
-        CoreError::Cache(error).into()
-    }
-}
-
-impl From<StatsError> for PyErr {
-    fn from(error: StatsError) -> Self {
-        CoreError::Stats(error).into()
-    }
-}
-
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
-    Ok(())
-}
+use crate::error::CoreError;
+use crate::scoring::RulesError;
 
 static RULES_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-/// Every error the native core reports to Python.
-#[derive(Debug)]
-pub(crate) enum CoreError {
-    Rules(RulesError),
-    Thresholds(ThresholdsError),
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// A bad cache argument: a bound, a ttl, an oversized entry or a glob pattern.
-    Cache(CacheError),
-    /// A bad selection-statistics argument.
-    Stats(StatsError),
-}
-
-impl From<RulesError> for CoreError {
-    fn from(err: RulesError) -> Self {
-        Self::Rules(err)
-    }
-}
-
-impl From<ThresholdsError> for CoreError {
-    fn from(err: ThresholdsError) -> Self {
-        Self::Thresholds(err)
-    }
-}
 
 fn rules_error(py: Python<'_>, err: &RulesError) -> PyErr {
     let class = match RULES_ERROR.import(py, "claude_pm.errors", "RulesError") {
@@ -92,6 +44,7 @@ impl From<CoreError> for PyErr {
                 source.to_string(),
                 path.display().to_string(),
             )),
+            CoreError::Py(err) => err,
         }
     }
 }

@@ -14,14 +14,17 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyList, PyString, PyTuple};
 
-use crate::py_cache::PromptCache;
-use crate::py_scoring::{caller_facts, text_of, type_name, PyScorer, DETACH_ABOVE_BYTES};
-use crate::py_stats::{unix_now, SelectionStats};
+use crate::error::CoreError;
+use crate::py_args::{self, type_name, Surrogates};
+use crate::py_cache::PyPromptCache;
+use crate::py_scoring::{caller_facts, PyScorer, DETACH_ABOVE_BYTES};
+use crate::py_stats::{unix_now, PySelectionStats};
 use crate::router::{
     user_bucket, AgentRoute, Choice, Forced, Gates, LevelRoute, Method, Model, Plan, Reason,
     Routes, MINUTES_PER_DAY,
 };
-use crate::scoring::{CallerFacts, Level, FACT_NAMES};
+use crate::scoring::{CallerFacts, Level};
+use crate::stats::OTHER_LABEL;
 
 /// An agent's routing row with the strings and numbers its selections report.
 struct Agent {
@@ -41,10 +44,6 @@ struct ModelName {
     /// The tier whose configured id this is.
     tier: Option<usize>,
 }
-
-/// The Prometheus model label of ids that are no tier's configured id: a bounded
-/// label set whatever ids callers force.
-const OTHER_MODEL_LABEL: &str = "other";
 
 /// The model routing for one settings generation. Immutable and thread-safe.
 #[pyclass(frozen, module = "claude_pm._core", name = "Router")]
@@ -71,8 +70,8 @@ pub struct PyRouter {
     level_names: Vec<Py<PyString>>,
     reasons: Vec<Py<PyString>>,
     methods: Vec<Py<PyString>>,
-    cache: Option<Py<PromptCache>>,
-    stats: Option<Py<SelectionStats>>,
+    cache: Option<Py<PyPromptCache>>,
+    stats: Option<Py<PySelectionStats>>,
     needs_minute: bool,
 }
 
@@ -249,14 +248,14 @@ fn facts_of<'py>(facts: Option<&Bound<'py, PyDict>>) -> PyResult<[Option<Bound<'
     let mut unknown: Vec<String> = Vec::new();
     for (name, value) in facts.iter() {
         let name: String = name.extract()?;
-        match FACT_NAMES.iter().position(|fact| *fact == name) {
+        match CallerFacts::NAMES.iter().position(|fact| *fact == name) {
             Some(index) => found[index] = Some(value),
             None => unknown.push(name),
         }
     }
     if !unknown.is_empty() {
         unknown.sort();
-        let mut names = FACT_NAMES.to_vec();
+        let mut names = CallerFacts::NAMES.to_vec();
         names.sort_unstable();
         return Err(PyTypeError::new_err(format!(
             "unexpected keyword argument(s) {}; task facts are: {}",
@@ -294,8 +293,8 @@ impl PyRouter {
         prompt_keys: HashMap<(String, String), String>,
         reductions: HashMap<(String, String), f64>,
         shadow: bool,
-        cache: Option<Py<PromptCache>>,
-        stats: Option<Py<SelectionStats>>,
+        cache: Option<Py<PyPromptCache>>,
+        stats: Option<Py<PySelectionStats>>,
     ) -> PyResult<Self> {
         if tiers.is_empty() {
             return Err(PyValueError::new_err("tiers: expected at least one tier"));
@@ -492,7 +491,7 @@ impl PyRouter {
         let analysis = match task {
             None => None,
             Some(task) => {
-                let text = text_of(task, "task_description")?;
+                let text = py_args::text(task, "task_description", Surrogates::Replace)?;
                 let [a, b, c, d, e, f, g] = &facts;
                 let facts: CallerFacts = caller_facts([
                     a.as_ref(),
@@ -605,7 +604,7 @@ impl PyRouter {
                         let model = &self.models[index];
                         let label = match model.tier {
                             Some(_) => model.text.as_str(),
-                            None => OTHER_MODEL_LABEL,
+                            None => OTHER_LABEL,
                         };
                         (model.text.as_str(), label)
                     }
@@ -614,7 +613,7 @@ impl PyRouter {
                             .map(|text| text.to_cow())
                             .transpose()?
                             .unwrap_or_default();
-                        (&*caller_text, OTHER_MODEL_LABEL)
+                        (&*caller_text, OTHER_LABEL)
                     }
                 };
                 let selection = crate::stats::Selection {
@@ -629,7 +628,11 @@ impl PyRouter {
                     shadow: self.routes.shadow,
                     latency_seconds: started.elapsed().as_secs_f64(),
                 };
-                stats.get().engine.record(&selection, unix_now())?;
+                stats
+                    .get()
+                    .inner
+                    .record(&selection, unix_now())
+                    .map_err(CoreError::from)?;
             }
         }
         let prompt = prompt.map_or_else(|| py.None().into_bound(py), |p| p.into_bound(py));

@@ -15,12 +15,16 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyMapping, PySequence, PySet,
-    PyString, PyTuple,
+    PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PyMapping, PySequence, PySet, PyString,
+    PyTuple,
 };
 
-use crate::py_errors::CoreError;
-use crate::scoring::{Analysis, CallerFacts, Scorer, ScoringRules, TechnicalDepth, Thresholds};
+use crate::error::CoreResult;
+use crate::py_args::{
+    self, count, optional_count, optional_depth, optional_flag, qualified_type_name, score_int,
+    type_name, CountRange, Surrogates, NON_NEGATIVE,
+};
+use crate::scoring::{Analysis, Batch, CallerFacts, Scorer, ScoringRules, Thresholds};
 
 /// Texts longer than this are scored with the GIL released; shorter ones finish
 /// faster than a release/re-acquire round trip.
@@ -33,128 +37,20 @@ fn default_rules() -> Arc<ScoringRules> {
         .clone()
 }
 
-/// The text of a `str`; lone surrogates become U+FFFD instead of failing.
-pub(crate) fn text_of<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, str>> {
-    let string = value.cast::<PyString>().map_err(|_| {
-        PyTypeError::new_err(format!("{name} must be str, not {}", type_name(value)))
-    })?;
-    Ok(string.to_cow().unwrap_or_else(|_| string.to_string_lossy()))
-}
-
-pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .name()
-        .map_or_else(|_| "object".to_owned(), |n| n.to_string())
-}
-
-/// A non-negative int; bools are rejected because they are almost always a mistake.
-fn count(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
-    if value.is_instance_of::<PyBool>() {
-        return Err(PyValueError::new_err(format!(
-            "{name}={} is not valid: expected a non-negative int, not bool",
-            repr(value)
-        )));
-    }
-    if !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{name} must be a non-negative int, not {}",
-            type_name(value)
-        )));
-    }
-    value.extract::<u64>().or_else(|_| {
-        // Negative (or beyond u64): the only ints that fail to convert.
-        if value.lt(0)? {
-            Err(PyValueError::new_err(format!(
-                "{name}={} is not valid: expected a non-negative int",
-                repr(value)
-            )))
-        } else {
-            Ok(u64::MAX)
-        }
-    })
-}
-
-fn flag(value: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
-    value
-        .extract::<bool>()
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be bool, not {}", type_name(value))))
-}
-
-fn technical_depth(value: Option<&Bound<'_, PyAny>>) -> PyResult<TechnicalDepth> {
-    const ALLOWED: &str =
-        "expected None, one of 'none', 'shallow', 'moderate', 'deep' (any case), or an int 0..=3";
-    let Some(value) = value.filter(|v| !v.is_none()) else {
-        return Ok(TechnicalDepth::None);
-    };
-    let invalid = || {
-        PyValueError::new_err(format!(
-            "technical_depth={} is not valid: {ALLOWED}",
-            repr(value)
-        ))
-    };
-    if let Ok(string) = value.cast::<PyString>() {
-        let name = string.to_string_lossy().trim().to_lowercase();
-        return TechnicalDepth::NAMES
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| TechnicalDepth::from_index(i as u8))
-            .ok_or_else(invalid);
-    }
-    if value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>() {
-        return value
-            .extract::<u8>()
-            .ok()
-            .and_then(TechnicalDepth::from_index)
-            .ok_or_else(invalid);
-    }
-    if value.is_instance_of::<PyBool>() {
-        return Err(invalid());
-    }
-    Err(PyTypeError::new_err(format!(
-        "technical_depth must be str, int or None, not {}; {ALLOWED}",
-        type_name(value)
-    )))
-}
-
-/// The caller's facts (in `FACT_NAMES` order; None: not stated), each checked with an
-/// error naming it.
+/// The caller's facts (in `CallerFacts::NAMES` order; None: not stated), each checked
+/// with an error naming it.
 pub(crate) fn caller_facts(facts: [Option<&Bound<'_, PyAny>>; 7]) -> PyResult<CallerFacts> {
     let [files, context, integrations, research, testing, documentation, depth] = facts;
-    let opt_count = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0), |v| count(v, name));
-    let opt_flag = |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(false), |v| flag(v, name));
+    let [files_name, context_name, integrations_name, research_name, testing_name, documentation_name, _] =
+        CallerFacts::NAMES;
     Ok(CallerFacts {
-        file_count: opt_count(files, "file_count")?,
-        context_size: opt_count(context, "context_size")?,
-        integration_points: opt_count(integrations, "integration_points")?,
-        requires_research: opt_flag(research, "requires_research")?,
-        requires_testing: opt_flag(testing, "requires_testing")?,
-        requires_documentation: opt_flag(documentation, "requires_documentation")?,
-        technical_depth: technical_depth(depth)?,
-    })
-}
-
-fn repr(value: &Bound<'_, PyAny>) -> String {
-    value
-        .repr()
-        .map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string())
-}
-
-fn threshold(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        let err = format!("{name} must be an int in 0..=100, not {}", type_name(value));
-        return Err(if value.is_instance_of::<PyBool>() {
-            PyValueError::new_err(err)
-        } else {
-            PyTypeError::new_err(err)
-        });
-    }
-    value.extract::<i64>().map_err(|_| {
-        // The value as the caller wrote it: a clamped number would misreport it.
-        PyValueError::new_err(format!(
-            "{name}={} is out of range: expected an int in 0..=100",
-            repr(value)
-        ))
+        file_count: optional_count(files, files_name, NON_NEGATIVE)?,
+        context_size: optional_count(context, context_name, NON_NEGATIVE)?,
+        integration_points: optional_count(integrations, integrations_name, NON_NEGATIVE)?,
+        requires_research: optional_flag(research, research_name)?,
+        requires_testing: optional_flag(testing, testing_name)?,
+        requires_documentation: optional_flag(documentation, documentation_name)?,
+        technical_depth: optional_depth(depth)?,
     })
 }
 
@@ -246,14 +142,8 @@ impl PyScoringRules {
 
     /// Loads a rules file; `RulesError` names the offending field, `OSError` the path.
     #[staticmethod]
-    fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let rules = py.detach(|| -> Result<ScoringRules, CoreError> {
-            let text = std::fs::read_to_string(&path).map_err(|source| CoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            Ok(ScoringRules::from_toml(&text)?)
-        })?;
+    fn from_path(py: Python<'_>, path: PathBuf) -> CoreResult<Self> {
+        let rules = py.detach(|| ScoringRules::from_path(&path))?;
         Ok(Self {
             inner: Arc::new(rules),
         })
@@ -261,8 +151,8 @@ impl PyScoringRules {
 
     /// Parses rules from TOML text.
     #[staticmethod]
-    fn from_toml(text: &str) -> PyResult<Self> {
-        let rules = ScoringRules::from_toml(text).map_err(CoreError::from)?;
+    fn from_toml(text: &str) -> CoreResult<Self> {
+        let rules = ScoringRules::from_toml(text)?;
         Ok(Self {
             inner: Arc::new(rules),
         })
@@ -281,63 +171,92 @@ impl PyScoringRules {
 /// The explained result of scoring one task.
 #[pyclass(frozen, module = "claude_pm._core", name = "Analysis")]
 pub(crate) struct PyAnalysis {
-    #[pyo3(get)]
-    score: u8,
-    #[pyo3(get)]
-    level: u8,
-    #[pyo3(get)]
-    confidence: u8,
-    #[pyo3(get)]
-    description_points: u8,
-    #[pyo3(get)]
-    file_points: u8,
-    #[pyo3(get)]
-    context_points: u8,
-    #[pyo3(get)]
-    integration_points: u8,
-    #[pyo3(get)]
-    requirement_points: u8,
-    #[pyo3(get)]
-    depth_points: u8,
-    #[pyo3(get)]
-    verb_complexity: &'static str,
-    #[pyo3(get)]
-    technical_indicators: Vec<String>,
-    #[pyo3(get)]
-    estimated_steps: u32,
-    #[pyo3(get)]
-    word_count: u32,
-    #[pyo3(get)]
-    signals: Vec<(String, i32)>,
+    inner: Analysis,
 }
 
 impl From<Analysis> for PyAnalysis {
-    fn from(a: Analysis) -> Self {
-        Self {
-            score: a.score,
-            level: a.level as u8,
-            confidence: a.confidence,
-            description_points: a.description_points,
-            file_points: a.file_points,
-            context_points: a.context_points,
-            integration_points: a.integration_points,
-            requirement_points: a.requirement_points,
-            depth_points: a.depth_points,
-            verb_complexity: a.verb_complexity.as_str(),
-            technical_indicators: a.technical_indicators,
-            estimated_steps: a.estimated_steps,
-            word_count: a.word_count,
-            signals: a.signals,
-        }
+    fn from(inner: Analysis) -> Self {
+        Self { inner }
     }
 }
 
 #[pymethods]
 impl PyAnalysis {
+    #[getter]
+    fn score(&self) -> u8 {
+        self.inner.score
+    }
+
+    #[getter]
+    fn level(&self) -> u8 {
+        self.inner.level as u8
+    }
+
+    #[getter]
+    fn confidence(&self) -> u8 {
+        self.inner.confidence
+    }
+
+    #[getter]
+    fn description_points(&self) -> u8 {
+        self.inner.description_points
+    }
+
+    #[getter]
+    fn file_points(&self) -> u8 {
+        self.inner.file_points
+    }
+
+    #[getter]
+    fn context_points(&self) -> u8 {
+        self.inner.context_points
+    }
+
+    #[getter]
+    fn integration_points(&self) -> u8 {
+        self.inner.integration_points
+    }
+
+    #[getter]
+    fn requirement_points(&self) -> u8 {
+        self.inner.requirement_points
+    }
+
+    #[getter]
+    fn depth_points(&self) -> u8 {
+        self.inner.depth_points
+    }
+
+    #[getter]
+    fn verb_complexity(&self) -> &'static str {
+        self.inner.verb_complexity.as_str()
+    }
+
+    #[getter]
+    fn technical_indicators(&self) -> Vec<String> {
+        self.inner.technical_indicators.clone()
+    }
+
+    #[getter]
+    fn estimated_steps(&self) -> u32 {
+        self.inner.estimated_steps
+    }
+
+    #[getter]
+    fn word_count(&self) -> u32 {
+        self.inner.word_count
+    }
+
+    #[getter]
+    fn signals(&self) -> Vec<(String, i32)> {
+        self.inner.signals.clone()
+    }
+
     fn __repr__(&self) -> String {
+        let a = &self.inner;
         format!(
             "Analysis(score={}, level={}, confidence={}, signals={:?})",
-            self.score, self.level, self.confidence, self.signals
+            a.score, a.level as u8, a.confidence, a.signals
         )
     }
 }
@@ -399,17 +318,17 @@ impl PyScorer {
         rules: Option<&Bound<'_, PyScoringRules>>,
         simple_threshold: Option<&Bound<'_, PyAny>>,
         medium_threshold: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
+    ) -> CoreResult<Self> {
         let rules = rules.map_or_else(default_rules, |r| r.get().inner.clone());
         let simple = match simple_threshold {
-            Some(v) => threshold(v, "simple_threshold")?,
+            Some(v) => score_int(v, "simple_threshold")?,
             None => i64::from(Thresholds::DEFAULT.simple()),
         };
         let medium = match medium_threshold {
-            Some(v) => threshold(v, "medium_threshold")?,
+            Some(v) => score_int(v, "medium_threshold")?,
             None => i64::from(Thresholds::DEFAULT.medium()),
         };
-        let thresholds = Thresholds::new(simple, medium).map_err(CoreError::from)?;
+        let thresholds = Thresholds::new(simple, medium)?;
         Ok(Self {
             inner: Scorer::new(rules, thresholds),
             signals: SignalTuples::default(),
@@ -544,7 +463,7 @@ impl PyScorer {
 
     /// 0 SIMPLE, 1 MEDIUM, 2 COMPLEX for a score under this scorer's thresholds.
     fn level_of(&self, score: &Bound<'_, PyAny>) -> PyResult<u8> {
-        let value = threshold(score, "score")?;
+        let value = score_int(score, "score")?;
         let score = u8::try_from(value)
             .ok()
             .filter(|s| *s <= 100)
@@ -559,7 +478,7 @@ impl PyScorer {
     /// 1-D `numpy.ndarray` of str; returns two uint8 arrays of the same length. Inputs
     /// whose order or shape the flat result would lose are a TypeError (see
     /// `check_texts_array` and `SEQUENCE_EXPECTED`). `threads` worker threads share the
-    /// batch (see `threads_of`); the result does not depend on it.
+    /// batch (see `THREADS`); the result does not depend on it.
     #[pyo3(signature = (texts, *, threads = None))]
     fn score_many<'py>(
         &self,
@@ -567,7 +486,7 @@ impl PyScorer {
         texts: &Bound<'py, PyAny>,
         threads: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<ScoresAndLevels<'py>> {
-        let threads = threads.map_or(Ok(1), threads_of)?;
+        let threads = threads.map_or(Ok(1), |v| count(v, "threads", THREADS))? as usize;
         let batch = if let Ok(array) = texts.cast::<PyUntypedArray>() {
             check_texts_array(py, texts, array)?;
             let dtype = array.dtype();
@@ -582,7 +501,7 @@ impl PyScorer {
             check_texts_sequence(texts)?;
             sequence_batch(texts)?
         };
-        let (scores, levels) = py.detach(|| self.score_batch(&batch, threads));
+        let (scores, levels) = py.detach(|| self.inner.score_batch(&batch, threads));
         Ok((
             PyArray1::from_vec(py, scores),
             PyArray1::from_vec(py, levels),
@@ -642,112 +561,18 @@ impl PyScorer {
         text: &'a Bound<'_, PyAny>,
         facts: [Option<&Bound<'_, PyAny>>; 7],
     ) -> PyResult<(Cow<'a, str>, CallerFacts)> {
-        let text = text_of(text, "text")?;
+        let text = py_args::text(text, "text", Surrogates::Replace)?;
         let facts = caller_facts(facts)?;
         Ok((text, facts))
     }
-
-    /// Scores every text of `batch`, split into up to `threads` contiguous chunks
-    /// scored on their own threads; a thread that cannot be started leaves its chunk
-    /// to the calling thread.
-    fn score_batch(&self, batch: &Batch, threads: usize) -> (Vec<u8>, Vec<u8>) {
-        let count = batch.ends.len();
-        let mut scores = vec![0u8; count];
-        let mut levels = vec![0u8; count];
-        // Below this many texts per thread, starting a thread costs more than it saves.
-        const MIN_TEXTS_PER_THREAD: usize = 2048;
-        let threads = threads.min(count.div_ceil(MIN_TEXTS_PER_THREAD)).max(1);
-        if threads == 1 {
-            self.score_range(batch, 0, &mut scores, &mut levels);
-            return (scores, levels);
-        }
-        let chunk = count.div_ceil(threads);
-        std::thread::scope(|scope| {
-            let mut left_over = Vec::new();
-            for (index, (scores, levels)) in scores
-                .chunks_mut(chunk)
-                .zip(levels.chunks_mut(chunk))
-                .enumerate()
-            {
-                let first = index * chunk;
-                let spawned = std::thread::Builder::new()
-                    .name("claude-pm-score".to_owned())
-                    .spawn_scoped(scope, move || {
-                        self.score_range(batch, first, scores, levels);
-                    });
-                if spawned.is_err() {
-                    left_over.push(first);
-                }
-            }
-            // Scored on this thread once the scope has joined the others and their
-            // chunks are free again.
-            left_over
-        })
-        .into_iter()
-        .for_each(|first| {
-            let last = (first + chunk).min(count);
-            self.score_range(
-                batch,
-                first,
-                &mut scores[first..last],
-                &mut levels[first..last],
-            );
-        });
-        (scores, levels)
-    }
-
-    /// Scores texts `first..first + scores.len()` of `batch` into `scores` and `levels`.
-    fn score_range(&self, batch: &Batch, first: usize, scores: &mut [u8], levels: &mut [u8]) {
-        let thresholds = self.inner.thresholds();
-        let mut buf = String::new();
-        for (i, (score, level)) in scores.iter_mut().zip(levels.iter_mut()).enumerate() {
-            let value = self.inner.score(batch.text(first + i), &mut buf);
-            *score = value;
-            *level = thresholds.level_of(value) as u8;
-        }
-    }
 }
 
-/// Texts as one UTF-8 string and each text's end offset: one allocation for the
-/// whole batch, and contiguous ranges for the scoring threads.
-struct Batch {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl Batch {
-    fn text(&self, index: usize) -> &str {
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        self.text.get(start..self.ends[index]).unwrap_or("")
-    }
-}
-
-/// The largest `threads` accepted: more threads than this only add start-up cost.
-const MAX_THREADS: u64 = 256;
-
-/// `threads`: an int in 1..=MAX_THREADS; bools are rejected like other counts.
-fn threads_of(value: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let allowed = format!("expected an int in 1..={MAX_THREADS}");
-    if value.is_instance_of::<PyBool>() {
-        return Err(PyValueError::new_err(format!(
-            "threads={} is not valid: {allowed}, not bool",
-            repr(value)
-        )));
-    }
-    if !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "threads must be an int in 1..={MAX_THREADS}, not {}",
-            type_name(value)
-        )));
-    }
-    match value.extract::<u64>() {
-        Ok(n @ 1..=MAX_THREADS) => Ok(n as usize),
-        _ => Err(PyValueError::new_err(format!(
-            "threads={} is not valid: {allowed}",
-            repr(value)
-        ))),
-    }
-}
+/// `threads`: more threads than 256 only add start-up cost.
+const THREADS: CountRange = CountRange {
+    min: 1,
+    max: 256,
+    what: "an int in 1..=256",
+};
 
 /// A sequence's texts, copied into one `Batch` under the GIL: each str's UTF-8 bytes
 /// go straight into the batch, validated once for the whole batch at the end.
@@ -777,7 +602,7 @@ fn sequence_batch(texts: &Bound<'_, PyAny>) -> PyResult<Batch> {
     // anything; it turns the bytes into text without an unchecked conversion.
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
-    Ok(Batch { text, ends })
+    Ok(Batch::new(text, ends))
 }
 
 /// A NumPy `<U{n}` array: fixed-width UCS-4 code points, NUL-padded, transcoded to
@@ -793,19 +618,11 @@ fn unicode_array_batch(py: Python<'_>, array: &Bound<'_, PyUntypedArray>) -> PyR
     let code_points = flat
         .as_slice()
         .map_err(|err| PyValueError::new_err(format!("texts: {err}")))?;
-    let (text, ends) = transcode_ucs4(code_points, width, array.len());
-    Ok(Batch { text, ends })
+    Ok(Batch::from_ucs4(code_points, width, array.len()))
 }
 
 const SEQUENCE_EXPECTED: &str =
     "texts must be a 1-D sequence of str (list, tuple) or a 1-D numpy.ndarray of str";
-
-fn qualified_type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .fully_qualified_name()
-        .map_or_else(|_| type_name(value), |n| n.to_string())
-}
 
 /// Only a plain 1-D `numpy.ndarray`: an n-D array would come back flat, and a subclass
 /// may give its elements a meaning the buffer does not carry (a masked array's mask).
@@ -874,37 +691,6 @@ fn check_texts_sequence(texts: &Bound<'_, PyAny>) -> PyResult<()> {
         )));
     }
     Ok(())
-}
-
-/// Joins `count` NUL-padded UCS-4 items of `width` code points into one UTF-8 string,
-/// returning it with each item's end offset. Invalid code points become U+FFFD.
-fn transcode_ucs4(code_points: &[u32], width: usize, count: usize) -> (String, Vec<usize>) {
-    let mut text = String::with_capacity(code_points.len());
-    let mut ends = Vec::with_capacity(count);
-    let mut ascii = Vec::with_capacity(width);
-    for index in 0..count {
-        let item = code_points
-            .get(index * width..(index + 1) * width)
-            .unwrap_or(&[]);
-        let end = item.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
-        let item = &item[..end];
-        if item.iter().all(|&c| c < 0x80) {
-            // Every code point is one ASCII byte: narrow them, no char encoding.
-            ascii.clear();
-            ascii.extend(item.iter().map(|&c| c as u8));
-            if let Ok(item) = std::str::from_utf8(&ascii) {
-                text.push_str(item);
-                ends.push(text.len());
-                continue;
-            }
-        }
-        text.extend(
-            item.iter()
-                .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')),
-        );
-        ends.push(text.len());
-    }
-    (text, ends)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -2,45 +2,48 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use crate::error::CoreResult;
+use crate::py_args::whole_hours;
 use crate::stats::{
     self, HistogramSample, Selection, DEFAULT_LATENCY_BUCKETS, DEFAULT_REDUCTION_BUCKETS,
 };
 
 /// Selection counts over an hourly window, plus cumulative Prometheus samples.
-#[pyclass(frozen, module = "claude_pm._core")]
-pub struct SelectionStats {
-    pub(crate) engine: stats::SelectionStats,
+#[pyclass(frozen, module = "claude_pm._core", name = "SelectionStats")]
+pub(crate) struct PySelectionStats {
+    pub(crate) inner: stats::SelectionStats,
 }
 
 #[pymethods]
-impl SelectionStats {
+impl PySelectionStats {
     #[new]
     #[pyo3(signature = (*, retention_hours, histogram_buckets = None, latency_buckets = None))]
     fn new(
         retention_hours: i64,
         histogram_buckets: Option<Vec<f64>>,
         latency_buckets: Option<Vec<f64>>,
-    ) -> PyResult<Self> {
-        let engine = stats::SelectionStats::new(
-            hours(retention_hours)?,
+    ) -> CoreResult<Self> {
+        let inner = stats::SelectionStats::new(
+            whole_hours(retention_hours, "retention_hours")?,
             histogram_buckets.unwrap_or_else(|| DEFAULT_REDUCTION_BUCKETS.to_vec()),
             latency_buckets.unwrap_or_else(|| DEFAULT_LATENCY_BUCKETS.to_vec()),
         )?;
-        Ok(Self { engine })
+        Ok(Self { inner })
     }
 
     #[getter]
     fn retention_hours(&self) -> u32 {
-        self.engine.retention_hours()
+        self.inner.retention_hours()
     }
 
     /// Changes the window (e.g. when CLAUDE_PM_METRICS_RETENTION_HOURS changed).
-    fn set_retention_hours(&self, retention_hours: i64) -> PyResult<()> {
-        Ok(self.engine.set_retention_hours(hours(retention_hours)?)?)
+    fn set_retention_hours(&self, retention_hours: i64) -> CoreResult<()> {
+        Ok(self
+            .inner
+            .set_retention_hours(whole_hours(retention_hours, "retention_hours")?)?)
     }
 
     /// Records one selection; `now` (seconds since the Unix epoch) defaults to the
@@ -66,7 +69,7 @@ impl SelectionStats {
         shadow: bool,
         latency_seconds: f64,
         now: Option<f64>,
-    ) -> PyResult<()> {
+    ) -> CoreResult<()> {
         let level = level.map(|level| u8::try_from(level).unwrap_or(u8::MAX));
         let selection = Selection {
             agent,
@@ -81,14 +84,14 @@ impl SelectionStats {
             latency_seconds,
         };
         Ok(self
-            .engine
+            .inner
             .record(&selection, now.unwrap_or_else(unix_now))?)
     }
 
     /// The windowed selection statistics; every key is present, zero before any record.
     #[pyo3(signature = (now = None))]
-    fn snapshot<'py>(&self, py: Python<'py>, now: Option<f64>) -> PyResult<Bound<'py, PyDict>> {
-        let snapshot = self.engine.snapshot(now.unwrap_or_else(unix_now))?;
+    fn snapshot<'py>(&self, py: Python<'py>, now: Option<f64>) -> CoreResult<Bound<'py, PyDict>> {
+        let snapshot = self.inner.snapshot(now.unwrap_or_else(unix_now))?;
         let dict = PyDict::new(py);
         dict.set_item("total_selections", snapshot.total_selections)?;
         dict.set_item("by_model", counts(py, &snapshot.by_model)?)?;
@@ -107,7 +110,7 @@ impl SelectionStats {
 
     /// Cumulative counters and histograms since creation or `reset`, never windowed.
     fn prometheus_samples<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let samples = self.engine.prometheus_samples();
+        let samples = self.inner.prometheus_samples();
         let by_labels = |rows: &[((String, String, &str), u64)]| -> PyResult<Bound<'py, PyDict>> {
             let dict = PyDict::new(py);
             for ((agent, model, level), n) in rows {
@@ -129,16 +132,8 @@ impl SelectionStats {
     }
 
     fn reset(&self) {
-        self.engine.reset();
+        self.inner.reset();
     }
-}
-
-fn hours(value: i64) -> PyResult<u32> {
-    u32::try_from(value).map_err(|_| {
-        PyValueError::new_err(format!(
-            "retention_hours={value} is not valid: expected a whole number of hours >= 1"
-        ))
-    })
 }
 
 pub(crate) fn unix_now() -> f64 {
@@ -171,5 +166,5 @@ fn histogram_dict<'py>(
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SelectionStats>()
+    m.add_class::<PySelectionStats>()
 }

@@ -65,7 +65,6 @@ TEMPORARY_DEFERRED_IMPORTS = {
     # config.py's helpers that errors.py needs (redact, agent_variable) live above errors.py.
     ("claude_pm.errors", "claude_pm.config"),
     # config.py defers these imports (config.py is being rewritten elsewhere).
-    ("claude_pm.config", "claude_pm._core"),
     ("claude_pm.config", "claude_pm.integrations.otel"),
     ("claude_pm.config", "claude_pm.api_keys"),
     ("claude_pm.config", "claude_pm.agents.base_agent_loader"),

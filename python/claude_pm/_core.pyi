@@ -8,9 +8,60 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import disjoint_base
 
-__all__ = ["Analysis", "PromptCache", "Router", "Scorer", "ScoringRules", "SelectionStats", "__version__"]
+__all__ = [
+    "DEFAULT_MEDIUM_THRESHOLD",
+    "DEFAULT_SIMPLE_THRESHOLD",
+    "ENABLING_REASON_COUNT",
+    "FACT_NAMES",
+    "LATENCY_BUCKETS",
+    "LEVEL_NAMES",
+    "MAX_LABELS",
+    "MAX_RETENTION_HOURS",
+    "OTHER_LABEL",
+    "ROLLOUT_REASONS",
+    "SELECTION_METHODS",
+    "TECHNICAL_DEPTHS",
+    "TOKEN_REDUCTION_BUCKETS",
+    "Analysis",
+    "PromptCache",
+    "Router",
+    "Scorer",
+    "ScoringRules",
+    "SelectionStats",
+    "__version__",
+]
 
 __version__: str
+"""The package version (Cargo.toml's, the project's one version)."""
+
+# --- constants the engine owns (rust/py_constants.rs) -------------------------------
+
+LEVEL_NAMES: tuple[str, str, str]
+"""The complexity level names by level number: ``("SIMPLE", "MEDIUM", "COMPLEX")``."""
+DEFAULT_SIMPLE_THRESHOLD: int
+"""The ``Scorer``'s default simple threshold (30): scores up to it are SIMPLE."""
+DEFAULT_MEDIUM_THRESHOLD: int
+"""The ``Scorer``'s default medium threshold (70): scores up to it are MEDIUM, above COMPLEX."""
+FACT_NAMES: tuple[str, str, str, str, str, str, str]
+"""The caller facts ``Scorer.analyze`` accepts besides the text, in its keyword order."""
+TECHNICAL_DEPTHS: tuple[str, str, str, str]
+"""``technical_depth`` names by index: ``("none", "shallow", "moderate", "deep")``."""
+OTHER_LABEL: str
+"""The label (``"other"``) ``SelectionStats`` counts a label under once its dimension is full."""
+MAX_LABELS: int
+"""Distinct values ``SelectionStats`` keeps per label dimension, ``OTHER_LABEL`` included."""
+MAX_RETENTION_HOURS: int
+"""The largest ``SelectionStats`` retention: ten years of hours (87840)."""
+TOKEN_REDUCTION_BUCKETS: tuple[float, ...]
+"""``SelectionStats``' default token-reduction histogram bounds, in percent."""
+LATENCY_BUCKETS: tuple[float, ...]
+"""``SelectionStats``' default selection-latency histogram bounds, in seconds."""
+ROLLOUT_REASONS: tuple[str, ...]
+"""Every rollout decision's reason code, the enabling ones first (``Router`` decides them)."""
+ENABLING_REASON_COUNT: int
+"""How many of ``ROLLOUT_REASONS`` (the first ones) turn optimisation on."""
+SELECTION_METHODS: tuple[str, str, str, str]
+"""``selection_method`` values: caller override, environment override, default mapping, score routed."""
 
 # --- scoring -----------------------------------------------------------------------
 

@@ -26,13 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time as dt_time
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from claude_pm import runtime
+from claude_pm._core import MAX_RETENTION_HOURS, ScoringRules
 from claude_pm.errors import ConfigError
-
-if TYPE_CHECKING:
-    from claude_pm._core import ScoringRules
 
 __all__ = [
     "AGENT",
@@ -104,7 +102,7 @@ CACHE_MAX_ENTRIES_LIMIT = 100_000_000
 CACHE_MAX_MB_MIN = 1 / 1024  # below 1 KiB no prompt fits
 CACHE_MAX_MB_LIMIT = 1024 * 1024  # 1 TiB
 CACHE_TTL_LIMIT_SECONDS = 10 * 365 * 86400  # ten years
-RETENTION_HOURS_LIMIT = 10 * 366 * 24  # ten years
+RETENTION_HOURS_LIMIT = MAX_RETENTION_HOURS  # ten years: the statistics engine's bound
 QUALITY_GUARD_WINDOW_MINUTES_LIMIT = RETENTION_HOURS_LIMIT * 60
 QUALITY_GUARD_MIN_SAMPLES_LIMIT = 1_000_000
 QUALITY_GUARD_REFRESH_LIMIT_SECONDS = 3600
@@ -254,8 +252,6 @@ def load_scoring_rules(path: str) -> ScoringRules:
     Only regular files are read (a FIFO or a device would block or never end). The file
     is parsed again only when its size, modification time or inode changed.
     """
-    from claude_pm._core import ScoringRules
-
     try:
         info = os.stat(path)
     except (OSError, ValueError) as error:  # ValueError: an embedded NUL byte

@@ -12,6 +12,16 @@ import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
+# The engine owns the level names and rule's defaults, the caller facts, the statistics'
+# buckets and label fold: they are its constants, re-exported here.
+from claude_pm._core import (
+    DEFAULT_MEDIUM_THRESHOLD,
+    DEFAULT_SIMPLE_THRESHOLD,
+    FACT_NAMES,
+    LEVEL_NAMES,
+    OTHER_LABEL,
+    TOKEN_REDUCTION_BUCKETS,
+)
 from claude_pm.config import RETENTION_HOURS_LIMIT, TIERS
 
 __all__ = [
@@ -28,10 +38,6 @@ __all__ = [
     "stored_default_ttl",
 ]
 
-LEVEL_NAMES: tuple[str, ...] = ("SIMPLE", "MEDIUM", "COMPLEX")
-DEFAULT_SIMPLE_THRESHOLD = 30
-DEFAULT_MEDIUM_THRESHOLD = 70
-
 
 def level_index(score: int, simple_threshold: int, medium_threshold: int) -> int:
     """The level rule: ``score <= simple_threshold`` is 0 (SIMPLE), ``<= medium_threshold`` 1, else 2."""
@@ -42,27 +48,10 @@ def level_index(score: int, simple_threshold: int, medium_threshold: int) -> int
     return 2
 
 
-# The caller facts a selection or an analysis accepts besides the description (1.x point scales).
-FACT_NAMES: tuple[str, ...] = (
-    "file_count",
-    "context_size",
-    "integration_points",
-    "requires_research",
-    "requires_testing",
-    "requires_documentation",
-    "technical_depth",
-)
-
 # Prompt size (tokens) each tier's model is given, as in 1.x.
 OPTIMAL_PROMPT_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType(
     {"haiku": (300, 500), "sonnet": (700, 1000), "opus": (1200, 1500)}
 )
-
-# Upper bounds (percent) of the token-reduction histogram's buckets.
-TOKEN_REDUCTION_BUCKETS: tuple[float, ...] = (10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
-
-# The label value that stands for every value a bounded label set does not hold.
-OTHER_LABEL = "other"
 
 
 def stored_default_ttl(ttl: float | None) -> float | None:

@@ -47,6 +47,7 @@ from functools import lru_cache
 from typing import Callable, Union
 from zoneinfo import ZoneInfo
 
+from claude_pm._core import ENABLING_REASON_COUNT, ROLLOUT_REASONS
 from claude_pm.config import RolloutWindow, Settings, agent_variable, get_settings
 from claude_pm.prompt_library import resolve_agent_name
 
@@ -61,17 +62,10 @@ __all__ = [
 ]
 
 #: Every reason code a Decision can carry, enabling ones first. Stable: statistics,
-#: metrics and the decision log count decisions by these strings.
-ENABLING_REASONS: tuple[str, ...] = ("global_switch_on", "agent_switch_on", "inside_window", "percentage_in")
-REASONS: tuple[str, ...] = (
-    *ENABLING_REASONS,
-    "forced_model",
-    "agent_switch_off",
-    "global_switch_off",
-    "outside_window",
-    "no_user_id",
-    "percentage_out",
-)
+#: metrics and the decision log count decisions by these strings (the native router
+#: owns them: it decides with them).
+REASONS: tuple[str, ...] = ROLLOUT_REASONS
+ENABLING_REASONS: tuple[str, ...] = ROLLOUT_REASONS[:ENABLING_REASON_COUNT]
 
 _GLOBAL_SWITCH = "ENABLE_DYNAMIC_MODEL_SELECTION"
 _GLOBAL_PERCENTAGE = "CLAUDE_PM_ROLLOUT_PERCENTAGE"

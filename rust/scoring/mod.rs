@@ -1,16 +1,18 @@
 //! The complexity engine: a rules file (vocabulary, phrases, weights), a one-pass
-//! word scanner and the scorer that turns the evidence into points and a tier.
-//! Pure Rust; the Python shim lives in `py_scoring.rs`.
+//! word scanner and the scorer that turns the evidence into points and a tier, and
+//! batch scoring over threads. Pure Rust; the Python shim lives in `py_scoring.rs`.
 
+mod batch;
 mod evidence;
 mod rules;
 mod scorer;
 mod short_words;
 mod tokenizer;
 
+pub use batch::Batch;
 pub use rules::{RulesError, ScoringRules};
 pub use scorer::{
     Analysis, CallerFacts, Level, Scorer, TechnicalDepth, Thresholds, ThresholdsError,
-    VerbComplexity, FACT_NAMES,
+    VerbComplexity,
 };
 pub use tokenizer::for_each_word;

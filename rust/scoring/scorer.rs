@@ -19,6 +19,12 @@ pub enum Level {
     Complex = 2,
 }
 
+impl Level {
+    /// The level names, by level number: the tier names the facades, the metrics and
+    /// the decision log use.
+    pub const NAMES: [&'static str; 3] = ["SIMPLE", "MEDIUM", "COMPLEX"];
+}
+
 /// The most demanding kind of action in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerbComplexity {
@@ -68,17 +74,6 @@ impl TechnicalDepth {
     }
 }
 
-/// The caller facts' argument names, in `CallerFacts` field order.
-pub const FACT_NAMES: [&str; 7] = [
-    "file_count",
-    "context_size",
-    "integration_points",
-    "requires_research",
-    "requires_testing",
-    "requires_documentation",
-    "technical_depth",
-];
-
 /// What the caller knows about the work besides its description.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallerFacts {
@@ -92,6 +87,17 @@ pub struct CallerFacts {
 }
 
 impl CallerFacts {
+    /// The facts' argument names, in `Scorer.analyze`'s keyword order.
+    pub const NAMES: [&'static str; 7] = [
+        "file_count",
+        "context_size",
+        "integration_points",
+        "requires_research",
+        "requires_testing",
+        "requires_documentation",
+        "technical_depth",
+    ];
+
     /// 1.x: 0 up to 2 files, 10 for 3-5, then 2 more per file up to 20.
     fn file_points(&self) -> i32 {
         match self.file_count {

@@ -8,31 +8,36 @@
 //! - a cumulative view (`prometheus_samples`): counters and histograms since
 //!   creation (or `reset`), never windowed, as Prometheus expects of counters.
 //!
+//! The label dimensions are in `labels`, the hourly window in `window` and the
+//! cumulative counters and histograms in `histograms`.
+//!
 //! One mutex guards everything: a record is a handful of array increments, so the
 //! critical section is short and every update is exact under any number of
-//! threads. Label strings are interned per dimension into dense ids (no allocation
-//! once a label has been seen); each dimension keeps at most `MAX_LABELS` distinct
-//! values and folds the rest into `OTHER_LABEL`, so memory stays bounded whatever
-//! callers pass.
+//! threads. Label strings are interned per dimension into dense ids, at most
+//! `MAX_LABELS` per dimension.
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
-use foldhash::fast::RandomState;
 use parking_lot::Mutex;
 
-pub const MAX_LABELS: usize = 256;
-pub const OTHER_LABEL: &str = "other";
-pub const LEVEL_NAMES: [&str; 3] = ["SIMPLE", "MEDIUM", "COMPLEX"];
-pub const DEFAULT_REDUCTION_BUCKETS: [f64; 9] =
-    [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0];
-/// Seconds; a warm selection takes a few microseconds, a cold one up to milliseconds.
-pub const DEFAULT_LATENCY_BUCKETS: [f64; 12] = [
-    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 2.5e-2,
-];
-const SECONDS_PER_HOUR: f64 = 3600.0;
-/// Ten years of hourly buckets is more than any retention worth configuring.
-const MAX_RETENTION_HOURS: u32 = 24 * 366 * 10;
+use crate::scoring::Level;
+
+mod histograms;
+mod labels;
+mod window;
+
+pub use histograms::{
+    HistogramSample, PrometheusSamples, DEFAULT_LATENCY_BUCKETS, DEFAULT_REDUCTION_BUCKETS,
+};
+pub use labels::{MAX_LABELS, OTHER_LABEL};
+pub use window::{Snapshot, MAX_RETENTION_HOURS};
+
+use histograms::{validate_bounds, Cumulative, Observation};
+use labels::{bump, Labels};
+use window::{hour_of, validate_retention, Window};
+
+/// The complexity levels, by level number (0 SIMPLE, 1 MEDIUM, 2 COMPLEX).
+pub const LEVEL_NAMES: [&str; 3] = Level::NAMES;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatsError {
@@ -88,272 +93,30 @@ pub struct Selection<'a> {
     pub latency_seconds: f64,
 }
 
-/// Sums over the retention window, with labels resolved to their names.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Snapshot {
-    pub total_selections: u64,
-    pub by_model: Vec<(String, u64)>,
-    pub by_agent: Vec<(String, u64)>,
-    pub by_method: Vec<(String, u64)>,
-    pub by_template: Vec<(String, u64)>,
-    pub by_level: [u64; 3],
-    pub by_rollout_reason: Vec<(String, u64)>,
-    pub shadow_decisions: u64,
-    /// Mean over non-shadow selections; 0.0 when there are none.
-    pub average_token_reduction: f64,
-}
-
-/// A Prometheus histogram: `buckets` pairs each upper bound with the cumulative
-/// count of observations `<=` it; the `+Inf` bucket equals `count`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistogramSample {
-    pub buckets: Vec<(f64, u64)>,
-    pub sum: f64,
-    pub count: u64,
-}
-
-/// Cumulative samples since creation or `reset`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrometheusSamples {
-    /// (agent, metric_model, level name) -> non-shadow selections.
-    pub optimizations: Vec<((String, String, &'static str), u64)>,
-    /// Same keys, shadow-mode decisions.
-    pub shadow_decisions: Vec<((String, String, &'static str), u64)>,
-    /// Per agent, non-shadow token reductions.
-    pub token_reduction: Vec<(String, HistogramSample)>,
-    /// Every selection, shadow included.
-    pub latency: HistogramSample,
-    pub rollout_reasons: Vec<(String, u64)>,
-}
-
-/// Dense ids for the values of one label dimension.
-#[derive(Default)]
-struct Labels {
-    ids: HashMap<Box<str>, usize, RandomState>,
-    names: Vec<Box<str>>,
-}
-
-impl Labels {
-    fn id(&mut self, name: &str) -> usize {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let name = if self.names.len() + 1 < MAX_LABELS {
-            name
-        } else {
-            OTHER_LABEL
-        };
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let id = self.names.len();
-        self.names.push(name.into());
-        self.ids.insert(name.into(), id);
-        id
-    }
-
-    fn name(&self, id: usize) -> String {
-        self.names
-            .get(id)
-            .map_or_else(|| OTHER_LABEL.to_owned(), |name| name.to_string())
-    }
-
-    fn named(&self, counts: &[u64]) -> Vec<(String, u64)> {
-        counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &n)| n > 0)
-            .map(|(id, &n)| (self.name(id), n))
-            .collect()
-    }
-}
-
-fn bump(counts: &mut Vec<u64>, id: usize) {
-    if counts.len() <= id {
-        counts.resize(id + 1, 0);
-    }
-    counts[id] += 1;
-}
-
-fn add_into(total: &mut Vec<u64>, part: &[u64]) {
-    if total.len() < part.len() {
-        total.resize(part.len(), 0);
-    }
-    for (sum, n) in total.iter_mut().zip(part) {
-        *sum += n;
-    }
-}
-
-#[derive(Default)]
-struct HourBucket {
-    hour: i64,
-    total: u64,
-    by_model: Vec<u64>,
-    by_agent: Vec<u64>,
-    by_method: Vec<u64>,
-    by_template: Vec<u64>,
-    by_level: [u64; 3],
-    by_rollout_reason: Vec<u64>,
-    shadow: u64,
-    reduction_sum: f64,
-    reduction_count: u64,
-}
-
-#[derive(Clone)]
-struct Histogram {
-    /// Non-cumulative: `counts[i]` observations fell in bucket i; the last is +Inf.
-    counts: Vec<u64>,
-    sum: f64,
-}
-
-impl Histogram {
-    fn new(bounds: &[f64]) -> Self {
-        Self {
-            counts: vec![0; bounds.len() + 1],
-            sum: 0.0,
-        }
-    }
-
-    fn observe(&mut self, bounds: &[f64], value: f64) {
-        self.counts[bounds.partition_point(|&bound| bound < value)] += 1;
-        self.sum += value;
-    }
-
-    fn sample(&self, bounds: &[f64]) -> HistogramSample {
-        let mut running = 0;
-        let mut buckets = Vec::with_capacity(self.counts.len());
-        for (bound, n) in bounds.iter().chain([&f64::INFINITY]).zip(&self.counts) {
-            running += n;
-            buckets.push((*bound, running));
-        }
-        HistogramSample {
-            buckets,
-            sum: self.sum,
-            count: running,
-        }
-    }
-}
-
 struct State {
-    retention_hours: u32,
     agents: Labels,
     models: Labels,
     metric_models: Labels,
     methods: Labels,
     templates: Labels,
     reasons: Labels,
-    hours: VecDeque<HourBucket>,
-    /// [agent][metric_model][level] for non-shadow and shadow selections.
-    optimizations: Vec<Vec<[u64; 3]>>,
-    shadow_decisions: Vec<Vec<[u64; 3]>>,
-    reduction: Vec<Histogram>,
-    latency: Histogram,
-    rollout_reasons: Vec<u64>,
+    window: Window,
+    cumulative: Cumulative,
 }
 
 impl State {
     fn new(retention_hours: u32, latency_bounds: &[f64]) -> Self {
         Self {
-            retention_hours,
             agents: Labels::default(),
             models: Labels::default(),
             metric_models: Labels::default(),
             methods: Labels::default(),
             templates: Labels::default(),
             reasons: Labels::default(),
-            hours: VecDeque::new(),
-            optimizations: Vec::new(),
-            shadow_decisions: Vec::new(),
-            reduction: Vec::new(),
-            latency: Histogram::new(latency_bounds),
-            rollout_reasons: Vec::new(),
+            window: Window::new(retention_hours),
+            cumulative: Cumulative::new(latency_bounds),
         }
     }
-
-    fn oldest_kept_hour(&self, hour: i64) -> i64 {
-        // Saturating: `now` can be any float, and a cast of an extreme one saturates too.
-        hour.saturating_sub(i64::from(self.retention_hours))
-            .saturating_add(1)
-    }
-
-    fn drop_hours_before(&mut self, oldest: i64) {
-        while self
-            .hours
-            .front()
-            .is_some_and(|bucket| bucket.hour < oldest)
-        {
-            self.hours.pop_front();
-        }
-    }
-
-    /// The bucket of `hour`, created in order; None when the hour is already outside
-    /// the window of the newest bucket (a late record from a skewed clock).
-    fn hour_bucket(&mut self, hour: i64) -> Option<&mut HourBucket> {
-        let newest = self
-            .hours
-            .back()
-            .map_or(hour, |bucket| bucket.hour.max(hour));
-        self.drop_hours_before(self.oldest_kept_hour(newest));
-        if hour < self.oldest_kept_hour(newest) {
-            return None;
-        }
-        let position = self.hours.iter().rposition(|bucket| bucket.hour <= hour);
-        let index = match position {
-            Some(index) if self.hours[index].hour == hour => index,
-            Some(index) => {
-                self.hours.insert(
-                    index + 1,
-                    HourBucket {
-                        hour,
-                        ..HourBucket::default()
-                    },
-                );
-                index + 1
-            }
-            None => {
-                self.hours.push_front(HourBucket {
-                    hour,
-                    ..HourBucket::default()
-                });
-                0
-            }
-        };
-        self.hours.get_mut(index)
-    }
-}
-
-fn level_cell(table: &mut Vec<Vec<[u64; 3]>>, agent: usize, model: usize) -> &mut [u64; 3] {
-    if table.len() <= agent {
-        table.resize_with(agent + 1, Vec::new);
-    }
-    let row = &mut table[agent];
-    if row.len() <= model {
-        row.resize(model + 1, [0; 3]);
-    }
-    &mut row[model]
-}
-
-fn validate_bounds(name: &'static str, bounds: &[f64]) -> Result<(), StatsError> {
-    let increasing = bounds.windows(2).all(|pair| pair[0] < pair[1]);
-    if bounds.is_empty() || !increasing || !bounds.iter().all(|bound| bound.is_finite()) {
-        return Err(invalid(
-            name,
-            format!("{bounds:?}"),
-            "a non-empty, strictly increasing sequence of finite numbers",
-        ));
-    }
-    Ok(())
-}
-
-fn validate_retention(hours: u32) -> Result<u32, StatsError> {
-    if hours == 0 || hours > MAX_RETENTION_HOURS {
-        return Err(invalid(
-            "retention_hours",
-            hours,
-            "a whole number of hours from 1 to 87840",
-        ));
-    }
-    Ok(hours)
 }
 
 pub struct SelectionStats {
@@ -380,12 +143,12 @@ impl SelectionStats {
     }
 
     pub fn retention_hours(&self) -> u32 {
-        self.state.lock().retention_hours
+        self.state.lock().window.retention_hours
     }
 
     /// Changes the window; buckets already outside it are dropped at the next update.
     pub fn set_retention_hours(&self, hours: u32) -> Result<(), StatsError> {
-        self.state.lock().retention_hours = validate_retention(hours)?;
+        self.state.lock().window.retention_hours = validate_retention(hours)?;
         Ok(())
     }
 
@@ -419,7 +182,7 @@ impl SelectionStats {
         if !now.is_finite() {
             return Err(invalid("now", now, "finite seconds since the Unix epoch"));
         }
-        let hour = (now / SECONDS_PER_HOUR).floor() as i64;
+        let hour = hour_of(now);
 
         let mut state = self.state.lock();
         let state = &mut *state;
@@ -430,7 +193,7 @@ impl SelectionStats {
         let template = state.templates.id(selection.template);
         let reason = state.reasons.id(selection.rollout_reason);
 
-        if let Some(bucket) = state.hour_bucket(hour) {
+        if let Some(bucket) = state.window.bucket(hour) {
             bucket.total += 1;
             bump(&mut bucket.by_model, model);
             bump(&mut bucket.by_agent, agent);
@@ -447,27 +210,18 @@ impl SelectionStats {
                 bucket.reduction_count += 1;
             }
         }
-
-        let table = if selection.shadow {
-            &mut state.shadow_decisions
-        } else {
-            &mut state.optimizations
+        let seen = Observation {
+            agent,
+            metric_model,
+            reason,
+            level,
+            shadow: selection.shadow,
+            token_reduction: selection.token_reduction,
+            latency_seconds: selection.latency_seconds,
         };
-        if let Some(level) = level {
-            level_cell(table, agent, metric_model)[level] += 1;
-        }
-        if !selection.shadow {
-            if state.reduction.len() <= agent {
-                state
-                    .reduction
-                    .resize(agent + 1, Histogram::new(&self.reduction_bounds));
-            }
-            state.reduction[agent].observe(&self.reduction_bounds, selection.token_reduction);
-        }
         state
-            .latency
-            .observe(&self.latency_bounds, selection.latency_seconds);
-        bump(&mut state.rollout_reasons, reason);
+            .cumulative
+            .observe(&seen, &self.reduction_bounds, &self.latency_bounds);
         Ok(())
     }
 
@@ -478,27 +232,7 @@ impl SelectionStats {
             return Err(invalid("now", now, "finite seconds since the Unix epoch"));
         }
         let state = self.state.lock();
-        let hour = (now / SECONDS_PER_HOUR).floor() as i64;
-        let window = state.oldest_kept_hour(hour)..=hour;
-        let mut totals = HourBucket::default();
-        for bucket in state
-            .hours
-            .iter()
-            .filter(|bucket| window.contains(&bucket.hour))
-        {
-            totals.total += bucket.total;
-            add_into(&mut totals.by_model, &bucket.by_model);
-            add_into(&mut totals.by_agent, &bucket.by_agent);
-            add_into(&mut totals.by_method, &bucket.by_method);
-            add_into(&mut totals.by_template, &bucket.by_template);
-            for (sum, n) in totals.by_level.iter_mut().zip(bucket.by_level) {
-                *sum += n;
-            }
-            add_into(&mut totals.by_rollout_reason, &bucket.by_rollout_reason);
-            totals.shadow += bucket.shadow;
-            totals.reduction_sum += bucket.reduction_sum;
-            totals.reduction_count += bucket.reduction_count;
-        }
+        let totals = state.window.totals(hour_of(now));
         let average_token_reduction = if totals.reduction_count == 0 {
             0.0
         } else {
@@ -519,46 +253,19 @@ impl SelectionStats {
 
     pub fn prometheus_samples(&self) -> PrometheusSamples {
         let state = self.state.lock();
-        let by_labels = |table: &Vec<Vec<[u64; 3]>>| {
-            let mut samples = Vec::new();
-            for (agent, row) in table.iter().enumerate() {
-                for (model, levels) in row.iter().enumerate() {
-                    for (level, &n) in levels.iter().enumerate().filter(|(_, &n)| n > 0) {
-                        let labels = (
-                            state.agents.name(agent),
-                            state.metric_models.name(model),
-                            LEVEL_NAMES[level],
-                        );
-                        samples.push((labels, n));
-                    }
-                }
-            }
-            samples
-        };
-        PrometheusSamples {
-            optimizations: by_labels(&state.optimizations),
-            shadow_decisions: by_labels(&state.shadow_decisions),
-            token_reduction: state
-                .reduction
-                .iter()
-                .enumerate()
-                .filter(|(_, histogram)| histogram.counts.iter().any(|&n| n > 0))
-                .map(|(agent, histogram)| {
-                    (
-                        state.agents.name(agent),
-                        histogram.sample(&self.reduction_bounds),
-                    )
-                })
-                .collect(),
-            latency: state.latency.sample(&self.latency_bounds),
-            rollout_reasons: state.reasons.named(&state.rollout_reasons),
-        }
+        state.cumulative.samples(
+            &state.agents,
+            &state.metric_models,
+            &state.reasons,
+            &self.reduction_bounds,
+            &self.latency_bounds,
+        )
     }
 
     /// Forgets everything, windowed and cumulative.
     pub fn reset(&self) {
         let mut state = self.state.lock();
-        *state = State::new(state.retention_hours, &self.latency_bounds);
+        *state = State::new(state.window.retention_hours, &self.latency_bounds);
     }
 }
 

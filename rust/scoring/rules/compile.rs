@@ -1,0 +1,974 @@
+//! The compiler: turns the file as written (`schema.rs`) into the compiled tables
+//! (`model.rs`), validating every value with an error that names its field.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use rustc_hash::FxHashMap;
+
+use super::super::short_words::{pack_short, ShortWords};
+use super::super::tokenizer::{for_each_word, is_segmented};
+use super::model::*;
+use super::schema::*;
+use super::RulesError;
+
+/// Compiles a rules file read into its schema.
+pub(super) fn compile(file: RulesFile) -> Result<ScoringRules, RulesError> {
+    Compiler::default().compile(file)
+}
+
+#[derive(Default)]
+struct Compiler {
+    words: FxHashMap<String, (Vec<Hit>, u32)>,
+    /// `PHRASE_*` bits per phrase-word id.
+    phrase_roles: FxHashMap<u32, u8>,
+    phrase_word_ids: FxHashMap<String, u32>,
+    phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Vec<Hit>>,
+}
+
+fn check_points(field: &str, value: u8) -> Result<i32, RulesError> {
+    if value > 100 {
+        return Err(RulesError::new(
+            field,
+            format!("{value} is out of range: expected 0..=100"),
+        ));
+    }
+    Ok(i32::from(value))
+}
+
+fn parse_verb_complexity(
+    field: &str,
+    value: &str,
+) -> Result<crate::scoring::VerbComplexity, RulesError> {
+    use crate::scoring::VerbComplexity as V;
+    match value {
+        "simple" => Ok(V::Simple),
+        "medium" => Ok(V::Medium),
+        "complex" => Ok(V::Complex),
+        other => Err(RulesError::new(
+            field,
+            format!(
+                "{other:?} is not allowed: expected one of \"simple\", \"medium\", \"complex\""
+            ),
+        )),
+    }
+}
+
+/// Normalises one configured word the way the scanner sees text.
+fn single_word(field: &str, raw: &str) -> Result<String, RulesError> {
+    let mut found: Vec<String> = Vec::new();
+    for_each_word(raw, &mut String::new(), |w| found.push(w.text.to_owned()));
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(RulesError::new(
+            field,
+            format!("{raw:?} must be exactly one word"),
+        )),
+    }
+}
+
+fn phrase_words(field: &str, raw: &str) -> Result<Vec<String>, RulesError> {
+    let mut found: Vec<String> = Vec::new();
+    for_each_word(raw, &mut String::new(), |w| found.push(w.text.to_owned()));
+    if !(2..=MAX_PHRASE_WORDS).contains(&found.len()) {
+        return Err(RulesError::new(
+            field,
+            format!("{raw:?} must have 2 to {MAX_PHRASE_WORDS} words"),
+        ));
+    }
+    if found.iter().any(|w| is_segmented_word(w)) {
+        return Err(RulesError::new(
+            field,
+            format!(
+                "{raw:?} holds words of a script written without spaces: list them as one form"
+            ),
+        ));
+    }
+    Ok(found)
+}
+
+/// Whether a normalised word is a run of a dictionary-segmented script.
+fn is_segmented_word(word: &str) -> bool {
+    word.chars().next().is_some_and(is_segmented)
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u')
+}
+
+/// The English inflections recognised for a base form listed under `words`:
+/// +s, +es, +ing; a final "e" dropped before -ing; a final consonant-y becoming
+/// -ies; a final consonant-vowel-consonant (not w, x, y) doubled before -ing. With
+/// `past`, also +ed (+d after a final "e", -ied, the doubled consonant before -ed):
+/// past forms describe a state ("the files you changed"), not a request, so only
+/// classes that report what happened ("it crashed") take them.
+fn inflections(base: &str, past: bool) -> Vec<String> {
+    let mut forms = vec![
+        base.to_owned(),
+        format!("{base}s"),
+        format!("{base}es"),
+        format!("{base}ing"),
+    ];
+    if past {
+        forms.push(format!("{base}ed"));
+    }
+    let chars: Vec<char> = base.chars().collect();
+    let n = chars.len();
+    if let Some(stem) = base.strip_suffix('e') {
+        forms.push(format!("{stem}ing"));
+        if past {
+            forms.push(format!("{base}d"));
+        }
+    }
+    if n >= 2 && chars[n - 1] == 'y' && !is_vowel(chars[n - 2]) {
+        let stem: String = chars[..n - 1].iter().collect();
+        forms.push(format!("{stem}ies"));
+        if past {
+            forms.push(format!("{stem}ied"));
+        }
+    }
+    if n >= 3 {
+        let (a, b, c) = (chars[n - 3], chars[n - 2], chars[n - 1]);
+        let consonant = |x: char| x.is_ascii_alphabetic() && !is_vowel(x);
+        if consonant(a) && is_vowel(b) && consonant(c) && !matches!(c, 'w' | 'x' | 'y') {
+            forms.push(format!("{base}{c}ing"));
+            if past {
+                forms.push(format!("{base}{c}ed"));
+            }
+        }
+    }
+    forms
+}
+
+fn prefix_all(terms: &mut [String], kind: &str) {
+    for term in terms {
+        *term = format!("{kind}:{term}");
+    }
+}
+
+/// Which inflections of `words` a list recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inflect {
+    /// The word as written only.
+    None,
+    /// Present forms: -s, -es, -ing.
+    Present,
+    /// Present and past forms.
+    All,
+}
+
+impl Inflect {
+    fn of(inflect: bool, past: bool) -> Self {
+        match (inflect, past) {
+            (false, _) => Self::None,
+            (true, false) => Self::Present,
+            (true, true) => Self::All,
+        }
+    }
+}
+
+/// The names of one list's terms, interned in order of first appearance.
+#[derive(Default)]
+struct TermNames {
+    names: Vec<String>,
+    index: FxHashMap<String, u16>,
+}
+
+impl TermNames {
+    /// The index of `name` in the list, adding it when new.
+    fn intern(&mut self, name: &str, field: &str) -> Result<u16, RulesError> {
+        if let Some(&i) = self.index.get(name) {
+            return Ok(i);
+        }
+        let index = u16::try_from(self.names.len())
+            .map_err(|_| RulesError::new(field, "too many terms in one list (at most 65535)"))?;
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), index);
+        Ok(index)
+    }
+
+    fn into_names(self) -> Vec<String> {
+        self.names
+    }
+}
+
+struct TermLists<'a> {
+    words: &'a [String],
+    forms: &'a [String],
+    phrases: &'a [String],
+}
+
+impl<'a> TermLists<'a> {
+    /// Exact forms and phrases, no inflected base words.
+    fn exact(forms: &'a [String], phrases: &'a [String]) -> Self {
+        Self {
+            words: &[],
+            forms,
+            phrases,
+        }
+    }
+}
+
+/// The `words`, `forms` and `phrases` of one rules-file section.
+macro_rules! term_lists {
+    ($section:expr) => {
+        TermLists {
+            words: &$section.words,
+            forms: &$section.forms,
+            phrases: &$section.phrases,
+        }
+    };
+}
+
+impl Compiler {
+    fn add_word(&mut self, word: String, hit: Hit) {
+        let slot = self.words.entry(word).or_default();
+        if !slot.0.contains(&hit) {
+            slot.0.push(hit);
+        }
+    }
+
+    fn phrase_word_id(&mut self, word: &str) -> u32 {
+        let next = self.phrase_word_ids.len() as u32 + 1;
+        let id = *self.phrase_word_ids.entry(word.to_owned()).or_insert(next);
+        self.words.entry(word.to_owned()).or_default().1 = id;
+        id
+    }
+
+    fn add_phrase(&mut self, words: &[String], hit: Hit) {
+        let mut key = [0u32; MAX_PHRASE_WORDS];
+        for (slot, word) in key.iter_mut().zip(words) {
+            *slot = self.phrase_word_id(word);
+        }
+        let start = PHRASE_START
+            | if hit.group == Group::Compound {
+                COMPOUND_START
+            } else {
+                0
+            };
+        *self.phrase_roles.entry(key[0]).or_default() |= start;
+        *self.phrase_roles.entry(key[words.len() - 1]).or_default() |= PHRASE_END;
+        let hits = self.phrases.entry(key).or_default();
+        if !hits.contains(&hit) {
+            hits.push(hit);
+        }
+    }
+
+    /// Adds every word, form and phrase of a list to the tables under `group`,
+    /// interning term names in `terms`.
+    fn add_terms(
+        &mut self,
+        field: &str,
+        group: Group,
+        lists: TermLists<'_>,
+        terms: &mut TermNames,
+    ) -> Result<(), RulesError> {
+        self.add_terms_inflected(field, group, lists, Inflect::All, terms)
+    }
+
+    /// Like `add_terms`, with `words` inflected as `inflect` says.
+    fn add_terms_inflected(
+        &mut self,
+        field: &str,
+        group: Group,
+        lists: TermLists<'_>,
+        inflect: Inflect,
+        terms: &mut TermNames,
+    ) -> Result<(), RulesError> {
+        for (i, raw) in lists.words.iter().enumerate() {
+            let field = format!("{field}.words[{i}]");
+            let base = single_word(&field, raw)?;
+            let hit = Hit {
+                group,
+                term: terms.intern(&base, &field)?,
+                bare: false,
+            };
+            let bare = Hit { bare: true, ..hit };
+            if inflect != Inflect::None && !is_segmented_word(&base) {
+                for form in inflections(&base, inflect == Inflect::All) {
+                    let is_bare =
+                        form == base || form == format!("{base}s") || form == format!("{base}es");
+                    self.add_word(form, if is_bare { bare } else { hit });
+                }
+            } else {
+                self.add_word(base, bare);
+            }
+        }
+        for (i, raw) in lists.forms.iter().enumerate() {
+            let field = format!("{field}.forms[{i}]");
+            let form = single_word(&field, raw)?;
+            let hit = Hit {
+                group,
+                term: terms.intern(&form, &field)?,
+                bare: false,
+            };
+            self.add_word(form, hit);
+        }
+        for (i, raw) in lists.phrases.iter().enumerate() {
+            let field = format!("{field}.phrases[{i}]");
+            let words = phrase_words(&field, raw)?;
+            let hit = Hit {
+                group,
+                term: terms.intern(&words.join(" "), &field)?,
+                bare: false,
+            };
+            self.add_phrase(&words, hit);
+        }
+        Ok(())
+    }
+
+    /// Adds the lexicon's verbs to their action classes (`neutral` ones become known
+    /// words without evidence).
+    fn lexicon(
+        &mut self,
+        lexicon: &BTreeMap<String, BTreeMap<String, TermsFile>>,
+        actions: &[ActionFile],
+        class_terms: &mut [TermNames],
+    ) -> Result<(), RulesError> {
+        let mut neutral_terms = TermNames::default();
+        for (language, sections) in lexicon {
+            for (class, lists) in sections {
+                let field = format!("lexicon.{language}.{class}");
+                let group_and_inflect = if class == NEUTRAL_CLASS {
+                    None
+                } else {
+                    let i = actions.iter().position(|a| &a.name == class).ok_or_else(|| {
+                        let names: Vec<String> =
+                            actions.iter().map(|a| format!("{:?}", a.name)).collect();
+                        RulesError::new(
+                            &field,
+                            format!(
+                                "{class:?} is not an action class: expected one of {}, or {NEUTRAL_CLASS:?}",
+                                names.join(", ")
+                            ),
+                        )
+                    })?;
+                    Some(i)
+                };
+                let lists = term_lists!(lists);
+                match group_and_inflect {
+                    None => {
+                        self.add_terms("lexicon", Group::Neutral, lists, &mut neutral_terms)?;
+                    }
+                    Some(i) => self.add_terms_inflected(
+                        &field,
+                        Group::Action(i as u8),
+                        lists,
+                        Inflect::of(actions[i].inflect, actions[i].past),
+                        &mut class_terms[i],
+                    )?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn weighted(
+        &mut self,
+        field: &str,
+        group: Group,
+        points: u8,
+        cap: u8,
+        lists: TermLists<'_>,
+    ) -> Result<Weighted, RulesError> {
+        let points = check_points(&format!("{field}.points"), points)?;
+        let cap = check_points(&format!("{field}.cap"), cap)?;
+        let mut terms = TermNames::default();
+        self.add_terms(field, group, lists, &mut terms)?;
+        Ok(Weighted {
+            points,
+            cap,
+            terms: terms.into_names(),
+        })
+    }
+
+    /// Adds the words that offer alternatives in a question; they name trade-off
+    /// evidence, so their terms extend the trade-off names.
+    fn add_alternatives(
+        &mut self,
+        raw: &[String],
+        names: &mut Vec<String>,
+    ) -> Result<(), RulesError> {
+        for (i, raw) in raw.iter().enumerate() {
+            let field = format!("grammar.alternatives[{i}]");
+            let word = single_word(&field, raw)?;
+            let term = match names.iter().position(|name| *name == word) {
+                Some(existing) => existing,
+                None => {
+                    names.push(word.clone());
+                    names.len() - 1
+                }
+            };
+            let term = u16::try_from(term).map_err(|_| {
+                RulesError::new(field, "too many terms in one list (at most 65535)")
+            })?;
+            self.add_word(
+                word,
+                Hit {
+                    group: Group::Alternative,
+                    term,
+                    bare: false,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn policy(field: &str, p: &ModifierPolicyFile) -> Result<Policy, RulesError> {
+        Ok(Policy {
+            base: check_points(&format!("{field}.base"), p.base)?,
+            scope_points: check_points(&format!("{field}.scope_points"), p.scope_points)?,
+            scope_cap: check_points(&format!("{field}.scope_cap"), p.scope_cap)?,
+            boosts: p.boosts,
+            trivial: Triviality::parse(&format!("{field}.trivial"), &p.trivial)?,
+            floor: check_points(&format!("{field}.floor"), p.floor)?,
+            narrow: p.narrow,
+            weak_trivial: p.weak_trivial,
+        })
+    }
+
+    /// The whole file, in the order its errors are reported: the first invalid
+    /// value found is the one named.
+    fn compile(mut self, file: RulesFile) -> Result<ScoringRules, RulesError> {
+        if file.version.trim().is_empty() {
+            return Err(RulesError::new("version", "must be a non-empty string"));
+        }
+        let medium_floor = check_points("points.medium_floor", file.points.medium_floor)?;
+        let complex_floor = check_points("points.complex_floor", file.points.complex_floor)?;
+        let (mut classes, question_class) = self.action_classes(&file.actions, &file.lexicon)?;
+        let no_action = Self::policy("no_action", &file.no_action)?;
+
+        let mut scope_terms = TermNames::default();
+        let s = &file.scope;
+        self.add_terms("scope", Group::Scope, term_lists!(s), &mut scope_terms)?;
+        let t = &file.tradeoff;
+        let mut tradeoff =
+            self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, term_lists!(t))?;
+        self.add_alternatives(&file.grammar.alternatives, &mut tradeoff.terms)?;
+        let c = &file.coordination;
+        let mut coordination = self.weighted(
+            "coordination",
+            Group::Coordination,
+            c.points,
+            c.cap,
+            term_lists!(c),
+        )?;
+        let nw = &file.narrow;
+        let mut narrow =
+            self.weighted("narrow", Group::Narrow, nw.points, nw.cap, term_lists!(nw))?;
+        let mut domain = self.domain(&file.domain)?;
+        let (step_points, step_cap) = self.steps(&file.steps)?;
+        let mut trivial = self.trivial(&file.trivial)?;
+        let mut negator_terms = TermNames::default();
+        let lists = TermLists::exact(&file.negation.forms, &[]);
+        self.add_terms("negation", Group::Negator, lists, &mut negator_terms)?;
+        self.grammar(&file.grammar, &file.compounds)?;
+        let enumeration = enumeration(&file.enumeration)?;
+        let indicators = self.indicators(&file.indicators)?;
+
+        // Term lists are only read to name signals, so they hold the signal names.
+        for class in &mut classes {
+            prefix_all(&mut class.terms, "action");
+        }
+        prefix_all(&mut scope_terms.names, "scope");
+        prefix_all(&mut tradeoff.terms, "tradeoff");
+        prefix_all(&mut coordination.terms, "phased");
+        prefix_all(&mut narrow.terms, "narrow");
+        prefix_all(&mut domain.weighted.terms, "domain");
+        prefix_all(&mut trivial.weak_terms, "trivial");
+        prefix_all(&mut trivial.strong_terms, "trivial");
+
+        let (prefixes, suffixes) = affixes(&file.normalise)?;
+        let (words, hits, phrases) = self.freeze();
+        let tables = WordTables::new(words, &file.grammar.noun_particles)?;
+        Ok(ScoringRules {
+            version: file.version,
+            medium_floor,
+            complex_floor,
+            classes,
+            no_action,
+            scope_terms: scope_terms.into_names(),
+            tradeoff,
+            coordination,
+            narrow,
+            domain,
+            step_points,
+            step_cap,
+            trivial,
+            negation_window: u32::from(file.negation.window),
+            indicators,
+            short_words: tables.short_words,
+            long_words: tables.long_words,
+            longest_word: tables.longest_word,
+            hits,
+            phrase_filter: PhraseFilter::new(phrases.keys()),
+            phrases,
+            affix_bytes: AffixBytes::new(&prefixes, &suffixes),
+            prefixes,
+            suffixes,
+            question_class,
+            segmenter: tables.segmenter,
+            enumeration,
+        })
+    }
+
+    /// The action classes with their words and the lexicon's, and the one class (if
+    /// any) a sentence ending in a question mark counts for.
+    fn action_classes(
+        &mut self,
+        actions: &[ActionFile],
+        lexicon: &BTreeMap<String, BTreeMap<String, TermsFile>>,
+    ) -> Result<(Vec<ActionClass>, Option<u8>), RulesError> {
+        if actions.is_empty() || actions.len() > MAX_ACTION_CLASSES {
+            return Err(RulesError::new(
+                "actions",
+                format!("expected 1 to {MAX_ACTION_CLASSES} action classes"),
+            ));
+        }
+        let mut classes = Vec::with_capacity(actions.len());
+        let mut class_terms: Vec<TermNames> = Vec::with_capacity(actions.len());
+        for (i, action) in actions.iter().enumerate() {
+            let (class, terms) = self.action_class(i, action, &classes)?;
+            class_terms.push(terms);
+            classes.push(class);
+        }
+        self.lexicon(lexicon, actions, &mut class_terms)?;
+        for (class, terms) in classes.iter_mut().zip(class_terms) {
+            class.terms = terms.into_names();
+        }
+        let question_class = classes
+            .iter()
+            .position(|c| c.question_term.is_some())
+            .map(|c| c as u8);
+        if classes.iter().filter(|c| c.question_term.is_some()).count() > 1 {
+            return Err(RulesError::new(
+                "actions",
+                "at most one action class may set question_mark",
+            ));
+        }
+        Ok((classes, question_class))
+    }
+
+    /// `actions[i]`, checked against the classes before it; its term names are
+    /// returned apart so the lexicon can extend them.
+    fn action_class(
+        &mut self,
+        i: usize,
+        action: &ActionFile,
+        earlier: &[ActionClass],
+    ) -> Result<(ActionClass, TermNames), RulesError> {
+        let field = format!("actions[{i}]");
+        if action.name.trim().is_empty() {
+            return Err(RulesError::new(
+                format!("{field}.name"),
+                "must be a non-empty string",
+            ));
+        }
+        if earlier.iter().any(|c| c.name == action.name) {
+            return Err(RulesError::new(
+                format!("{field}.name"),
+                format!("{:?} names two action classes", action.name),
+            ));
+        }
+        let policy = Self::policy(
+            &field,
+            &ModifierPolicyFile {
+                base: action.base,
+                scope_points: action.scope_points,
+                scope_cap: action.scope_cap,
+                boosts: action.boosts,
+                trivial: action.trivial.clone(),
+                floor: action.floor,
+                narrow: action.narrow,
+                weak_trivial: action.weak_trivial,
+            },
+        )?;
+        let verb_complexity =
+            parse_verb_complexity(&format!("{field}.verb_complexity"), &action.verb_complexity)?;
+        let mut terms = TermNames::default();
+        let lists = term_lists!(action);
+        self.add_terms_inflected(
+            &field,
+            Group::Action(i as u8),
+            lists,
+            Inflect::of(action.inflect, action.past),
+            &mut terms,
+        )?;
+        let question_term = if action.question_mark {
+            Some(terms.intern("?", &format!("{field}.question_mark"))?)
+        } else {
+            None
+        };
+        let class = ActionClass {
+            name: action.name.clone(),
+            verb_complexity,
+            policy,
+            sentence_start: action.sentence_start,
+            verb: action.verb,
+            nouns_in_questions: action.nouns_in_questions,
+            status_in_questions: action.status_in_questions,
+            weighs_options: action.weighs_options,
+            fallback: action.fallback,
+            hides_fallback: action.hides_fallback,
+            question_term,
+            terms: Vec::new(),
+        };
+        Ok((class, terms))
+    }
+
+    fn domain(&mut self, d: &DomainFile) -> Result<DomainRules, RulesError> {
+        let lists = term_lists!(d);
+        let domain = DomainRules {
+            weighted: self.weighted("domain", Group::Domain, d.points, d.cap, lists)?,
+            medium_floor_hits: usize::from(d.medium_floor_hits),
+            complex_floor_hits: usize::from(d.complex_floor_hits),
+        };
+        if domain.medium_floor_hits == 0 || domain.complex_floor_hits == 0 {
+            let field = if domain.medium_floor_hits == 0 {
+                "domain.medium_floor_hits"
+            } else {
+                "domain.complex_floor_hits"
+            };
+            return Err(RulesError::new(field, "must be at least 1"));
+        }
+        Ok(domain)
+    }
+
+    /// The sequencing words, step markers and ordinals; returns the points per step
+    /// and their cap.
+    fn steps(&mut self, st: &StepsFile) -> Result<(i32, i32), RulesError> {
+        let step_points = check_points("steps.points", st.points)?;
+        let step_cap = check_points("steps.cap", st.cap)?;
+        let mut sequencer_terms = TermNames::default();
+        let lists = term_lists!(st);
+        self.add_terms("steps", Group::Sequencer, lists, &mut sequencer_terms)?;
+        let mut marker_terms = TermNames::default();
+        let lists = TermLists::exact(&st.markers, &[]);
+        self.add_terms("steps.markers", Group::StepMarker, lists, &mut marker_terms)?;
+        let mut ordinal_terms = TermNames::default();
+        let lists = TermLists::exact(&st.ordinals, &[]);
+        self.add_terms("steps.ordinals", Group::Ordinal, lists, &mut ordinal_terms)?;
+        Ok((step_points, step_cap))
+    }
+
+    fn trivial(&mut self, tr: &TrivialFile) -> Result<TrivialRules, RulesError> {
+        let mut weak_terms = TermNames::default();
+        let lists = TermLists::exact(&tr.weak, &tr.weak_phrases);
+        self.add_terms("trivial.weak", Group::TrivialWeak, lists, &mut weak_terms)?;
+        let value_term = weak_terms.intern("value", "trivial.value_words")?;
+        let mut strong_terms = TermNames::default();
+        let lists = TermLists::exact(&tr.strong, &tr.strong_phrases);
+        self.add_terms(
+            "trivial.strong",
+            Group::TrivialStrong,
+            lists,
+            &mut strong_terms,
+        )?;
+        let mut value_terms = TermNames::default();
+        let lists = TermLists::exact(&tr.value_words, &[]);
+        self.add_terms(
+            "trivial.value_words",
+            Group::ValueWord,
+            lists,
+            &mut value_terms,
+        )?;
+        Ok(TrivialRules {
+            weak_points: check_points("trivial.weak_points", tr.weak_points)?,
+            strong_points: check_points("trivial.strong_points", tr.strong_points)?,
+            weak_terms: weak_terms.into_names(),
+            strong_terms: strong_terms.into_names(),
+            value_term,
+        })
+    }
+
+    /// The grammar words (they carry roles, not evidence) and the compounds, whose
+    /// term names share one list.
+    fn grammar(
+        &mut self,
+        grammar: &GrammarFile,
+        compounds: &CompoundsFile,
+    ) -> Result<(), RulesError> {
+        let mut grammar_terms = TermNames::default();
+        let lists = TermLists::exact(&grammar.determiners, &[]);
+        self.add_terms(
+            "grammar.determiners",
+            Group::Determiner,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&grammar.light_verbs, &[]);
+        self.add_terms(
+            "grammar.light_verbs",
+            Group::LightVerb,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists {
+            words: &grammar.noun_verbs,
+            forms: &[],
+            phrases: &[],
+        };
+        self.add_terms(
+            "grammar.noun_verbs",
+            Group::NounVerb,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&grammar.cues, &[]);
+        self.add_terms("grammar.cues", Group::Cue, lists, &mut grammar_terms)?;
+        let lists = TermLists::exact(&grammar.prepositions, &[]);
+        self.add_terms(
+            "grammar.prepositions",
+            Group::Preposition,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&grammar.distributives, &[]);
+        self.add_terms(
+            "grammar.distributives",
+            Group::Distributive,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&grammar.subject_pronouns, &[]);
+        self.add_terms(
+            "grammar.subject_pronouns",
+            Group::SubjectPronoun,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let (forms, phrases): (Vec<String>, Vec<String>) =
+            grammar.requests.iter().cloned().partition(|raw| {
+                let mut n = 0;
+                for_each_word(raw, &mut String::new(), |_| n += 1);
+                n == 1
+            });
+        let lists = TermLists::exact(&forms, &phrases);
+        self.add_terms(
+            "grammar.requests",
+            Group::Request,
+            lists,
+            &mut grammar_terms,
+        )?;
+        for (i, raw) in compounds.phrases.iter().enumerate() {
+            let field = format!("compounds.phrases[{i}]");
+            let words = phrase_words(&field, raw)?;
+            if words.len() != 2 {
+                return Err(RulesError::new(
+                    field,
+                    format!("{raw:?} must have exactly 2 words"),
+                ));
+            }
+            let hit = Hit {
+                group: Group::Compound,
+                term: grammar_terms.intern(&words.join(" "), &field)?,
+                bare: false,
+            };
+            self.add_phrase(&words, hit);
+        }
+        Ok(())
+    }
+
+    /// The indicators' words; returns their names, in order.
+    fn indicators(&mut self, indicators: &[IndicatorFile]) -> Result<Vec<String>, RulesError> {
+        if indicators.len() > MAX_INDICATORS {
+            return Err(RulesError::new(
+                "indicators",
+                format!("at most {MAX_INDICATORS} indicators are supported"),
+            ));
+        }
+        let mut names = Vec::with_capacity(indicators.len());
+        for (i, ind) in indicators.iter().enumerate() {
+            let field = format!("indicators[{i}]");
+            if ind.name.trim().is_empty() {
+                return Err(RulesError::new(
+                    format!("{field}.name"),
+                    "must be a non-empty string",
+                ));
+            }
+            let mut terms = TermNames::default();
+            let lists = term_lists!(ind);
+            self.add_terms(&field, Group::Indicator(i as u8), lists, &mut terms)?;
+            names.push(ind.name.clone());
+        }
+        Ok(names)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn freeze(
+        self,
+    ) -> (
+        FxHashMap<Box<str>, Entry>,
+        Vec<Hit>,
+        FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
+    ) {
+        let mut hits = Vec::new();
+        let mut words = FxHashMap::default();
+        for (word, (word_hits, phrase_word)) in self.words {
+            let hits_start = hits.len() as u32;
+            hits.extend(word_hits.iter().filter(|h| h.group.records()));
+            words.insert(
+                word.into_boxed_str(),
+                Entry {
+                    hits_start,
+                    hits_len: (hits.len() as u32 - hits_start) as u16,
+                    phrase_roles: self.phrase_roles.get(&phrase_word).copied().unwrap_or(0),
+                    phrase_word,
+                    roles: word_hits.iter().fold(0, |roles, h| roles | h.group.role()),
+                },
+            );
+        }
+        let mut phrases = FxHashMap::default();
+        for (key, phrase_hits) in self.phrases {
+            let start = hits.len() as u32;
+            hits.extend_from_slice(&phrase_hits);
+            phrases.insert(key, start..hits.len() as u32);
+        }
+        (words, hits, phrases)
+    }
+}
+
+fn enumeration(e: &EnumerationFile) -> Result<Enumeration, RulesError> {
+    Ok(Enumeration {
+        points: check_points("enumeration.points", e.points)?,
+        cap: check_points("enumeration.cap", e.cap)?,
+        free: u32::from(e.free),
+        options_from: u32::from(e.options_from),
+        options_points: check_points("enumeration.options_points", e.options_points)?,
+    })
+}
+
+/// The normalised prefixes and suffixes, each one word; prefixes must be in a
+/// script written with spaces (they are joined to the next word after a hyphen).
+fn affixes(normalise: &NormaliseFile) -> Result<(Vec<String>, Vec<String>), RulesError> {
+    let mut suffixes = Vec::with_capacity(normalise.suffixes.len());
+    for (i, raw) in normalise.suffixes.iter().enumerate() {
+        let field = format!("normalise.suffixes[{i}]");
+        suffixes.push(single_word(&field, raw)?);
+    }
+    let mut prefixes = Vec::with_capacity(normalise.prefixes.len());
+    for (i, raw) in normalise.prefixes.iter().enumerate() {
+        let field = format!("normalise.prefixes[{i}]");
+        let prefix = single_word(&field, raw)?;
+        if is_segmented_word(&prefix) {
+            return Err(RulesError::new(
+                field,
+                format!("{raw:?} must be written in a script with spaces"),
+            ));
+        }
+        prefixes.push(prefix);
+    }
+    Ok((prefixes, suffixes))
+}
+
+/// The frozen words sorted into the tables the scanner looks them up in.
+struct WordTables {
+    short_words: ShortWords<Entry>,
+    long_words: FxHashMap<Box<str>, Entry>,
+    longest_word: usize,
+    segmenter: Option<Segmenter>,
+}
+
+impl WordTables {
+    /// Words of a script written with spaces go to the short or long table by
+    /// length; the others to the segmenter, with the noun particles it checks.
+    fn new(
+        words: FxHashMap<Box<str>, Entry>,
+        noun_particles: &[String],
+    ) -> Result<Self, RulesError> {
+        let (mut short_words, mut long_words) = (Vec::new(), FxHashMap::default());
+        let (mut segmented_words, mut segmented_entries) = (Vec::new(), Vec::new());
+        let mut longest_word = 0;
+        for (word, entry) in words {
+            if is_segmented_word(&word) {
+                segmented_words.push(word.into_string());
+                segmented_entries.push(entry);
+                continue;
+            }
+            longest_word = longest_word.max(word.len());
+            match pack_short(&word) {
+                Some(key) => short_words.push((key, entry)),
+                None => {
+                    long_words.insert(word, entry);
+                }
+            }
+        }
+        let segmenter = if segmented_words.is_empty() {
+            None
+        } else {
+            Some(segmenter(
+                segmented_words,
+                segmented_entries,
+                noun_particles,
+            )?)
+        };
+        Ok(Self {
+            short_words: ShortWords::new(short_words),
+            long_words,
+            longest_word,
+            segmenter,
+        })
+    }
+}
+
+fn segmenter(
+    words: Vec<String>,
+    entries: Vec<Entry>,
+    noun_particles: &[String],
+) -> Result<Segmenter, RulesError> {
+    let automaton = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&words)
+        .map_err(|err| RulesError::new("<document>", err.to_string()))?;
+    let mut particles = Vec::new();
+    for (i, raw) in noun_particles.iter().enumerate() {
+        if raw.is_empty() {
+            return Err(RulesError::new(
+                format!("grammar.noun_particles[{i}]"),
+                "must not be empty",
+            ));
+        }
+        particles.push(raw.clone());
+    }
+    Ok(Segmenter {
+        automaton,
+        entries,
+        noun_particles: particles,
+    })
+}
+
+impl Triviality {
+    fn parse(field: &str, value: &str) -> Result<Self, RulesError> {
+        match value {
+            "always" => Ok(Self::Always),
+            "never" => Ok(Self::Never),
+            "unscoped" => Ok(Self::Unscoped),
+            other => Err(RulesError::new(
+                field,
+                format!(
+                    "{other:?} is not allowed: expected one of \"always\", \"never\", \"unscoped\""
+                ),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inflections_cover_regular_verb_forms() {
+        let forms = inflections("refactor", true);
+        for form in ["refactor", "refactors", "refactored", "refactoring"] {
+            assert!(forms.iter().any(|f| f == form), "{form}");
+        }
+        let forms = inflections("migrate", true);
+        assert!(forms.contains(&"migrating".to_owned()) && forms.contains(&"migrated".to_owned()));
+        let forms = inflections("debug", true);
+        assert!(forms.contains(&"debugging".to_owned()) && forms.contains(&"debugged".to_owned()));
+        let forms = inflections("apply", true);
+        assert!(forms.contains(&"applies".to_owned()) && forms.contains(&"applied".to_owned()));
+    }
+}

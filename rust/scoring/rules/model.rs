@@ -1,0 +1,486 @@
+//! The compiled rules: the word and phrase tables and the per-list points the
+//! scanner (`evidence.rs`) and the scorer read. Immutable once built by the compiler.
+
+use std::ops::Range;
+
+use aho_corasick::AhoCorasick;
+use rustc_hash::FxHashMap;
+
+use super::super::short_words::{pack_short, ShortWords};
+
+/// Phrases are matched on at most this many consecutive words.
+pub(crate) const MAX_PHRASE_WORDS: usize = 4;
+/// Action classes are tracked in fixed-size arrays on the hot path.
+pub(crate) const MAX_ACTION_CLASSES: usize = 16;
+/// Indicators are tracked in a 64-bit mask.
+pub(super) const MAX_INDICATORS: usize = 64;
+
+/// Which list a word or phrase belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Group {
+    Action(u8),
+    Scope,
+    Tradeoff,
+    Coordination,
+    Narrow,
+    Domain,
+    Sequencer,
+    StepMarker,
+    Ordinal,
+    TrivialWeak,
+    TrivialStrong,
+    ValueWord,
+    Negator,
+    Indicator(u8),
+    /// A known word that carries no evidence (the lexicon's `neutral` class).
+    Neutral,
+    /// An article or possessive: a verb right after one is a noun ("the upload").
+    Determiner,
+    /// A verb that takes an action noun as its object ("do a review").
+    LightVerb,
+    /// Two words that name a thing, not an action ("audit log"): their actions
+    /// are withdrawn.
+    Compound,
+    /// A verb more often used as a noun ("build", "test"): an action only where a
+    /// verb stands (a clause start, or after a cue word).
+    NounVerb,
+    /// A word after which a verb stands ("to", "please", "and", "you").
+    Cue,
+    /// A preposition: the bare verb after it is a noun ("on submit").
+    Preposition,
+    /// A sentence opener that makes a question a request ("can you").
+    Request,
+    /// A subject pronoun: after a light verb it keeps the verb's object open
+    /// ("brauch ich einen Plan": the plan is what is needed).
+    SubjectPronoun,
+    /// "per", "each", "by": the narrow unit after it is every unit ("per table",
+    /// "page by page"), not one.
+    Distributive,
+    /// "or" and its translations: in a question, the sentence offers alternatives
+    /// to weigh ("Kafka or RabbitMQ?"). The term indexes the trade-off names.
+    Alternative,
+}
+
+/// One vocabulary hit: the list and the term's index in that list's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub group: Group,
+    pub term: u16,
+    /// The bare form of a verb listed under `words` (its base or -s form), which a
+    /// determiner or a preposition makes a noun ("the upload", "on submit").
+    pub bare: bool,
+}
+
+/// How an action class (or the no-action case) turns evidence into points.
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    pub base: i32,
+    pub scope_points: i32,
+    pub scope_cap: i32,
+    pub boosts: bool,
+    pub trivial: Triviality,
+    /// The lowest points this candidate can end with.
+    pub floor: i32,
+    /// Whether narrow-scope words ("this function") pull it down when no scope
+    /// term was found.
+    pub narrow: bool,
+    /// Whether weak triviality words ("just", "small") pull it down; strong ones
+    /// ("typo") always do where `trivial` allows.
+    pub weak_trivial: bool,
+}
+
+/// When triviality words pull a candidate down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Triviality {
+    Always,
+    Never,
+    /// Only when the text names no system-wide scope.
+    Unscoped,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ActionClass {
+    pub name: String,
+    pub verb_complexity: crate::scoring::VerbComplexity,
+    pub policy: Policy,
+    pub sentence_start: bool,
+    /// Its words are verbs: right after a determiner they are nouns and do not count.
+    pub verb: bool,
+    /// In a question about a fact, any of its words right after a determiner or a
+    /// preposition is the thing asked about ("which team owns the integration?"),
+    /// not work asked for, even a form listed as a noun.
+    pub nouns_in_questions: bool,
+    /// In a question about a fact, its words ask for a status ("is the build
+    /// broken?"), not for work on it.
+    pub status_in_questions: bool,
+    /// A list it works over names options to weigh ("analyse partitioning,
+    /// clustering and caching"): trade-off evidence.
+    pub weighs_options: bool,
+    /// It is a candidate only when no other class is found ("the failing
+    /// checks" is the object of "count", not a report to debug).
+    pub fallback: bool,
+    /// Whether finding it hides the fallback classes: a question or a greeting
+    /// does not hide a reported problem ("hi, the build fails").
+    pub hides_fallback: bool,
+    /// The term a sentence ending in a question mark counts as, for the class
+    /// that sets `question_mark`.
+    pub question_term: Option<u16>,
+    pub terms: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Weighted {
+    pub points: i32,
+    pub cap: i32,
+    pub terms: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DomainRules {
+    pub weighted: Weighted,
+    pub medium_floor_hits: usize,
+    pub complex_floor_hits: usize,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TrivialRules {
+    pub weak_points: i32,
+    pub strong_points: i32,
+    pub weak_terms: Vec<String>,
+    pub strong_terms: Vec<String>,
+    /// Index in `weak_terms` of the "a value is given" evidence.
+    pub value_term: u16,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Entry {
+    pub(super) hits_start: u32,
+    pub(super) hits_len: u16,
+    /// Where the word stands in phrases (`PHRASE_*` bits): most phrase words never end
+    /// one, so the matcher skips them.
+    pub(super) phrase_roles: u8,
+    /// 1-based id of the word inside phrases, 0 when no phrase uses it.
+    pub(super) phrase_word: u32,
+    /// The grammar roles among its hits (`ROLE_*` bits), so the scanner reads them
+    /// without walking the hits.
+    pub(super) roles: u8,
+}
+
+/// A step ordinal ("first").
+pub(crate) const ROLE_ORDINAL: u8 = 1;
+/// A determiner ("the").
+pub(crate) const ROLE_DETERMINER: u8 = 2;
+/// A light verb ("do").
+pub(crate) const ROLE_LIGHT_VERB: u8 = 4;
+/// A cue or a sequencer: a verb may follow.
+pub(crate) const ROLE_CUE: u8 = 8;
+/// A preposition.
+pub(crate) const ROLE_PREPOSITION: u8 = 16;
+/// A verb more often used as a noun.
+pub(crate) const ROLE_NOUN_VERB: u8 = 32;
+/// A subject pronoun ("ich" in "brauch ich").
+pub(crate) const ROLE_SUBJECT_PRONOUN: u8 = 64;
+/// A distributive ("per").
+pub(crate) const ROLE_DISTRIBUTIVE: u8 = 128;
+
+impl Group {
+    /// The `ROLE_*` bit of this group, 0 for none.
+    pub(super) fn role(self) -> u8 {
+        match self {
+            Group::Ordinal => ROLE_ORDINAL,
+            Group::Determiner => ROLE_DETERMINER,
+            Group::LightVerb => ROLE_LIGHT_VERB,
+            Group::Cue | Group::Sequencer => ROLE_CUE,
+            Group::Preposition => ROLE_PREPOSITION,
+            Group::NounVerb => ROLE_NOUN_VERB,
+            Group::SubjectPronoun => ROLE_SUBJECT_PRONOUN,
+            Group::Distributive => ROLE_DISTRIBUTIVE,
+            _ => 0,
+        }
+    }
+
+    /// Whether recording a hit of this group changes the evidence; the others only
+    /// carry a role, read from `Entry::roles`.
+    pub(super) fn records(self) -> bool {
+        !matches!(
+            self,
+            Group::Ordinal
+                | Group::Preposition
+                | Group::Neutral
+                | Group::Determiner
+                | Group::LightVerb
+                | Group::NounVerb
+                | Group::Cue
+                | Group::SubjectPronoun
+                | Group::Distributive
+        )
+    }
+}
+
+/// The word ends a phrase.
+pub(crate) const PHRASE_END: u8 = 1;
+/// The word starts a phrase.
+pub(crate) const PHRASE_START: u8 = 2;
+/// The word starts a compound ("audit" in "audit log").
+pub(crate) const COMPOUND_START: u8 = 4;
+
+/// A word or phrase found in the text: its hits.
+pub(crate) type Hits<'r> = &'r [Hit];
+
+/// Compiled, immutable scoring rules. Cheap to share behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct ScoringRules {
+    pub(crate) version: String,
+    pub(crate) medium_floor: i32,
+    pub(crate) complex_floor: i32,
+    pub(crate) classes: Vec<ActionClass>,
+    pub(crate) no_action: Policy,
+    pub(crate) scope_terms: Vec<String>,
+    pub(crate) tradeoff: Weighted,
+    pub(crate) coordination: Weighted,
+    pub(crate) narrow: Weighted,
+    pub(crate) domain: DomainRules,
+    pub(crate) step_points: i32,
+    pub(crate) step_cap: i32,
+    pub(crate) trivial: TrivialRules,
+    pub(crate) negation_window: u32,
+    pub(crate) indicators: Vec<String>,
+    /// Words of up to 8 bytes, keyed by their bytes packed into an integer: one
+    /// multiply to hash, one compare to match (most words are this short).
+    pub(super) short_words: ShortWords<Entry>,
+    pub(super) long_words: FxHashMap<Box<str>, Entry>,
+    /// Longer words cannot be in the table; they skip the lookup.
+    pub(super) longest_word: usize,
+    pub(super) hits: Vec<Hit>,
+    pub(super) phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Range<u32>>,
+    /// The phrases' (length, first word, last word), so most words that end some
+    /// phrase skip the phrase table.
+    pub(super) phrase_filter: PhraseFilter,
+    /// Word prefixes joined to the word after a hyphen ("re-host") and stripped
+    /// from words the vocabulary lacks ("rehost" -> "host").
+    pub(super) prefixes: Vec<String>,
+    /// Clitic endings stripped from a word the vocabulary lacks ("muéstrame" ->
+    /// "muestra"), with the stress mark the ending added removed.
+    pub(super) suffixes: Vec<String>,
+    /// Which bytes begin a prefix and end a suffix: most words have neither.
+    pub(super) affix_bytes: AffixBytes,
+    /// The class a sentence ending in a question mark counts for.
+    pub(crate) question_class: Option<u8>,
+    pub(crate) enumeration: Enumeration,
+    /// Dictionary matching over runs of scripts written without spaces.
+    pub(super) segmenter: Option<Segmenter>,
+}
+
+/// A set of (length, first word id, last word id) as one bit per hash: a clear bit
+/// means no phrase has them; a set bit is confirmed in the phrase table.
+#[derive(Debug, Clone)]
+pub(super) struct PhraseFilter {
+    bits: Box<[u64]>,
+}
+
+impl PhraseFilter {
+    const BITS_LOG2: u32 = 16;
+
+    pub(super) fn new<'k>(keys: impl Iterator<Item = &'k [u32; MAX_PHRASE_WORDS]>) -> Self {
+        let mut filter = Self {
+            bits: vec![0; (1 << Self::BITS_LOG2) / 64].into_boxed_slice(),
+        };
+        for key in keys {
+            let len = key.iter().take_while(|&&id| id != 0).count();
+            let bit = Self::bit(len, key[0], key[len - 1]);
+            filter.bits[bit / 64] |= 1 << (bit % 64);
+        }
+        filter
+    }
+
+    #[inline(always)]
+    fn bit(len: usize, first: u32, last: u32) -> usize {
+        let key = (u64::from(first) << 32 | u64::from(last)) ^ ((len as u64) << 60);
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS_LOG2)) as usize
+    }
+
+    #[inline(always)]
+    fn may_contain(&self, len: usize, first: u32, last: u32) -> bool {
+        let bit = Self::bit(len, first, last);
+        self.bits
+            .get(bit / 64)
+            .is_some_and(|word| word & (1 << (bit % 64)) != 0)
+    }
+}
+
+/// Points for a list of items: `points` per comma beyond the first `free`, up to `cap`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Enumeration {
+    pub points: i32,
+    pub cap: i32,
+    pub free: u32,
+    /// The commas from which a class that weighs options takes the items for
+    /// alternatives, and the points that earns.
+    pub options_from: u32,
+    pub options_points: i32,
+}
+
+/// The first bytes of the prefixes and the last bytes of the suffixes.
+#[derive(Debug, Clone)]
+pub(super) struct AffixBytes {
+    prefix_first: [bool; 256],
+    suffix_last: [bool; 256],
+}
+
+impl AffixBytes {
+    pub(super) fn new(prefixes: &[String], suffixes: &[String]) -> Self {
+        let mut bytes = Self {
+            prefix_first: [false; 256],
+            suffix_last: [false; 256],
+        };
+        for p in prefixes {
+            if let Some(&b) = p.as_bytes().first() {
+                bytes.prefix_first[usize::from(b)] = true;
+            }
+        }
+        for s in suffixes {
+            if let Some(&b) = s.as_bytes().last() {
+                bytes.suffix_last[usize::from(b)] = true;
+            }
+        }
+        bytes
+    }
+}
+
+/// Removes the stress marks a clitic ending adds to a Spanish verb.
+fn fold_stress(word: &str, out: &mut String) {
+    out.clear();
+    out.extend(word.chars().map(|c| match c {
+        'á' => 'a',
+        'é' => 'e',
+        'í' => 'i',
+        'ó' => 'o',
+        'ú' => 'u',
+        other => other,
+    }));
+}
+
+/// The vocabulary's words in scripts written without spaces, found inside a run
+/// by leftmost-longest matching.
+#[derive(Debug, Clone)]
+pub(super) struct Segmenter {
+    pub(super) automaton: AhoCorasick,
+    pub(super) entries: Vec<Entry>,
+    /// A word followed by one of these modifies a noun ("設定の", "写的").
+    pub(super) noun_particles: Vec<String>,
+}
+
+/// A word looked up in the tables.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lookup<'r> {
+    /// The hits that change the evidence, in the rules' order.
+    pub hits: Hits<'r>,
+    pub phrase_word: u32,
+    pub phrase_roles: u8,
+    /// `ROLE_*` bits.
+    pub roles: u8,
+}
+
+impl ScoringRules {
+    /// The file's `version`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    #[inline(always)]
+    pub(crate) fn lookup(&self, word: &str) -> Option<Lookup<'_>> {
+        if word.len() > self.longest_word {
+            return None;
+        }
+        let entry = match pack_short(word) {
+            Some(key) => self.short_words.get(key)?,
+            None => self.long_words.get(word)?,
+        };
+        Some(self.entry_lookup(entry))
+    }
+
+    #[inline(always)]
+    fn entry_lookup(&self, entry: &Entry) -> Lookup<'_> {
+        let start = entry.hits_start as usize;
+        Lookup {
+            hits: &self.hits[start..start + entry.hits_len as usize],
+            phrase_word: entry.phrase_word,
+            phrase_roles: entry.phrase_roles,
+            roles: entry.roles,
+        }
+    }
+
+    /// Calls `on_match` with the hits of every vocabulary word found in a run of a
+    /// script written without spaces, left to right, longest first.
+    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Hits<'_>, bool)) {
+        if let Some(segmenter) = &self.segmenter {
+            for found in segmenter.automaton.find_iter(run) {
+                let entry = &segmenter.entries[found.pattern().as_usize()];
+                let rest = &run[found.end()..];
+                let noun = segmenter
+                    .noun_particles
+                    .iter()
+                    .any(|p| rest.starts_with(p.as_str()));
+                on_match(self.entry_lookup(entry).hits, noun);
+            }
+        }
+    }
+
+    /// Whether `word` is a configured prefix.
+    pub(crate) fn prefix_index(&self, word: &str) -> Option<usize> {
+        self.prefixes.iter().position(|p| p == word)
+    }
+
+    pub(crate) fn prefix(&self, index: usize) -> &str {
+        &self.prefixes[index]
+    }
+
+    /// `word` without its prefix, when it has one and at least three letters remain.
+    pub(crate) fn strip_prefix<'w>(&self, word: &'w str) -> Option<&'w str> {
+        if !word
+            .as_bytes()
+            .first()
+            .is_some_and(|&b| self.affix_bytes.prefix_first[usize::from(b)])
+        {
+            return None;
+        }
+        self.prefixes.iter().find_map(|p| {
+            word.strip_prefix(p.as_str())
+                .filter(|rest| rest.len() >= 3 && rest.is_char_boundary(0))
+        })
+    }
+
+    /// The entry of `word` without a clitic ending, looked up as written and with
+    /// its stress mark removed; `buf` is scratch space.
+    pub(crate) fn lookup_without_suffix(&self, word: &str, buf: &mut String) -> Option<Lookup<'_>> {
+        if !word
+            .as_bytes()
+            .last()
+            .is_some_and(|&b| self.affix_bytes.suffix_last[usize::from(b)])
+        {
+            return None;
+        }
+        let stem = self.suffixes.iter().find_map(|s| {
+            word.strip_suffix(s.as_str())
+                .filter(|stem| stem.chars().count() >= 3)
+        })?;
+        self.lookup(stem).or_else(|| {
+            fold_stress(stem, buf);
+            self.lookup(buf)
+        })
+    }
+
+    /// Whether some phrase of `len` words starts with word id `first` and ends with
+    /// `last` (false positives possible, never false negatives).
+    #[inline(always)]
+    pub(crate) fn may_be_phrase(&self, len: usize, first: u32, last: u32) -> bool {
+        self.phrase_filter.may_contain(len, first, last)
+    }
+
+    /// Hits of the phrase made of these phrase-word ids (zero-padded), if any.
+    pub(crate) fn phrase(&self, key: &[u32; MAX_PHRASE_WORDS]) -> Option<Hits<'_>> {
+        self.phrases
+            .get(key)
+            .map(|r| &self.hits[r.start as usize..r.end as usize])
+    }
+}
