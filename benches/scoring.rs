@@ -1,11 +1,14 @@
-//! Criterion benchmarks of the pure-Rust engine: scoring and analysing one task, and
-//! the prompt cache's get and set. `cargo bench` runs them (no Python involved); the
+//! Criterion benchmarks of the pure-Rust engine: scoring and analysing one task, the
+//! routing decision (rollout plan and choice), and the prompt cache's get and set. `cargo bench` runs them (no Python involved); the
 //! Python-level benchmarks and the instruction counts live beside them in this folder.
 
 use std::hint::black_box;
 use std::sync::Arc;
 
 use _core::cache::{CacheConfig, PromptCache, Ttl};
+use _core::router::{
+    user_bucket, AgentRoute, Gates, LevelRoute, Plan, Reason, Routes, MINUTES_PER_DAY,
+};
 use _core::scoring::{CallerFacts, Scorer, ScoringRules, Thresholds};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -89,5 +92,74 @@ fn cache(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scoring, cache);
+/// The decision after scoring: a gated rollout (window and percentage, with the md5
+/// bucket of a user id) and the choice of model, tier and template for the level.
+fn routing(c: &mut Criterion) {
+    let scorer = scorer();
+    let routes = Routes {
+        levels: [
+            LevelRoute {
+                tier: 0,
+                model: 0,
+                template: 0,
+            },
+            LevelRoute {
+                tier: 1,
+                model: 1,
+                template: 1,
+            },
+            LevelRoute {
+                tier: 2,
+                model: 2,
+                template: 2,
+            },
+        ],
+        full_template: 2,
+        shadow: false,
+    };
+    let agent = AgentRoute {
+        default_model: 2,
+        default_tier: 2,
+        forced: None,
+        plan: Plan::Gated(Gates {
+            open_minutes: Some(vec![true; MINUTES_PER_DAY]),
+            percentage: Some(50.0),
+        }),
+    };
+    let users: Vec<String> = (0..TASKS.len()).map(|i| format!("user-{i}")).collect();
+    let mut group = c.benchmark_group("routing");
+    group.throughput(Throughput::Elements(TASKS.len() as u64));
+    group.bench_function("decide_and_choose", |b| {
+        b.iter(|| {
+            for user in &users {
+                let rollout = agent
+                    .plan
+                    .decide(Some(user), Some(600), |id| user_bucket(id.as_bytes()))
+                    .unwrap_or(Reason::OutsideWindow);
+                black_box(routes.choose(
+                    &agent,
+                    rollout,
+                    Some(_core::scoring::Level::Medium),
+                    None,
+                ));
+            }
+        })
+    });
+    group.bench_function("score_decide_and_choose", |b| {
+        let facts = CallerFacts::default();
+        b.iter(|| {
+            for (task, user) in TASKS.iter().zip(&users) {
+                let level = scorer.analyze(task, &facts).level;
+                let rollout = agent
+                    .plan
+                    .decide(Some(user), Some(600), |id| user_bucket(id.as_bytes()))
+                    .unwrap_or(Reason::OutsideWindow);
+                black_box(routes.choose(&agent, rollout, Some(level), None));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scoring, routing, cache);
 criterion_main!(benches);

@@ -47,6 +47,11 @@ DEFERRED_IMPORTS = {
         "claude_pm.decision_log.store",
     ): "only with a budget; the decision log counts usage against budgets (imports budget)",
     ("claude_pm.integrations.litellm", "claude_pm.decision_log"): "only when a response carries a decision id",
+    (
+        "claude_pm.selection",
+        "claude_pm.metrics",
+    ): "only with PROMETHEUS_MULTIPROC_DIR; the metrics read the pipeline (they import selection)",
+    ("claude_pm.selection", "claude_pm.integrations.otel"): "only with CLAUDE_PM_OTEL (optional opentelemetry)",
     ("claude_pm.utils.anthropic_executor", "claude_pm.decision_log.registry"): "only for a logged decision",
     ("claude_pm.utils.task_tool_helper", "claude_pm.decision_log.registry"): "only for a logged decision",
     ("claude_pm.utils.task_tool_helper", "claude_pm.decision_log"): "only for a logged decision",
@@ -57,11 +62,6 @@ DEFERRED_IMPORTS = {
 DEFERRED_IN_COMMANDS = "claude_pm.cli."
 
 TEMPORARY_DEFERRED_IMPORTS = {
-    # selection.py defers its metrics, decision-log, OpenTelemetry and quality-guard imports.
-    ("claude_pm.selection", "claude_pm.metrics"),
-    ("claude_pm.selection", "claude_pm.integrations.otel"),
-    # The metrics read the pipeline's state, and selection.py imports the metrics.
-    ("claude_pm.metrics.sources", "claude_pm.selection"),
     # config.py's helpers that errors.py needs (redact, agent_variable) live above errors.py.
     ("claude_pm.errors", "claude_pm.config"),
     # config.py defers these imports (config.py is being rewritten elsewhere).

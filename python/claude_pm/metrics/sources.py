@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
+from claude_pm import selection
 from claude_pm.budget import current_gate
 from claude_pm.config import ENV_KEY_SLOT, get_settings
 from claude_pm.decision_log import get_decision_log
@@ -121,9 +122,7 @@ def inherited_sources(sources: Sources) -> Sources:
 
 
 def _library_recorded_stats() -> StatsSource | None:
-    from claude_pm.selection import recorded_stats
-
-    return recorded_stats() if get_settings().metrics_enabled else None
+    return selection.recorded_stats() if get_settings().metrics_enabled else None
 
 
 def _library_existing_cache_stats() -> Mapping[str, Any]:
@@ -132,11 +131,9 @@ def _library_existing_cache_stats() -> Mapping[str, Any]:
 
 
 def _library_stats() -> StatsSource | None:
-    from claude_pm.selection import selection_stats
-
     # Broken settings raise here first, so a scrape is never counted as a failed selection.
     get_settings()
-    return selection_stats()
+    return selection.selection_stats()
 
 
 def _library_cache_stats() -> Mapping[str, Any]:
@@ -173,9 +170,7 @@ def _library_quality_guard() -> Mapping[tuple[str, str], float]:
 
 
 def _library_config_errors() -> int:
-    from claude_pm.selection import config_error_count
-
-    return config_error_count()
+    return selection.config_error_count()
 
 
 def _library_active_optimizations() -> int:
