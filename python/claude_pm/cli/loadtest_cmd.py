@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import statistics
 import time
 from collections import Counter
@@ -55,6 +56,41 @@ async def _drive(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+async def _drive_until_interrupted(*args: Any) -> bool:
+    """`_drive`, stopped by SIGINT through the loop; True when it was.
+
+    The loop's own handler cancels the run instead of letting KeyboardInterrupt land in
+    whichever task is running: on Python 3.9 and 3.10 such an interrupt can leave a task
+    that `asyncio.run` then waits for forever.
+    """
+    loop = asyncio.get_running_loop()
+    run = asyncio.current_task()
+    interrupted = False
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        interrupted = True
+        if run is not None:
+            run.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+        handled = True
+    except (NotImplementedError, RuntimeError, ValueError):
+        # No loop signal handlers here (Windows, or not the main thread): Ctrl-C stays a
+        # KeyboardInterrupt, which the command catches.
+        handled = False
+    try:
+        await _drive(*args)
+    except asyncio.CancelledError:
+        if not interrupted:
+            raise
+    finally:
+        if handled:
+            loop.remove_signal_handler(signal.SIGINT)
+    return interrupted
+
+
 @click.command()
 @click.option(
     "-n", "--requests", type=click.IntRange(min=1), default=300, show_default=True, help="Number of delegations."
@@ -91,7 +127,9 @@ def loadtest(requests: int, concurrency: int, agent: str, as_json: bool) -> None
     ) as progress:
         task_id = progress.add_task("selections", total=requests)
         try:
-            asyncio.run(_drive(requests, concurrency, agent, progress, task_id, latencies, models))
+            interrupted = asyncio.run(
+                _drive_until_interrupted(requests, concurrency, agent, progress, task_id, latencies, models)
+            )
         except KeyboardInterrupt:
             interrupted = True
     elapsed = time.perf_counter() - started
