@@ -32,19 +32,17 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// The rollout outcomes, in the order `claude_pm.rollout.REASONS` lists them.
-    pub const ROLLOUT: [Reason; 10] = [
-        Reason::GlobalSwitchOn,
-        Reason::AgentSwitchOn,
-        Reason::InsideWindow,
-        Reason::PercentageIn,
-        Reason::ForcedModel,
-        Reason::AgentSwitchOff,
-        Reason::GlobalSwitchOff,
-        Reason::OutsideWindow,
-        Reason::NoUserId,
-        Reason::PercentageOut,
-    ];
+    /// The rollout outcomes (the first ten of `ALL`), in the order
+    /// `claude_pm.rollout.REASONS` lists them.
+    pub const ROLLOUT: [Reason; 10] = {
+        let mut rollout = [Reason::GlobalSwitchOn; 10];
+        let mut i = 0;
+        while i < rollout.len() {
+            rollout[i] = Self::ALL[i];
+            i += 1;
+        }
+        rollout
+    };
     /// How many rollout outcomes enable optimisation (the first ones of `ROLLOUT`).
     pub const ENABLING: usize = 4;
     pub const ALL: [Reason; 13] = [

@@ -185,16 +185,12 @@ _stats_retention: int | None = None
 _config_errors = 0
 
 
-def _count_config_error() -> None:
-    global _config_errors
-    _config_errors += 1
-
-
 def _current_state() -> _State:
+    global _config_errors
     try:
         settings = get_settings()
     except ConfigError:
-        _count_config_error()
+        _config_errors += 1
         raise
     state = _state
     if state is not None and state.settings is settings:
@@ -318,14 +314,8 @@ def choose(
 ) -> Selection:
     """`select` with positional arguments: the facades call this on the hot path."""
     started = time.perf_counter()
-    try:
-        settings = get_settings()
-    except ConfigError:
-        _count_config_error()
-        raise
-    state = _state
-    if state is None or state.settings is not settings:
-        state = _rebuild(settings)
+    state = _current_state()
+    settings = state.settings
     if force_reload or state.cache is not SharedPromptCache._instance:
         state = _reloaded_state(force_reload)
     adjusts = state.adjusts or session_id is not None
