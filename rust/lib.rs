@@ -17,6 +17,8 @@ mod py_constants;
 #[cfg(feature = "python")]
 mod py_errors;
 #[cfg(feature = "python")]
+mod py_rollout;
+#[cfg(feature = "python")]
 mod py_router;
 #[cfg(feature = "python")]
 mod py_scoring;
@@ -34,6 +36,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     py_scoring::register(m)?;
     py_cache::register(m)?;
     py_stats::register(m)?;
+    py_rollout::register(m)?;
     py_router::register(m)?;
     Ok(())
 }

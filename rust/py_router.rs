@@ -12,17 +12,14 @@ use std::time::Instant;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{IntoPyDict, PyDict, PyList, PyString, PyTuple};
 
 use crate::error::CoreError;
 use crate::py_args::{self, type_name, Surrogates};
 use crate::py_cache::PyPromptCache;
 use crate::py_scoring::{caller_facts, PyScorer, DETACH_ABOVE_BYTES};
 use crate::py_stats::{unix_now, PySelectionStats};
-use crate::router::{
-    user_bucket, AgentRoute, Choice, Forced, Gates, LevelRoute, Method, Model, Plan, Reason,
-    Routes, MINUTES_PER_DAY,
-};
+use crate::router::{AgentRoute, Choice, Forced, LevelRoute, Method, Model, Reason, Routes};
 use crate::scoring::{CallerFacts, Level};
 use crate::stats::OTHER_LABEL;
 
@@ -84,42 +81,6 @@ fn index_of(names: &[String], name: &str, argument: &str) -> PyResult<usize> {
     })
 }
 
-fn plan_of(plan: &Bound<'_, PyTuple>) -> PyResult<Plan> {
-    let kind: String = plan.get_item(0)?.extract()?;
-    match kind.as_str() {
-        "fixed" => {
-            let name: String = plan.get_item(1)?.extract()?;
-            let reason = Reason::from_name(&name)
-                .filter(|reason| Reason::ROLLOUT.contains(reason))
-                .ok_or_else(|| PyValueError::new_err(format!("unknown rollout reason {name:?}")))?;
-            Ok(Plan::Fixed(reason))
-        }
-        "gated" => {
-            let minutes: Option<Vec<u8>> = plan.get_item(1)?.extract()?;
-            let open_minutes = match minutes {
-                None => None,
-                Some(bytes) if bytes.len() == MINUTES_PER_DAY => {
-                    Some(bytes.iter().map(|&open| open != 0).collect())
-                }
-                Some(bytes) => {
-                    return Err(PyValueError::new_err(format!(
-                        "open minutes: expected {MINUTES_PER_DAY} bytes, got {}",
-                        bytes.len()
-                    )))
-                }
-            };
-            let percentage: Option<f64> = plan.get_item(2)?.extract()?;
-            Ok(Plan::Gated(Gates {
-                open_minutes,
-                percentage,
-            }))
-        }
-        other => Err(PyValueError::new_err(format!(
-            "unknown plan kind {other:?}: expected 'fixed' or 'gated'"
-        ))),
-    }
-}
-
 impl PyRouter {
     fn model_index(&self, model_id: &str) -> Option<usize> {
         self.models.iter().position(|model| model.text == model_id)
@@ -159,36 +120,6 @@ impl PyRouter {
             (Model::Caller, None) => py.None().into_bound(py),
         }
     }
-
-    fn rollout(
-        &self,
-        agent: &Agent,
-        user_id: Option<&Bound<'_, PyString>>,
-        minute: Option<u16>,
-    ) -> PyResult<Reason> {
-        let id = match user_id {
-            Some(id) => Some(match id.to_cow() {
-                Ok(text) => text,
-                // A lone surrogate: the bucket of its "surrogatepass" encoding.
-                Err(_) => {
-                    let encoded =
-                        id.call_method1(intern!(id.py(), "encode"), ("utf-8", "surrogatepass"))?;
-                    let bytes = encoded.cast::<PyBytes>()?.as_bytes().to_vec();
-                    return agent
-                        .route
-                        .plan
-                        .decide(Some("?"), minute, |_| user_bucket(&bytes))
-                        .map_err(|_| minute_missing());
-                }
-            }),
-            None => None,
-        };
-        agent
-            .route
-            .plan
-            .decide(id.as_deref(), minute, |id| user_bucket(id.as_bytes()))
-            .map_err(|_| minute_missing())
-    }
 }
 
 const CONFIG_KEYS: [&str; 12] = [
@@ -214,12 +145,6 @@ fn template(py: Python<'_>, keys: &[&str]) -> PyResult<Py<PyDict>> {
         dict.set_item(PyString::intern(py, key), py.None())?;
     }
     Ok(dict.unbind())
-}
-
-fn minute_missing() -> PyErr {
-    PyValueError::new_err(
-        "minute is required: this router's rollout windows need the minute of the day (0..=1439)",
-    )
 }
 
 fn optional_str<'a, 'py>(
@@ -369,7 +294,7 @@ impl PyRouter {
                     })
                 }
             };
-            let plan = plan_of(&plan)?;
+            let plan = crate::py_rollout::plan_of(&plan)?;
             needs_minute |= plan.needs_minute();
             let mut keys = Vec::new();
             let mut saved = Vec::new();
@@ -484,7 +409,7 @@ impl PyRouter {
             Some(id) => optional_str(id, "user_id must be a str or None")?,
             None => None,
         };
-        let rollout = self.rollout(agent, user_id, minute)?;
+        let rollout = crate::py_rollout::decide(&agent.route.plan, user_id, minute)?;
 
         let facts = facts_of(facts)?;
         let task = task.filter(|task| !task.is_none());

@@ -24,11 +24,13 @@ __all__ = [
     "TOKEN_REDUCTION_BUCKETS",
     "Analysis",
     "PromptCache",
+    "RolloutGates",
     "Router",
     "Scorer",
     "ScoringRules",
     "SelectionStats",
     "__version__",
+    "user_bucket",
 ]
 
 __version__: str
@@ -311,6 +313,25 @@ class SelectionStats:
         """Forget every recorded selection, windowed and cumulative."""
 
 # --- routing -----------------------------------------------------------------------
+
+def user_bucket(user_id: str) -> int:
+    """The user's stable rollout bucket 0..99: ``int(md5(user_id).hexdigest(), 16) % 100``.
+
+    The id is encoded as UTF-8 (a lone surrogate with "surrogatepass"); md5 here is a
+    stable spreader, not security. TypeError when ``user_id`` is not a str.
+    """
+
+@final
+class RolloutGates:
+    """The window and percentage gates of one agent (immutable): the ones ``Router`` uses."""
+
+    def __new__(cls, open_minutes: bytes | None, percentage: float | None) -> RolloutGates:
+        """``open_minutes``: 1,440 bytes, non-zero inside a window (None: no window gate);
+        ``percentage``: the enrolled share of users when below 100 (None: no percentage gate)."""
+    def decide(self, user_id: str | None, minute: int | None = None) -> str:
+        """The reason code (``outside_window``, ``no_user_id``, ``percentage_in``,
+        ``percentage_out`` or ``inside_window``) for a user id (None or "": none) at
+        ``minute`` of the day, which a window gate requires (ValueError without it)."""
 
 @final
 class Router:

@@ -35,7 +35,6 @@ Order of decisions, first match wins:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -47,7 +46,7 @@ from functools import lru_cache
 from typing import Callable, Union
 from zoneinfo import ZoneInfo
 
-from claude_pm._core import ENABLING_REASON_COUNT, ROLLOUT_REASONS
+from claude_pm._core import ENABLING_REASON_COUNT, ROLLOUT_REASONS, RolloutGates, user_bucket
 from claude_pm.config import RolloutWindow, Settings, agent_variable, get_settings
 from claude_pm.prompt_library import resolve_agent_name
 
@@ -86,21 +85,6 @@ class Decision:
     detail: str = ""
 
 
-@lru_cache(maxsize=8192)
-def user_bucket(user_id: str) -> int:
-    """The user's stable rollout bucket 0..99, the same bucket 1.x rollouts gave each user.
-
-    ``int(hashlib.md5(user_id.encode()).hexdigest(), 16) % 100``; md5 here is a stable
-    spreader, not security, hence ``usedforsecurity=False`` (FIPS builds allow it).
-    """
-    if not isinstance(user_id, str):
-        raise TypeError(f"user_id must be str, not {type(user_id).__name__}")
-    # surrogatepass: an id holding a lone surrogate still gets a bucket (valid text is
-    # encoded as UTF-8, exactly as in the formula above).
-    digest = hashlib.md5(user_id.encode("utf-8", "surrogatepass"), usedforsecurity=False).digest()
-    return int.from_bytes(digest, "big") % 100
-
-
 @lru_cache(maxsize=8)
 def _open_minutes(windows: tuple[RolloutWindow, ...]) -> bytes:
     """One byte per minute of the day, 1 inside any window (empty: no window gate)."""
@@ -115,16 +99,7 @@ def _open_minutes(windows: tuple[RolloutWindow, ...]) -> bytes:
 class _Gates:
     """The rollout gates of one agent under one Settings, with every outcome prebuilt."""
 
-    __slots__ = (
-        "inside",
-        "no_user",
-        "open_minutes",
-        "outside",
-        "percentage",
-        "percentage_in",
-        "percentage_out",
-        "zone",
-    )
+    __slots__ = ("by_reason", "gates", "open_minutes", "percentage", "zone")
 
     def __init__(
         self, settings: Settings, switch_detail: str, shadow: bool, percentage: float | None, percentage_variable: str
@@ -135,26 +110,25 @@ class _Gates:
         where = ",".join(str(window) for window in settings.rollout_windows)
         if settings.rollout_timezone:
             where += f" {settings.rollout_timezone}"
-        self.inside = Decision(True, "inside_window", shadow, f"{switch_detail}; time inside {where}")
-        self.outside = Decision(False, "outside_window", shadow, f"{switch_detail}; time outside {where}")
+        # The gates themselves are the native ones the router decides with.
+        self.gates = RolloutGates(self.open_minutes or None, percentage)
         share = f"{percentage_variable}={100.0 if percentage is None else percentage:g}"
-        self.no_user = Decision(False, "no_user_id", shadow, f"{switch_detail}; {share} needs a user id")
-        self.percentage_in = Decision(True, "percentage_in", shadow, f"{switch_detail}; user bucket within {share}")
-        self.percentage_out = Decision(False, "percentage_out", shadow, f"{switch_detail}; user bucket outside {share}")
+        self.by_reason = {
+            "inside_window": Decision(True, "inside_window", shadow, f"{switch_detail}; time inside {where}"),
+            "outside_window": Decision(False, "outside_window", shadow, f"{switch_detail}; time outside {where}"),
+            "no_user_id": Decision(False, "no_user_id", shadow, f"{switch_detail}; {share} needs a user id"),
+            "percentage_in": Decision(True, "percentage_in", shadow, f"{switch_detail}; user bucket within {share}"),
+            "percentage_out": Decision(
+                False, "percentage_out", shadow, f"{switch_detail}; user bucket outside {share}"
+            ),
+        }
 
     def decide(self, user_id: str | None, now: datetime | None) -> Decision:
+        minute = None
         if self.open_minutes:
             moment = self._local_time(now)
-            if not self.open_minutes[moment.hour * 60 + moment.minute]:
-                return self.outside
-        percentage = self.percentage
-        if percentage is None:
-            return self.inside
-        if percentage <= 0.0:
-            return self.percentage_out
-        if not user_id:
-            return self.no_user
-        return self.percentage_in if user_bucket(user_id) < percentage else self.percentage_out
+            minute = moment.hour * 60 + moment.minute
+        return self.by_reason[self.gates.decide(user_id, minute)]
 
     def _local_time(self, now: datetime | None) -> dt_time:
         if now is None:
