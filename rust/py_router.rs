@@ -86,6 +86,16 @@ impl PyRouter {
         self.models.iter().position(|model| model.text == model_id)
     }
 
+    /// A model's Prometheus label: its id when it is a tier's configured id, else
+    /// `OTHER_LABEL` (a bounded label set whatever ids callers force).
+    fn label_of(&self, index: usize) -> &str {
+        let model = &self.models[index];
+        match model.tier {
+            Some(_) => model.text.as_str(),
+            None => OTHER_LABEL,
+        }
+    }
+
     /// The caller's `model_override`: a tier name in any case, or a model id.
     fn caller_forced(&self, text: &str) -> Forced {
         let lower = text.to_lowercase();
@@ -367,6 +377,13 @@ impl PyRouter {
         })
     }
 
+    /// The Prometheus model label of `model_id` (for a choice the caller adjusted).
+    fn metric_model(&self, model_id: &str) -> String {
+        self.model_index(model_id)
+            .map_or(OTHER_LABEL, |index| self.label_of(index))
+            .to_owned()
+    }
+
     /// Whether `route` needs the minute of the day (some agent has rollout windows).
     #[getter]
     fn needs_minute(&self) -> bool {
@@ -525,14 +542,7 @@ impl PyRouter {
             if let Some(stats) = &self.stats {
                 let caller_text;
                 let (model_text, metric_model) = match choice.model {
-                    Model::Known(index) => {
-                        let model = &self.models[index];
-                        let label = match model.tier {
-                            Some(_) => model.text.as_str(),
-                            None => OTHER_LABEL,
-                        };
-                        (model.text.as_str(), label)
-                    }
+                    Model::Known(index) => (self.models[index].text.as_str(), self.label_of(index)),
                     Model::Caller => {
                         caller_text = caller
                             .map(|text| text.to_cow())

@@ -162,3 +162,12 @@ def test_signal_names_are_reused_between_calls():
     second = router.route("engineer", "Refactor the cache", None, None, None, None, False, False)[3]["signals"]
     assert first == second and first
     assert all(a[0] is b[0] for a, b in zip(first, second))
+
+
+def test_the_metric_label_is_the_id_for_tier_ids_and_other_for_the_rest(monkeypatch):
+    monkeypatch.setenv("CLAUDE_PM_QA_MODEL", "claude-custom-qa")
+    settings = get_settings()
+    router = _router()
+    assert router.metric_model(settings.model_ids["haiku"]) == settings.model_ids["haiku"]
+    assert router.metric_model("claude-custom-qa") == "other"
+    assert router.metric_model("anything-else") == "other"

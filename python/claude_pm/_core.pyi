@@ -368,6 +368,9 @@ class Router:
         and ``reductions`` (percent of tokens saved) are keyed by (agent, template);
         ``shadow`` serves the defaults while counting the routed choice.
         """
+    def metric_model(self, model_id: str) -> str:
+        """The Prometheus model label of ``model_id``: the id itself when it is a tier's
+        configured id, else ``OTHER_LABEL``."""
     @property
     def needs_minute(self) -> bool:
         """Whether ``route`` needs the minute of the day (some agent has rollout windows)."""

@@ -25,7 +25,7 @@ from claude_pm import budget, prompt_library, runtime
 from claude_pm._core import Router, Scorer, ScoringRules, SelectionStats
 from claude_pm.config import AGENT_ALIASES, Settings, get_settings
 from claude_pm.decision_log import DecisionRecord, get_decision_log
-from claude_pm.definitions import LEVEL_NAMES, OPTIMAL_PROMPT_SIZES, OTHER_LABEL, TIERS
+from claude_pm.definitions import LEVEL_NAMES, OPTIMAL_PROMPT_SIZES, TIERS
 from claude_pm.errors import ConfigError
 from claude_pm.prompt_cache import SharedPromptCache
 from claude_pm.prompt_library import (
@@ -136,7 +136,6 @@ class _State:
             for level in range(3)
         )
         self.cache = SharedPromptCache.get_instance()
-        self.metric_models = {model: model for model in settings.model_ids.values()}
         self.stats = stats if settings.metrics_enabled else None
         self.router = Router(
             scorer,
@@ -412,7 +411,7 @@ def _adjust(
         stats.record(
             name,
             model_id,
-            state.metric_models.get(model_id, OTHER_LABEL),
+            state.router.metric_model(model_id),
             method,
             template,
             level,
