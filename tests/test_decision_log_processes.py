@@ -135,3 +135,29 @@ def test_a_forked_child_gets_its_own_writer(log_target):
     store = open_store(log_target)
     assert sorted(store.query("SELECT agent FROM claude_pm_decisions")) == [("child",), ("parent",)]
     store.close()
+
+
+def test_runners_opening_a_new_sqlite_log_at_the_same_moment_all_open_it(tmp_path):
+    # A fresh file's switch to WAL answers "database is locked" to every process but one
+    # instead of waiting; without the store's retry about half of these rounds fail.
+    for round_number in range(20):
+        target = str(tmp_path / f"fresh-{round_number}.db")
+        start_read, start_write = os.pipe()
+        children = []
+        for _ in range(3):
+            child = os.fork()
+            if child == 0:
+                code = 1
+                try:
+                    os.close(start_write)
+                    os.read(start_read, 1)  # every child is forked and waiting: open together
+                    open_store(target).close()
+                    code = 0
+                finally:
+                    os._exit(code)
+            children.append(child)
+        os.close(start_read)
+        os.write(start_write, b"go!")
+        os.close(start_write)
+        codes = [os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) for child in children]
+        assert codes == [0, 0, 0], f"round {round_number}: a runner could not open the new log"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -53,7 +54,7 @@ class SqliteStore(Store):
             self._connection = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
-            self._connection.execute("PRAGMA journal_mode=WAL")
+            _enter_wal(self._connection)
             self._connection.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as error:
             raise self.error("cannot open the SQLite file for writing", error) from error
@@ -79,3 +80,31 @@ class SqliteStore(Store):
 
     def close(self) -> None:
         self._connection.close()
+
+
+def _enter_wal(connection: sqlite3.Connection) -> None:
+    """Switch a connection's file to WAL, waiting up to `BUSY_TIMEOUT` for other processes.
+
+    Turning a fresh file into WAL needs it to itself, and SQLite answers "database is
+    locked" at once instead of calling the busy handler while another process is doing
+    the same: runners starting together on a new log would otherwise fail their first
+    open and count as a failing database.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    delay = 0.001
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)  # and the SQLITE_* constants: Python 3.11+
+    if code is None:
+        return "database is locked" in str(error) or "database table is locked" in str(error)
+    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
