@@ -296,7 +296,11 @@ class OracleRules:
         self.suffixes = [w for raw in normalise.get("suffixes", []) for w, _, _ in words(raw)]
         self.no_action = _policy(doc["no_action"])
         self.scope_terms: list[str] = []
-        self._add("scope", doc["scope"], self.scope_terms)
+        scope = doc["scope"]
+        self._add("scope", scope, self.scope_terms)
+        self._add("quantifier", {"forms": scope.get("quantifiers", [])}, [])
+        self._add("unit", scope.get("units", {}), self.scope_terms)
+        self.unit_window: int = scope.get("unit_window", 0)
         self.tradeoff = self._weighted("tradeoff", doc["tradeoff"])
         for raw in doc.get("grammar", {}).get("alternatives", []):
             (form,) = [w for w, _, _ in words(raw)]
@@ -407,6 +411,8 @@ class OracleRules:
 
     def _word(self, word: str, hit: tuple[Any, int]) -> None:
         hits = self.words.setdefault(word, [])
+        if hit[0] == "unit" and any(group == "scope" for group, _ in hits):
+            return  # a scope word that is also a unit is one scope term
         if hit not in hits:
             hits.append(hit)
 
@@ -495,6 +501,7 @@ class Scan:
         self.ev = Evidence(blank=all(is_space(c) for c in text))
         self.index = 0
         self.negated_until = 0
+        self.quantified_until = 0
         self.value_before = False
         self.marker_before = False
         self.last_number = 0
@@ -585,6 +592,11 @@ class Scan:
             if group == "narrow" and self.distributive_before:
                 _insert(self.distributed, term)
             self.ev.add(group, term)
+        elif group == "quantifier":
+            self.quantified_until = self.index + self.rules.unit_window
+        elif group == "unit":
+            if self.index <= self.quantified_until:
+                self.ev.add("scope", term)
         elif group in ("weak", "strong"):
             if not negated:
                 self.trivial(group, term)
@@ -646,6 +658,7 @@ class Scan:
             if self.index > 0:
                 self.end_clause()
             self.negated_until = 0
+            self.quantified_until = 0
             self.request_sentence = False
             self.sentence_words = 0
             self.alternative = None

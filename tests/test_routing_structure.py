@@ -108,6 +108,38 @@ def test_a_build_verb_with_system_scope_is_cross_component_work(task: str):
 
 
 @pytest.mark.parametrize(
+    ("task", "unit"),
+    [
+        ("Add request signing to every internal service", "service"),
+        ("Add mutual TLS to all production clusters", "clusters"),
+        ("Füge allen internen Diensten eine Anfragesignatur hinzu", "diensten"),
+        ("Añade trazas a todos nuestros servicios", "servicios"),
+        ("Ajoute une signature des requêtes à chaque environnement de test", "environnement"),
+        ("给所有的后端服务都加上请求签名", "服务"),
+        ("すべてのバックエンドサービスにリクエスト署名を追加して", "サービス"),
+        ("모든 백엔드 서비스에 요청 서명을 추가해 주세요", "서비스"),
+    ],
+)
+def test_a_quantifier_makes_the_unit_of_a_system_after_it_system_wide(task: str, unit: str):
+    result = ANALYZER.analyze_task(task)
+    assert ("scope:" + unit) in dict(result.signals), result.signals
+    assert result.complexity_level.value == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Add request signing to the billing service",  # no quantifier
+        "Add a check for each dependency that the billing service calls",  # too far after it
+        "Every morning it is slow. Add request signing to the service.",  # another sentence
+    ],
+)
+def test_a_unit_without_a_quantifier_reaching_it_is_not_system_scope(task: str):
+    signals = dict(ANALYZER.analyze_task(task).signals)
+    assert not any(name.startswith("scope:") for name in signals), signals
+
+
+@pytest.mark.parametrize(
     "task",
     [
         "Re-architect the notification pipeline",

@@ -184,6 +184,8 @@ struct Scan<'r> {
     evidence: Evidence,
     index: u32,
     negated_until: u32,
+    /// The last word a scope unit may stand at to count (0: no quantifier).
+    quantified_until: u32,
     value_word_before: bool,
     step_marker_before: bool,
     last_list_number: u32,
@@ -349,6 +351,14 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Scope => ev.scope.insert(hit.term),
+            Group::Quantifier => {
+                self.quantified_until = self.index.saturating_add(self.rules.scope_unit_window)
+            }
+            Group::ScopeUnit => {
+                if self.index <= self.quantified_until {
+                    ev.scope.insert(hit.term)
+                }
+            }
             Group::Tradeoff => ev.tradeoff.insert(hit.term),
             Group::Coordination => ev.coordination.insert(hit.term),
             Group::Narrow => {
@@ -480,6 +490,7 @@ impl<'r> Scan<'r> {
                 self.end_clause();
             }
             self.negated_until = 0;
+            self.quantified_until = 0;
             self.request_sentence = false;
             self.sentence_words = 0;
             self.alternative = None;
@@ -716,6 +727,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         },
         index: 0,
         negated_until: 0,
+        quantified_until: 0,
         value_word_before: false,
         step_marker_before: false,
         last_list_number: 0,

@@ -224,7 +224,10 @@ macro_rules! term_lists {
 impl Compiler {
     fn add_word(&mut self, word: String, hit: Hit) {
         let slot = self.words.entry(word).or_default();
-        if !slot.0.contains(&hit) {
+        // A scope word that is also a unit ("clusters") is one scope term, not two.
+        let scope_already =
+            hit.group == Group::ScopeUnit && slot.0.iter().any(|h| h.group == Group::Scope);
+        if !scope_already && !slot.0.contains(&hit) {
             slot.0.push(hit);
         }
     }
@@ -442,6 +445,7 @@ impl Compiler {
         let mut scope_terms = TermNames::default();
         let s = &file.scope;
         self.add_terms("scope", Group::Scope, term_lists!(s), &mut scope_terms)?;
+        self.scope_units(s, &mut scope_terms)?;
         let t = &file.tradeoff;
         let mut tradeoff =
             self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, term_lists!(t))?;
@@ -497,6 +501,7 @@ impl Compiler {
             step_cap,
             trivial,
             negation_window: u32::from(file.negation.window),
+            scope_unit_window: u32::from(file.scope.unit_window),
             indicators,
             short_words: tables.short_words,
             long_words: tables.long_words,
@@ -680,6 +685,43 @@ impl Compiler {
             strong_terms: strong_terms.into_names(),
             value_term,
         })
+    }
+
+    /// The quantifiers and the units they make system-wide; the units' terms join
+    /// the scope names, so a unit found after a quantifier is named like any scope term.
+    fn scope_units(&mut self, scope: &ScopeFile, names: &mut TermNames) -> Result<(), RulesError> {
+        let has_units = !(scope.units.words.is_empty() && scope.units.forms.is_empty());
+        let has_quantifiers = !scope.quantifiers.is_empty();
+        if has_units != has_quantifiers {
+            return Err(RulesError::new(
+                "scope.units",
+                "scope.units and scope.quantifiers go together: set both or neither",
+            ));
+        }
+        if has_units && scope.unit_window == 0 {
+            return Err(RulesError::new(
+                "scope.unit_window",
+                "must be at least 1 when scope.units is set (words after a quantifier a unit may stand)",
+            ));
+        }
+        // Checked here so that an error names the list as written (no `.forms`).
+        for (i, raw) in scope.quantifiers.iter().enumerate() {
+            single_word(&format!("scope.quantifiers[{i}]"), raw)?;
+        }
+        let mut quantifier_terms = TermNames::default();
+        let lists = TermLists::exact(&scope.quantifiers, &[]);
+        self.add_terms(
+            "scope.quantifiers",
+            Group::Quantifier,
+            lists,
+            &mut quantifier_terms,
+        )?;
+        let lists = TermLists {
+            words: &scope.units.words,
+            forms: &scope.units.forms,
+            phrases: &[],
+        };
+        self.add_terms("scope.units", Group::ScopeUnit, lists, names)
     }
 
     /// The grammar words (they carry roles, not evidence) and the compounds, whose
@@ -970,5 +1012,24 @@ mod tests {
         assert!(forms.contains(&"debugging".to_owned()) && forms.contains(&"debugged".to_owned()));
         let forms = inflections("apply", true);
         assert!(forms.contains(&"applies".to_owned()) && forms.contains(&"applied".to_owned()));
+    }
+
+    #[test]
+    fn scope_units_need_quantifiers_and_quantifiers_need_units() {
+        let default = super::super::DEFAULT_RULES;
+        let start = default.find("quantifiers = [").unwrap_or(0);
+        let end = default[start..]
+            .find("unit_window")
+            .map_or(start, |i| start + i);
+        let without_quantifiers = format!("{}{}", &default[..start], &default[end..]);
+        let error = ScoringRules::from_toml(&without_quantifiers).err();
+        assert_eq!(error.map(|e| e.field), Some("scope.units".to_owned()));
+        let start = default.find("[scope.units]").unwrap_or(0);
+        let end = default[start..]
+            .find("[tradeoff]")
+            .map_or(start, |i| start + i);
+        let without_units = format!("{}{}", &default[..start], &default[end..]);
+        let error = ScoringRules::from_toml(&without_units).err();
+        assert_eq!(error.map(|e| e.field), Some("scope.units".to_owned()));
     }
 }

@@ -53,6 +53,12 @@ pub(crate) enum Group {
     /// A subject pronoun: after a light verb it keeps the verb's object open
     /// ("brauch ich einen Plan": the plan is what is needed).
     SubjectPronoun,
+    /// "every", "all", "所有": a unit of a system within `scope_unit_window` words
+    /// after it is system-wide scope ("every internal service").
+    Quantifier,
+    /// A unit of a system ("service", "team", "repo"): scope after a quantifier
+    /// only. The term indexes the scope names.
+    ScopeUnit,
     /// "per", "each", "by": the narrow unit after it is every unit ("per table",
     /// "page by page"), not one.
     Distributive,
@@ -244,6 +250,8 @@ pub struct ScoringRules {
     pub(crate) step_cap: i32,
     pub(crate) trivial: TrivialRules,
     pub(crate) negation_window: u32,
+    /// How many words after a quantifier a scope unit still counts.
+    pub(crate) scope_unit_window: u32,
     pub(crate) indicators: Vec<String>,
     /// Words of up to 8 bytes, keyed by their bytes packed into an integer: one
     /// multiply to hash, one compare to match (most words are this short).

@@ -21,7 +21,7 @@ pub(super) struct RulesFile {
     pub(super) points: PointsFile,
     pub(super) actions: Vec<ActionFile>,
     pub(super) no_action: ModifierPolicyFile,
-    pub(super) scope: TermsFile,
+    pub(super) scope: ScopeFile,
     pub(super) tradeoff: WeightedTermsFile,
     pub(super) coordination: WeightedTermsFile,
     pub(super) narrow: WeightedTermsFile,
@@ -183,6 +183,35 @@ pub(super) struct TermsFile {
     pub(super) forms: Vec<String>,
     #[serde(default)]
     pub(super) phrases: Vec<String>,
+}
+
+/// System-wide reach: its words, forms and phrases, and the units a universal
+/// quantifier makes system-wide ("every internal service").
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ScopeFile {
+    #[serde(default)]
+    pub(super) words: Vec<String>,
+    #[serde(default)]
+    pub(super) forms: Vec<String>,
+    #[serde(default)]
+    pub(super) phrases: Vec<String>,
+    #[serde(default)]
+    pub(super) quantifiers: Vec<String>,
+    #[serde(default)]
+    pub(super) unit_window: u8,
+    #[serde(default)]
+    pub(super) units: UnitsFile,
+}
+
+/// Words (inflected) and forms (exact) of the units a quantifier reaches.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UnitsFile {
+    #[serde(default)]
+    pub(super) words: Vec<String>,
+    #[serde(default)]
+    pub(super) forms: Vec<String>,
 }
 
 #[derive(Deserialize)]
