@@ -143,6 +143,7 @@ def test_runners_opening_a_new_sqlite_log_at_the_same_moment_all_open_it(tmp_pat
     for round_number in range(20):
         target = str(tmp_path / f"fresh-{round_number}.db")
         start_read, start_write = os.pipe()
+        error_read, error_write = os.pipe()
         children = []
         for _ in range(3):
             child = os.fork()
@@ -150,14 +151,20 @@ def test_runners_opening_a_new_sqlite_log_at_the_same_moment_all_open_it(tmp_pat
                 code = 1
                 try:
                     os.close(start_write)
+                    os.close(error_read)
                     os.read(start_read, 1)  # every child is forked and waiting: open together
                     open_store(target).close()
                     code = 0
+                except BaseException as error:
+                    os.write(error_write, f"{type(error).__name__}: {error}\n".encode())
                 finally:
                     os._exit(code)
             children.append(child)
         os.close(start_read)
+        os.close(error_write)
         os.write(start_write, b"go!")
         os.close(start_write)
         codes = [os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) for child in children]
-        assert codes == [0, 0, 0], f"round {round_number}: a runner could not open the new log"
+        with os.fdopen(error_read, encoding="utf-8") as errors:
+            reported = errors.read()
+        assert codes == [0, 0, 0], f"round {round_number}: a runner could not open the new log: {reported}"
