@@ -168,3 +168,33 @@ def test_runners_opening_a_new_sqlite_log_at_the_same_moment_all_open_it(tmp_pat
         with os.fdopen(error_read, encoding="utf-8") as errors:
             reported = errors.read()
         assert codes == [0, 0, 0], f"round {round_number}: a runner could not open the new log: {reported}"
+
+
+def test_a_forked_child_closes_only_the_spool_files_its_parent_still_has_open(log_target):
+    # The writer thread closes a committed segment's descriptor and then drops the
+    # segment; a fork in between must not make the child close whatever file the
+    # parent has opened under that number since (here: a pipe dup'ed onto it).
+    writer = _spawn(
+        """
+        import os
+        log.record(decision(0))
+        assert flush(30)
+        [segment] = [s for s in log._segments if not s.closed]
+        segment.release(delete=False)
+        read_end, write_end = os.pipe()
+        os.dup2(read_end, segment.fd)
+        child = os.fork()
+        if child == 0:
+            try:
+                os.fstat(segment.fd)
+                code = 0
+            except OSError:
+                code = 3
+            os._exit(code)
+        print(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]), flush=True)
+        """,
+        log_target,
+    )
+    output, errors = writer.communicate(timeout=120)
+    assert writer.returncode == 0, errors
+    assert output.split() == ["0"], "the child closed a descriptor that was no longer a spool file's"

@@ -167,6 +167,10 @@ class DecisionLog:
         self._may_spool = threading.Event()
         self._segment: Segment | None = None
         self._segments: set[Segment] = set()
+        # Held while a segment's descriptor is opened or closed and the set changes, and
+        # taken by the before-fork hook: a child must close exactly the descriptors that
+        # are still its parent's segments, never a number the parent has just reused.
+        self._segments_lock = threading.Lock()
         self._store: Store | None = None
         self._counts_lock = threading.Lock()
         # Held by the writer thread inside every database call, and taken by the before-fork
@@ -410,8 +414,9 @@ class DecisionLog:
                 chunk.finished.append(self._segment)
                 self._segment = None
             if self._segment is None:
-                self._segment = open_segment(self.spool_dir, self.target)
-                self._segments.add(self._segment)
+                with self._segments_lock:
+                    self._segment = open_segment(self.spool_dir, self.target)
+                    self._segments.add(self._segment)
             self._segment.append(encode(chunk.rows, chunk.usages, chunk.outcomes))
         except (OSError, ValueError) as error:
             self._spool_active = False
@@ -444,9 +449,10 @@ class DecisionLog:
                 with self._db_lock:
                     self._prune(store)
                     store = self._replay(store)
-        for segment in list(self._segments):
-            segment.release(delete=False)  # rows not committed: the next writer replays them
-        self._segments.clear()
+        with self._segments_lock:
+            for segment in list(self._segments):
+                segment.release(delete=False)  # rows not committed: the next writer replays them
+            self._segments.clear()
         self._store = None
         if store is not None:
             with self._db_lock:
@@ -486,9 +492,10 @@ class DecisionLog:
             with self._counts_lock:
                 self._ready_records -= len(rows) + len(usages)
         committed = not self._abandon.is_set()
-        for segment in chunk.finished:
-            segment.release(delete=committed)
-            self._segments.discard(segment)
+        with self._segments_lock:
+            for segment in chunk.finished:
+                segment.release(delete=committed)
+                self._segments.discard(segment)
         return store
 
     def _write(self, store: Store | None, rows: list, usages: list, *, spooled: bool) -> Store | None:
@@ -660,6 +667,8 @@ class DecisionLog:
         """
         _inherited.append(self._store)
         for segment in self._segments:
+            if segment.closed:
+                continue  # closed by the parent: its number may be another file's by now
             segment.closed = True
             try:
                 os.close(segment.fd)
@@ -736,12 +745,14 @@ def _flush_at_exit() -> None:
 
 
 def _wait_for_database_calls() -> None:
-    """Before fork: let every writer finish the database call it is in (bounded), and hold it there."""
+    """Before fork: let every writer finish the database call and the spool-file change it is in
+    (bounded), and hold it there."""
     deadline = time.monotonic() + _FORK_WAIT
     _held_over_fork.clear()
     for log in list(_instances):
-        if log._db_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            _held_over_fork.append(log._db_lock)
+        for lock in (log._db_lock, log._segments_lock):
+            if lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                _held_over_fork.append(lock)
 
 
 def _resume_database_calls() -> None:
