@@ -458,10 +458,12 @@ class Triviality:
 
     weak: list[int] = field(default_factory=list)
     strong: list[int] = field(default_factory=list)
+    narrow: list[int] = field(default_factory=list)
 
     def extend(self, other: Triviality) -> None:
         self.weak = sorted(set(self.weak) | set(other.weak))
         self.strong = sorted(set(self.strong) | set(other.strong))
+        self.narrow = sorted(set(self.narrow) | set(other.narrow))
 
 
 @dataclass
@@ -524,18 +526,25 @@ class Scan:
         self.noun_phrase_next = False
         self.hyphen_before = False
         self.distributive_before = False
-        self.distributed: list[int] = []
+        self.distributed: set[int] = set()
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
 
     def penalty_of(self, triviality: Triviality) -> int:
-        return len(triviality.weak) * self.rules.weak_points + len(triviality.strong) * self.rules.strong_points
+        per, cap, _ = self.rules.narrow
+        return (
+            len(triviality.weak) * self.rules.weak_points
+            + len(triviality.strong) * self.rules.strong_points
+            + min(len(triviality.narrow) * per, cap)
+        )
 
     def seal(self, clause: Clause) -> None:
         penalty = self.penalty_of(clause.triviality)
         for cls in clause.classes:
             if cls not in self.penalty or penalty < self.penalty[cls]:
                 self.penalty[cls] = penalty
-                self.ev.class_triviality[cls] = Triviality(list(clause.triviality.weak), list(clause.triviality.strong))
+                self.ev.class_triviality[cls] = Triviality(
+                    list(clause.triviality.weak), list(clause.triviality.strong), list(clause.triviality.narrow)
+                )
 
     def end_clause(self) -> None:
         clause, self.clause = self.clause, Clause()
@@ -589,9 +598,12 @@ class Scan:
         elif isinstance(group, tuple):
             self.ev.indicators.add(group[1])
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
-            if group == "narrow" and self.distributive_before:
-                _insert(self.distributed, term)
             self.ev.add(group, term)
+            if group == "narrow" and term in self.ev.terms("narrow"):
+                if term not in self.clause.triviality.narrow:
+                    self.clause.triviality.narrow.append(term)
+                if self.distributive_before:
+                    self.distributed.add(term)
         elif group == "quantifier":
             self.quantified_until = self.index + self.rules.unit_window
         elif group == "unit":
@@ -851,7 +863,10 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
     if policy.narrow and not scope:
         per, cap, names = rules.narrow
         used = 0
+        bounded = None if cls is None else ev.class_triviality.get(cls, Triviality()).narrow
         for term in ev.terms("narrow"):
+            if bounded is not None and term not in bounded:
+                continue  # another clause's unit does not bound this action
             penalty = min(per, cap - used)
             if penalty <= 0:
                 break

@@ -341,6 +341,30 @@ def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
 
 
 @pytest.mark.parametrize(
+    "task",
+    [
+        "Which file holds the session code? Next, redesign how sessions are stored and expire.",
+        "Count the rows in the orders table first. Then redesign how orders are sharded and replicated.",
+        "Zeig mir zuerst die Datei mit dem Login-Code. Danach entwirf eine neue Architektur für die Anmeldung.",
+    ],
+)
+def test_a_narrow_unit_bounds_only_the_actions_of_its_own_clause(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert not any(name.startswith("narrow:") for name, _ in result.signals), result.signals
+    assert result.complexity_level.value == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["Redesign the retry helper function.", "Redesign how retries work. Only the one helper function."],
+)
+def test_a_narrow_unit_in_the_actions_clause_or_in_a_clause_without_one_bounds_it(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert ("narrow:helper", -25) in result.signals
+    assert result.complexity_level.value == "MEDIUM"
+
+
+@pytest.mark.parametrize(
     ("task", "expected"),
     [
         ("Evaluate read replicas, a cache tier, query rewrites and sharding for the reporting load.", "COMPLEX"),

@@ -1,10 +1,11 @@
 //! The one pass over the words: collects which vocabulary terms fired, in order of
 //! first appearance, without allocating.
 //!
-//! Triviality is scoped to clauses: a clause ends at a sentence end or a
-//! sequencing word ("then"), and a triviality word pulls down only the actions of
-//! its own clause (a clause with triviality but no action lends it to the clause
-//! before). An action class found in several clauses keeps its least trivial one.
+//! Triviality and narrow units are scoped to clauses: a clause ends at a sentence
+//! end or a sequencing word ("then"), and a triviality word or a narrow unit pulls
+//! down only the actions of its own clause (a clause with them but no action lends
+//! them to the clause before). An action class found in several clauses keeps its
+//! least bounded one.
 
 use super::rules::{
     Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
@@ -27,21 +28,6 @@ pub(crate) struct TermSet {
 impl TermSet {
     fn insert(&mut self, term: u16) {
         self.position_or_insert(term);
-    }
-
-    fn contains(&self, term: u16) -> bool {
-        self.as_slice().contains(&term)
-    }
-
-    /// Keeps the terms `keep` accepts, in order.
-    fn retain(&mut self, keep: impl Fn(u16) -> bool) {
-        let mut kept = TermSet::default();
-        for &term in self.as_slice() {
-            if keep(term) {
-                kept.insert(term);
-            }
-        }
-        *self = kept;
     }
 
     /// The term's position in the set, inserting it while there is room.
@@ -74,18 +60,27 @@ pub(crate) struct Triviality {
     pub strong: TermSet,
 }
 
-/// Which of the text's triviality words (bit i: the i-th of `Triviality`'s sets)
-/// stand in one clause.
+/// Which of the text's triviality words and narrow units (bit i: the i-th of
+/// `Triviality`'s sets, of `Evidence::narrow`) stand in one clause.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct TrivialMask {
     pub weak: u8,
     pub strong: u8,
+    pub narrow: u8,
 }
 
 impl TrivialMask {
+    /// Every word of the text: what a text without an action answers to.
+    pub(crate) const ALL: TrivialMask = TrivialMask {
+        weak: u8::MAX,
+        strong: u8::MAX,
+        narrow: u8::MAX,
+    };
+
     fn extend(&mut self, other: TrivialMask) {
         self.weak |= other.weak;
         self.strong |= other.strong;
+        self.narrow |= other.narrow;
     }
 }
 
@@ -97,12 +92,15 @@ pub(crate) struct Evidence {
     pub word_count: u32,
     /// First term of each action class found, by class index.
     pub actions: [Option<u16>; MAX_ACTION_CLASSES],
-    /// The triviality of each action class's least trivial clause.
+    /// The triviality and narrow units of each action class's least bounded clause.
     pub class_triviality: [TrivialMask; MAX_ACTION_CLASSES],
     pub scope: TermSet,
     pub tradeoff: TermSet,
     pub coordination: TermSet,
     pub narrow: TermSet,
+    /// Narrow units (bit i: the i-th of `narrow`) that stood after a distributive:
+    /// they name every unit and bound nothing.
+    pub narrow_distributed: u8,
     pub domain: TermSet,
     /// Triviality anywhere in the text (for the no-action case).
     pub triviality: Triviality,
@@ -230,15 +228,15 @@ struct Scan<'r> {
     hyphen_before: bool,
     /// The previous word was a distributive ("per", "by").
     distributive_before: bool,
-    /// Narrow terms that stood after a distributive: they name every unit.
-    distributed: TermSet,
 }
 
 impl<'r> Scan<'r> {
     fn penalty_of(&self, triviality: TrivialMask) -> i32 {
         let trivial = &self.rules.trivial;
+        let narrow = &self.rules.narrow;
         triviality.weak.count_ones() as i32 * trivial.weak_points
             + triviality.strong.count_ones() as i32 * trivial.strong_points
+            + (triviality.narrow.count_ones() as i32 * narrow.points).min(narrow.cap)
     }
 
     fn seal(&mut self, clause: Clause) {
@@ -362,10 +360,12 @@ impl<'r> Scan<'r> {
             Group::Tradeoff => ev.tradeoff.insert(hit.term),
             Group::Coordination => ev.coordination.insert(hit.term),
             Group::Narrow => {
-                if self.distributive_before {
-                    self.distributed.insert(hit.term);
+                if let Some(i) = ev.narrow.position_or_insert(hit.term) {
+                    self.clause.triviality.narrow |= 1 << i;
+                    if self.distributive_before {
+                        ev.narrow_distributed |= 1 << i;
+                    }
                 }
-                ev.narrow.insert(hit.term);
             }
             Group::Domain => ev.domain.insert(hit.term),
             Group::TrivialWeak if !negated => self.trivial(false, hit.term),
@@ -754,7 +754,6 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         noun_phrase_next: false,
         hyphen_before: false,
         distributive_before: false,
-        distributed: TermSet::default(),
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
     if let Some(pending) = scan.pending_prefix.take() {
@@ -765,10 +764,6 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         scan.question();
     }
     scan.finish();
-    let distributed = scan.distributed;
-    scan.evidence
-        .narrow
-        .retain(|term| !distributed.contains(term));
     scan.evidence.word_count = scan.index;
     scan.evidence
 }

@@ -331,10 +331,7 @@ fn candidate<'n>(
         // An action answers only to the triviality of its own clause.
         let mask = match class {
             Some(c) => ev.class_triviality[c],
-            None => TrivialMask {
-                weak: u8::MAX,
-                strong: u8::MAX,
-            },
+            None => TrivialMask::ALL,
         };
         let weak_mask = if policy.weak_trivial { mask.weak } else { 0 };
         let in_mask = |m: u8| move |&(i, _): &(usize, &u16)| m & (1 << i) != 0;
@@ -369,8 +366,22 @@ fn candidate<'n>(
     }
     if policy.narrow && ev.scope.len() == 0 {
         let narrow = &rules.narrow;
+        // A unit bounds only the actions of its own clause ("how many tables are
+        // there? Then redesign the schema": the tables bound the count, not the
+        // redesign), and a unit after a distributive ("per table") bounds nothing.
+        let clause = match class {
+            Some(c) => ev.class_triviality[c].narrow,
+            None => u8::MAX,
+        };
+        let bounding = clause & !ev.narrow_distributed;
         let mut used = 0;
-        for &term in ev.narrow.as_slice() {
+        for (_, &term) in ev
+            .narrow
+            .as_slice()
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| bounding & (1 << i) != 0)
+        {
             let penalty = narrow.points.min(narrow.cap - used);
             if penalty <= 0 {
                 break;
