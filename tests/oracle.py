@@ -597,6 +597,8 @@ class Scan:
                     self.question_opened = self.question_opened or self.rules.question_class == group[1]
         elif isinstance(group, tuple):
             self.ev.indicators.add(group[1])
+        elif group == "scope" and negated:
+            pass  # "don't touch the architecture": the reach is ruled out, not asked for
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
             self.ev.add(group, term)
             if group == "narrow" and term in self.ev.terms("narrow"):
@@ -607,7 +609,7 @@ class Scan:
         elif group == "quantifier":
             self.quantified_until = self.index + self.rules.unit_window
         elif group == "unit":
-            if self.index <= self.quantified_until:
+            if self.index <= self.quantified_until and not negated:
                 self.ev.add("scope", term)
         elif group in ("weak", "strong"):
             if not negated:
@@ -636,6 +638,8 @@ class Scan:
     def word(self, word: Word) -> None:
         rules = self.rules
         self.ev.commas += word.commas_before
+        if word.commas_before:
+            self.negated_until = 0  # "no rediseñes nada, solo renombra": the comma ends it
         if word.question_before:
             self.question()
         if self.pending is not None:

@@ -376,3 +376,31 @@ def test_analysis_over_a_list_of_options_weighs_alternatives(task: str, expected
     result = ANALYZER.analyze_task(task)
     assert result.complexity_level.value == expected
     assert ("options" in dict(result.signals)) == (expected == "COMPLEX")
+
+
+@pytest.mark.parametrize(
+    ("task", "action"),
+    [
+        ("No rediseñes nada, solo renombra el flag enable_beta.", "action:renombra"),
+        ("Ne change rien, renomme seulement la variable TIMEOUT.", "action:renomme"),
+        ("不要重构，只把变量 TIMEOUT 改名", "action:改名"),
+    ],
+)
+def test_a_negation_ends_with_its_clause(task: str, action: str):
+    result = ANALYZER.analyze_task(task)
+    assert action in dict(result.signals), result.signals
+    assert result.complexity_level.value == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Don't touch the architecture; rename the TIMEOUT variable in settings.py.",
+        "No toques la arquitectura, solo cambia el timeout a 30 segundos.",
+        "Ne touche pas à l'architecture, change juste le timeout à 30 secondes.",
+    ],
+)
+def test_a_system_scope_that_is_ruled_out_is_not_asked_for(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert not any(name.startswith("scope:") for name in dict(result.signals)), result.signals
+    assert result.complexity_level.value == "SIMPLE"

@@ -348,12 +348,14 @@ impl<'r> Scan<'r> {
                     }
                 }
             }
-            Group::Scope => ev.scope.insert(hit.term),
+            // "Don't touch the architecture": the reach is ruled out, not asked for.
+            Group::Scope if !negated => ev.scope.insert(hit.term),
+            Group::Scope => {}
             Group::Quantifier => {
                 self.quantified_until = self.index.saturating_add(self.rules.scope_unit_window)
             }
             Group::ScopeUnit => {
-                if self.index <= self.quantified_until {
+                if self.index <= self.quantified_until && !negated {
                     ev.scope.insert(hit.term)
                 }
             }
@@ -413,6 +415,11 @@ impl<'r> Scan<'r> {
             .evidence
             .commas
             .saturating_add(u32::from(word.commas_before));
+        if word.commas_before > 0 {
+            // A negation reaches to the end of its clause ("no rediseñes nada, solo
+            // renombra el flag": the rename is asked for).
+            self.negated_until = 0;
+        }
         if word.question_before {
             self.question();
         }
