@@ -237,6 +237,9 @@ def test_or_outside_a_weighing_question_adds_nothing(task: str, expected: str):
         "Thanks for the writeup!",
         "Danke für die Zusammenfassung!",
         "Gracias por el resumen.",
+        "Merci pour la revue du code !",
+        "Danke für das Review!",
+        "¿Quién se encarga de la integración con Okta?",
     ],
 )
 def test_work_nouns_a_fact_question_asks_about_are_not_work(task: str):
