@@ -690,7 +690,8 @@ impl Compiler {
     /// The quantifiers and the units they make system-wide; the units' terms join
     /// the scope names, so a unit found after a quantifier is named like any scope term.
     fn scope_units(&mut self, scope: &ScopeFile, names: &mut TermNames) -> Result<(), RulesError> {
-        let has_units = !(scope.units.words.is_empty() && scope.units.forms.is_empty());
+        let u = &scope.units;
+        let has_units = !(u.words.is_empty() && u.forms.is_empty() && u.phrases.is_empty());
         let has_quantifiers = !scope.quantifiers.is_empty();
         if has_units != has_quantifiers {
             return Err(RulesError::new(
@@ -716,12 +717,7 @@ impl Compiler {
             lists,
             &mut quantifier_terms,
         )?;
-        let lists = TermLists {
-            words: &scope.units.words,
-            forms: &scope.units.forms,
-            phrases: &[],
-        };
-        self.add_terms("scope.units", Group::ScopeUnit, lists, names)
+        self.add_terms("scope.units", Group::ScopeUnit, term_lists!(u), names)
     }
 
     /// The grammar words (they carry roles, not evidence) and the compounds, whose
@@ -1014,22 +1010,22 @@ mod tests {
         assert!(forms.contains(&"applies".to_owned()) && forms.contains(&"applied".to_owned()));
     }
 
+    /// The default rules without the text from `from` up to (not including) `to`.
+    fn default_without(from: &str, to: &str) -> String {
+        let default = super::super::DEFAULT_RULES;
+        let start = default.find(from).unwrap_or(0);
+        let end = default[start..].find(to).map_or(start, |i| start + i);
+        format!("{}{}", &default[..start], &default[end..])
+    }
+
     #[test]
     fn scope_units_need_quantifiers_and_quantifiers_need_units() {
-        let default = super::super::DEFAULT_RULES;
-        let start = default.find("quantifiers = [").unwrap_or(0);
-        let end = default[start..]
-            .find("unit_window")
-            .map_or(start, |i| start + i);
-        let without_quantifiers = format!("{}{}", &default[..start], &default[end..]);
-        let error = ScoringRules::from_toml(&without_quantifiers).err();
-        assert_eq!(error.map(|e| e.field), Some("scope.units".to_owned()));
-        let start = default.find("[scope.units]").unwrap_or(0);
-        let end = default[start..]
-            .find("[tradeoff]")
-            .map_or(start, |i| start + i);
-        let without_units = format!("{}{}", &default[..start], &default[end..]);
-        let error = ScoringRules::from_toml(&without_units).err();
-        assert_eq!(error.map(|e| e.field), Some("scope.units".to_owned()));
+        for cut in [
+            default_without("quantifiers = [", "unit_window"),
+            default_without("[scope.units]", "[tradeoff]"),
+        ] {
+            let error = ScoringRules::from_toml(&cut).err();
+            assert_eq!(error.map(|e| e.field), Some("scope.units".to_owned()));
+        }
     }
 }

@@ -174,7 +174,7 @@ fn default_true() -> bool {
     true
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TermsFile {
     #[serde(default)]
@@ -201,17 +201,7 @@ pub(super) struct ScopeFile {
     #[serde(default)]
     pub(super) unit_window: u8,
     #[serde(default)]
-    pub(super) units: UnitsFile,
-}
-
-/// Words (inflected) and forms (exact) of the units a quantifier reaches.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct UnitsFile {
-    #[serde(default)]
-    pub(super) words: Vec<String>,
-    #[serde(default)]
-    pub(super) forms: Vec<String>,
+    pub(super) units: TermsFile,
 }
 
 #[derive(Deserialize)]
