@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-from claude_pm.prompt_files import (
-    MAX_PROMPT_FILE_BYTES,
-    REQUIRED_SECTIONS,
-    ReadableFile,
-    Section,
-    parse_base_instructions,
-    parse_role_prompt,
-    read_prompt_text,
-)
+from claude_pm import prompt_files
+from claude_pm.prompt_files import *  # noqa: F403  (the 1.x names are the core's)
 
-__all__ = [
-    "MAX_PROMPT_FILE_BYTES",
-    "REQUIRED_SECTIONS",
-    "ReadableFile",
-    "Section",
-    "parse_base_instructions",
-    "parse_role_prompt",
-    "read_prompt_text",
-]
+__all__ = list(prompt_files.__all__)

@@ -6,30 +6,8 @@ keeps this module's name).
 
 from __future__ import annotations
 
-from claude_pm.analysis import (
-    FACT_NAMES,
-    OPTIMAL_PROMPT_SIZES,
-    ComplexityAnalysisResult,
-    ComplexityLevel,
-    ModelType,
-    TaskComplexityAnalyzer,
-    TaskComplexityFactors,
-    get_prompt_optimization_hints,
-    logger,
-    raise_if_not_text,
-    score_many,
-)
+from claude_pm import analysis
+from claude_pm.analysis import *  # noqa: F403  (the 1.x names are the core's)
+from claude_pm.analysis import logger, raise_if_not_text
 
-__all__ = [
-    "FACT_NAMES",
-    "OPTIMAL_PROMPT_SIZES",
-    "ComplexityAnalysisResult",
-    "ComplexityLevel",
-    "ModelType",
-    "TaskComplexityAnalyzer",
-    "TaskComplexityFactors",
-    "get_prompt_optimization_hints",
-    "logger",
-    "raise_if_not_text",
-    "score_many",
-]
+__all__ = [*analysis.__all__, "logger", "raise_if_not_text"]
