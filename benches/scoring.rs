@@ -6,9 +6,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use _core::cache::{CacheConfig, PromptCache, Ttl};
-use _core::router::{
-    user_bucket, AgentRoute, Gates, LevelRoute, Plan, Reason, Routes, MINUTES_PER_DAY,
-};
+use _core::router::{user_bucket, AgentRoute, Gates, Plan, Reason, Routes, MINUTES_PER_DAY};
 use _core::scoring::{CallerFacts, Scorer, ScoringRules, Thresholds};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -96,27 +94,7 @@ fn cache(c: &mut Criterion) {
 /// bucket of a user id) and the choice of model, tier and template for the level.
 fn routing(c: &mut Criterion) {
     let scorer = scorer();
-    let routes = Routes {
-        levels: [
-            LevelRoute {
-                tier: 0,
-                model: 0,
-                template: 0,
-            },
-            LevelRoute {
-                tier: 1,
-                model: 1,
-                template: 1,
-            },
-            LevelRoute {
-                tier: 2,
-                model: 2,
-                template: 2,
-            },
-        ],
-        full_template: 2,
-        shadow: false,
-    };
+    let routes = Routes::one_per_level(false);
     let agent = AgentRoute {
         default_model: 2,
         default_tier: 2,

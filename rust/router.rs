@@ -260,6 +260,21 @@ pub struct Routes {
 }
 
 impl Routes {
+    /// Level i served by tier i, model i and template i, the last template the full
+    /// one: the shape of the default settings (tests and benches build it).
+    pub fn one_per_level(shadow: bool) -> Routes {
+        let level = |i: usize| LevelRoute {
+            tier: i,
+            model: i,
+            template: i,
+        };
+        Routes {
+            levels: [level(0), level(1), level(2)],
+            full_template: 2,
+            shadow,
+        }
+    }
+
     /// Order of decisions: a forced model (the caller's beats the agent's) beats the
     /// rollout outcome; without a level the agent's default applies; shadow mode
     /// serves the defaults (unless forced) and the full prompt.
@@ -347,27 +362,7 @@ mod tests {
     const FULL: usize = 2;
 
     fn routes(shadow: bool) -> Routes {
-        Routes {
-            levels: [
-                LevelRoute {
-                    tier: 0,
-                    model: 0,
-                    template: 0,
-                },
-                LevelRoute {
-                    tier: 1,
-                    model: 1,
-                    template: 1,
-                },
-                LevelRoute {
-                    tier: 2,
-                    model: 2,
-                    template: FULL,
-                },
-            ],
-            full_template: FULL,
-            shadow,
-        }
+        Routes::one_per_level(shadow)
     }
 
     fn agent(forced: Option<Forced>) -> AgentRoute {
