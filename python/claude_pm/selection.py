@@ -312,12 +312,14 @@ def choose(
     session_id: str | None = None,
 ) -> Selection:
     """`select` with positional arguments: the facades call this on the hot path."""
-    started = time.perf_counter()
     state = _current_state()
     settings = state.settings
     if force_reload or state.cache is not SharedPromptCache._instance:
         state = _reloaded_state(force_reload)
     adjusts = state.adjusts or session_id is not None
+    # The router times its own record; only an adjusted record and OTel need a start
+    # here (taken, like the router's, after the settings check).
+    started = time.perf_counter() if adjusts or settings.otel else 0.0
     minute = _minute_now(state.windows_zone) if state.needs_minute else None
     routed = state.router.route(
         agent, task_description, user_id, facts, model_override, minute, force_reload, not adjusts
