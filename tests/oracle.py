@@ -307,6 +307,17 @@ class OracleRules:
             hit = ("alternative", self._intern(self.tradeoff[2], form))
             self._word(form, hit)
             self.not_bare.add((form, *hit))
+        # A condition in a question asks to reason about it ("what happens if ..."):
+        # evidence for the class that asks for it, named by the condition word.
+        self.condition_class = next((i for i, a in enumerate(doc["actions"]) if a.get("asks_conditions")), None)
+        if self.condition_class is not None:
+            for raw in doc.get("grammar", {}).get("conditions", []):
+                (form,) = [w for w, _, _ in words(raw)]
+                hit = ("condition", self._intern(self.classes[self.condition_class].terms, form))
+                self._word(form, hit)
+                self.not_bare.add((form, *hit))
+        self._add("retrieval", {"forms": doc.get("grammar", {}).get("retrieval_verbs", [])}, [])
+        self._add("whether", {"forms": doc.get("grammar", {}).get("whether_verbs", [])}, [])
         self.coordination = self._weighted("coordination", doc["coordination"])
         self.narrow = self._weighted("narrow", doc["narrow"])
         domain = doc["domain"]
@@ -380,9 +391,12 @@ class OracleRules:
         for suffix in self.suffixes:
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 stem = word[: len(word) - len(suffix)]
+                # Clitics attach to verbs: a stem without an action is no match
+                # ("sqlite" is not "sqli" + "te").
                 for candidate in (stem, stem.translate(UNSTRESS)):
-                    if self.known(candidate):
-                        return candidate, self.words.get(candidate, [])
+                    hits = self.words.get(candidate, [])
+                    if any(isinstance(group, tuple) and group[0] == "action" for group, _ in hits):
+                        return candidate, hits
                 return None
         return None
 
@@ -520,8 +534,12 @@ class Scan:
         self.request_sentence = False
         self.sentence_words = 0
         self.alternative: int | None = None
+        self.condition: int | None = None
+        self.whether_before = False
+        self.whether_now = False
         self.fact_question = False
         self.question_opened = False
+        self.retrieval_opened = False
         self.in_noun_phrase = False
         self.noun_phrase_next = False
         self.hyphen_before = False
@@ -556,15 +574,25 @@ class Scan:
             self.open.triviality.extend(clause.triviality)
 
     def finish(self) -> None:
+        self.conditional(False)
         self.end_clause()
         if self.open is not None:
             self.seal(self.open)
             self.open = None
 
+    def conditional(self, asked: bool) -> None:
+        """At the end of a sentence: a condition in a question asks to reason about it."""
+        term, self.condition = self.condition, None
+        if term is not None and (asked or self.question_opened) and not self.request_sentence:
+            cls = self.rules.condition_class
+            self.ev.actions.setdefault(cls, term)
+            self.clause.classes.add(cls)
+
     def question(self) -> None:
         if self.alternative is not None:
             self.ev.add("tradeoff", self.alternative)
             self.alternative = None
+        self.conditional(True)
         if self.request_sentence or self.sentence_words == 0:
             return
         cls = self.rules.question_class
@@ -587,7 +615,9 @@ class Scan:
             asked_about = (
                 self.in_noun_phrase and cls.nouns_in_questions and self.fact_question and not self.request_sentence
             )
-            nominal = noun or (bare and self.nominal_position) or asked_about
+            # "Pull up the migration plan": the plan is fetched, not made.
+            fetched = self.in_noun_phrase and self.retrieval_opened and not self.request_sentence
+            nominal = noun or (bare and self.nominal_position) or asked_about or fetched
             status = cls.status_in_questions and self.question_opened and not self.request_sentence
             if not negated and (start or not cls.sentence_start) and not status and not (nominal and cls.verb):
                 self.ev.actions.setdefault(group[1], term)
@@ -629,6 +659,14 @@ class Scan:
         elif group == "alternative":
             if not negated and self.alternative is None:
                 self.alternative = term
+        elif group == "condition":
+            if not negated and not self.whether_now and self.condition is None:
+                self.condition = term
+        elif group == "retrieval":
+            if start and self.sentence_words == 1:
+                self.retrieval_opened = True
+        elif group == "whether":
+            self.whether_before = True
         elif group == "compound":
             actions, classes = self.before_previous
             self.ev.actions = dict(actions)
@@ -672,14 +710,17 @@ class Scan:
     def start(self, sentence_start: bool) -> None:
         if sentence_start:
             if self.index > 0:
+                self.conditional(False)
                 self.end_clause()
             self.negated_until = 0
             self.quantified_until = 0
             self.request_sentence = False
             self.sentence_words = 0
             self.alternative = None
+            self.condition = None
             self.fact_question = False
             self.question_opened = False
+            self.retrieval_opened = False
 
     def segmented(self, run: str, sentence_start: bool) -> None:
         self.start(sentence_start)
@@ -688,6 +729,7 @@ class Scan:
         self.in_noun_phrase = self.noun_phrase_next = self.hyphen_before = False
         self.distributive_before = False
         self.value_before = self.marker_before = False
+        self.whether_before = self.whether_now = False
         found = self.rules.segments(run)
         for hits, noun in found:
             self.index += 1
@@ -723,6 +765,7 @@ class Scan:
         negated = self.index <= self.negated_until
         is_number = "0" <= word[0] <= "9"
         had_value, self.value_before = self.value_before, False
+        self.whether_now, self.whether_before = self.whether_before, False
         had_marker, self.marker_before = self.marker_before, False
         if had_value and is_number and not negated:
             self.trivial("weak", rules.value_term)

@@ -407,3 +407,90 @@ def test_a_system_scope_that_is_ruled_out_is_not_asked_for(task: str):
     result = ANALYZER.analyze_task(task)
     assert not any(name.startswith("scope:") for name in dict(result.signals)), result.signals
     assert result.complexity_level.value == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("What liability do we have if the vendor leaks customer data?", "COMPLEX"),
+        ("If a customer withdraws consent, what do we still owe them under the GDPR?", "COMPLEX"),
+        ("What happens to the cached sessions if we restart Redis?", "MEDIUM"),
+        ("Was passiert mit laufenden Verträgen, wenn der Anbieter insolvent wird?", "MEDIUM"),
+    ],
+)
+def test_a_condition_in_a_question_asks_to_reason_about_it(task: str, expected: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert result.signals[0][0] in {"action:if", "action:wenn"}
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Do you know if the deploy finished?",
+        "Any idea if the staging cluster is up?",
+        "¿Sabes si ya terminó el deploy?",
+        "Tu sais si le build de nuit est passé ?",
+        # A condition outside a question asks for nothing to reason about.
+        "If the nightly build failed, tell me which job.",
+    ],
+)
+def test_if_after_a_verb_of_knowing_asks_whether_and_stays_a_look_up(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Pull up the migration plan from last quarter.",
+        "Open the architecture review notes from Tuesday.",
+        "Muéstrame el informe de la auditoría de seguridad.",
+    ],
+)
+def test_work_nouns_in_the_object_of_a_fetch_name_what_to_fetch(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # A light verb's object is the work asked for.
+        "Give a proof that the square root of 2 is irrational.",
+        # Weighing words are not verbs: what is shown has to be worked out.
+        "Show the trade-offs between Kafka and Pulsar for our event bus.",
+        # A conjunction ends the object, in every language: the redesign is asked for.
+        "Find the slow query and redesign the indexing strategy for the whole reporting database.",
+        "Öffne das Dashboard und entwirf ein neues Alerting-Konzept für alle Dienste.",
+    ],
+)
+def test_work_asked_for_beside_a_fetch_still_counts(task: str):
+    assert tier(task) == "COMPLEX"
+
+
+def test_a_clitic_ending_is_stripped_only_to_find_a_verb():
+    # "sqlite" is not the domain term "sqli" with the clitic "te".
+    signals = dict(ANALYZER.analyze_task("Use SQLite for the local cache.").signals)
+    assert not any(name.startswith("domain:") for name in signals)
+    assert dict(ANALYZER.analyze_task("revísalo").signals) != {"no_action": 50}
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Apply the new retry headers to all services across all teams.",
+        "Aplica la nueva política de logs a todos los servicios de todos los equipos.",
+    ],
+)
+def test_an_edit_across_the_services_of_every_team_is_cross_component_work(task: str):
+    assert tier(task) == "COMPLEX"
+
+
+def test_a_quantified_unit_counts_as_one_scope_term():
+    signals = [name for name, _ in ANALYZER.analyze_task("Apply the new header to every service.").signals]
+    assert [name for name in signals if name.startswith("scope:")] == ["scope:service"]
+    assert tier("Apply the new header to every service.") == "MEDIUM"
+
+
+def test_a_french_prefix_with_an_accent_joins_the_verb_after_its_hyphen():
+    signals = dict(ANALYZER.analyze_task("Dé-couple le module de paiement du reste de l'application.").signals)
+    assert "action:découple" in signals

@@ -60,6 +60,10 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ('alternatives = ["or", "oder"', 'alternatives = ["or", "or else"', "grammar.alternatives[1]"),
         ('alternatives = ["or", "oder"', 'alternatives = ["or", ""', "grammar.alternatives[1]"),
         ('noun_particles = ["の"', 'noun_particles = [""', "grammar.noun_particles[0]"),
+        ('conditions = [\n    "if",', 'conditions = [\n    "if only",', "grammar.conditions[0]"),
+        ("asks_conditions = true\n", "", "grammar.conditions"),
+        ('name = "judgement"\n', 'name = "judgement"\nasks_conditions = true\n', "actions"),
+        ('retrieval_verbs = [\n    "show",', 'retrieval_verbs = [\n    "do",', "grammar.retrieval_verbs[0]"),
     ],
 )
 def test_a_malformed_file_names_the_field(find: str, replace: str, field: str):

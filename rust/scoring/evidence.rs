@@ -220,6 +220,16 @@ struct Scan<'r> {
     fact_question: bool,
     /// The sentence opened with a question word (not a greeting).
     question_opened: bool,
+    /// The sentence opened with a verb that fetches something: the work nouns
+    /// of its object name what to fetch.
+    retrieval_opened: bool,
+    /// The current sentence's first condition word ("if"): the term to record
+    /// if the sentence turns out to be a question.
+    condition: Option<u16>,
+    /// The previous word, and the current one, was a verb after which "if" means
+    /// "whether".
+    whether_before: bool,
+    whether_now: bool,
     /// The word stands in a noun phrase: after a determiner or a preposition,
     /// through the words with no action that follow it ("the SSO integration").
     in_noun_phrase: bool,
@@ -266,9 +276,24 @@ impl<'r> Scan<'r> {
     }
 
     fn finish(&mut self) {
+        self.conditional(false);
         self.end_clause();
         if let Some(open) = self.open.take() {
             self.seal(open);
+        }
+    }
+
+    /// At the end of a sentence (`asked`: a question mark ends it): a condition in
+    /// a question asks to reason about it ("what happens if we drop the index?").
+    fn conditional(&mut self, asked: bool) {
+        if let Some(term) = self.condition.take() {
+            if let Some(class) = self.rules.condition_class {
+                if (asked || self.question_opened) && !self.request_sentence {
+                    let c = usize::from(class);
+                    self.evidence.actions[c].get_or_insert(term);
+                    self.clause.classes |= 1 << c;
+                }
+            }
         }
     }
 
@@ -279,6 +304,7 @@ impl<'r> Scan<'r> {
         if let Some(term) = self.alternative.take() {
             self.evidence.tradeoff.insert(term);
         }
+        self.conditional(true);
         // A request ("can you ...?") or a sentence of punctuation alone asks no fact.
         if self.request_sentence || self.sentence_words == 0 {
             return;
@@ -334,7 +360,10 @@ impl<'r> Scan<'r> {
                     && rules.nouns_in_questions
                     && self.fact_question
                     && !self.request_sentence;
-                let nominal = noun || (hit.bare && self.nominal_position) || asked_about;
+                // "Pull up the migration plan": the plan is fetched, not made.
+                let fetched =
+                    self.in_noun_phrase && self.retrieval_opened && !self.request_sentence;
+                let nominal = noun || (hit.bare && self.nominal_position) || asked_about || fetched;
                 let out_of_place = rules.sentence_start && !sentence_start;
                 let status =
                     rules.status_in_questions && self.question_opened && !self.request_sentence;
@@ -386,6 +415,17 @@ impl<'r> Scan<'r> {
             Group::Alternative => {
                 if !negated {
                     self.alternative.get_or_insert(hit.term);
+                }
+            }
+            Group::Condition => {
+                if !negated && !self.whether_now {
+                    self.condition.get_or_insert(hit.term);
+                }
+            }
+            Group::Whether => self.whether_before = true,
+            Group::Retrieval => {
+                if sentence_start && self.sentence_words == 1 {
+                    self.retrieval_opened = true;
                 }
             }
             Group::Ordinal
@@ -494,6 +534,7 @@ impl<'r> Scan<'r> {
     fn start(&mut self, sentence_start: bool) {
         if sentence_start {
             if self.index > 0 {
+                self.conditional(false);
                 self.end_clause();
             }
             self.negated_until = 0;
@@ -503,6 +544,8 @@ impl<'r> Scan<'r> {
             self.alternative = None;
             self.fact_question = false;
             self.question_opened = false;
+            self.retrieval_opened = false;
+            self.condition = None;
         }
     }
 
@@ -519,6 +562,8 @@ impl<'r> Scan<'r> {
         self.distributive_before = false;
         self.value_word_before = false;
         self.step_marker_before = false;
+        self.whether_before = false;
+        self.whether_now = false;
         let rules = self.rules;
         let mut matched = false;
         rules.for_each_segment(run, |hits, noun| {
@@ -585,6 +630,7 @@ impl<'r> Scan<'r> {
         let is_number = text.as_bytes().first().is_some_and(u8::is_ascii_digit);
         let value_word_before = std::mem::take(&mut self.value_word_before);
         let step_marker_before = std::mem::take(&mut self.step_marker_before);
+        self.whether_now = std::mem::take(&mut self.whether_before);
         if value_word_before && is_number && !negated {
             self.trivial(false, self.rules.trivial.value_term);
         }
@@ -757,6 +803,10 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         alternative: None,
         fact_question: false,
         question_opened: false,
+        retrieval_opened: false,
+        condition: None,
+        whether_before: false,
+        whether_now: false,
         in_noun_phrase: false,
         noun_phrase_next: false,
         hyphen_before: false,

@@ -386,15 +386,18 @@ impl Compiler {
         })
     }
 
-    /// Adds the words that offer alternatives in a question; they name trade-off
-    /// evidence, so their terms extend the trade-off names.
-    fn add_alternatives(
+    /// Adds single words of `grammar.<list>` whose evidence is named in another
+    /// list ("or" names trade-off evidence, "if" the evidence of the class that
+    /// asks conditions), so their terms extend that list's `names`.
+    fn add_named_words(
         &mut self,
+        list: &str,
+        group: Group,
         raw: &[String],
         names: &mut Vec<String>,
     ) -> Result<(), RulesError> {
         for (i, raw) in raw.iter().enumerate() {
-            let field = format!("grammar.alternatives[{i}]");
+            let field = format!("grammar.{list}[{i}]");
             let word = single_word(&field, raw)?;
             let term = match names.iter().position(|name| *name == word) {
                 Some(existing) => existing,
@@ -409,13 +412,50 @@ impl Compiler {
             self.add_word(
                 word,
                 Hit {
-                    group: Group::Alternative,
+                    group,
                     term,
                     bare: false,
                 },
             );
         }
         Ok(())
+    }
+
+    /// The class a condition in a question counts for, with the condition words
+    /// added to its names.
+    fn conditions(
+        &mut self,
+        grammar: &GrammarFile,
+        classes: &mut [ActionClass],
+        actions: &[ActionFile],
+    ) -> Result<Option<u8>, RulesError> {
+        let mut asking = actions
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.asks_conditions);
+        let class = asking.next().map(|(i, _)| i);
+        if asking.next().is_some() {
+            return Err(RulesError::new(
+                "actions",
+                "at most one action class may set asks_conditions",
+            ));
+        }
+        match class {
+            Some(c) => {
+                self.add_named_words(
+                    "conditions",
+                    Group::Condition,
+                    &grammar.conditions,
+                    &mut classes[c].terms,
+                )?;
+                Ok(Some(c as u8))
+            }
+            None if grammar.conditions.is_empty() => Ok(None),
+            None => Err(RulesError::new(
+                "grammar.conditions",
+                "needs an action class that sets asks_conditions",
+            )),
+        }
     }
 
     fn policy(field: &str, p: &ModifierPolicyFile) -> Result<Policy, RulesError> {
@@ -449,7 +489,13 @@ impl Compiler {
         let t = &file.tradeoff;
         let mut tradeoff =
             self.weighted("tradeoff", Group::Tradeoff, t.points, t.cap, term_lists!(t))?;
-        self.add_alternatives(&file.grammar.alternatives, &mut tradeoff.terms)?;
+        self.add_named_words(
+            "alternatives",
+            Group::Alternative,
+            &file.grammar.alternatives,
+            &mut tradeoff.terms,
+        )?;
+        let condition_class = self.conditions(&file.grammar, &mut classes, &file.actions)?;
         let c = &file.coordination;
         let mut coordination = self.weighted(
             "coordination",
@@ -513,6 +559,7 @@ impl Compiler {
             prefixes,
             suffixes,
             question_class,
+            condition_class,
             segmenter: tables.segmenter,
             enumeration,
         })
@@ -766,6 +813,31 @@ impl Compiler {
         self.add_terms(
             "grammar.distributives",
             Group::Distributive,
+            lists,
+            &mut grammar_terms,
+        )?;
+        let lists = TermLists::exact(&grammar.whether_verbs, &[]);
+        self.add_terms(
+            "grammar.whether_verbs",
+            Group::Whether,
+            lists,
+            &mut grammar_terms,
+        )?;
+        for (i, verb) in grammar.retrieval_verbs.iter().enumerate() {
+            // "Give a proof": a light verb's object is the work asked for.
+            if grammar.light_verbs.contains(verb) {
+                return Err(RulesError::new(
+                    format!("grammar.retrieval_verbs[{i}]"),
+                    format!(
+                        "{verb:?} is also a light verb, whose object is work, not a thing to fetch"
+                    ),
+                ));
+            }
+        }
+        let lists = TermLists::exact(&grammar.retrieval_verbs, &[]);
+        self.add_terms(
+            "grammar.retrieval_verbs",
+            Group::Retrieval,
             lists,
             &mut grammar_terms,
         )?;

@@ -65,6 +65,15 @@ pub(crate) enum Group {
     /// "or" and its translations: in a question, the sentence offers alternatives
     /// to weigh ("Kafka or RabbitMQ?"). The term indexes the trade-off names.
     Alternative,
+    /// "if" and its translations: in a question, a condition asks to reason about
+    /// it ("what liability do we have if ...?"). The term indexes the names of
+    /// the class that sets `asks_conditions`.
+    Condition,
+    /// A verb after which a condition word means "whether" ("do you know if").
+    Whether,
+    /// A verb that fetches something: at a sentence start, the work nouns in its
+    /// object name what to fetch ("pull up the migration plan").
+    Retrieval,
 }
 
 /// One vocabulary hit: the list and the term's index in that list's names.
@@ -274,6 +283,8 @@ pub struct ScoringRules {
     pub(super) affix_bytes: AffixBytes,
     /// The class a sentence ending in a question mark counts for.
     pub(crate) question_class: Option<u8>,
+    /// The class a condition in a question counts for.
+    pub(crate) condition_class: Option<u8>,
     pub(crate) enumeration: Enumeration,
     /// Dictionary matching over runs of scripts written without spaces.
     pub(super) segmenter: Option<Segmenter>,
@@ -472,9 +483,17 @@ impl ScoringRules {
             word.strip_suffix(s.as_str())
                 .filter(|stem| stem.chars().count() >= 3)
         })?;
-        self.lookup(stem).or_else(|| {
+        // Clitics attach to verbs: a stem without an action is no match ("sqlite" is
+        // not "sqli" + "te").
+        let is_verb = |found: &Lookup<'_>| {
+            found
+                .hits
+                .iter()
+                .any(|hit| matches!(hit.group, Group::Action(_)))
+        };
+        self.lookup(stem).filter(is_verb).or_else(|| {
             fold_stress(stem, buf);
-            self.lookup(buf)
+            self.lookup(buf).filter(is_verb)
         })
     }
 

@@ -75,6 +75,12 @@ pub(super) struct GrammarFile {
     pub(super) noun_particles: Vec<String>,
     #[serde(default)]
     pub(super) distributives: Vec<String>,
+    #[serde(default)]
+    pub(super) conditions: Vec<String>,
+    #[serde(default)]
+    pub(super) whether_verbs: Vec<String>,
+    #[serde(default)]
+    pub(super) retrieval_verbs: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -136,6 +142,8 @@ pub(super) struct ActionFile {
     pub(super) status_in_questions: bool,
     #[serde(default)]
     pub(super) weighs_options: bool,
+    #[serde(default)]
+    pub(super) asks_conditions: bool,
     #[serde(default)]
     pub(super) fallback: bool,
     #[serde(default = "default_true")]
