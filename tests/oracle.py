@@ -341,7 +341,8 @@ class OracleRules:
             "strong", {"forms": trivial["strong"], "phrases": trivial.get("strong_phrases", [])}, self.strong_terms
         )
         self._add("value", {"forms": trivial["value_words"]}, [])
-        self._add("negator", doc["negation"], [])
+        self._add("negator", {"forms": doc["negation"]["forms"]}, [])
+        self._add("post_negator", {"forms": doc["negation"].get("after", [])}, [])
         self.negation_window: int = doc["negation"]["window"]
         grammar = doc.get("grammar", {})
         self._add("determiner", {"forms": grammar.get("determiners", [])}, [])
@@ -546,6 +547,7 @@ class Scan:
         self.distributive_before = False
         self.distributed: set[int] = set()
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
+        self.negation_mark: tuple[dict[int, int], set[int], list[int]] = ({}, set(), [])
 
     def penalty_of(self, triviality: Triviality) -> int:
         per, cap, _ = self.rules.narrow
@@ -579,6 +581,10 @@ class Scan:
         if self.open is not None:
             self.seal(self.open)
             self.open = None
+
+    def mark_negation(self) -> None:
+        """Where a negation after the words it rules out reaches back to."""
+        self.negation_mark = (dict(self.ev.actions), set(self.clause.classes), list(self.ev.terms("scope")))
 
     def conditional(self, asked: bool) -> None:
         """At the end of a sentence: a condition in a question asks to reason about it."""
@@ -647,10 +653,17 @@ class Scan:
         elif group == "sequencer":
             self.ev.sequencers += 1
             self.end_clause()
+            self.mark_negation()
         elif group == "marker":
             marker = True
         elif group == "value":
             self.value_before = True
+        elif group == "post_negator":
+            # "入れないで": what the clause named so far is ruled out.
+            actions, classes, scope = self.negation_mark
+            self.ev.actions = dict(actions)
+            self.clause.classes = set(classes)
+            self.ev.sets["scope"] = list(scope)
         elif group == "negator":
             self.negated_until = self.index + self.rules.negation_window
         elif group == "request":
@@ -678,6 +691,7 @@ class Scan:
         self.ev.commas += word.commas_before
         if word.commas_before:
             self.negated_until = 0  # "no rediseñes nada, solo renombra": the comma ends it
+            self.mark_negation()
         if word.question_before:
             self.question()
         if self.pending is not None:
@@ -718,6 +732,7 @@ class Scan:
             self.sentence_words = 0
             self.alternative = None
             self.condition = None
+            self.mark_negation()
             self.fact_question = False
             self.question_opened = False
             self.retrieval_opened = False

@@ -494,3 +494,21 @@ def test_a_quantified_unit_counts_as_one_scope_term():
 def test_a_french_prefix_with_an_accent_joins_the_verb_after_its_hyphen():
     signals = dict(ANALYZER.analyze_task("Dé-couple le module de paiement du reste de l'application.").signals)
     assert "action:découple" in signals
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "共通ライブラリ全体のリファクタリングはしなくていいので、この関数の null チェックだけ直して",
+        "マイクロサービス全体の再設計は要らない。決済 API のタイムアウトを直して",
+        "아키텍처는 재설계할 필요 없고, 로그인 API 의 타임아웃만 고쳐 주세요",
+    ],
+)
+def test_a_negation_after_what_it_rules_out_withdraws_it(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == "MEDIUM"
+    assert not any(name.startswith("scope:") for name, _ in result.signals)
+
+
+def test_a_negated_report_of_a_malfunction_is_still_a_report():
+    assert tier("アプリが起動しないです") == "MEDIUM"

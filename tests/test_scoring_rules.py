@@ -64,6 +64,11 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ("asks_conditions = true\n", "", "grammar.conditions"),
         ('name = "judgement"\n', 'name = "judgement"\nasks_conditions = true\n', "actions"),
         ('retrieval_verbs = [\n    "show",', 'retrieval_verbs = [\n    "do",', "grammar.retrieval_verbs[0]"),
+        ('after = [\n    "ないで",', 'after = [\n    "",', "negation.after[0]"),
+        # Plain lists are named as written, without a `.forms` the file does not have.
+        ('cues = [\n    "to",', 'cues = [\n    "",', "grammar.cues[0]"),
+        ('weak_phrases = [\n    "one word",', 'weak_phrases = [\n    "one two three four five",', "trivial.weak_phrases[0]"),
+        ('requests = [\n    "could u",', 'requests = [\n    "",', "grammar.requests[0]"),
     ],
 )
 def test_a_malformed_file_names_the_field(find: str, replace: str, field: str):

@@ -158,6 +158,15 @@ struct Snapshot {
     classes: u16,
 }
 
+/// The evidence a negation after the words it rules out restores: as it stood at
+/// the last comma, sequencer or sentence start.
+#[derive(Debug, Clone, Copy, Default)]
+struct NegationMark {
+    actions: [Option<u16>; MAX_ACTION_CLASSES],
+    classes: u16,
+    scope: TermSet,
+}
+
 /// Whether the previous word was a determiner, and whether a light verb stood
 /// before it ("do a review": the noun after a light verb names the work).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -201,6 +210,7 @@ struct Scan<'r> {
     determined: Determined,
     light_verb_before: bool,
     before_previous: Snapshot,
+    negation_mark: NegationMark,
     /// The previous word was a cue or a sequencer: a verb may stand here.
     verb_position: bool,
     /// The previous word was a determiner (not after a light verb) or a
@@ -281,6 +291,15 @@ impl<'r> Scan<'r> {
         if let Some(open) = self.open.take() {
             self.seal(open);
         }
+    }
+
+    /// Where a negation after the words it rules out reaches back to.
+    fn mark_negation(&mut self) {
+        self.negation_mark = NegationMark {
+            actions: self.evidence.actions,
+            classes: self.clause.classes,
+            scope: self.evidence.scope,
+        };
     }
 
     /// At the end of a sentence (`asked`: a question mark ends it): a condition in
@@ -405,6 +424,14 @@ impl<'r> Scan<'r> {
             Group::Sequencer => {
                 ev.sequencers = ev.sequencers.saturating_add(1);
                 self.end_clause();
+                self.mark_negation();
+            }
+            Group::PostNegator => {
+                // "新しいフレームワークは入れないで": what the clause named is ruled out.
+                let mark = self.negation_mark;
+                ev.actions = mark.actions;
+                ev.scope = mark.scope;
+                self.clause.classes = mark.classes;
             }
             Group::StepMarker => *number_next = true,
             Group::Request => {
@@ -459,6 +486,7 @@ impl<'r> Scan<'r> {
             // A negation reaches to the end of its clause ("no rediseñes nada, solo
             // renombra el flag": the rename is asked for).
             self.negated_until = 0;
+            self.mark_negation();
         }
         if word.question_before {
             self.question();
@@ -546,6 +574,7 @@ impl<'r> Scan<'r> {
             self.question_opened = false;
             self.retrieval_opened = false;
             self.condition = None;
+            self.mark_negation();
         }
     }
 
@@ -795,6 +824,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         determined: Determined::No,
         light_verb_before: false,
         before_previous: Snapshot::default(),
+        negation_mark: NegationMark::default(),
         verb_position: false,
         nominal_position: false,
         after_preposition: false,

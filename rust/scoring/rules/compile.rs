@@ -199,17 +199,6 @@ struct TermLists<'a> {
     phrases: &'a [String],
 }
 
-impl<'a> TermLists<'a> {
-    /// Exact forms and phrases, no inflected base words.
-    fn exact(forms: &'a [String], phrases: &'a [String]) -> Self {
-        Self {
-            words: &[],
-            forms,
-            phrases,
-        }
-    }
-}
-
 /// The `words`, `forms` and `phrases` of one rules-file section.
 macro_rules! term_lists {
     ($section:expr) => {
@@ -260,6 +249,48 @@ impl Compiler {
 
     /// Adds every word, form and phrase of a list to the tables under `group`,
     /// interning term names in `terms`.
+    /// Adds a plain list of the file (`field = [...]`): exact words, and phrases
+    /// where `phrases` allows them. An error names the entry as written
+    /// (`field[i]`).
+    fn add_list(
+        &mut self,
+        field: &str,
+        group: Group,
+        list: &[String],
+        phrases: bool,
+        terms: &mut TermNames,
+    ) -> Result<(), RulesError> {
+        for (i, raw) in list.iter().enumerate() {
+            let field = format!("{field}[{i}]");
+            let mut count = 0;
+            for_each_word(raw, &mut String::new(), |_| count += 1);
+            if phrases && count > 1 {
+                let words = phrase_words(&field, raw)?;
+                let term = terms.intern(&words.join(" "), &field)?;
+                self.add_phrase(
+                    &words,
+                    Hit {
+                        group,
+                        term,
+                        bare: false,
+                    },
+                );
+            } else {
+                let form = single_word(&field, raw)?;
+                let term = terms.intern(&form, &field)?;
+                self.add_word(
+                    form,
+                    Hit {
+                        group,
+                        term,
+                        bare: false,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
     fn add_terms(
         &mut self,
         field: &str,
@@ -511,8 +542,20 @@ impl Compiler {
         let (step_points, step_cap) = self.steps(&file.steps)?;
         let mut trivial = self.trivial(&file.trivial)?;
         let mut negator_terms = TermNames::default();
-        let lists = TermLists::exact(&file.negation.forms, &[]);
-        self.add_terms("negation", Group::Negator, lists, &mut negator_terms)?;
+        self.add_list(
+            "negation.forms",
+            Group::Negator,
+            &file.negation.forms,
+            false,
+            &mut negator_terms,
+        )?;
+        self.add_list(
+            "negation.after",
+            Group::PostNegator,
+            &file.negation.after,
+            false,
+            &mut negator_terms,
+        )?;
         self.grammar(&file.grammar, &file.compounds)?;
         let enumeration = enumeration(&file.enumeration)?;
         let indicators = self.indicators(&file.indicators)?;
@@ -696,33 +739,62 @@ impl Compiler {
         let lists = term_lists!(st);
         self.add_terms("steps", Group::Sequencer, lists, &mut sequencer_terms)?;
         let mut marker_terms = TermNames::default();
-        let lists = TermLists::exact(&st.markers, &[]);
-        self.add_terms("steps.markers", Group::StepMarker, lists, &mut marker_terms)?;
+        self.add_list(
+            "steps.markers",
+            Group::StepMarker,
+            &st.markers,
+            false,
+            &mut marker_terms,
+        )?;
         let mut ordinal_terms = TermNames::default();
-        let lists = TermLists::exact(&st.ordinals, &[]);
-        self.add_terms("steps.ordinals", Group::Ordinal, lists, &mut ordinal_terms)?;
+        self.add_list(
+            "steps.ordinals",
+            Group::Ordinal,
+            &st.ordinals,
+            false,
+            &mut ordinal_terms,
+        )?;
         Ok((step_points, step_cap))
     }
 
     fn trivial(&mut self, tr: &TrivialFile) -> Result<TrivialRules, RulesError> {
         let mut weak_terms = TermNames::default();
-        let lists = TermLists::exact(&tr.weak, &tr.weak_phrases);
-        self.add_terms("trivial.weak", Group::TrivialWeak, lists, &mut weak_terms)?;
+        self.add_list(
+            "trivial.weak",
+            Group::TrivialWeak,
+            &tr.weak,
+            false,
+            &mut weak_terms,
+        )?;
+        self.add_list(
+            "trivial.weak_phrases",
+            Group::TrivialWeak,
+            &tr.weak_phrases,
+            true,
+            &mut weak_terms,
+        )?;
         let value_term = weak_terms.intern("value", "trivial.value_words")?;
         let mut strong_terms = TermNames::default();
-        let lists = TermLists::exact(&tr.strong, &tr.strong_phrases);
-        self.add_terms(
+        self.add_list(
             "trivial.strong",
             Group::TrivialStrong,
-            lists,
+            &tr.strong,
+            false,
+            &mut strong_terms,
+        )?;
+        self.add_list(
+            "trivial.strong_phrases",
+            Group::TrivialStrong,
+            &tr.strong_phrases,
+            true,
             &mut strong_terms,
         )?;
         let mut value_terms = TermNames::default();
-        let lists = TermLists::exact(&tr.value_words, &[]);
-        self.add_terms(
+        self.add_list(
             "trivial.value_words",
             Group::ValueWord,
-            lists,
+            &tr.value_words,
+            false,
             &mut value_terms,
         )?;
         Ok(TrivialRules {
@@ -752,16 +824,12 @@ impl Compiler {
                 "must be at least 1 when scope.units is set (words after a quantifier a unit may stand)",
             ));
         }
-        // Checked here so that an error names the list as written (no `.forms`).
-        for (i, raw) in scope.quantifiers.iter().enumerate() {
-            single_word(&format!("scope.quantifiers[{i}]"), raw)?;
-        }
         let mut quantifier_terms = TermNames::default();
-        let lists = TermLists::exact(&scope.quantifiers, &[]);
-        self.add_terms(
+        self.add_list(
             "scope.quantifiers",
             Group::Quantifier,
-            lists,
+            &scope.quantifiers,
+            false,
             &mut quantifier_terms,
         )?;
         self.add_terms("scope.units", Group::ScopeUnit, term_lists!(u), names)
@@ -775,18 +843,18 @@ impl Compiler {
         compounds: &CompoundsFile,
     ) -> Result<(), RulesError> {
         let mut grammar_terms = TermNames::default();
-        let lists = TermLists::exact(&grammar.determiners, &[]);
-        self.add_terms(
+        self.add_list(
             "grammar.determiners",
             Group::Determiner,
-            lists,
+            &grammar.determiners,
+            false,
             &mut grammar_terms,
         )?;
-        let lists = TermLists::exact(&grammar.light_verbs, &[]);
-        self.add_terms(
+        self.add_list(
             "grammar.light_verbs",
             Group::LightVerb,
-            lists,
+            &grammar.light_verbs,
+            false,
             &mut grammar_terms,
         )?;
         let lists = TermLists {
@@ -800,27 +868,32 @@ impl Compiler {
             lists,
             &mut grammar_terms,
         )?;
-        let lists = TermLists::exact(&grammar.cues, &[]);
-        self.add_terms("grammar.cues", Group::Cue, lists, &mut grammar_terms)?;
-        let lists = TermLists::exact(&grammar.prepositions, &[]);
-        self.add_terms(
+        self.add_list(
+            "grammar.cues",
+            Group::Cue,
+            &grammar.cues,
+            false,
+            &mut grammar_terms,
+        )?;
+        self.add_list(
             "grammar.prepositions",
             Group::Preposition,
-            lists,
+            &grammar.prepositions,
+            false,
             &mut grammar_terms,
         )?;
-        let lists = TermLists::exact(&grammar.distributives, &[]);
-        self.add_terms(
+        self.add_list(
             "grammar.distributives",
             Group::Distributive,
-            lists,
+            &grammar.distributives,
+            false,
             &mut grammar_terms,
         )?;
-        let lists = TermLists::exact(&grammar.whether_verbs, &[]);
-        self.add_terms(
+        self.add_list(
             "grammar.whether_verbs",
             Group::Whether,
-            lists,
+            &grammar.whether_verbs,
+            false,
             &mut grammar_terms,
         )?;
         for (i, verb) in grammar.retrieval_verbs.iter().enumerate() {
@@ -834,31 +907,25 @@ impl Compiler {
                 ));
             }
         }
-        let lists = TermLists::exact(&grammar.retrieval_verbs, &[]);
-        self.add_terms(
+        self.add_list(
             "grammar.retrieval_verbs",
             Group::Retrieval,
-            lists,
+            &grammar.retrieval_verbs,
+            false,
             &mut grammar_terms,
         )?;
-        let lists = TermLists::exact(&grammar.subject_pronouns, &[]);
-        self.add_terms(
+        self.add_list(
             "grammar.subject_pronouns",
             Group::SubjectPronoun,
-            lists,
+            &grammar.subject_pronouns,
+            false,
             &mut grammar_terms,
         )?;
-        let (forms, phrases): (Vec<String>, Vec<String>) =
-            grammar.requests.iter().cloned().partition(|raw| {
-                let mut n = 0;
-                for_each_word(raw, &mut String::new(), |_| n += 1);
-                n == 1
-            });
-        let lists = TermLists::exact(&forms, &phrases);
-        self.add_terms(
+        self.add_list(
             "grammar.requests",
             Group::Request,
-            lists,
+            &grammar.requests,
+            true,
             &mut grammar_terms,
         )?;
         for (i, raw) in compounds.phrases.iter().enumerate() {

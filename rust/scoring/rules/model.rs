@@ -74,6 +74,9 @@ pub(crate) enum Group {
     /// A verb that fetches something: at a sentence start, the work nouns in its
     /// object name what to fetch ("pull up the migration plan").
     Retrieval,
+    /// A negation after what it rules out ("入れないで", "필요 없고"): the actions and
+    /// scope named since the last comma, sequencer or sentence start are withdrawn.
+    PostNegator,
 }
 
 /// One vocabulary hit: the list and the term's index in that list's names.

@@ -274,6 +274,8 @@ pub(super) struct TrivialFile {
 pub(super) struct NegationFile {
     pub(super) window: u8,
     pub(super) forms: Vec<String>,
+    #[serde(default)]
+    pub(super) after: Vec<String>,
 }
 
 #[derive(Deserialize)]
