@@ -316,6 +316,7 @@ class OracleRules:
                 hit = ("condition", self._intern(self.classes[self.condition_class].terms, form))
                 self._word(form, hit)
                 self.not_bare.add((form, *hit))
+        self._add("particle", {"forms": doc.get("grammar", {}).get("separable_particles", [])}, [])
         self._add("retrieval", {"forms": doc.get("grammar", {}).get("retrieval_verbs", [])}, [])
         self._add("whether", {"forms": doc.get("grammar", {}).get("whether_verbs", [])}, [])
         self.coordination = self._weighted("coordination", doc["coordination"])
@@ -548,6 +549,11 @@ class Scan:
         self.distributed: set[int] = set()
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
         self.negation_mark: tuple[dict[int, int], set[int], list[int]] = ({}, set(), [])
+        # The clause's verb, for a separable particle at the clause's end ("fass ...
+        # zusammen"): its text, index, sentence start, the evidence before it and the
+        # actions its own hits added.
+        self.verb: tuple[str, int, bool, dict[int, int], set[int], list[int], dict[int, int]] | None = None
+        self.particle: tuple[str, bool] | None = None
 
     def penalty_of(self, triviality: Triviality) -> int:
         per, cap, _ = self.rules.narrow
@@ -581,6 +587,36 @@ class Scan:
         if self.open is not None:
             self.seal(self.open)
             self.open = None
+
+    def separable(self, final: bool) -> None:
+        """A particle held until the next word shows whether it ends its clause; if it
+        does, it joins the clause's verb ("leite ... her" is "herleiten")."""
+        held, self.particle = self.particle, None
+        if held is None or not final or self.verb is None:
+            return
+        particle, negated = held
+        text, _, start, actions, classes, scope, added = self.verb
+        if negated:
+            # "Fass die Architektur nicht an": the verb and its object are ruled out.
+            self.ev.actions = dict(actions)
+            self.clause.classes = set(classes)
+            self.ev.sets["scope"] = list(scope)
+            return
+        joined = particle + (text[:-1] if text.endswith("e") else text) + "en"
+        hits = self.rules.words.get(joined)
+        if not hits:
+            return
+        for cls, term in added.items():
+            if self.ev.actions.get(cls) == term:
+                del self.ev.actions[cls]
+                if cls not in classes:
+                    self.clause.classes.discard(cls)
+        # The joined verb stands where the verb stood, not in the noun phrase before
+        # the particle.
+        in_noun_phrase, self.in_noun_phrase = self.in_noun_phrase, False
+        for hit in hits:
+            self.record(hit, False, start)
+        self.in_noun_phrase = in_noun_phrase
 
     def mark_negation(self) -> None:
         """Where a negation after the words it rules out reaches back to."""
@@ -688,6 +724,7 @@ class Scan:
 
     def word(self, word: Word) -> None:
         rules = self.rules
+        self.separable(word.punct_before or word.sentence_start)
         self.ev.commas += word.commas_before
         if word.commas_before:
             self.negated_until = 0  # "no rediseñes nada, solo renombra": the comma ends it
@@ -732,6 +769,7 @@ class Scan:
             self.sentence_words = 0
             self.alternative = None
             self.condition = None
+            self.verb = None
             self.mark_negation()
             self.fact_question = False
             self.question_opened = False
@@ -745,6 +783,7 @@ class Scan:
         self.distributive_before = False
         self.value_before = self.marker_before = False
         self.whether_before = self.whether_now = False
+        self.verb = None
         found = self.rules.segments(run)
         for hits, noun in found:
             self.index += 1
@@ -787,6 +826,7 @@ class Scan:
         found = None if is_number or in_path else rules.find(word)
         hits = found[1] if found else []
         before = (dict(ev.actions), set(self.clause.classes))
+        scope_before = list(ev.terms("scope"))
         verb_position = self.verb_position or start or punct_before or self.determined == "after_light"
         self.verb_position = False
         noun_verb = any(h[0] == "noun_verb" for h in hits)
@@ -813,6 +853,13 @@ class Scan:
             bare = key in rules.bare and key not in rules.not_bare
             number_next = self.record(hit, negated, start, noun, bare) or number_next
         action_hit = any(isinstance(h[0], tuple) and h[0][0] == "action" for h in hits)
+        particle = any(h[0] == "particle" for h in hits)
+        if particle and self.verb is not None:
+            self.particle = (word, negated)
+        elif verb_position and not hyphen_before and not is_number and not in_path:
+            actions_before, classes_before = before
+            added = {c: t for c, t in ev.actions.items() if c not in actions_before}
+            self.verb = (word, self.index, start, actions_before, classes_before, scope_before, added)
         self.noun_phrase_next = determiner or preposition or (self.in_noun_phrase and not action_hit and not cue)
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1
@@ -845,6 +892,7 @@ def collect(rules: OracleRules, text: str) -> Evidence:
     found, ends_with_question = tokenize(text)
     for word in found:
         scan.word(word)
+    scan.separable(True)
     if scan.pending is not None:
         index, start, punct = scan.pending
         scan.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct)

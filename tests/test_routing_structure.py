@@ -512,3 +512,38 @@ def test_a_negation_after_what_it_rules_out_withdraws_it(task: str):
 
 def test_a_negated_report_of_a_malfunction_is_still_a_report():
     assert tier("アプリが起動しないです") == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected", "verb"),
+    [
+        ("Leite die Formel für den Zinseszins her.", "COMPLEX", "action:herleiten"),
+        ("Schlag eine Caching-Strategie für alle Dienste vor.", "COMPLEX", "action:vorschlagen"),
+        ("Zeig die letzten fünf Commits auf main an, bitte.", "SIMPLE", "action:anzeigen"),
+        ("Liste alle Pods im Namespace billing auf.", "SIMPLE", "action:auflisten"),
+    ],
+)
+def test_a_german_particle_at_the_end_of_its_clause_joins_the_verb(task: str, expected: str, verb: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert result.signals[0][0] == verb
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Fass die Architektur nicht an, benenne nur die Variable um.",
+        "Bau das System nicht um, ändere nur den Port.",
+    ],
+)
+def test_nicht_before_a_separable_particle_rules_out_the_verb_and_its_object(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == "SIMPLE"
+    assert not any(name.startswith("scope:") for name, _ in result.signals)
+
+
+def test_a_particle_inside_its_clause_is_a_preposition():
+    # "um" is followed by more of the clause: it does not make "stell" "umstellen".
+    signals = dict(ANALYZER.analyze_task("Stell den Export um zehn Uhr bereit.").signals)
+    assert "action:umstellen" not in signals
+    assert "action:umstellen" in dict(ANALYZER.analyze_task("Stell den Export auf Parquet um.").signals)

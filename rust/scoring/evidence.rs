@@ -167,6 +167,16 @@ struct NegationMark {
     scope: TermSet,
 }
 
+/// The last verb of a clause, for a separable particle at the clause's end
+/// ("fass ... zusammen"): where it stood, the evidence before it and the actions
+/// its own hits added. Its text is `Scan::verb_text`.
+#[derive(Debug, Clone, Copy, Default)]
+struct ClauseVerb {
+    sentence_start: bool,
+    before: NegationMark,
+    added: [Option<u16>; MAX_ACTION_CLASSES],
+}
+
 /// Whether the previous word was a determiner, and whether a light verb stood
 /// before it ("do a review": the noun after a light verb names the work).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -211,6 +221,12 @@ struct Scan<'r> {
     light_verb_before: bool,
     before_previous: Snapshot,
     negation_mark: NegationMark,
+    verb: Option<ClauseVerb>,
+    verb_text: String,
+    /// A separable particle held until the next word shows whether it ends its
+    /// clause (its text is `particle_text`), and whether a negation reached it.
+    particle: Option<bool>,
+    particle_text: String,
     /// The previous word was a cue or a sequencer: a verb may stand here.
     verb_position: bool,
     /// The previous word was a determiner (not after a light verb) or a
@@ -291,6 +307,63 @@ impl<'r> Scan<'r> {
         if let Some(open) = self.open.take() {
             self.seal(open);
         }
+    }
+
+    /// A held particle: if it ends its clause it joins the clause's verb ("leite ...
+    /// her" is "herleiten"), and a negation that reaches it rules out the verb and
+    /// its object ("fass die Architektur nicht an"). Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn separable(&mut self, clause_end: bool) {
+        let Some(negated) = self.particle.take() else {
+            return;
+        };
+        let Some(verb) = self.verb else {
+            return;
+        };
+        if !clause_end {
+            return;
+        }
+        if negated {
+            self.evidence.actions = verb.before.actions;
+            self.evidence.scope = verb.before.scope;
+            self.clause.classes = verb.before.classes;
+            return;
+        }
+        let mut joined = std::mem::take(&mut self.joined);
+        joined.clear();
+        joined.push_str(&self.particle_text);
+        joined.push_str(self.verb_text.strip_suffix('e').unwrap_or(&self.verb_text));
+        joined.push_str("en");
+        let rules = self.rules;
+        let found = rules.lookup(&joined);
+        self.joined = joined;
+        let Some(found) = found else {
+            return;
+        };
+        if !found
+            .hits
+            .iter()
+            .any(|hit| matches!(hit.group, Group::Action(_)))
+        {
+            return;
+        }
+        for (c, added) in verb.added.iter().enumerate() {
+            if added.is_some() && self.evidence.actions[c] == *added {
+                self.evidence.actions[c] = None;
+                if verb.before.classes & (1 << c) == 0 {
+                    self.clause.classes &= !(1 << c);
+                }
+            }
+        }
+        // The joined verb stands where the verb stood, not in the noun phrase before
+        // the particle.
+        let in_noun_phrase = std::mem::replace(&mut self.in_noun_phrase, false);
+        let mut ignored = false;
+        for &hit in found.hits {
+            self.record_at(hit, false, verb.sentence_start, false, &mut ignored);
+        }
+        self.in_noun_phrase = in_noun_phrase;
     }
 
     /// Where a negation after the words it rules out reaches back to.
@@ -450,6 +523,7 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Whether => self.whether_before = true,
+            Group::Particle => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
                     self.retrieval_opened = true;
@@ -478,6 +552,9 @@ impl<'r> Scan<'r> {
 
     #[inline(always)]
     fn word(&mut self, word: Word<'_>) {
+        if self.particle.is_some() {
+            self.separable(word.punct_before || word.sentence_start);
+        }
         self.evidence.commas = self
             .evidence
             .commas
@@ -574,6 +651,7 @@ impl<'r> Scan<'r> {
             self.question_opened = false;
             self.retrieval_opened = false;
             self.condition = None;
+            self.verb = None;
             self.mark_negation();
         }
     }
@@ -593,6 +671,7 @@ impl<'r> Scan<'r> {
         self.step_marker_before = false;
         self.whether_before = false;
         self.whether_now = false;
+        self.verb = None;
         let rules = self.rules;
         let mut matched = false;
         rules.for_each_segment(run, |hits, noun| {
@@ -703,11 +782,38 @@ impl<'r> Scan<'r> {
         let distributive = roles & ROLE_DISTRIBUTIVE != 0;
         self.distributive_before &= !punct_before;
         let mut action_hit = false;
+        let mut particle = false;
+        // Only a word where a verb stands can be the verb a particle joins.
+        let before_verb = (verb_position && !hyphen_before).then_some(NegationMark {
+            actions: self.evidence.actions,
+            classes: self.clause.classes,
+            scope: self.evidence.scope,
+        });
         if let Some(found) = lookup {
             for &hit in found.hits {
                 action_hit |= matches!(hit.group, Group::Action(_));
+                particle |= hit.group == Group::Particle;
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
+        }
+        if particle && self.verb.is_some() {
+            self.particle = Some(negated);
+            self.particle_text.clear();
+            self.particle_text.push_str(text);
+        } else if let Some(before_verb) = before_verb.filter(|_| !is_number && !in_path) {
+            let mut added = [None; MAX_ACTION_CLASSES];
+            for (c, slot) in added.iter_mut().enumerate() {
+                if before_verb.actions[c].is_none() {
+                    *slot = self.evidence.actions[c];
+                }
+            }
+            self.verb = Some(ClauseVerb {
+                sentence_start,
+                before: before_verb,
+                added,
+            });
+            self.verb_text.clear();
+            self.verb_text.push_str(text);
         }
         // A cue ("and", "then", "to") ends the noun phrase: a verb may follow it.
         self.noun_phrase_next =
@@ -825,6 +931,10 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         light_verb_before: false,
         before_previous: Snapshot::default(),
         negation_mark: NegationMark::default(),
+        verb: None,
+        verb_text: String::new(),
+        particle: None,
+        particle_text: String::new(),
         verb_position: false,
         nominal_position: false,
         after_preposition: false,
@@ -843,6 +953,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         distributive_before: false,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
+    scan.separable(true);
     if let Some(pending) = scan.pending_prefix.take() {
         let prefix = rules.prefix(pending.index);
         scan.plain(prefix, Scan::prefix_place(pending));

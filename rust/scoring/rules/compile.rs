@@ -915,6 +915,13 @@ impl Compiler {
             &mut grammar_terms,
         )?;
         self.add_list(
+            "grammar.separable_particles",
+            Group::Particle,
+            &grammar.separable_particles,
+            false,
+            &mut grammar_terms,
+        )?;
+        self.add_list(
             "grammar.subject_pronouns",
             Group::SubjectPronoun,
             &grammar.subject_pronouns,

@@ -74,6 +74,9 @@ pub(crate) enum Group {
     /// A verb that fetches something: at a sentence start, the work nouns in its
     /// object name what to fetch ("pull up the migration plan").
     Retrieval,
+    /// A German separable particle ("her", "um", "zusammen"): at the end of its
+    /// clause it joins the clause's verb ("leite ... her" is "herleiten").
+    Particle,
     /// A negation after what it rules out ("入れないで", "필요 없고"): the actions and
     /// scope named since the last comma, sequencer or sentence start are withdrawn.
     PostNegator,

@@ -81,6 +81,8 @@ pub(super) struct GrammarFile {
     pub(super) whether_verbs: Vec<String>,
     #[serde(default)]
     pub(super) retrieval_verbs: Vec<String>,
+    #[serde(default)]
+    pub(super) separable_particles: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
