@@ -316,6 +316,7 @@ class OracleRules:
                 hit = ("condition", self._intern(self.classes[self.condition_class].terms, form))
                 self._word(form, hit)
                 self.not_bare.add((form, *hit))
+        self._add("hyphen_pronoun", {"forms": doc.get("grammar", {}).get("hyphen_pronouns", [])}, [])
         self._add("particle", {"forms": doc.get("grammar", {}).get("separable_particles", [])}, [])
         self._add("retrieval", {"forms": doc.get("grammar", {}).get("retrieval_verbs", [])}, [])
         self._add("whether", {"forms": doc.get("grammar", {}).get("whether_verbs", [])}, [])
@@ -511,6 +512,10 @@ class Evidence:
         return 0 if self.blank else max(self.list_items, self.sequencers + 1)
 
 
+# The longest verb or particle, in UTF-8 bytes, that a separable particle joins.
+SHORT_TEXT = 24
+
+
 class Scan:
     """The engine's one pass over the words, step by step."""
 
@@ -550,10 +555,13 @@ class Scan:
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
         self.negation_mark: tuple[dict[int, int], set[int], list[int]] = ({}, set(), [])
         # The clause's verb, for a separable particle at the clause's end ("fass ...
-        # zusammen"): its text, index, sentence start, the evidence before it and the
-        # actions its own hits added.
-        self.verb: tuple[str, int, bool, dict[int, int], set[int], list[int], dict[int, int]] | None = None
+        # zusammen"): its text, sentence start, the clause's classes before it and the
+        # classes its own hits added.
+        self.verb: tuple[str, bool, set[int], set[int]] | None = None
         self.particle: tuple[str, bool] | None = None
+        # The verb hits of a word before a hyphen, in case a pronoun follows it
+        # ("trouve-moi": a verb, not the first half of a compound).
+        self.before_hyphen: tuple[list[tuple[Any, int]], bool, bool] | None = None
 
     def penalty_of(self, triviality: Triviality) -> int:
         per, cap, _ = self.rules.narrow
@@ -595,28 +603,32 @@ class Scan:
         if held is None or not final or self.verb is None:
             return
         particle, negated = held
-        text, _, start, actions, classes, scope, added = self.verb
+        text, start, classes, added = self.verb
         if negated:
-            # "Fass die Architektur nicht an": the verb and its object are ruled out.
-            self.ev.actions = dict(actions)
-            self.clause.classes = set(classes)
-            self.ev.sets["scope"] = list(scope)
+            # "Fass die Architektur nicht an": like a negation after what it rules out.
+            self.post_negation()
             return
+        if len(text.encode("utf-8")) > SHORT_TEXT or len(particle.encode("utf-8")) > SHORT_TEXT:
+            return  # the engine keeps longer words as empty: they join nothing
         joined = particle + (text[:-1] if text.endswith("e") else text) + "en"
         hits = self.rules.words.get(joined)
         if not hits:
             return
-        for cls, term in added.items():
-            if self.ev.actions.get(cls) == term:
-                del self.ev.actions[cls]
-                if cls not in classes:
-                    self.clause.classes.discard(cls)
+        for cls in added:
+            self.ev.actions.pop(cls, None)
+        self.clause.classes -= added - classes
         # The joined verb stands where the verb stood, not in the noun phrase before
         # the particle.
         in_noun_phrase, self.in_noun_phrase = self.in_noun_phrase, False
         for hit in hits:
             self.record(hit, False, start)
         self.in_noun_phrase = in_noun_phrase
+
+    def post_negation(self) -> None:
+        actions, classes, scope = self.negation_mark
+        self.ev.actions = dict(actions)
+        self.clause.classes = set(classes)
+        self.ev.sets["scope"] = list(scope)
 
     def mark_negation(self) -> None:
         """Where a negation after the words it rules out reaches back to."""
@@ -695,11 +707,7 @@ class Scan:
         elif group == "value":
             self.value_before = True
         elif group == "post_negator":
-            # "入れないで": what the clause named so far is ruled out.
-            actions, classes, scope = self.negation_mark
-            self.ev.actions = dict(actions)
-            self.clause.classes = set(classes)
-            self.ev.sets["scope"] = list(scope)
+            self.post_negation()  # "入れないで": what the clause named so far is ruled out
         elif group == "negator":
             self.negated_until = self.index + self.rules.negation_window
         elif group == "request":
@@ -826,7 +834,6 @@ class Scan:
         found = None if is_number or in_path else rules.find(word)
         hits = found[1] if found else []
         before = (dict(ev.actions), set(self.clause.classes))
-        scope_before = list(ev.terms("scope"))
         verb_position = self.verb_position or start or punct_before or self.determined == "after_light"
         self.verb_position = False
         noun_verb = any(h[0] == "noun_verb" for h in hits)
@@ -853,13 +860,24 @@ class Scan:
             bare = key in rules.bare and key not in rules.not_bare
             number_next = self.record(hit, negated, start, noun, bare) or number_next
         action_hit = any(isinstance(h[0], tuple) and h[0][0] == "action" for h in hits)
+        held, self.before_hyphen = self.before_hyphen, None
+        if held is not None and hyphen_before and any(h[0] == "hyphen_pronoun" for h in hits):
+            verb_hits, verb_negated, verb_start = held
+            in_noun_phrase, self.in_noun_phrase = self.in_noun_phrase, False
+            for hit in verb_hits:
+                self.record(hit, verb_negated, verb_start)
+            self.in_noun_phrase = in_noun_phrase
+        if modifier:
+            verb_hits = [h for h in hits if isinstance(h[0], tuple) and h[0][0] == "action" and rules.classes[h[0][1]].verb]
+            if verb_hits:
+                self.before_hyphen = (verb_hits, negated, start)
         particle = any(h[0] == "particle" for h in hits)
         if particle and self.verb is not None:
             self.particle = (word, negated)
         elif verb_position and not hyphen_before and not is_number and not in_path:
             actions_before, classes_before = before
-            added = {c: t for c, t in ev.actions.items() if c not in actions_before}
-            self.verb = (word, self.index, start, actions_before, classes_before, scope_before, added)
+            added = {c for c in ev.actions if c not in actions_before}
+            self.verb = (word, start, classes_before, added)
         self.noun_phrase_next = determiner or preposition or (self.in_noun_phrase and not action_hit and not cue)
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1

@@ -547,3 +547,17 @@ def test_a_particle_inside_its_clause_is_a_preposition():
     signals = dict(ANALYZER.analyze_task("Stell den Export um zehn Uhr bereit.").signals)
     assert "action:umstellen" not in signals
     assert "action:umstellen" in dict(ANALYZER.analyze_task("Stell den Export auf Parquet um.").signals)
+
+
+@pytest.mark.parametrize(
+    ("task", "expected", "verb"),
+    [
+        ("Trouve-moi le lien vers la doc de l'API de paiement.", "SIMPLE", "action:trouve"),
+        ("Montre-moi le schéma d'architecture du wiki.", "SIMPLE", "action:montre"),
+        ("J'ai un conflit dans src/app.py, résous-le en gardant les deux versions.", "MEDIUM", "action:résous"),
+    ],
+)
+def test_a_french_imperative_before_a_hyphened_pronoun_is_a_verb(task: str, expected: str, verb: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == expected
+    assert result.signals[0][0] == verb

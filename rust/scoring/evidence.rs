@@ -167,14 +167,50 @@ struct NegationMark {
     scope: TermSet,
 }
 
+/// A word kept without allocating: verbs and particles are short, and a longer
+/// word is kept as empty (it joins nothing).
+#[derive(Debug, Clone, Copy, Default)]
+struct ShortText {
+    len: u8,
+    bytes: [u8; ShortText::CAPACITY],
+}
+
+impl ShortText {
+    const CAPACITY: usize = 24;
+
+    fn new(text: &str) -> Self {
+        let mut short = Self::default();
+        if text.len() <= Self::CAPACITY {
+            short.bytes[..text.len()].copy_from_slice(text.as_bytes());
+            short.len = text.len() as u8;
+        }
+        short
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+/// How a word stands to hyphens and particles.
+#[derive(Debug, Clone, Copy)]
+struct HyphenRoles {
+    hyphen_before: bool,
+    modifier: bool,
+    hyphen_pronoun: bool,
+    particle: bool,
+}
+
 /// The last verb of a clause, for a separable particle at the clause's end
-/// ("fass ... zusammen"): where it stood, the evidence before it and the actions
-/// its own hits added. Its text is `Scan::verb_text`.
+/// ("fass ... zusammen"): where it stood, the clause's classes before it and the
+/// classes its own hits added (bit i: action class i). Kept small: one is taken
+/// at every word where a verb may stand.
 #[derive(Debug, Clone, Copy, Default)]
 struct ClauseVerb {
+    text: ShortText,
     sentence_start: bool,
-    before: NegationMark,
-    added: [Option<u16>; MAX_ACTION_CLASSES],
+    classes_before: u16,
+    added: u16,
 }
 
 /// Whether the previous word was a determiner, and whether a light verb stood
@@ -222,11 +258,13 @@ struct Scan<'r> {
     before_previous: Snapshot,
     negation_mark: NegationMark,
     verb: Option<ClauseVerb>,
-    verb_text: String,
     /// A separable particle held until the next word shows whether it ends its
-    /// clause (its text is `particle_text`), and whether a negation reached it.
-    particle: Option<bool>,
-    particle_text: String,
+    /// clause, and whether a negation reached it.
+    particle: Option<(ShortText, bool)>,
+    /// A word before a hyphen with verb hits, whether a negation reached it and
+    /// whether it started a sentence: a pronoun after the hyphen makes it a verb
+    /// ("trouve-moi").
+    before_hyphen: Option<(Lookup<'r>, bool, bool)>,
     /// The previous word was a cue or a sequencer: a verb may stand here.
     verb_position: bool,
     /// The previous word was a determiner (not after a light verb) or a
@@ -315,7 +353,7 @@ impl<'r> Scan<'r> {
     #[cold]
     #[inline(never)]
     fn separable(&mut self, clause_end: bool) {
-        let Some(negated) = self.particle.take() else {
+        let Some((particle, negated)) = self.particle.take() else {
             return;
         };
         let Some(verb) = self.verb else {
@@ -325,15 +363,18 @@ impl<'r> Scan<'r> {
             return;
         }
         if negated {
-            self.evidence.actions = verb.before.actions;
-            self.evidence.scope = verb.before.scope;
-            self.clause.classes = verb.before.classes;
+            // Like a negation after what it rules out: the verb opens its clause.
+            self.post_negation();
+            return;
+        }
+        let verb_text = verb.text.as_str();
+        if verb_text.is_empty() || particle.len == 0 {
             return;
         }
         let mut joined = std::mem::take(&mut self.joined);
         joined.clear();
-        joined.push_str(&self.particle_text);
-        joined.push_str(self.verb_text.strip_suffix('e').unwrap_or(&self.verb_text));
+        joined.push_str(particle.as_str());
+        joined.push_str(verb_text.strip_suffix('e').unwrap_or(verb_text));
         joined.push_str("en");
         let rules = self.rules;
         let found = rules.lookup(&joined);
@@ -348,22 +389,81 @@ impl<'r> Scan<'r> {
         {
             return;
         }
-        for (c, added) in verb.added.iter().enumerate() {
-            if added.is_some() && self.evidence.actions[c] == *added {
-                self.evidence.actions[c] = None;
-                if verb.before.classes & (1 << c) == 0 {
-                    self.clause.classes &= !(1 << c);
-                }
-            }
+        let mut added = verb.added;
+        while added != 0 {
+            let c = added.trailing_zeros() as usize;
+            added &= added - 1;
+            self.evidence.actions[c] = None;
         }
+        self.clause.classes &= !(verb.added & !verb.classes_before);
         // The joined verb stands where the verb stood, not in the noun phrase before
         // the particle.
         let in_noun_phrase = std::mem::replace(&mut self.in_noun_phrase, false);
         let mut ignored = false;
         for &hit in found.hits {
+            let hit = Hit { bare: false, ..hit };
             self.record_at(hit, false, verb.sentence_start, false, &mut ignored);
         }
         self.in_noun_phrase = in_noun_phrase;
+    }
+
+    /// A word next to a hyphen or a separable particle: the verb before a hyphen is
+    /// kept for a pronoun after it, and a particle is held for the next word; returns
+    /// whether it held the particle. Out of line: most words are neither.
+    #[cold]
+    #[inline(never)]
+    fn hyphens_and_particles(
+        &mut self,
+        lookup: Option<Lookup<'r>>,
+        text: &str,
+        negated: bool,
+        sentence_start: bool,
+        roles: HyphenRoles,
+    ) -> bool {
+        if let Some(held) = self.before_hyphen.take() {
+            if roles.hyphen_before && roles.hyphen_pronoun {
+                self.verb_before_pronoun(held);
+            }
+        }
+        if roles.modifier {
+            self.before_hyphen = lookup
+                .filter(|found| found.hits.iter().any(|&hit| self.is_verb(hit)))
+                .map(|found| (found, negated, sentence_start));
+        }
+        let hold = roles.particle && self.verb.is_some();
+        if hold {
+            self.particle = Some((ShortText::new(text), negated));
+        }
+        hold
+    }
+
+    /// Whether a hit is an action of a class whose words are verbs.
+    fn is_verb(&self, hit: Hit) -> bool {
+        matches!(hit.group, Group::Action(c) if self.rules.classes[usize::from(c)].verb)
+    }
+
+    /// The verb actions of the word before a hyphen, now that a pronoun follows it
+    /// ("trouve-moi"). Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn verb_before_pronoun(&mut self, (found, negated, sentence_start): (Lookup<'r>, bool, bool)) {
+        let in_noun_phrase = std::mem::replace(&mut self.in_noun_phrase, false);
+        let mut ignored = false;
+        for &hit in found.hits {
+            if self.is_verb(hit) {
+                let hit = Hit { bare: false, ..hit };
+                self.record_at(hit, negated, sentence_start, false, &mut ignored);
+            }
+        }
+        self.in_noun_phrase = in_noun_phrase;
+    }
+
+    /// Withdraws the actions and scope named since the negation mark.
+    fn post_negation(&mut self) {
+        let mark = self.negation_mark;
+        self.evidence.actions = mark.actions;
+        self.evidence.scope = mark.scope;
+        self.clause.classes = mark.classes;
     }
 
     /// Where a negation after the words it rules out reaches back to.
@@ -454,7 +554,7 @@ impl<'r> Scan<'r> {
                     && !self.request_sentence;
                 // "Pull up the migration plan": the plan is fetched, not made.
                 let fetched =
-                    self.in_noun_phrase && self.retrieval_opened && !self.request_sentence;
+                    self.retrieval_opened && self.in_noun_phrase && !self.request_sentence;
                 let nominal = noun || (hit.bare && self.nominal_position) || asked_about || fetched;
                 let out_of_place = rules.sentence_start && !sentence_start;
                 let status =
@@ -499,13 +599,8 @@ impl<'r> Scan<'r> {
                 self.end_clause();
                 self.mark_negation();
             }
-            Group::PostNegator => {
-                // "新しいフレームワークは入れないで": what the clause named is ruled out.
-                let mark = self.negation_mark;
-                ev.actions = mark.actions;
-                ev.scope = mark.scope;
-                self.clause.classes = mark.classes;
-            }
+            // "新しいフレームワークは入れないで": what the clause named is ruled out.
+            Group::PostNegator => self.post_negation(),
             Group::StepMarker => *number_next = true,
             Group::Request => {
                 if sentence_start {
@@ -523,7 +618,7 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Whether => self.whether_before = true,
-            Group::Particle => {}
+            Group::Particle | Group::HyphenPronoun => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
                     self.retrieval_opened = true;
@@ -783,37 +878,55 @@ impl<'r> Scan<'r> {
         self.distributive_before &= !punct_before;
         let mut action_hit = false;
         let mut particle = false;
-        // Only a word where a verb stands can be the verb a particle joins.
-        let before_verb = (verb_position && !hyphen_before).then_some(NegationMark {
-            actions: self.evidence.actions,
-            classes: self.clause.classes,
-            scope: self.evidence.scope,
-        });
+        let mut hyphen_pronoun = false;
+        let classes_before = self.clause.classes;
+        let mut added = 0u16;
         if let Some(found) = lookup {
             for &hit in found.hits {
-                action_hit |= matches!(hit.group, Group::Action(_));
+                if let Group::Action(c) = hit.group {
+                    action_hit = true;
+                    if self.evidence.actions[usize::from(c)].is_none() {
+                        added |= 1 << c;
+                    }
+                }
                 particle |= hit.group == Group::Particle;
+                hyphen_pronoun |= hit.group == Group::HyphenPronoun;
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
-        if particle && self.verb.is_some() {
-            self.particle = Some(negated);
-            self.particle_text.clear();
-            self.particle_text.push_str(text);
-        } else if let Some(before_verb) = before_verb.filter(|_| !is_number && !in_path) {
-            let mut added = [None; MAX_ACTION_CLASSES];
-            for (c, slot) in added.iter_mut().enumerate() {
-                if before_verb.actions[c].is_none() {
-                    *slot = self.evidence.actions[c];
+        let held_particle =
+            (particle || hyphen_pronoun || modifier || self.before_hyphen.is_some())
+                && self.hyphens_and_particles(
+                    lookup,
+                    text,
+                    negated,
+                    sentence_start,
+                    HyphenRoles {
+                        hyphen_before,
+                        modifier,
+                        hyphen_pronoun,
+                        particle,
+                    },
+                );
+        if !held_particle && verb_position && !hyphen_before && !is_number && !in_path {
+            // Only a word where a verb stands can be the verb a particle joins. The
+            // classes it added are those its hits found still empty and that now hold
+            // an action (a negated or nominal hit adds none).
+            let mut kept = 0u16;
+            let mut bits = added;
+            while bits != 0 {
+                let c = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if self.evidence.actions[c].is_some() {
+                    kept |= 1 << c;
                 }
             }
             self.verb = Some(ClauseVerb {
+                text: ShortText::new(text),
                 sentence_start,
-                before: before_verb,
-                added,
+                classes_before,
+                added: kept,
             });
-            self.verb_text.clear();
-            self.verb_text.push_str(text);
         }
         // A cue ("and", "then", "to") ends the noun phrase: a verb may follow it.
         self.noun_phrase_next =
@@ -932,9 +1045,8 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         before_previous: Snapshot::default(),
         negation_mark: NegationMark::default(),
         verb: None,
-        verb_text: String::new(),
         particle: None,
-        particle_text: String::new(),
+        before_hyphen: None,
         verb_position: false,
         nominal_position: false,
         after_preposition: false,

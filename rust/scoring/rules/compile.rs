@@ -915,6 +915,13 @@ impl Compiler {
             &mut grammar_terms,
         )?;
         self.add_list(
+            "grammar.hyphen_pronouns",
+            Group::HyphenPronoun,
+            &grammar.hyphen_pronouns,
+            false,
+            &mut grammar_terms,
+        )?;
+        self.add_list(
             "grammar.separable_particles",
             Group::Particle,
             &grammar.separable_particles,

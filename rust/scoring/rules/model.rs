@@ -74,6 +74,9 @@ pub(crate) enum Group {
     /// A verb that fetches something: at a sentence start, the work nouns in its
     /// object name what to fetch ("pull up the migration plan").
     Retrieval,
+    /// A French object pronoun after a hyphen ("trouve-moi"): the word before the
+    /// hyphen is a verb, not the first half of a compound.
+    HyphenPronoun,
     /// A German separable particle ("her", "um", "zusammen"): at the end of its
     /// clause it joins the clause's verb ("leite ... her" is "herleiten").
     Particle,

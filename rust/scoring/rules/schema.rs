@@ -83,6 +83,8 @@ pub(super) struct GrammarFile {
     pub(super) retrieval_verbs: Vec<String>,
     #[serde(default)]
     pub(super) separable_particles: Vec<String>,
+    #[serde(default)]
+    pub(super) hyphen_pronouns: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
