@@ -561,3 +561,16 @@ def test_a_french_imperative_before_a_hyphened_pronoun_is_a_verb(task: str, expe
     result = ANALYZER.analyze_task(task)
     assert result.complexity_level.value == expected
     assert result.signals[0][0] == verb
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Explain the competing hypotheses for why the latency regressed and which data would separate them.",
+        "Bewerte die konkurrierenden Ansätze für das Caching der Suchergebnisse.",
+    ],
+)
+def test_competing_explanations_or_designs_are_alternatives_to_weigh(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == "COMPLEX"
+    assert any(name.startswith("tradeoff:") for name, _ in result.signals)
