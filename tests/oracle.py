@@ -372,8 +372,22 @@ class OracleRules:
         for i, indicator in enumerate(doc.get("indicators", [])):
             self._add(("indicator", i), indicator, [])
             self.indicators.append(indicator["name"])
+        self._separable_verbs([w for raw in grammar.get("separable_particles", []) for w, _, _ in words(raw)])
         self.segmented = {w: hits for w, hits in self.words.items() if is_segmented(w[0])}
         self.longest_segmented = max((len(w) for w in self.segmented), default=0)
+
+    def _separable_verbs(self, particles: list[str]) -> None:
+        """Marks the stems of the separable verbs the vocabulary lists ("herleiten"
+        marks "leit" and "leite")."""
+        stems = set()
+        for word, hits in self.words.items():
+            if word.endswith("en") and any(isinstance(g, tuple) and g[0] == "action" for g, _ in hits):
+                for particle in particles:
+                    stem = word[:-2][len(particle) :] if word[:-2].startswith(particle) else ""
+                    if len(stem) >= 2:
+                        stems.update((stem, stem + "e"))
+        for stem in sorted(stems):
+            self._word(stem, ("separable_verb", 0))
 
     def known(self, word: str) -> bool:
         """Whether the engine's word tables have an entry for `word`."""
@@ -512,10 +526,6 @@ class Evidence:
         return 0 if self.blank else max(self.list_items, self.sequencers + 1)
 
 
-# The longest verb or particle, in UTF-8 bytes, that a separable particle joins.
-SHORT_TEXT = 24
-
-
 class Scan:
     """The engine's one pass over the words, step by step."""
 
@@ -608,8 +618,6 @@ class Scan:
             # "Fass die Architektur nicht an": like a negation after what it rules out.
             self.post_negation()
             return
-        if len(text.encode("utf-8")) > SHORT_TEXT or len(particle.encode("utf-8")) > SHORT_TEXT:
-            return  # the engine keeps longer words as empty: they join nothing
         joined = particle + (text[:-1] if text.endswith("e") else text) + "en"
         hits = self.rules.words.get(joined)
         if not hits:
@@ -744,9 +752,9 @@ class Scan:
             self.pending = None
             joined = rules.prefixes[index] + word.text
             if not word.segmented and not word.in_path and not word.quoted and rules.find(joined) is not None:
-                self.plain(joined, start, False, modifier=word.hyphen_next, punct_before=punct)
+                self.plain(joined, start, False, modifier=word.hyphen_next, punct_before=punct, as_written=False)
                 return
-            self.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct)
+            self.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct, as_written=False)
         elif word.hyphen_next and word.text in rules.prefixes:
             self.pending = (rules.prefixes.index(word.text), word.sentence_start, word.punct_before)
             return
@@ -814,7 +822,10 @@ class Scan:
         modifier: bool = False,
         in_path: bool = False,
         punct_before: bool = False,
+        as_written: bool = True,
     ) -> None:
+        """`as_written`: a word of the text (not one joined from a prefix), which a
+        separable particle may join."""
         rules, ev = self.rules, self.ev
         self.start(start)
         self.index += 1
@@ -868,13 +879,21 @@ class Scan:
                 self.record(hit, verb_negated, verb_start)
             self.in_noun_phrase = in_noun_phrase
         if modifier:
-            verb_hits = [h for h in hits if isinstance(h[0], tuple) and h[0][0] == "action" and rules.classes[h[0][1]].verb]
+            verb_hits = [
+                h for h in hits if isinstance(h[0], tuple) and h[0][0] == "action" and rules.classes[h[0][1]].verb
+            ]
             if verb_hits:
                 self.before_hyphen = (verb_hits, negated, start)
         particle = any(h[0] == "particle" for h in hits)
-        if particle and self.verb is not None:
+        if particle and self.verb is not None and as_written:
             self.particle = (word, negated)
-        elif verb_position and not hyphen_before and not is_number and not in_path:
+        elif (
+            verb_position
+            and not hyphen_before
+            and not in_path
+            and as_written
+            and any(h[0] == "separable_verb" for h in hits)
+        ):
             actions_before, classes_before = before
             added = {c for c in ev.actions if c not in actions_before}
             self.verb = (word, start, classes_before, added)
@@ -913,7 +932,7 @@ def collect(rules: OracleRules, text: str) -> Evidence:
     scan.separable(True)
     if scan.pending is not None:
         index, start, punct = scan.pending
-        scan.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct)
+        scan.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct, as_written=False)
     if ends_with_question:
         scan.question()
     scan.finish()

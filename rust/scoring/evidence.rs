@@ -9,8 +9,9 @@
 
 use super::rules::{
     Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
-    PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_LIGHT_VERB,
-    ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PREPOSITION, ROLE_SUBJECT_PRONOUN,
+    PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN,
+    ROLE_LIGHT_VERB, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION,
+    ROLE_SEPARABLE_VERB, ROLE_SUBJECT_PRONOUN,
 };
 use super::tokenizer::{for_each_word, Word};
 
@@ -148,6 +149,9 @@ struct Place {
     in_path: bool,
     /// Punctuation stands between this word and the previous one.
     punct_before: bool,
+    /// A word of the text as written, not one joined from a prefix: only such a
+    /// word is a separable verb or particle.
+    as_written: bool,
 }
 
 /// Where action evidence stood before a word, to withdraw it when the word turns
@@ -167,31 +171,6 @@ struct NegationMark {
     scope: TermSet,
 }
 
-/// A word kept without allocating: verbs and particles are short, and a longer
-/// word is kept as empty (it joins nothing).
-#[derive(Debug, Clone, Copy, Default)]
-struct ShortText {
-    len: u8,
-    bytes: [u8; ShortText::CAPACITY],
-}
-
-impl ShortText {
-    const CAPACITY: usize = 24;
-
-    fn new(text: &str) -> Self {
-        let mut short = Self::default();
-        if text.len() <= Self::CAPACITY {
-            short.bytes[..text.len()].copy_from_slice(text.as_bytes());
-            short.len = text.len() as u8;
-        }
-        short
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
-    }
-}
-
 /// How a word stands to hyphens and particles.
 #[derive(Debug, Clone, Copy)]
 struct HyphenRoles {
@@ -199,15 +178,14 @@ struct HyphenRoles {
     modifier: bool,
     hyphen_pronoun: bool,
     particle: bool,
+    as_written: bool,
 }
 
 /// The last verb of a clause, for a separable particle at the clause's end
-/// ("fass ... zusammen"): where it stood, the clause's classes before it and the
-/// classes its own hits added (bit i: action class i). Kept small: one is taken
-/// at every word where a verb may stand.
+/// ("fass ... zusammen"): the clause's classes before it and the classes its own
+/// hits added (bit i: action class i). Its text is `Scan::verb_text`.
 #[derive(Debug, Clone, Copy, Default)]
 struct ClauseVerb {
-    text: ShortText,
     sentence_start: bool,
     classes_before: u16,
     added: u16,
@@ -260,7 +238,10 @@ struct Scan<'r> {
     verb: Option<ClauseVerb>,
     /// A separable particle held until the next word shows whether it ends its
     /// clause, and whether a negation reached it.
-    particle: Option<(ShortText, bool)>,
+    particle: Option<bool>,
+    /// The texts of the held verb and particle (rare: no copy for most words).
+    verb_text: String,
+    particle_text: String,
     /// A word before a hyphen with verb hits, whether a negation reached it and
     /// whether it started a sentence: a pronoun after the hyphen makes it a verb
     /// ("trouve-moi").
@@ -353,7 +334,7 @@ impl<'r> Scan<'r> {
     #[cold]
     #[inline(never)]
     fn separable(&mut self, clause_end: bool) {
-        let Some((particle, negated)) = self.particle.take() else {
+        let Some(negated) = self.particle.take() else {
             return;
         };
         let Some(verb) = self.verb else {
@@ -367,14 +348,13 @@ impl<'r> Scan<'r> {
             self.post_negation();
             return;
         }
-        let verb_text = verb.text.as_str();
-        if verb_text.is_empty() || particle.len == 0 {
-            return;
-        }
         let mut joined = std::mem::take(&mut self.joined);
         joined.clear();
-        joined.push_str(particle.as_str());
-        joined.push_str(verb_text.strip_suffix('e').unwrap_or(verb_text));
+        joined.push_str(&self.particle_text);
+        joined.push_str(&self.verb_text);
+        if joined.ends_with('e') {
+            joined.pop();
+        }
         joined.push_str("en");
         let rules = self.rules;
         let found = rules.lookup(&joined);
@@ -430,11 +410,50 @@ impl<'r> Scan<'r> {
                 .filter(|found| found.hits.iter().any(|&hit| self.is_verb(hit)))
                 .map(|found| (found, negated, sentence_start));
         }
-        let hold = roles.particle && self.verb.is_some();
+        let hold = roles.particle && roles.as_written && self.verb.is_some();
         if hold {
-            self.particle = Some((ShortText::new(text), negated));
+            self.particle = Some(negated);
+            self.particle_text.clear();
+            self.particle_text.push_str(text);
         }
         hold
+    }
+
+    /// The clause's classes and the action classes found, before a separable verb's
+    /// stem records its hits. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn before_verb(&self) -> (u16, u16) {
+        (self.clause.classes, self.action_classes())
+    }
+
+    /// Keeps a separable verb's stem as the clause's verb. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn clause_verb(
+        &mut self,
+        text: &str,
+        sentence_start: bool,
+        (classes_before, actions_before): (u16, u16),
+    ) {
+        self.verb_text.clear();
+        self.verb_text.push_str(text);
+        self.verb = Some(ClauseVerb {
+            sentence_start,
+            classes_before,
+            added: self.action_classes() & !actions_before,
+        });
+    }
+
+    /// The action classes found so far (bit i: class i).
+    fn action_classes(&self) -> u16 {
+        self.evidence
+            .actions
+            .iter()
+            .enumerate()
+            .fold(0, |bits, (c, found)| {
+                bits | (u16::from(found.is_some()) << c)
+            })
     }
 
     /// Whether a hit is an action of a class whose words are verbs.
@@ -618,7 +637,7 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Whether => self.whether_before = true,
-            Group::Particle | Group::HyphenPronoun => {}
+            Group::Particle | Group::HyphenPronoun | Group::SeparableVerb => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
                     self.retrieval_opened = true;
@@ -679,6 +698,7 @@ impl<'r> Scan<'r> {
                 modifier: word.hyphen_next,
                 in_path: word.in_path || word.quoted,
                 punct_before: word.punct_before,
+                as_written: true,
             };
             self.plain(word.text, place);
         }
@@ -818,6 +838,7 @@ impl<'r> Scan<'r> {
             modifier,
             in_path,
             punct_before,
+            as_written,
         } = place;
         self.start(sentence_start);
         self.index = self.index.saturating_add(1);
@@ -877,56 +898,43 @@ impl<'r> Scan<'r> {
         let distributive = roles & ROLE_DISTRIBUTIVE != 0;
         self.distributive_before &= !punct_before;
         let mut action_hit = false;
-        let mut particle = false;
-        let mut hyphen_pronoun = false;
-        let classes_before = self.clause.classes;
-        let mut added = 0u16;
+        let particle = roles & ROLE_PARTICLE != 0;
+        let hyphen_pronoun = roles & ROLE_HYPHEN_PRONOUN != 0;
+        // A separable verb's stem where a verb stands may be joined by a particle:
+        // what it finds is withdrawn then.
+        let clause_verb = roles & ROLE_SEPARABLE_VERB != 0
+            && as_written
+            && verb_position
+            && !hyphen_before
+            && !in_path;
+        let before_verb = if clause_verb {
+            self.before_verb()
+        } else {
+            (0, 0)
+        };
         if let Some(found) = lookup {
             for &hit in found.hits {
-                if let Group::Action(c) = hit.group {
-                    action_hit = true;
-                    if self.evidence.actions[usize::from(c)].is_none() {
-                        added |= 1 << c;
-                    }
-                }
-                particle |= hit.group == Group::Particle;
-                hyphen_pronoun |= hit.group == Group::HyphenPronoun;
+                action_hit |= matches!(hit.group, Group::Action(_));
                 self.record_at(hit, negated, sentence_start, noun, &mut number_next);
             }
         }
-        let held_particle =
-            (particle || hyphen_pronoun || modifier || self.before_hyphen.is_some())
-                && self.hyphens_and_particles(
-                    lookup,
-                    text,
-                    negated,
-                    sentence_start,
-                    HyphenRoles {
-                        hyphen_before,
-                        modifier,
-                        hyphen_pronoun,
-                        particle,
-                    },
-                );
-        if !held_particle && verb_position && !hyphen_before && !is_number && !in_path {
-            // Only a word where a verb stands can be the verb a particle joins. The
-            // classes it added are those its hits found still empty and that now hold
-            // an action (a negated or nominal hit adds none).
-            let mut kept = 0u16;
-            let mut bits = added;
-            while bits != 0 {
-                let c = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if self.evidence.actions[c].is_some() {
-                    kept |= 1 << c;
-                }
-            }
-            self.verb = Some(ClauseVerb {
-                text: ShortText::new(text),
+        // A word after a hyphen follows a modifier, which reset `before_hyphen`.
+        let held_particle = (particle || hyphen_pronoun || modifier || hyphen_before)
+            && self.hyphens_and_particles(
+                lookup,
+                text,
+                negated,
                 sentence_start,
-                classes_before,
-                added: kept,
-            });
+                HyphenRoles {
+                    hyphen_before,
+                    modifier,
+                    hyphen_pronoun,
+                    particle,
+                    as_written,
+                },
+            );
+        if clause_verb && !held_particle {
+            self.clause_verb(text, sentence_start, before_verb);
         }
         // A cue ("and", "then", "to") ends the noun phrase: a verb may follow it.
         self.noun_phrase_next =
@@ -1047,6 +1055,8 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         verb: None,
         particle: None,
         before_hyphen: None,
+        verb_text: String::new(),
+        particle_text: String::new(),
         verb_position: false,
         nominal_position: false,
         after_preposition: false,

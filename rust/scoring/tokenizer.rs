@@ -233,9 +233,28 @@ fn char_at(text: &str, i: usize) -> char {
     text[i..].chars().next().unwrap_or('\u{fffd}')
 }
 
+/// Appends `raw` lower-cased as words are matched (per character, Unicode).
+pub(crate) fn push_lowercase(raw: &str, buf: &mut String) {
+    if raw.is_ascii() {
+        let from = buf.len();
+        buf.push_str(raw);
+        buf[from..].make_ascii_lowercase();
+    } else {
+        for c in raw.chars() {
+            if c.is_ascii() {
+                buf.push(c.to_ascii_lowercase());
+            } else {
+                buf.extend(c.to_lowercase());
+            }
+        }
+    }
+}
+
 /// Calls `on_word` for every word of `text`, in order, and returns whether the
 /// text ends with a question mark (after its last word). `buf` is scratch space
 /// for words that need lower-casing, reused across calls to avoid allocation.
+/// Inlined into its caller so the caller's scan state stays in its own frame.
+#[inline(always)]
 pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<'_>)) -> bool {
     let bytes = text.as_bytes();
     let len = bytes.len();
@@ -355,19 +374,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         }
         let word: &str = if flags & UPPER != 0 {
             buf.clear();
-            let raw = &text[start..i];
-            if raw.is_ascii() {
-                buf.push_str(raw);
-                buf.make_ascii_lowercase();
-            } else {
-                for c in raw.chars() {
-                    if c.is_ascii() {
-                        buf.push(c.to_ascii_lowercase());
-                    } else {
-                        buf.extend(c.to_lowercase());
-                    }
-                }
-            }
+            push_lowercase(&text[start..i], buf);
             buf
         } else {
             &text[start..i]

@@ -249,6 +249,48 @@ impl Compiler {
 
     /// Adds every word, form and phrase of a list to the tables under `group`,
     /// interning term names in `terms`.
+    /// Marks the stems of the separable verbs the vocabulary lists (an action word
+    /// made of a particle, a stem of two or more letters and "en": "herleiten" marks
+    /// "leit" and "leite"), the only words a clause-final particle joins. Run once
+    /// every action word is in.
+    fn separable_verbs(&mut self, particles: &[String]) {
+        let particles: Vec<String> = particles
+            .iter()
+            .filter_map(|raw| single_word("grammar.separable_particles", raw).ok())
+            .collect();
+        let mut stems: Vec<String> = Vec::new();
+        for (word, (hits, _)) in &self.words {
+            if !hits.iter().any(|hit| matches!(hit.group, Group::Action(_))) {
+                continue;
+            }
+            let Some(infinitive) = word.strip_suffix("en") else {
+                continue;
+            };
+            for particle in &particles {
+                if let Some(stem) = infinitive.strip_prefix(particle.as_str()) {
+                    if stem.chars().count() >= 2 {
+                        stems.push(format!("{stem}e"));
+                        stems.push(stem.to_owned());
+                    }
+                }
+            }
+        }
+        // The words' table is a hash map: sorted, the entries come out the same on
+        // every run.
+        stems.sort_unstable();
+        stems.dedup();
+        for stem in stems {
+            self.add_word(
+                stem,
+                Hit {
+                    group: Group::SeparableVerb,
+                    term: 0,
+                    bare: false,
+                },
+            );
+        }
+    }
+
     /// Adds a plain list of the file (`field = [...]`): exact words, and phrases
     /// where `phrases` allows them. An error names the entry as written
     /// (`field[i]`).
@@ -557,6 +599,7 @@ impl Compiler {
             &mut negator_terms,
         )?;
         self.grammar(&file.grammar, &file.compounds)?;
+        self.separable_verbs(&file.grammar.separable_particles);
         let enumeration = enumeration(&file.enumeration)?;
         let indicators = self.indicators(&file.indicators)?;
 

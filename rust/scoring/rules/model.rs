@@ -80,6 +80,10 @@ pub(crate) enum Group {
     /// A German separable particle ("her", "um", "zusammen"): at the end of its
     /// clause it joins the clause's verb ("leite ... her" is "herleiten").
     Particle,
+    /// The stem of a separable verb the vocabulary lists ("leite", "leit" of
+    /// "herleiten"): the verb a clause-final particle may join. Derived from the
+    /// vocabulary, not listed.
+    SeparableVerb,
     /// A negation after what it rules out ("入れないで", "필요 없고"): the actions and
     /// scope named since the last comma, sequencer or sentence start are withdrawn.
     PostNegator,
@@ -187,29 +191,35 @@ pub(super) struct Entry {
     pub(super) phrase_word: u32,
     /// The grammar roles among its hits (`ROLE_*` bits), so the scanner reads them
     /// without walking the hits.
-    pub(super) roles: u8,
+    pub(super) roles: u16,
 }
 
 /// A step ordinal ("first").
-pub(crate) const ROLE_ORDINAL: u8 = 1;
+pub(crate) const ROLE_ORDINAL: u16 = 1;
 /// A determiner ("the").
-pub(crate) const ROLE_DETERMINER: u8 = 2;
+pub(crate) const ROLE_DETERMINER: u16 = 2;
 /// A light verb ("do").
-pub(crate) const ROLE_LIGHT_VERB: u8 = 4;
+pub(crate) const ROLE_LIGHT_VERB: u16 = 4;
 /// A cue or a sequencer: a verb may follow.
-pub(crate) const ROLE_CUE: u8 = 8;
+pub(crate) const ROLE_CUE: u16 = 8;
 /// A preposition.
-pub(crate) const ROLE_PREPOSITION: u8 = 16;
+pub(crate) const ROLE_PREPOSITION: u16 = 16;
 /// A verb more often used as a noun.
-pub(crate) const ROLE_NOUN_VERB: u8 = 32;
+pub(crate) const ROLE_NOUN_VERB: u16 = 32;
 /// A subject pronoun ("ich" in "brauch ich").
-pub(crate) const ROLE_SUBJECT_PRONOUN: u8 = 64;
+pub(crate) const ROLE_SUBJECT_PRONOUN: u16 = 64;
 /// A distributive ("per").
-pub(crate) const ROLE_DISTRIBUTIVE: u8 = 128;
+pub(crate) const ROLE_DISTRIBUTIVE: u16 = 128;
+/// A German separable particle ("her", "um").
+pub(crate) const ROLE_PARTICLE: u16 = 256;
+/// A French object pronoun after a hyphen ("moi" in "trouve-moi").
+pub(crate) const ROLE_HYPHEN_PRONOUN: u16 = 512;
+/// The stem of a separable verb the vocabulary lists ("leite" of "herleiten").
+pub(crate) const ROLE_SEPARABLE_VERB: u16 = 1024;
 
 impl Group {
     /// The `ROLE_*` bit of this group, 0 for none.
-    pub(super) fn role(self) -> u8 {
+    pub(super) fn role(self) -> u16 {
         match self {
             Group::Ordinal => ROLE_ORDINAL,
             Group::Determiner => ROLE_DETERMINER,
@@ -219,6 +229,9 @@ impl Group {
             Group::NounVerb => ROLE_NOUN_VERB,
             Group::SubjectPronoun => ROLE_SUBJECT_PRONOUN,
             Group::Distributive => ROLE_DISTRIBUTIVE,
+            Group::Particle => ROLE_PARTICLE,
+            Group::HyphenPronoun => ROLE_HYPHEN_PRONOUN,
+            Group::SeparableVerb => ROLE_SEPARABLE_VERB,
             _ => 0,
         }
     }
@@ -237,6 +250,9 @@ impl Group {
                 | Group::Cue
                 | Group::SubjectPronoun
                 | Group::Distributive
+                | Group::Particle
+                | Group::HyphenPronoun
+                | Group::SeparableVerb
         )
     }
 }
@@ -406,7 +422,7 @@ pub(crate) struct Lookup<'r> {
     pub phrase_word: u32,
     pub phrase_roles: u8,
     /// `ROLE_*` bits.
-    pub roles: u8,
+    pub roles: u16,
 }
 
 impl ScoringRules {
