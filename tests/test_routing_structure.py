@@ -574,3 +574,17 @@ def test_competing_explanations_or_designs_are_alternatives_to_weigh(task: str):
     result = ANALYZER.analyze_task(task)
     assert result.complexity_level.value == "COMPLEX"
     assert any(name.startswith("tradeoff:") for name, _ in result.signals)
+
+
+@pytest.mark.parametrize(
+    ("task", "verb"),
+    [
+        ("Haz un tail de los últimos 50 errores del log de la API.", "action:tail"),
+        ("fais un tail de /var/log/syslog sur web-02 stp", "action:tail"),
+    ],
+)
+def test_do_and_make_in_spanish_french_and_german_are_light_verbs(task: str, verb: str):
+    # The noun after "haz un", "fais un" names the work; here a look-up.
+    result = ANALYZER.analyze_task(task)
+    assert result.complexity_level.value == "SIMPLE"
+    assert result.signals[0][0] == verb
