@@ -145,7 +145,8 @@ class RulesWeights:
 
         A term is kept when each of its words, less a final e or y (inflections drop or
         change them), occurs in the texts, with or without hyphens and accents (the
-        scanner joins hyphenated prefixes and looks words up without stress marks).
+        scanner joins hyphenated prefixes and looks words up without stress marks), or
+        is a separable verb whose stem occurs (a particle may join it).
         Conservative by construction; callers still compare scores with the full rules.
         """
         blob = "\n".join(texts).lower()
@@ -164,10 +165,19 @@ class RulesWeights:
                 return stem in short
             return any(stem in word for word in by_trigram.get(stem[:3], ()))
 
+        particles = self.document.get("grammar", {}).get("separable_particles", [])
+
+        def separable(word: str) -> bool:
+            # A clause-final particle joins its verb's stem ("leite ... her" is "herleiten").
+            return word.endswith("en") and any(
+                word.startswith(particle) and len(word) - len(particle) >= 4 and occurs(word[len(particle) : -2])
+                for particle in particles
+            )
+
         def matchable(term: str) -> bool:
             for word in term.lower().split():
                 stem = word[:-1] if len(word) > 3 and word[-1] in "ey" else word
-                if not occurs(stem) and not occurs(_unaccented(stem)):
+                if not occurs(stem) and not occurs(_unaccented(stem)) and not separable(word):
                     return False
             return True
 
