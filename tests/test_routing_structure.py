@@ -14,6 +14,17 @@ def tier(task: str) -> str:
     return ANALYZER.analyze_task(task).complexity_level.value
 
 
+def tier_and_action(task: str) -> tuple[str, str]:
+    """The tier and the winning action's signal (the first signal)."""
+    result = ANALYZER.analyze_task(task)
+    return result.complexity_level.value, result.signals[0][0]
+
+
+def signal_kinds(task: str) -> set[str]:
+    """The kinds of signal a task fired ("scope", "tradeoff", "domain", ...)."""
+    return {name.split(":")[0] for name, _ in ANALYZER.analyze_task(task).signals}
+
+
 @pytest.mark.parametrize(
     "task",
     [
@@ -207,9 +218,8 @@ def test_quoted_text_is_a_literal_not_an_instruction():
     ],
 )
 def test_a_question_that_offers_alternatives_weighs_them(task: str):
-    result = ANALYZER.analyze_task(task)
-    assert result.complexity_level.value == "COMPLEX"
-    assert any(name.startswith("tradeoff:") for name, _ in result.signals)
+    assert tier(task) == "COMPLEX"
+    assert "tradeoff" in signal_kinds(task)
 
 
 @pytest.mark.parametrize(
@@ -505,9 +515,8 @@ def test_a_french_prefix_with_an_accent_joins_the_verb_after_its_hyphen():
     ],
 )
 def test_a_negation_after_what_it_rules_out_withdraws_it(task: str):
-    result = ANALYZER.analyze_task(task)
-    assert result.complexity_level.value == "MEDIUM"
-    assert not any(name.startswith("scope:") for name, _ in result.signals)
+    assert tier(task) == "MEDIUM"
+    assert "scope" not in signal_kinds(task)
 
 
 def test_a_negated_report_of_a_malfunction_is_still_a_report():
@@ -524,9 +533,7 @@ def test_a_negated_report_of_a_malfunction_is_still_a_report():
     ],
 )
 def test_a_german_particle_at_the_end_of_its_clause_joins_the_verb(task: str, expected: str, verb: str):
-    result = ANALYZER.analyze_task(task)
-    assert result.complexity_level.value == expected
-    assert result.signals[0][0] == verb
+    assert tier_and_action(task) == (expected, verb)
 
 
 @pytest.mark.parametrize(
@@ -537,9 +544,8 @@ def test_a_german_particle_at_the_end_of_its_clause_joins_the_verb(task: str, ex
     ],
 )
 def test_nicht_before_a_separable_particle_rules_out_the_verb_and_its_object(task: str):
-    result = ANALYZER.analyze_task(task)
-    assert result.complexity_level.value == "SIMPLE"
-    assert not any(name.startswith("scope:") for name, _ in result.signals)
+    assert tier(task) == "SIMPLE"
+    assert "scope" not in signal_kinds(task)
 
 
 def test_a_particle_inside_its_clause_is_a_preposition():
@@ -558,9 +564,7 @@ def test_a_particle_inside_its_clause_is_a_preposition():
     ],
 )
 def test_a_french_imperative_before_a_hyphened_pronoun_is_a_verb(task: str, expected: str, verb: str):
-    result = ANALYZER.analyze_task(task)
-    assert result.complexity_level.value == expected
-    assert result.signals[0][0] == verb
+    assert tier_and_action(task) == (expected, verb)
 
 
 @pytest.mark.parametrize(
@@ -571,9 +575,8 @@ def test_a_french_imperative_before_a_hyphened_pronoun_is_a_verb(task: str, expe
     ],
 )
 def test_competing_explanations_or_designs_are_alternatives_to_weigh(task: str):
-    result = ANALYZER.analyze_task(task)
-    assert result.complexity_level.value == "COMPLEX"
-    assert any(name.startswith("tradeoff:") for name, _ in result.signals)
+    assert tier(task) == "COMPLEX"
+    assert "tradeoff" in signal_kinds(task)
 
 
 @pytest.mark.parametrize(
@@ -585,6 +588,4 @@ def test_competing_explanations_or_designs_are_alternatives_to_weigh(task: str):
 )
 def test_do_and_make_in_spanish_french_and_german_are_light_verbs(task: str, verb: str):
     # The noun after "haz un", "fais un" names the work; here a look-up.
-    result = ANALYZER.analyze_task(task)
-    assert result.complexity_level.value == "SIMPLE"
-    assert result.signals[0][0] == verb
+    assert tier_and_action(task) == ("SIMPLE", verb)
