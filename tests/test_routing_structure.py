@@ -589,3 +589,9 @@ def test_competing_explanations_or_designs_are_alternatives_to_weigh(task: str):
 def test_do_and_make_in_spanish_french_and_german_are_light_verbs(task: str, verb: str):
     # The noun after "haz un", "fais un" names the work; here a look-up.
     assert tier_and_action(task) == ("SIMPLE", verb)
+
+
+@pytest.mark.parametrize("task", ["本番の証明書はいつ切れますか？", "先月の見積書を送って"])
+def test_a_document_named_by_the_work_it_records_is_a_noun(task: str):
+    # "証明書" is a certificate, not a proof; "見積書" a quote, not an estimate to make.
+    assert tier(task) == "SIMPLE"
