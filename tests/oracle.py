@@ -565,9 +565,8 @@ class Scan:
         self.before_previous: tuple[dict[int, int], set[int]] = ({}, set())
         self.negation_mark: tuple[dict[int, int], set[int], list[int]] = ({}, set(), [])
         # The clause's verb, for a separable particle at the clause's end ("fass ...
-        # zusammen"): its text, sentence start, the clause's classes before it and the
-        # classes its own hits added.
-        self.verb: tuple[str, bool, set[int], set[int]] | None = None
+        # zusammen"): its text, sentence start and hits.
+        self.verb: tuple[str, bool, list[tuple[Any, int]]] | None = None
         self.particle: tuple[str, bool] | None = None
         # The verb hits of a word before a hyphen, in case a pronoun follows it
         # ("trouve-moi": a verb, not the first half of a compound).
@@ -613,7 +612,7 @@ class Scan:
         if held is None or not final or self.verb is None:
             return
         particle, negated = held
-        text, start, classes, added = self.verb
+        text, start, verb_hits = self.verb
         if negated:
             # "Fass die Architektur nicht an": like a negation after what it rules out.
             self.post_negation()
@@ -622,9 +621,11 @@ class Scan:
         hits = self.rules.words.get(joined)
         if not hits:
             return
-        for cls in added:
-            self.ev.actions.pop(cls, None)
-        self.clause.classes -= added - classes
+        # The verb's own actions give way to the joined verb's.
+        for group, term in verb_hits:
+            if isinstance(group, tuple) and group[0] == "action" and self.ev.actions.get(group[1]) == term:
+                del self.ev.actions[group[1]]
+                self.clause.classes.discard(group[1])
         # The joined verb stands where the verb stood, not in the noun phrase before
         # the particle.
         in_noun_phrase, self.in_noun_phrase = self.in_noun_phrase, False
@@ -894,9 +895,7 @@ class Scan:
             and as_written
             and any(h[0] == "separable_verb" for h in hits)
         ):
-            actions_before, classes_before = before
-            added = {c for c in ev.actions if c not in actions_before}
-            self.verb = (word, start, classes_before, added)
+            self.verb = (word, start, hits)
         self.noun_phrase_next = determiner or preposition or (self.in_noun_phrase and not action_hit and not cue)
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1

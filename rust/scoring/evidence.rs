@@ -171,24 +171,24 @@ struct NegationMark {
     scope: TermSet,
 }
 
-/// How a word stands to hyphens and particles.
+/// How a word stands to hyphens, particles and separable verbs.
 #[derive(Debug, Clone, Copy)]
-struct HyphenRoles {
+struct RareWord {
+    roles: u16,
     hyphen_before: bool,
     modifier: bool,
-    hyphen_pronoun: bool,
-    particle: bool,
+    verb_position: bool,
     as_written: bool,
+    in_path: bool,
 }
 
 /// The last verb of a clause, for a separable particle at the clause's end
-/// ("fass ... zusammen"): the clause's classes before it and the classes its own
-/// hits added (bit i: action class i). Its text is `Scan::verb_text`.
-#[derive(Debug, Clone, Copy, Default)]
-struct ClauseVerb {
+/// ("fass ... zusammen"): its hits and whether it started a sentence. Its text is
+/// `Scan::verb_text`.
+#[derive(Debug, Clone, Copy)]
+struct ClauseVerb<'r> {
+    hits: &'r [Hit],
     sentence_start: bool,
-    classes_before: u16,
-    added: u16,
 }
 
 /// Whether the previous word was a determiner, and whether a light verb stood
@@ -235,7 +235,7 @@ struct Scan<'r> {
     light_verb_before: bool,
     before_previous: Snapshot,
     negation_mark: NegationMark,
-    verb: Option<ClauseVerb>,
+    verb: Option<ClauseVerb<'r>>,
     /// A separable particle held until the next word shows whether it ends its
     /// clause, and whether a negation reached it.
     particle: Option<bool>,
@@ -271,10 +271,9 @@ struct Scan<'r> {
     /// The current sentence's first condition word ("if"): the term to record
     /// if the sentence turns out to be a question.
     condition: Option<u16>,
-    /// The previous word, and the current one, was a verb after which "if" means
-    /// "whether".
-    whether_before: bool,
-    whether_now: bool,
+    /// The index of the last verb after which "if" means "whether" ("do you know
+    /// if"), 0 for none: a condition word right after it asks whether.
+    whether_at: u32,
     /// The word stands in a noun phrase: after a determiner or a preposition,
     /// through the words with no action that follow it ("the SSO integration").
     in_noun_phrase: bool,
@@ -369,13 +368,16 @@ impl<'r> Scan<'r> {
         {
             return;
         }
-        let mut added = verb.added;
-        while added != 0 {
-            let c = added.trailing_zeros() as usize;
-            added &= added - 1;
-            self.evidence.actions[c] = None;
+        // The verb's own actions give way to the joined verb's.
+        for hit in verb.hits {
+            if let Group::Action(c) = hit.group {
+                let c = usize::from(c);
+                if self.evidence.actions[c] == Some(hit.term) {
+                    self.evidence.actions[c] = None;
+                    self.clause.classes &= !(1 << c);
+                }
+            }
         }
-        self.clause.classes &= !(verb.added & !verb.classes_before);
         // The joined verb stands where the verb stood, not in the noun phrase before
         // the particle.
         let in_noun_phrase = std::mem::replace(&mut self.in_noun_phrase, false);
@@ -387,73 +389,51 @@ impl<'r> Scan<'r> {
         self.in_noun_phrase = in_noun_phrase;
     }
 
-    /// A word next to a hyphen or a separable particle: the verb before a hyphen is
-    /// kept for a pronoun after it, and a particle is held for the next word; returns
-    /// whether it held the particle. Out of line: most words are neither.
+    /// A word next to a hyphen, a separable particle or a separable verb's stem:
+    /// the verb before a hyphen is kept for a pronoun after it, a particle is held
+    /// for the next word, a stem where a verb stands is kept as the clause's verb.
+    /// Out of line: most words are none of these.
     #[cold]
     #[inline(never)]
-    fn hyphens_and_particles(
+    fn rare_word(
         &mut self,
         lookup: Option<Lookup<'r>>,
         text: &str,
         negated: bool,
         sentence_start: bool,
-        roles: HyphenRoles,
-    ) -> bool {
+        word: RareWord,
+    ) {
         if let Some(held) = self.before_hyphen.take() {
-            if roles.hyphen_before && roles.hyphen_pronoun {
+            if word.hyphen_before && word.roles & ROLE_HYPHEN_PRONOUN != 0 {
                 self.verb_before_pronoun(held);
             }
         }
-        if roles.modifier {
+        if word.modifier {
             self.before_hyphen = lookup
                 .filter(|found| found.hits.iter().any(|&hit| self.is_verb(hit)))
                 .map(|found| (found, negated, sentence_start));
         }
-        let hold = roles.particle && roles.as_written && self.verb.is_some();
-        if hold {
+        if !word.as_written {
+            return;
+        }
+        if word.roles & ROLE_PARTICLE != 0 && self.verb.is_some() {
             self.particle = Some(negated);
             self.particle_text.clear();
             self.particle_text.push_str(text);
+        } else if word.roles & ROLE_SEPARABLE_VERB != 0
+            && word.verb_position
+            && !word.hyphen_before
+            && !word.in_path
+        {
+            if let Some(found) = lookup {
+                self.verb_text.clear();
+                self.verb_text.push_str(text);
+                self.verb = Some(ClauseVerb {
+                    hits: found.hits,
+                    sentence_start,
+                });
+            }
         }
-        hold
-    }
-
-    /// The clause's classes and the action classes found, before a separable verb's
-    /// stem records its hits. Out of line: rare.
-    #[cold]
-    #[inline(never)]
-    fn before_verb(&self) -> (u16, u16) {
-        (self.clause.classes, self.action_classes())
-    }
-
-    /// Keeps a separable verb's stem as the clause's verb. Out of line: rare.
-    #[cold]
-    #[inline(never)]
-    fn clause_verb(
-        &mut self,
-        text: &str,
-        sentence_start: bool,
-        (classes_before, actions_before): (u16, u16),
-    ) {
-        self.verb_text.clear();
-        self.verb_text.push_str(text);
-        self.verb = Some(ClauseVerb {
-            sentence_start,
-            classes_before,
-            added: self.action_classes() & !actions_before,
-        });
-    }
-
-    /// The action classes found so far (bit i: class i).
-    fn action_classes(&self) -> u16 {
-        self.evidence
-            .actions
-            .iter()
-            .enumerate()
-            .fold(0, |bits, (c, found)| {
-                bits | (u16::from(found.is_some()) << c)
-            })
     }
 
     /// Whether a hit is an action of a class whose words are verbs.
@@ -632,11 +612,12 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Condition => {
-                if !negated && !self.whether_now {
+                let asks_whether = self.whether_at != 0 && self.index == self.whether_at + 1;
+                if !negated && !asks_whether {
                     self.condition.get_or_insert(hit.term);
                 }
             }
-            Group::Whether => self.whether_before = true,
+            Group::Whether => self.whether_at = self.index,
             Group::Particle | Group::HyphenPronoun | Group::SeparableVerb => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
@@ -784,8 +765,7 @@ impl<'r> Scan<'r> {
         self.distributive_before = false;
         self.value_word_before = false;
         self.step_marker_before = false;
-        self.whether_before = false;
-        self.whether_now = false;
+        self.whether_at = 0;
         self.verb = None;
         let rules = self.rules;
         let mut matched = false;
@@ -854,7 +834,6 @@ impl<'r> Scan<'r> {
         let is_number = text.as_bytes().first().is_some_and(u8::is_ascii_digit);
         let value_word_before = std::mem::take(&mut self.value_word_before);
         let step_marker_before = std::mem::take(&mut self.step_marker_before);
-        self.whether_now = std::mem::take(&mut self.whether_before);
         if value_word_before && is_number && !negated {
             self.trivial(false, self.rules.trivial.value_term);
         }
@@ -898,20 +877,6 @@ impl<'r> Scan<'r> {
         let distributive = roles & ROLE_DISTRIBUTIVE != 0;
         self.distributive_before &= !punct_before;
         let mut action_hit = false;
-        let particle = roles & ROLE_PARTICLE != 0;
-        let hyphen_pronoun = roles & ROLE_HYPHEN_PRONOUN != 0;
-        // A separable verb's stem where a verb stands may be joined by a particle:
-        // what it finds is withdrawn then.
-        let clause_verb = roles & ROLE_SEPARABLE_VERB != 0
-            && as_written
-            && verb_position
-            && !hyphen_before
-            && !in_path;
-        let before_verb = if clause_verb {
-            self.before_verb()
-        } else {
-            (0, 0)
-        };
         if let Some(found) = lookup {
             for &hit in found.hits {
                 action_hit |= matches!(hit.group, Group::Action(_));
@@ -919,22 +884,19 @@ impl<'r> Scan<'r> {
             }
         }
         // A word after a hyphen follows a modifier, which reset `before_hyphen`.
-        let held_particle = (particle || hyphen_pronoun || modifier || hyphen_before)
-            && self.hyphens_and_particles(
-                lookup,
-                text,
-                negated,
-                sentence_start,
-                HyphenRoles {
-                    hyphen_before,
-                    modifier,
-                    hyphen_pronoun,
-                    particle,
-                    as_written,
-                },
-            );
-        if clause_verb && !held_particle {
-            self.clause_verb(text, sentence_start, before_verb);
+        if roles & (ROLE_PARTICLE | ROLE_HYPHEN_PRONOUN | ROLE_SEPARABLE_VERB) != 0
+            || modifier
+            || hyphen_before
+        {
+            let word = RareWord {
+                roles,
+                hyphen_before,
+                modifier,
+                verb_position,
+                as_written,
+                in_path,
+            };
+            self.rare_word(lookup, text, negated, sentence_start, word);
         }
         // A cue ("and", "then", "to") ends the noun phrase: a verb may follow it.
         self.noun_phrase_next =
@@ -1067,8 +1029,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         question_opened: false,
         retrieval_opened: false,
         condition: None,
-        whether_before: false,
-        whether_now: false,
+        whether_at: 0,
         in_noun_phrase: false,
         noun_phrase_next: false,
         hyphen_before: false,
