@@ -319,6 +319,7 @@ class OracleRules:
         self._add("hyphen_pronoun", {"forms": doc.get("grammar", {}).get("hyphen_pronouns", [])}, [])
         self._add("particle", {"forms": doc.get("grammar", {}).get("separable_particles", [])}, [])
         self._add("retrieval", {"forms": doc.get("grammar", {}).get("retrieval_verbs", [])}, [])
+        self._add("lookup_question", {"forms": doc.get("grammar", {}).get("lookup_questions", [])}, [])
         self._add("whether", {"forms": doc.get("grammar", {}).get("whether_verbs", [])}, [])
         self.coordination = self._weighted("coordination", doc["coordination"])
         self.narrow = self._weighted("narrow", doc["narrow"])
@@ -557,6 +558,7 @@ class Scan:
         self.fact_question = False
         self.question_opened = False
         self.retrieval_opened = False
+        self.lookup_question = False
         self.in_noun_phrase = False
         self.noun_phrase_next = False
         self.hyphen_before = False
@@ -676,7 +678,9 @@ class Scan:
         if isinstance(group, tuple) and group[0] == "action":
             cls = self.rules.classes[group[1]]
             asked_about = (
-                self.in_noun_phrase and cls.nouns_in_questions and self.fact_question and not self.request_sentence
+                self.in_noun_phrase
+                and (self.lookup_question or (cls.nouns_in_questions and self.fact_question))
+                and not self.request_sentence
             )
             # "Pull up the migration plan": the plan is fetched, not made.
             fetched = self.in_noun_phrase and self.retrieval_opened and not self.request_sentence
@@ -731,6 +735,9 @@ class Scan:
         elif group == "retrieval":
             if start and self.sentence_words == 1:
                 self.retrieval_opened = True
+        elif group == "lookup_question":
+            if start and self.sentence_words == 1:
+                self.lookup_question = True
         elif group == "whether":
             self.whether_before = True
         elif group == "compound":
@@ -791,6 +798,7 @@ class Scan:
             self.fact_question = False
             self.question_opened = False
             self.retrieval_opened = False
+            self.lookup_question = False
 
     def segmented(self, run: str, sentence_start: bool) -> None:
         self.start(sentence_start)

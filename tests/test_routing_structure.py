@@ -595,3 +595,19 @@ def test_do_and_make_in_spanish_french_and_german_are_light_verbs(task: str, ver
 def test_a_document_named_by_the_work_it_records_is_a_noun(task: str):
     # "証明書" is a certificate, not a proof; "見積書" a quote, not an estimate to make.
     assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "When is the migration of the billing database scheduled?",
+        "Who reviewed the architecture of the event bus?",
+        "Wer ist für die Migration der Datenbank zuständig?",
+    ],
+)
+def test_a_question_for_a_person_a_place_or_a_time_asks_about_the_work_it_names(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+def test_work_asked_for_after_a_question_for_a_time_still_counts():
+    assert tier("When should we migrate the billing system to Postgres?") == "COMPLEX"

@@ -67,6 +67,7 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ('after = [\n    "ないで",', 'after = [\n    "",', "negation.after[0]"),
         # Plain lists are named as written, without a `.forms` the file does not have.
         ('cues = [\n    "to",', 'cues = [\n    "",', "grammar.cues[0]"),
+        ('lookup_questions = [\n    "who",', 'lookup_questions = [\n    "",', "grammar.lookup_questions[0]"),
         ('hyphen_pronouns = ["moi",', 'hyphen_pronouns = ["moi même",', "grammar.hyphen_pronouns[0]"),
         ('separable_particles = [\n    "um",', 'separable_particles = [\n    "",', "grammar.separable_particles[0]"),
         ('weak_phrases = [\n    "one word",', 'weak_phrases = [\n    "a b c d e",', "trivial.weak_phrases[0]"),

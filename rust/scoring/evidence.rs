@@ -10,8 +10,8 @@
 use super::rules::{
     Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
     PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN,
-    ROLE_LIGHT_VERB, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION,
-    ROLE_SEPARABLE_VERB, ROLE_SUBJECT_PRONOUN,
+    ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE,
+    ROLE_PREPOSITION, ROLE_SEPARABLE_VERB, ROLE_SUBJECT_PRONOUN,
 };
 use super::tokenizer::{for_each_word, Word};
 
@@ -268,6 +268,9 @@ struct Scan<'r> {
     /// The sentence opened with a verb that fetches something: the work nouns
     /// of its object name what to fetch.
     retrieval_opened: bool,
+    /// The sentence opened with a question for a person, a place or a time: the
+    /// work nouns it names are what it asks about, whatever their class.
+    lookup_question: bool,
     /// The current sentence's first condition word ("if"): the term to record
     /// if the sentence turns out to be a question.
     condition: Option<u16>,
@@ -403,6 +406,9 @@ impl<'r> Scan<'r> {
         sentence_start: bool,
         word: RareWord,
     ) {
+        if word.roles & ROLE_LOOKUP_QUESTION != 0 && sentence_start && self.sentence_words == 1 {
+            self.lookup_question = true;
+        }
         if let Some(held) = self.before_hyphen.take() {
             if word.hyphen_before && word.roles & ROLE_HYPHEN_PRONOUN != 0 {
                 self.verb_before_pronoun(held);
@@ -548,8 +554,7 @@ impl<'r> Scan<'r> {
                 let c = usize::from(class);
                 let rules = &self.rules.classes[c];
                 let asked_about = self.in_noun_phrase
-                    && rules.nouns_in_questions
-                    && self.fact_question
+                    && (self.lookup_question || (rules.nouns_in_questions && self.fact_question))
                     && !self.request_sentence;
                 // "Pull up the migration plan": the plan is fetched, not made.
                 let fetched =
@@ -618,7 +623,10 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Whether => self.whether_at = self.index,
-            Group::Particle | Group::HyphenPronoun | Group::SeparableVerb => {}
+            Group::Particle
+            | Group::HyphenPronoun
+            | Group::SeparableVerb
+            | Group::LookupQuestion => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
                     self.retrieval_opened = true;
@@ -746,6 +754,7 @@ impl<'r> Scan<'r> {
             self.fact_question = false;
             self.question_opened = false;
             self.retrieval_opened = false;
+            self.lookup_question = false;
             self.condition = None;
             self.verb = None;
             self.mark_negation();
@@ -884,7 +893,9 @@ impl<'r> Scan<'r> {
             }
         }
         // A word after a hyphen follows a modifier, which reset `before_hyphen`.
-        if roles & (ROLE_PARTICLE | ROLE_HYPHEN_PRONOUN | ROLE_SEPARABLE_VERB) != 0
+        if roles
+            & (ROLE_PARTICLE | ROLE_HYPHEN_PRONOUN | ROLE_SEPARABLE_VERB | ROLE_LOOKUP_QUESTION)
+            != 0
             || modifier
             || hyphen_before
         {
@@ -1028,6 +1039,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         fact_question: false,
         question_opened: false,
         retrieval_opened: false,
+        lookup_question: false,
         condition: None,
         whether_at: 0,
         in_noun_phrase: false,

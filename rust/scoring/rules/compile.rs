@@ -958,6 +958,13 @@ impl Compiler {
             &mut grammar_terms,
         )?;
         self.add_list(
+            "grammar.lookup_questions",
+            Group::LookupQuestion,
+            &grammar.lookup_questions,
+            false,
+            &mut grammar_terms,
+        )?;
+        self.add_list(
             "grammar.hyphen_pronouns",
             Group::HyphenPronoun,
             &grammar.hyphen_pronouns,

@@ -84,6 +84,9 @@ pub(crate) enum Group {
     /// "herleiten"): the verb a clause-final particle may join. Derived from the
     /// vocabulary, not listed.
     SeparableVerb,
+    /// A question word that asks for a person, a place or a time ("who", "wo",
+    /// "quand"): opening a question, the work nouns it names are what it asks about.
+    LookupQuestion,
     /// A negation after what it rules out ("入れないで", "필요 없고"): the actions and
     /// scope named since the last comma, sequencer or sentence start are withdrawn.
     PostNegator,
@@ -216,6 +219,8 @@ pub(crate) const ROLE_PARTICLE: u16 = 256;
 pub(crate) const ROLE_HYPHEN_PRONOUN: u16 = 512;
 /// The stem of a separable verb the vocabulary lists ("leite" of "herleiten").
 pub(crate) const ROLE_SEPARABLE_VERB: u16 = 1024;
+/// A question word that asks for a person, a place or a time ("who", "wo").
+pub(crate) const ROLE_LOOKUP_QUESTION: u16 = 2048;
 
 impl Group {
     /// The `ROLE_*` bit of this group, 0 for none.
@@ -232,6 +237,7 @@ impl Group {
             Group::Particle => ROLE_PARTICLE,
             Group::HyphenPronoun => ROLE_HYPHEN_PRONOUN,
             Group::SeparableVerb => ROLE_SEPARABLE_VERB,
+            Group::LookupQuestion => ROLE_LOOKUP_QUESTION,
             _ => 0,
         }
     }
@@ -253,6 +259,7 @@ impl Group {
                 | Group::Particle
                 | Group::HyphenPronoun
                 | Group::SeparableVerb
+                | Group::LookupQuestion
         )
     }
 }

@@ -85,6 +85,8 @@ pub(super) struct GrammarFile {
     pub(super) separable_particles: Vec<String>,
     #[serde(default)]
     pub(super) hyphen_pronouns: Vec<String>,
+    #[serde(default)]
+    pub(super) lookup_questions: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
