@@ -244,6 +244,12 @@ def _policy(table: dict[str, Any]) -> Policy:
     )
 
 
+def has_action(hits: list[tuple[Any, int]]) -> bool:
+    """Whether a word's hits hold an action of some class (a verb, for the affix
+    and particle rules)."""
+    return any(isinstance(group, tuple) and group[0] == "action" for group, _ in hits)
+
+
 class OracleRules:
     """The rules file compiled into plain dicts."""
 
@@ -382,7 +388,7 @@ class OracleRules:
         marks "leit" and "leite")."""
         stems = set()
         for word, hits in self.words.items():
-            if word.endswith("en") and any(isinstance(g, tuple) and g[0] == "action" for g, _ in hits):
+            if word.endswith("en") and has_action(hits):
                 for particle in particles:
                     stem = word[:-2][len(particle) :] if word[:-2].startswith(particle) else ""
                     if len(stem) >= 2:
@@ -413,7 +419,7 @@ class OracleRules:
                 # ("sqlite" is not "sqli" + "te").
                 for candidate in (stem, stem.translate(UNSTRESS)):
                     hits = self.words.get(candidate, [])
-                    if any(isinstance(group, tuple) and group[0] == "action" for group, _ in hits):
+                    if has_action(hits):
                         return candidate, hits
                 return None
         return None
@@ -620,9 +626,9 @@ class Scan:
             self.post_negation()
             return
         joined = particle + (text[:-1] if text.endswith("e") else text) + "en"
-        hits = self.rules.words.get(joined)
-        if not hits:
-            return
+        hits = self.rules.words.get(joined, [])
+        if not has_action(hits):
+            return  # only a verb the vocabulary lists joins
         # The verb's own actions give way to the joined verb's.
         for group, term in verb_hits:
             if isinstance(group, tuple) and group[0] == "action" and self.ev.actions.get(group[1]) == term:
@@ -879,7 +885,7 @@ class Scan:
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
             number_next = self.record(hit, negated, start, noun, bare) or number_next
-        action_hit = any(isinstance(h[0], tuple) and h[0][0] == "action" for h in hits)
+        action_hit = has_action(hits)
         held, self.before_hyphen = self.before_hyphen, None
         if held is not None and hyphen_before and any(h[0] == "hyphen_pronoun" for h in hits):
             verb_hits, verb_negated, verb_start = held

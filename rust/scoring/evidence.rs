@@ -154,18 +154,12 @@ struct Place {
     as_written: bool,
 }
 
-/// Where action evidence stood before a word, to withdraw it when the word turns
-/// out to start a compound noun ("audit log").
+/// Where action and scope evidence stood at some point, to withdraw what came
+/// after it: before a word that turns out to start a compound noun ("audit log":
+/// its actions), or at the last comma, sequencer or sentence start before a
+/// negation that follows what it rules out (actions and scope).
 #[derive(Debug, Clone, Copy, Default)]
-struct Snapshot {
-    actions: [Option<u16>; MAX_ACTION_CLASSES],
-    classes: u16,
-}
-
-/// The evidence a negation after the words it rules out restores: as it stood at
-/// the last comma, sequencer or sentence start.
-#[derive(Debug, Clone, Copy, Default)]
-struct NegationMark {
+struct EvidenceMark {
     actions: [Option<u16>; MAX_ACTION_CLASSES],
     classes: u16,
     scope: TermSet,
@@ -233,8 +227,8 @@ struct Scan<'r> {
     stem: String,
     determined: Determined,
     light_verb_before: bool,
-    before_previous: Snapshot,
-    negation_mark: NegationMark,
+    before_previous: EvidenceMark,
+    negation_mark: EvidenceMark,
     verb: Option<ClauseVerb<'r>>,
     /// A separable particle held until the next word shows whether it ends its
     /// clause, and whether a negation reached it.
@@ -364,11 +358,7 @@ impl<'r> Scan<'r> {
         let Some(found) = found else {
             return;
         };
-        if !found
-            .hits
-            .iter()
-            .any(|hit| matches!(hit.group, Group::Action(_)))
-        {
+        if !found.has_action() {
             return;
         }
         // The verb's own actions give way to the joined verb's.
@@ -471,13 +461,18 @@ impl<'r> Scan<'r> {
         self.clause.classes = mark.classes;
     }
 
-    /// Where a negation after the words it rules out reaches back to.
-    fn mark_negation(&mut self) {
-        self.negation_mark = NegationMark {
+    /// The action and scope evidence as it stands.
+    fn mark(&self) -> EvidenceMark {
+        EvidenceMark {
             actions: self.evidence.actions,
             classes: self.clause.classes,
             scope: self.evidence.scope,
-        };
+        }
+    }
+
+    /// Where a negation after the words it rules out reaches back to.
+    fn mark_negation(&mut self) {
+        self.negation_mark = self.mark();
     }
 
     /// At the end of a sentence (`asked`: a question mark ends it): a condition in
@@ -855,10 +850,7 @@ impl<'r> Scan<'r> {
         // Only a word that starts a compound needs the state before it kept.
         let phrase_word = lookup.map_or(0, |l| l.phrase_word);
         let phrase_roles = lookup.map_or(0, |l| l.phrase_roles);
-        let before = (phrase_roles & COMPOUND_START != 0).then_some(Snapshot {
-            actions: self.evidence.actions,
-            classes: self.clause.classes,
-        });
+        let before = (phrase_roles & COMPOUND_START != 0).then(|| self.mark());
         // A verb stands at a clause start, after punctuation, after a cue word, or
         // after a determiner that follows a light verb ("do a review").
         let verb_position = std::mem::replace(&mut self.verb_position, false)
@@ -1023,8 +1015,8 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         stem: String::new(),
         determined: Determined::No,
         light_verb_before: false,
-        before_previous: Snapshot::default(),
-        negation_mark: NegationMark::default(),
+        before_previous: EvidenceMark::default(),
+        negation_mark: EvidenceMark::default(),
         verb: None,
         particle: None,
         before_hyphen: None,

@@ -432,6 +432,16 @@ pub(crate) struct Lookup<'r> {
     pub roles: u16,
 }
 
+impl Lookup<'_> {
+    /// Whether the word is an action of some class (a verb, for the affix and
+    /// particle rules).
+    pub(crate) fn has_action(&self) -> bool {
+        self.hits
+            .iter()
+            .any(|hit| matches!(hit.group, Group::Action(_)))
+    }
+}
+
 impl ScoringRules {
     /// The file's `version`.
     pub fn version(&self) -> &str {
@@ -517,15 +527,9 @@ impl ScoringRules {
         })?;
         // Clitics attach to verbs: a stem without an action is no match ("sqlite" is
         // not "sqli" + "te").
-        let is_verb = |found: &Lookup<'_>| {
-            found
-                .hits
-                .iter()
-                .any(|hit| matches!(hit.group, Group::Action(_)))
-        };
-        self.lookup(stem).filter(is_verb).or_else(|| {
+        self.lookup(stem).filter(Lookup::has_action).or_else(|| {
             fold_stress(stem, buf);
-            self.lookup(buf).filter(is_verb)
+            self.lookup(buf).filter(Lookup::has_action)
         })
     }
 
