@@ -339,6 +339,11 @@ def test_the_second_half_of_a_hyphenated_compound_is_a_noun(task: str, expected:
         ("ステージング設定の LOG_LEVEL を WARN に変更して", "SIMPLE"),
         ("把我写的那段注释删掉", "SIMPLE"),
         ("全サービスの移行計画を立ててください", "COMPLEX"),
+        ("배포된 이미지 태그가 뭐야?", "SIMPLE"),
+        ("실패한 테스트들 목록 보여줘", "SIMPLE"),
+        ("설정에서 로그 레벨 확인해 줘", "SIMPLE"),
+        ("レビューされたPRの一覧を見せて", "SIMPLE"),
+        ("모든 서비스의 배포 파이프라인을 재설계해 주세요", "COMPLEX"),
     ],
 )
 def test_a_word_before_a_noun_particle_modifies_a_noun(task: str, expected: str):
