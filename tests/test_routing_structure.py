@@ -350,6 +350,31 @@ def test_a_word_before_a_noun_particle_modifies_a_noun(task: str, expected: str)
     assert tier(task) == expected
 
 
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        (
+            "Cierra la incidencia rediseñando el flujo de reintentos de todos los servicios.",
+            ("COMPLEX", "action:rediseñando"),
+        ),
+        ("Documenta el módulo de pagos explicando cada parámetro.", ("MEDIUM", "action:documenta")),
+        (
+            "Termine la migration en restructurant les dépendances entre tous les services.",
+            ("COMPLEX", "action:en restructurant"),
+        ),
+        ("Corrige le test en refactorisant le parseur de toute la plateforme.", ("COMPLEX", "action:en refactorisant")),
+    ],
+)
+def test_a_gerund_names_the_work_it_does(task: str, expected: tuple[str, str]):
+    assert tier_and_action(task) == expected
+
+
+def test_a_french_adjective_ending_like_a_gerund_is_not_one():
+    # Only "en" + the -ant form is a gerund: "important" and "restaurant" stay words.
+    assert tier("C'est important de garder le restaurant ouvert.") == "MEDIUM"
+    assert signal_kinds("C'est important de garder le restaurant ouvert.") == {"no_action"}
+
+
 def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
     bounded = ANALYZER.analyze_task("Redesign the sharding key of the orders table.")
     distributed = ANALYZER.analyze_task("Redesign the sharding key per table.")
