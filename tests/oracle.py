@@ -868,6 +868,9 @@ class Scan:
         self.in_noun_phrase = (not punct_before or hyphen_before) and self.noun_phrase_next
         self.noun_phrase_next = False
         self.nominal_position = not punct_before and (self.determined == "yes" or self.after_preposition)
+        # "In which file ...", "seit wann ...": a question word right after the
+        # preposition that opens a sentence opens the question.
+        opens_question = self.after_preposition and not punct_before and self.sentence_words == 2
         self.after_preposition = False
         number_next = False
         is_ordinal = False
@@ -884,7 +887,8 @@ class Scan:
             distributive = distributive or hit[0] == "distributive"
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
-            number_next = self.record(hit, negated, start, noun, bare) or number_next
+            asks = opens_question and hit[0] == ("action", rules.question_class)
+            number_next = self.record(hit, negated, start or asks, noun, bare) or number_next
         action_hit = has_action(hits)
         held, self.before_hyphen = self.before_hyphen, None
         if held is not None and hyphen_before and any(h[0] == "hyphen_pronoun" for h in hits):

@@ -375,6 +375,26 @@ def test_a_french_adjective_ending_like_a_gerund_is_not_one():
     assert signal_kinds("C'est important de garder le restaurant ouvert.") == {"no_action"}
 
 
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("In which namespace does the billing worker run?", "SIMPLE"),
+        ("Seit wann ist das Feature-Flag für den Checkout aktiv?", "SIMPLE"),
+        ("¿En qué rama está el hotfix de la 3.2?", "SIMPLE"),
+        ("In which order should we migrate all services to the new cluster, and how do we roll back?", "COMPLEX"),
+    ],
+)
+def test_a_question_word_after_an_opening_preposition_opens_the_question(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task", ["c'est quoi la commande pour vider le cache ?", "C'est quand, la mise en prod du correctif ?"]
+)
+def test_a_french_question_asked_in_place_after_cest_is_a_look_up(task: str):
+    assert tier(task) == "SIMPLE"
+
+
 def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
     bounded = ANALYZER.analyze_task("Redesign the sharding key of the orders table.")
     distributed = ANALYZER.analyze_task("Redesign the sharding key per table.")

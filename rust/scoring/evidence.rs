@@ -865,9 +865,12 @@ impl<'r> Scan<'r> {
         let noun = modifier || hyphen_before || (noun_verb && !verb_position);
         self.in_noun_phrase =
             (!punct_before || hyphen_before) && std::mem::take(&mut self.noun_phrase_next);
-        self.nominal_position = !punct_before
-            && (self.determined == Determined::Yes || std::mem::take(&mut self.after_preposition));
-        self.after_preposition = false;
+        let after_preposition = std::mem::take(&mut self.after_preposition);
+        self.nominal_position =
+            !punct_before && (self.determined == Determined::Yes || after_preposition);
+        // "In which file ...", "seit wann ...": a question word right after the
+        // preposition that opens a sentence opens the question.
+        let opens_question = after_preposition && !punct_before && self.sentence_words == 2;
         let mut number_next = false;
         let is_ordinal = roles & ROLE_ORDINAL != 0;
         let determiner = roles & ROLE_DETERMINER != 0;
@@ -881,7 +884,10 @@ impl<'r> Scan<'r> {
         if let Some(found) = lookup {
             for &hit in found.hits {
                 action_hit |= matches!(hit.group, Group::Action(_));
-                self.record_at(hit, negated, sentence_start, noun, &mut number_next);
+                let opening = sentence_start
+                    || (opens_question
+                        && matches!(hit.group, Group::Action(c) if Some(c) == self.rules.question_class));
+                self.record_at(hit, negated, opening, noun, &mut number_next);
             }
         }
         // A word after a hyphen follows a modifier, which reset `before_hyphen`.
