@@ -754,7 +754,10 @@ class Scan:
 
     def word(self, word: Word) -> None:
         rules = self.rules
-        self.separable(word.punct_before or word.sentence_start)
+        if self.particle is not None:
+            # "Geh den PR durch und prüf ihn": a cue after the particle ends its clause.
+            cue = any(h[0] in ("cue", "sequencer") for h in rules.words.get(word.text, []))
+            self.separable(word.punct_before or word.sentence_start or cue)
         self.ev.commas += word.commas_before
         if word.commas_before:
             self.negated_until = 0  # "no rediseñes nada, solo renombra": the comma ends it

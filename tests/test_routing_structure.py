@@ -395,6 +395,12 @@ def test_a_french_question_asked_in_place_after_cest_is_a_look_up(task: str):
     assert tier(task) == "SIMPLE"
 
 
+def test_a_cue_after_a_separable_particle_ends_its_clause():
+    # "durch" before "und" ends the clause: "geh ... durch" is "durchgehen", a review.
+    task = "Geh bitte den Merge Request für das Login durch und schreib mir, was auffällt."
+    assert tier_and_action(task) == ("MEDIUM", "action:durchgehen")
+
+
 def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
     bounded = ANALYZER.analyze_task("Redesign the sharding key of the orders table.")
     distributed = ANALYZER.analyze_task("Redesign the sharding key per table.")

@@ -329,14 +329,20 @@ impl<'r> Scan<'r> {
     /// its object ("fass die Architektur nicht an"). Out of line: rare.
     #[cold]
     #[inline(never)]
-    fn separable(&mut self, clause_end: bool) {
+    fn separable(&mut self, clause_end: bool, next: &str) {
         let Some(negated) = self.particle.take() else {
             return;
         };
         let Some(verb) = self.verb else {
             return;
         };
-        if !clause_end {
+        // "Geh den PR durch und prüf ihn": a cue after the particle ends its clause.
+        let cue_next = || {
+            self.rules
+                .lookup(next)
+                .is_some_and(|found| found.roles & ROLE_CUE != 0)
+        };
+        if !(clause_end || cue_next()) {
             return;
         }
         if negated {
@@ -651,7 +657,7 @@ impl<'r> Scan<'r> {
     #[inline(always)]
     fn word(&mut self, word: Word<'_>) {
         if self.particle.is_some() {
-            self.separable(word.punct_before || word.sentence_start);
+            self.separable(word.punct_before || word.sentence_start, word.text);
         }
         self.evidence.commas = self
             .evidence
@@ -1046,7 +1052,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         distributive_before: false,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
-    scan.separable(true);
+    scan.separable(true, "");
     if let Some(pending) = scan.pending_prefix.take() {
         let prefix = rules.prefix(pending.index);
         scan.plain(prefix, Scan::prefix_place(pending));
