@@ -176,8 +176,12 @@ def test_nouns_that_look_like_verbs_do_not_raise_a_look_up(task: str):
 
 
 def test_a_past_form_describes_a_state_not_a_request():
-    assert tier("Which files did you refactor yesterday? List them.") != "COMPLEX"
+    assert tier("Which files did you refactor yesterday? List them.") == "SIMPLE"
     assert tier("Which files were refactored yesterday?") == "SIMPLE"
+    assert tier("Did you redesign the whole retry policy?") == "SIMPLE"
+    # "did" reaches a few words: the request after it still counts, and so does a "why".
+    assert tier("Why did you redesign the cache layer for every service?") == "COMPLEX"
+    assert tier("The deploy did finish. Now redesign the retry policy for every service.") == "COMPLEX"
 
 
 def test_spanish_clitics_and_stress_marks_are_normalised():
@@ -399,6 +403,19 @@ def test_a_cue_after_a_separable_particle_ends_its_clause():
     # "durch" before "und" ends the clause: "geh ... durch" is "durchgehen", a review.
     task = "Geh bitte den Merge Request für das Login durch und schreib mir, was auffällt."
     assert tier_and_action(task) == ("MEDIUM", "action:durchgehen")
+
+
+@pytest.mark.parametrize(
+    ("one", "many"),
+    [
+        ("Migrate the nightly script from cron to Airflow.", "Migrate the nightly scripts from cron to Airflow."),
+        ("Redesign the retry helper.", "Redesign the retry helpers."),
+    ],
+)
+def test_a_narrow_unit_bounds_the_work_only_in_the_singular(one: str, many: str):
+    assert tier(one) == "MEDIUM"
+    assert tier(many) == "COMPLEX"
+    assert "narrow" not in signal_kinds(many)
 
 
 def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():

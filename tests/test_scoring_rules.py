@@ -72,6 +72,7 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ('separable_particles = [\n    "um",', 'separable_particles = [\n    "",', "grammar.separable_particles[0]"),
         ('weak_phrases = [\n    "one word",', 'weak_phrases = [\n    "a b c d e",', "trivial.weak_phrases[0]"),
         ('requests = [\n    "could u",', 'requests = [\n    "",', "grammar.requests[0]"),
+        ('past_auxiliaries = ["did"]', 'past_auxiliaries = ["did not"]', "grammar.past_auxiliaries[0]"),
     ],
 )
 def test_a_malformed_file_names_the_field(find: str, replace: str, field: str):

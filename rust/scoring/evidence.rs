@@ -204,11 +204,18 @@ struct PendingPrefix {
     punct_before: bool,
 }
 
+/// How many words after "did" a verb names work done rather than asked for: "did
+/// you refactor", "did the team refactor".
+const PAST_AUXILIARY_REACH: u32 = 3;
+
 struct Scan<'r> {
     rules: &'r ScoringRules,
     evidence: Evidence,
     index: u32,
     negated_until: u32,
+    /// The last word at which a verb names work done ("which files did you
+    /// refactor?"), 0 for none.
+    done_until: u32,
     /// The last word a scope unit may stand at to count (0: no quantifier).
     quantified_until: u32,
     value_word_before: bool,
@@ -564,7 +571,8 @@ impl<'r> Scan<'r> {
                 let out_of_place = rules.sentence_start && !sentence_start;
                 let status =
                     rules.status_in_questions && self.question_opened && !self.request_sentence;
-                if !(negated || out_of_place || status || (nominal && rules.verb)) {
+                let done = rules.verb && self.index <= self.done_until;
+                if !(negated || out_of_place || status || done || (nominal && rules.verb)) {
                     ev.actions[c].get_or_insert(hit.term);
                     self.clause.classes |= 1 << c;
                     // A question or a greeting opens a sentence that asks for no work.
@@ -624,6 +632,9 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Whether => self.whether_at = self.index,
+            Group::PastAuxiliary => {
+                self.done_until = self.index.saturating_add(PAST_AUXILIARY_REACH)
+            }
             Group::Particle
             | Group::HyphenPronoun
             | Group::SeparableVerb
@@ -748,6 +759,7 @@ impl<'r> Scan<'r> {
                 self.end_clause();
             }
             self.negated_until = 0;
+            self.done_until = 0;
             self.quantified_until = 0;
             self.request_sentence = false;
             self.sentence_words = 0;
@@ -1013,6 +1025,7 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
         },
         index: 0,
         negated_until: 0,
+        done_until: 0,
         quantified_until: 0,
         value_word_before: false,
         step_marker_before: false,

@@ -71,6 +71,9 @@ pub(crate) enum Group {
     Condition,
     /// A verb after which a condition word means "whether" ("do you know if").
     Whether,
+    /// "did": the verb a few words after it names work done, not asked for
+    /// ("which files did you refactor?").
+    PastAuxiliary,
     /// A verb that fetches something: at a sentence start, the work nouns in its
     /// object name what to fetch ("pull up the migration plan").
     Retrieval,

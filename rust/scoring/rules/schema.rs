@@ -80,6 +80,8 @@ pub(super) struct GrammarFile {
     #[serde(default)]
     pub(super) whether_verbs: Vec<String>,
     #[serde(default)]
+    pub(super) past_auxiliaries: Vec<String>,
+    #[serde(default)]
     pub(super) retrieval_verbs: Vec<String>,
     #[serde(default)]
     pub(super) separable_particles: Vec<String>,
