@@ -568,6 +568,7 @@ class Scan:
         self.retrieval_opened = False
         self.lookup_question = False
         self.past_until = 0
+        self.in_run = False
         self.in_noun_phrase = False
         self.noun_phrase_next = False
         self.hyphen_before = False
@@ -747,7 +748,14 @@ class Scan:
             if start and self.sentence_words == 1:
                 self.retrieval_opened = True
         elif group == "lookup_question":
-            if start and self.sentence_words == 1:
+            if self.in_run:
+                # "数据库迁移方案的链接在哪": the verbs named since the negation mark name
+                # what is asked about.
+                before = self.negation_mark[0]
+                for c in [c for c in self.ev.actions if self.rules.classes[c].verb and c not in before]:
+                    del self.ev.actions[c]
+                    self.clause.classes.discard(c)
+            elif start and self.sentence_words == 1:
                 self.lookup_question = True
         elif group == "past_aux":
             self.past_until = self.index + PAST_AUXILIARY_REACH
@@ -827,6 +835,7 @@ class Scan:
         self.whether_before = self.whether_now = False
         self.verb = None
         found = self.rules.segments(run)
+        self.in_run = True
         for hits, noun in found:
             self.index += 1
             negated = self.index <= self.negated_until
@@ -834,6 +843,7 @@ class Scan:
                 self.record(hit, negated, True, noun)
         if not found:
             self.index += 1
+        self.in_run = False
         self.recent = []
         self.determined = "no"
         self.light_before = False

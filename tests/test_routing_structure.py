@@ -684,3 +684,21 @@ def test_a_question_for_a_person_a_place_or_a_time_asks_about_the_work_it_names(
 
 def test_work_asked_for_after_a_question_for_a_time_still_counts():
     assert tier("When should we migrate the billing system to Postgres?") == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "整个支付系统的重构谁来负责？",
+        "マイグレーションの手順書はどこにありますか",
+        "결제 시스템 재설계 문서 어디 있어?",
+    ],
+)
+def test_a_question_word_after_the_work_it_asks_about_in_scripts_without_spaces(task: str):
+    # The question word closes what it asks about: the verbs before it are its topic.
+    assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize("task", ["谁能帮我重构整个支付系统？", "全サービスの認証をどこから作り直すべきか計画して"])
+def test_work_asked_for_after_a_question_word_in_scripts_without_spaces_still_counts(task: str):
+    assert tier(task) == "COMPLEX"

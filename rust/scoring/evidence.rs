@@ -466,6 +466,20 @@ impl<'r> Scan<'r> {
         self.in_noun_phrase = in_noun_phrase;
     }
 
+    /// A question for a person, a place or a time after the words it asks about
+    /// ("数据库迁移方案的链接在哪", "마이그레이션 담당자가 누구야"): the verbs named since
+    /// the negation mark name what is asked about. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn asked_about_before(&mut self) {
+        let before = self.negation_mark.actions;
+        for (c, class) in self.rules.classes.iter().enumerate() {
+            if class.verb && before[c].is_none() && self.evidence.actions[c].take().is_some() {
+                self.clause.classes &= !(1 << c);
+            }
+        }
+    }
+
     /// Withdraws the actions and scope named since the negation mark.
     fn post_negation(&mut self) {
         let mark = self.negation_mark;
@@ -791,13 +805,16 @@ impl<'r> Scan<'r> {
         self.verb = None;
         let rules = self.rules;
         let mut matched = false;
-        rules.for_each_segment(run, |hits, noun| {
+        rules.for_each_segment(run, |found, noun| {
             matched = true;
             self.index = self.index.saturating_add(1);
             let negated = self.index <= self.negated_until;
             let mut ignored = false;
-            for &hit in hits {
+            for &hit in found.hits {
                 self.record_at(hit, negated, true, noun, &mut ignored);
+            }
+            if found.roles & ROLE_LOOKUP_QUESTION != 0 {
+                self.asked_about_before();
             }
         });
         if !matched {

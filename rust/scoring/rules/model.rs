@@ -476,7 +476,7 @@ impl ScoringRules {
 
     /// Calls `on_match` with the hits of every vocabulary word found in a run of a
     /// script written without spaces, left to right, longest first.
-    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Hits<'_>, bool)) {
+    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Lookup<'_>, bool)) {
         if let Some(segmenter) = &self.segmenter {
             for found in segmenter.automaton.find_iter(run) {
                 let entry = &segmenter.entries[found.pattern().as_usize()];
@@ -485,7 +485,7 @@ impl ScoringRules {
                     .noun_particles
                     .iter()
                     .any(|p| rest.starts_with(p.as_str()));
-                on_match(self.entry_lookup(entry).hits, noun);
+                on_match(self.entry_lookup(entry), noun);
             }
         }
     }
