@@ -175,6 +175,22 @@ def test_nouns_that_look_like_verbs_do_not_raise_a_look_up(task: str):
     assert tier(task) == "SIMPLE"
 
 
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Corrige la errata del título: dice «Instalacion» y debería ser «Instalación».",
+        "Corrige la coquille du titre : il devrait être « Installation ».",
+    ],
+)
+def test_a_modal_before_be_states_the_right_value(task: str):
+    # "debería ser" / "devrait être" weigh nothing: the typo fix stays a typo fix.
+    assert tier_and_action(task) == ("SIMPLE", "action:corrige")
+
+
+def test_a_modal_that_asks_still_weighs():
+    assert tier("¿Deberíamos migrar todos los servicios a Kubernetes?") == "COMPLEX"
+
+
 def test_a_past_form_describes_a_state_not_a_request():
     assert tier("Which files did you refactor yesterday? List them.") == "SIMPLE"
     assert tier("Which files were refactored yesterday?") == "SIMPLE"
