@@ -191,6 +191,20 @@ def test_a_modal_that_asks_still_weighs():
     assert tier("¿Deberíamos migrar todos los servicios a Kubernetes?") == "COMPLEX"
 
 
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Add a retry to the webhook client with a sensible backoff.", ("MEDIUM", "action:add")),
+        ("Write the onboarding guide for a new product designer.", ("MEDIUM", "action:write")),
+        ("Is it sensible to split the billing service into three?", ("MEDIUM", "action:sensible")),
+    ],
+)
+def test_an_adjective_or_a_noun_that_looks_like_a_judgement_or_a_design_is_neither(
+    task: str, expected: tuple[str, str]
+):
+    assert tier_and_action(task) == expected
+
+
 def test_a_past_form_describes_a_state_not_a_request():
     assert tier("Which files did you refactor yesterday? List them.") == "SIMPLE"
     assert tier("Which files were refactored yesterday?") == "SIMPLE"
