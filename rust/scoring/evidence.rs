@@ -666,7 +666,17 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
-        if (self.pending_prefix.is_some() || word.hyphen_next) && self.prefixed(word) {
+        let place = Place {
+            sentence_start: word.sentence_start,
+            numbered: word.numbered,
+            modifier: word.hyphen_next,
+            in_path: word.in_path || word.quoted,
+            punct_before: word.punct_before,
+            as_written: true,
+        };
+        if (self.pending_prefix.is_some() || word.hyphen_next)
+            && self.prefixed(word.text, place, word.segmented)
+        {
             return;
         }
         if word.segmented && word.quoted {
@@ -676,47 +686,41 @@ impl<'r> Scan<'r> {
         } else if word.segmented {
             self.segmented(word.text, word.sentence_start);
         } else {
-            let place = Place {
-                sentence_start: word.sentence_start,
-                numbered: word.numbered,
-                modifier: word.hyphen_next,
-                in_path: word.in_path || word.quoted,
-                punct_before: word.punct_before,
-                as_written: true,
-            };
             self.plain(word.text, place);
         }
     }
 
     /// A word after a held prefix, or a prefix before a hyphen ("re-host"): whether
-    /// the word has been taken care of. Out of line: most words are neither.
+    /// the word has been taken care of. Out of line: most words are neither. Takes
+    /// the word's text and place rather than the `Word`, which passed by value to a
+    /// call would be stored to memory for every word.
     #[inline(never)]
-    fn prefixed(&mut self, word: Word<'_>) -> bool {
+    fn prefixed(&mut self, text: &str, place: Place, segmented: bool) -> bool {
         if let Some(pending) = self.pending_prefix.take() {
             let mut joined = std::mem::take(&mut self.joined);
             joined.clear();
             joined.push_str(self.rules.prefix(pending.index));
-            joined.push_str(word.text);
-            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
-                let place = Place {
+            joined.push_str(text);
+            if !segmented && !place.in_path && self.find(&joined).is_some() {
+                let joined_place = Place {
                     sentence_start: pending.sentence_start,
-                    modifier: word.hyphen_next,
+                    modifier: place.modifier,
                     punct_before: pending.punct_before,
                     ..Place::default()
                 };
-                self.plain(&joined, place);
+                self.plain(&joined, joined_place);
                 self.joined = joined;
                 return true;
             }
             self.joined = joined;
             let prefix = self.rules.prefix(pending.index);
             self.plain(prefix, Self::prefix_place(pending));
-        } else if word.hyphen_next {
-            if let Some(index) = self.rules.prefix_index(word.text) {
+        } else if place.modifier {
+            if let Some(index) = self.rules.prefix_index(text) {
                 self.pending_prefix = Some(PendingPrefix {
                     index,
-                    sentence_start: word.sentence_start,
-                    punct_before: word.punct_before,
+                    sentence_start: place.sentence_start,
+                    punct_before: place.punct_before,
                 });
                 return true;
             }
