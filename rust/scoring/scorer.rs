@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::evidence::{collect, Evidence, TermSet, TrivialMask};
+use super::evidence::{with_evidence, Evidence, TermSet, TrivialMask};
 use super::rules::{Policy, ScoringRules, Triviality, Weighted};
 
 /// The three tiers.
@@ -454,8 +454,9 @@ impl Scorer {
 
     /// The description-only score, without building signals. `buf` is scratch space.
     pub fn score(&self, text: &str, buf: &mut String) -> u8 {
-        let ev = collect(&self.rules, text, buf);
-        description(&self.rules, &ev).0 as u8
+        with_evidence(&self.rules, text, buf, |ev| {
+            description(&self.rules, ev).0 as u8
+        })
     }
 
     /// The full, explained analysis.
@@ -480,13 +481,22 @@ impl Scorer {
     ) -> Analysis {
         signals.clear();
         let rules = &*self.rules;
-        let ev = collect(rules, text, &mut String::new());
-        let (_, winner) = description(rules, &ev);
-        let description_points = if ev.blank {
-            0
-        } else {
-            candidate(rules, &ev, winner, signals)
-        };
+        let (description_points, winner, indicators, estimated_steps, word_count) =
+            with_evidence(rules, text, &mut String::new(), |ev| {
+                let (_, winner) = description(rules, ev);
+                let points = if ev.blank {
+                    0
+                } else {
+                    candidate(rules, ev, winner, signals)
+                };
+                (
+                    points,
+                    winner,
+                    ev.indicators,
+                    ev.estimated_steps(),
+                    ev.word_count,
+                )
+            });
 
         let facts_points = [
             ("files", facts.file_points()),
@@ -517,7 +527,7 @@ impl Scorer {
             .indicators
             .iter()
             .enumerate()
-            .filter(|(i, _)| ev.indicators & (1u64 << i) != 0)
+            .filter(|(i, _)| indicators & (1u64 << i) != 0)
             .map(|(_, name)| name.clone())
             .collect();
         let [_, _, _, research, testing, documentation, _] = facts_points.map(|(_, p)| p);
@@ -533,8 +543,8 @@ impl Scorer {
             depth_points: facts_points[6].1 as u8,
             verb_complexity,
             technical_indicators,
-            estimated_steps: ev.estimated_steps(),
-            word_count: ev.word_count,
+            estimated_steps,
+            word_count,
             signals: Vec::new(),
         }
     }
