@@ -6,6 +6,7 @@
 //! score is clamp(description + caller facts on their 1.x scales, 0, 100), and the
 //! signals always add up to it.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use super::evidence::{with_evidence, Evidence, TermSet, TrivialMask};
@@ -432,6 +433,16 @@ fn description(rules: &ScoringRules, ev: &Evidence) -> (i32, Option<usize>) {
     best.unwrap_or_else(|| (candidate(rules, ev, None, &mut Discard), None))
 }
 
+thread_local! {
+    /// Scratch space `analyze` lower-cases words in, kept per thread so that an
+    /// analysis of a text with capitals allocates nothing for it.
+    static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// The largest scratch buffer kept for the next analysis; a longer one (a huge
+/// word) is freed rather than held by the thread.
+const SCRATCH_KEPT_BYTES: usize = 4096;
+
 /// Scores tasks under one set of rules and thresholds. Immutable and thread-safe.
 #[derive(Debug, Clone)]
 pub struct Scorer {
@@ -481,8 +492,9 @@ impl Scorer {
     ) -> Analysis {
         signals.clear();
         let rules = &*self.rules;
+        let mut buf = SCRATCH.take();
         let (description_points, winner, indicators, estimated_steps, word_count) =
-            with_evidence(rules, text, &mut String::new(), |ev| {
+            with_evidence(rules, text, &mut buf, |ev| {
                 let (_, winner) = description(rules, ev);
                 let points = if ev.blank {
                     0
@@ -497,6 +509,9 @@ impl Scorer {
                     ev.word_count,
                 )
             });
+        if buf.capacity() <= SCRATCH_KEPT_BYTES {
+            SCRATCH.set(buf);
+        }
 
         let facts_points = [
             ("files", facts.file_points()),
