@@ -443,6 +443,10 @@ thread_local! {
 /// word) is freed rather than held by the thread.
 const SCRATCH_KEPT_BYTES: usize = 4096;
 
+/// Room for the signals of most analyses (a base, a few terms, facts and a clamp),
+/// allocated once rather than grown from empty.
+pub(crate) const SIGNALS_CAPACITY: usize = 8;
+
 /// Scores tasks under one set of rules and thresholds. Immutable and thread-safe.
 #[derive(Debug, Clone)]
 pub struct Scorer {
@@ -472,7 +476,7 @@ impl Scorer {
 
     /// The full, explained analysis.
     pub fn analyze(&self, text: &str, facts: &CallerFacts) -> Analysis {
-        let mut signals = Vec::new();
+        let mut signals = Vec::with_capacity(SIGNALS_CAPACITY);
         let mut analysis = self.analyze_borrowed(text, facts, &mut signals);
         analysis.signals = signals
             .into_iter()
