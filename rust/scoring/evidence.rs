@@ -54,6 +54,36 @@ impl TermSet {
     }
 }
 
+/// The first term found of each action class, by class index. Held as term + 1
+/// with 0 for none, so that a new set is zeroed memory: an `Option<u16>` array is
+/// initialised one discriminant at a time, three arrays of them for every text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Actions([u32; MAX_ACTION_CLASSES]);
+
+impl Actions {
+    /// The class's first term, if any.
+    pub(crate) fn get(&self, class: usize) -> Option<u16> {
+        // Stored values are a u16 plus one: the subtraction gives a u16 back.
+        self.0[class].checked_sub(1).map(|term| term as u16)
+    }
+
+    pub(crate) fn is_set(&self, class: usize) -> bool {
+        self.0[class] != 0
+    }
+
+    /// Records `term` for the class unless it has a term already.
+    fn insert_first(&mut self, class: usize, term: u16) {
+        let slot = &mut self.0[class];
+        if *slot == 0 {
+            *slot = u32::from(term) + 1;
+        }
+    }
+
+    fn remove(&mut self, class: usize) {
+        self.0[class] = 0;
+    }
+}
+
 /// The triviality words of a text, in order of first appearance.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Triviality {
@@ -92,7 +122,7 @@ pub(crate) struct Evidence {
     pub blank: bool,
     pub word_count: u32,
     /// First term of each action class found, by class index.
-    pub actions: [Option<u16>; MAX_ACTION_CLASSES],
+    pub actions: Actions,
     /// The triviality and narrow units of each action class's least bounded clause.
     pub class_triviality: [TrivialMask; MAX_ACTION_CLASSES],
     pub scope: TermSet,
@@ -160,7 +190,7 @@ struct Place {
 /// negation that follows what it rules out (actions and scope).
 #[derive(Debug, Clone, Copy, Default)]
 struct EvidenceMark {
-    actions: [Option<u16>; MAX_ACTION_CLASSES],
+    actions: Actions,
     classes: u16,
     scope: TermSet,
 }
@@ -365,8 +395,8 @@ impl<'r> Scan<'r> {
         for hit in verb.hits {
             if let Group::Action(c) = hit.group {
                 let c = usize::from(c);
-                if self.evidence.actions[c] == Some(hit.term) {
-                    self.evidence.actions[c] = None;
+                if self.evidence.actions.get(c) == Some(hit.term) {
+                    self.evidence.actions.remove(c);
                     self.clause.classes &= !(1 << c);
                 }
             }
@@ -482,7 +512,7 @@ impl<'r> Scan<'r> {
             if let Some(class) = self.rules.condition_class {
                 if (asked || self.question_opened) && !self.request_sentence {
                     let c = usize::from(class);
-                    self.evidence.actions[c].get_or_insert(term);
+                    self.evidence.actions.insert_first(c, term);
                     self.clause.classes |= 1 << c;
                 }
             }
@@ -504,7 +534,7 @@ impl<'r> Scan<'r> {
         if let Some(class) = self.rules.question_class {
             let c = usize::from(class);
             if let Some(term) = self.rules.classes[c].question_term {
-                self.evidence.actions[c].get_or_insert(term);
+                self.evidence.actions.insert_first(c, term);
                 self.clause.classes |= 1 << c;
             }
         }
@@ -559,7 +589,7 @@ impl<'r> Scan<'r> {
                 let status =
                     rules.status_in_questions && self.question_opened && !self.request_sentence;
                 if !(negated || out_of_place || status || (nominal && rules.verb)) {
-                    ev.actions[c].get_or_insert(hit.term);
+                    ev.actions.insert_first(c, hit.term);
                     self.clause.classes |= 1 << c;
                     // A question or a greeting opens a sentence that asks for no work.
                     if sentence_start && rules.sentence_start {

@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use super::evidence::{with_evidence, Evidence, TermSet, TrivialMask};
-use super::rules::{Policy, ScoringRules, Triviality, Weighted};
+use super::rules::{Policy, ScoringRules, Triviality, Weighted, MAX_ACTION_CLASSES};
 
 /// The three tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -288,7 +288,7 @@ fn candidate<'n>(
     match class {
         Some(c) => {
             let class_rules = &rules.classes[c];
-            let term = ev.actions[c].map_or(0, usize::from);
+            let term = ev.actions.get(c).map_or(0, usize::from);
             out.push(|| class_rules.terms[term].as_str(), points);
         }
         None => out.push(|| "no_action", points),
@@ -421,9 +421,11 @@ fn description(rules: &ScoringRules, ev: &Evidence) -> (i32, Option<usize>) {
     let mut best: Option<(i32, Option<usize>)> = None;
     let classes = &rules.classes;
     let any_primary = (0..classes.len())
-        .any(|c| ev.actions[c].is_some() && !classes[c].fallback && classes[c].hides_fallback);
-    for (c, found) in ev.actions.iter().enumerate().take(classes.len()) {
-        if found.is_some() && !(any_primary && classes[c].fallback) {
+        .any(|c| ev.actions.is_set(c) && !classes[c].fallback && classes[c].hides_fallback);
+    // The class index reads both the evidence and the rules.
+    #[allow(clippy::needless_range_loop)]
+    for c in 0..classes.len().min(MAX_ACTION_CLASSES) {
+        if ev.actions.is_set(c) && !(any_primary && classes[c].fallback) {
             let points = candidate(rules, ev, Some(c), &mut Discard);
             if best.is_none_or(|(b, _)| points > b) {
                 best = Some((points, Some(c)));
