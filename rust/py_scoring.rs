@@ -24,7 +24,9 @@ use crate::py_args::{
     self, count, optional_count, optional_depth, optional_flag, qualified_type_name, score_int,
     type_name, CountRange, Surrogates, NON_NEGATIVE,
 };
-use crate::scoring::{Analysis, Batch, CallerFacts, Scorer, ScoringRules, Thresholds};
+use crate::scoring::{
+    Analysis, Batch, CallerFacts, Scorer, ScoringRules, Thresholds, SIGNALS_CAPACITY,
+};
 
 /// Texts longer than this are scored with the GIL released; shorter ones finish
 /// faster than a release/re-acquire round trip.
@@ -412,7 +414,7 @@ impl PyScorer {
             requires_documentation,
             technical_depth,
         ];
-        let mut names = Vec::new();
+        let mut names = Vec::with_capacity(SIGNALS_CAPACITY);
         let (a, facts, task_length) = self.run_borrowed(py, text, facts, &mut names, true)?;
         // Each dict is a copy of a template holding its keys: replacing values never
         // grows it, where inserting six keys into a new dict resizes it once.

@@ -54,6 +54,36 @@ impl TermSet {
     }
 }
 
+/// The first term found of each action class, by class index. Held as term + 1
+/// with 0 for none, so that a new set is zeroed memory: an `Option<u16>` array is
+/// initialised one discriminant at a time, three arrays of them for every text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Actions([u32; MAX_ACTION_CLASSES]);
+
+impl Actions {
+    /// The class's first term, if any.
+    pub(crate) fn get(&self, class: usize) -> Option<u16> {
+        // Stored values are a u16 plus one: the subtraction gives a u16 back.
+        self.0[class].checked_sub(1).map(|term| term as u16)
+    }
+
+    pub(crate) fn is_set(&self, class: usize) -> bool {
+        self.0[class] != 0
+    }
+
+    /// Records `term` for the class unless it has a term already.
+    fn insert_first(&mut self, class: usize, term: u16) {
+        let slot = &mut self.0[class];
+        if *slot == 0 {
+            *slot = u32::from(term) + 1;
+        }
+    }
+
+    fn remove(&mut self, class: usize) {
+        self.0[class] = 0;
+    }
+}
+
 /// The triviality words of a text, in order of first appearance.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Triviality {
@@ -92,7 +122,7 @@ pub(crate) struct Evidence {
     pub blank: bool,
     pub word_count: u32,
     /// First term of each action class found, by class index.
-    pub actions: [Option<u16>; MAX_ACTION_CLASSES],
+    pub actions: Actions,
     /// The triviality and narrow units of each action class's least bounded clause.
     pub class_triviality: [TrivialMask; MAX_ACTION_CLASSES],
     pub scope: TermSet,
@@ -160,7 +190,7 @@ struct Place {
 /// negation that follows what it rules out (actions and scope).
 #[derive(Debug, Clone, Copy, Default)]
 struct EvidenceMark {
-    actions: [Option<u16>; MAX_ACTION_CLASSES],
+    actions: Actions,
     classes: u16,
     scope: TermSet,
 }
@@ -378,8 +408,8 @@ impl<'r> Scan<'r> {
         for hit in verb.hits {
             if let Group::Action(c) = hit.group {
                 let c = usize::from(c);
-                if self.evidence.actions[c] == Some(hit.term) {
-                    self.evidence.actions[c] = None;
+                if self.evidence.actions.get(c) == Some(hit.term) {
+                    self.evidence.actions.remove(c);
                     self.clause.classes &= !(1 << c);
                 }
             }
@@ -474,7 +504,8 @@ impl<'r> Scan<'r> {
     fn asked_about_before(&mut self) {
         let before = self.negation_mark.actions;
         for (c, class) in self.rules.classes.iter().enumerate() {
-            if class.verb && before[c].is_none() && self.evidence.actions[c].take().is_some() {
+            if class.verb && !before.is_set(c) && self.evidence.actions.is_set(c) {
+                self.evidence.actions.remove(c);
                 self.clause.classes &= !(1 << c);
             }
         }
@@ -509,7 +540,7 @@ impl<'r> Scan<'r> {
             if let Some(class) = self.rules.condition_class {
                 if (asked || self.question_opened) && !self.request_sentence {
                     let c = usize::from(class);
-                    self.evidence.actions[c].get_or_insert(term);
+                    self.evidence.actions.insert_first(c, term);
                     self.clause.classes |= 1 << c;
                 }
             }
@@ -531,7 +562,7 @@ impl<'r> Scan<'r> {
         if let Some(class) = self.rules.question_class {
             let c = usize::from(class);
             if let Some(term) = self.rules.classes[c].question_term {
-                self.evidence.actions[c].get_or_insert(term);
+                self.evidence.actions.insert_first(c, term);
                 self.clause.classes |= 1 << c;
             }
         }
@@ -587,7 +618,7 @@ impl<'r> Scan<'r> {
                     rules.status_in_questions && self.question_opened && !self.request_sentence;
                 let done = rules.verb && self.index <= self.done_until;
                 if !(negated || out_of_place || status || done || (nominal && rules.verb)) {
-                    ev.actions[c].get_or_insert(hit.term);
+                    ev.actions.insert_first(c, hit.term);
                     self.clause.classes |= 1 << c;
                     // A question or a greeting opens a sentence that asks for no work.
                     if sentence_start && rules.sentence_start {
@@ -697,7 +728,17 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
-        if (self.pending_prefix.is_some() || word.hyphen_next) && self.prefixed(word) {
+        let place = Place {
+            sentence_start: word.sentence_start,
+            numbered: word.numbered,
+            modifier: word.hyphen_next,
+            in_path: word.in_path || word.quoted,
+            punct_before: word.punct_before,
+            as_written: true,
+        };
+        if (self.pending_prefix.is_some() || word.hyphen_next)
+            && self.prefixed(word.text, place, word.segmented)
+        {
             return;
         }
         if word.segmented && word.quoted {
@@ -707,47 +748,41 @@ impl<'r> Scan<'r> {
         } else if word.segmented {
             self.segmented(word.text, word.sentence_start);
         } else {
-            let place = Place {
-                sentence_start: word.sentence_start,
-                numbered: word.numbered,
-                modifier: word.hyphen_next,
-                in_path: word.in_path || word.quoted,
-                punct_before: word.punct_before,
-                as_written: true,
-            };
             self.plain(word.text, place);
         }
     }
 
     /// A word after a held prefix, or a prefix before a hyphen ("re-host"): whether
-    /// the word has been taken care of. Out of line: most words are neither.
+    /// the word has been taken care of. Out of line: most words are neither. Takes
+    /// the word's text and place rather than the `Word`, which passed by value to a
+    /// call would be stored to memory for every word.
     #[inline(never)]
-    fn prefixed(&mut self, word: Word<'_>) -> bool {
+    fn prefixed(&mut self, text: &str, place: Place, segmented: bool) -> bool {
         if let Some(pending) = self.pending_prefix.take() {
             let mut joined = std::mem::take(&mut self.joined);
             joined.clear();
             joined.push_str(self.rules.prefix(pending.index));
-            joined.push_str(word.text);
-            if !word.segmented && !word.in_path && !word.quoted && self.find(&joined).is_some() {
-                let place = Place {
+            joined.push_str(text);
+            if !segmented && !place.in_path && self.find(&joined).is_some() {
+                let joined_place = Place {
                     sentence_start: pending.sentence_start,
-                    modifier: word.hyphen_next,
+                    modifier: place.modifier,
                     punct_before: pending.punct_before,
                     ..Place::default()
                 };
-                self.plain(&joined, place);
+                self.plain(&joined, joined_place);
                 self.joined = joined;
                 return true;
             }
             self.joined = joined;
             let prefix = self.rules.prefix(pending.index);
             self.plain(prefix, Self::prefix_place(pending));
-        } else if word.hyphen_next {
-            if let Some(index) = self.rules.prefix_index(word.text) {
+        } else if place.modifier {
+            if let Some(index) = self.rules.prefix_index(text) {
                 self.pending_prefix = Some(PendingPrefix {
                     index,
-                    sentence_start: word.sentence_start,
-                    punct_before: word.punct_before,
+                    sentence_start: place.sentence_start,
+                    punct_before: place.punct_before,
                 });
                 return true;
             }
@@ -1032,8 +1067,15 @@ impl<'r> Scan<'r> {
     }
 }
 
-/// Scans `text` once and returns its evidence. `buf` is reusable scratch space.
-pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evidence {
+/// Scans `text` once and hands its evidence to `then`. `buf` is reusable scratch
+/// space. The evidence is lent where the scan built it, not returned: moving it out
+/// would copy a few hundred bytes per text.
+pub(crate) fn with_evidence<R>(
+    rules: &ScoringRules,
+    text: &str,
+    buf: &mut String,
+    then: impl FnOnce(&Evidence) -> R,
+) -> R {
     let mut scan = Scan {
         rules,
         evidence: Evidence {
@@ -1092,5 +1134,5 @@ pub(crate) fn collect(rules: &ScoringRules, text: &str, buf: &mut String) -> Evi
     }
     scan.finish();
     scan.evidence.word_count = scan.index;
-    scan.evidence
+    then(&scan.evidence)
 }

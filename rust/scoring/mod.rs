@@ -11,6 +11,8 @@ mod tokenizer;
 
 pub use batch::Batch;
 pub use rules::{RulesError, ScoringRules};
+#[cfg(feature = "python")]
+pub(crate) use scorer::SIGNALS_CAPACITY;
 pub use scorer::{
     Analysis, CallerFacts, Level, Scorer, TechnicalDepth, Thresholds, ThresholdsError,
     VerbComplexity,

@@ -6,10 +6,11 @@
 //! score is clamp(description + caller facts on their 1.x scales, 0, 100), and the
 //! signals always add up to it.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
-use super::evidence::{collect, Evidence, TermSet, TrivialMask};
-use super::rules::{Policy, ScoringRules, Triviality, Weighted};
+use super::evidence::{with_evidence, Evidence, TermSet, TrivialMask};
+use super::rules::{Policy, ScoringRules, Triviality, Weighted, MAX_ACTION_CLASSES};
 
 /// The three tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -287,7 +288,7 @@ fn candidate<'n>(
     match class {
         Some(c) => {
             let class_rules = &rules.classes[c];
-            let term = ev.actions[c].map_or(0, usize::from);
+            let term = ev.actions.get(c).map_or(0, usize::from);
             out.push(|| class_rules.terms[term].as_str(), points);
         }
         None => out.push(|| "no_action", points),
@@ -420,9 +421,11 @@ fn description(rules: &ScoringRules, ev: &Evidence) -> (i32, Option<usize>) {
     let mut best: Option<(i32, Option<usize>)> = None;
     let classes = &rules.classes;
     let any_primary = (0..classes.len())
-        .any(|c| ev.actions[c].is_some() && !classes[c].fallback && classes[c].hides_fallback);
-    for (c, found) in ev.actions.iter().enumerate().take(classes.len()) {
-        if found.is_some() && !(any_primary && classes[c].fallback) {
+        .any(|c| ev.actions.is_set(c) && !classes[c].fallback && classes[c].hides_fallback);
+    // The class index reads both the evidence and the rules.
+    #[allow(clippy::needless_range_loop)]
+    for c in 0..classes.len().min(MAX_ACTION_CLASSES) {
+        if ev.actions.is_set(c) && !(any_primary && classes[c].fallback) {
             let points = candidate(rules, ev, Some(c), &mut Discard);
             if best.is_none_or(|(b, _)| points > b) {
                 best = Some((points, Some(c)));
@@ -431,6 +434,20 @@ fn description(rules: &ScoringRules, ev: &Evidence) -> (i32, Option<usize>) {
     }
     best.unwrap_or_else(|| (candidate(rules, ev, None, &mut Discard), None))
 }
+
+thread_local! {
+    /// Scratch space `analyze` lower-cases words in, kept per thread so that an
+    /// analysis of a text with capitals allocates nothing for it.
+    static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// The largest scratch buffer kept for the next analysis; a longer one (a huge
+/// word) is freed rather than held by the thread.
+const SCRATCH_KEPT_BYTES: usize = 4096;
+
+/// Room for the signals of most analyses (a base, a few terms, facts and a clamp),
+/// allocated once rather than grown from empty.
+pub(crate) const SIGNALS_CAPACITY: usize = 8;
 
 /// Scores tasks under one set of rules and thresholds. Immutable and thread-safe.
 #[derive(Debug, Clone)]
@@ -454,13 +471,14 @@ impl Scorer {
 
     /// The description-only score, without building signals. `buf` is scratch space.
     pub fn score(&self, text: &str, buf: &mut String) -> u8 {
-        let ev = collect(&self.rules, text, buf);
-        description(&self.rules, &ev).0 as u8
+        with_evidence(&self.rules, text, buf, |ev| {
+            description(&self.rules, ev).0 as u8
+        })
     }
 
     /// The full, explained analysis.
     pub fn analyze(&self, text: &str, facts: &CallerFacts) -> Analysis {
-        let mut signals = Vec::new();
+        let mut signals = Vec::with_capacity(SIGNALS_CAPACITY);
         let mut analysis = self.analyze_borrowed(text, facts, &mut signals);
         analysis.signals = signals
             .into_iter()
@@ -480,13 +498,26 @@ impl Scorer {
     ) -> Analysis {
         signals.clear();
         let rules = &*self.rules;
-        let ev = collect(rules, text, &mut String::new());
-        let (_, winner) = description(rules, &ev);
-        let description_points = if ev.blank {
-            0
-        } else {
-            candidate(rules, &ev, winner, signals)
-        };
+        let mut buf = SCRATCH.take();
+        let (description_points, winner, indicators, estimated_steps, word_count) =
+            with_evidence(rules, text, &mut buf, |ev| {
+                let (_, winner) = description(rules, ev);
+                let points = if ev.blank {
+                    0
+                } else {
+                    candidate(rules, ev, winner, signals)
+                };
+                (
+                    points,
+                    winner,
+                    ev.indicators,
+                    ev.estimated_steps(),
+                    ev.word_count,
+                )
+            });
+        if buf.capacity() <= SCRATCH_KEPT_BYTES {
+            SCRATCH.set(buf);
+        }
 
         let facts_points = [
             ("files", facts.file_points()),
@@ -517,7 +548,7 @@ impl Scorer {
             .indicators
             .iter()
             .enumerate()
-            .filter(|(i, _)| ev.indicators & (1u64 << i) != 0)
+            .filter(|(i, _)| indicators & (1u64 << i) != 0)
             .map(|(_, name)| name.clone())
             .collect();
         let [_, _, _, research, testing, documentation, _] = facts_points.map(|(_, p)| p);
@@ -533,8 +564,8 @@ impl Scorer {
             depth_points: facts_points[6].1 as u8,
             verb_complexity,
             technical_indicators,
-            estimated_steps: ev.estimated_steps(),
-            word_count: ev.word_count,
+            estimated_steps,
+            word_count,
             signals: Vec::new(),
         }
     }
