@@ -327,7 +327,7 @@ class OracleRules:
         self._add("particle", {"forms": doc.get("grammar", {}).get("separable_particles", [])}, [])
         self._add("retrieval", {"forms": doc.get("grammar", {}).get("retrieval_verbs", [])}, [])
         self._add("lookup_question", {"forms": doc.get("grammar", {}).get("lookup_questions", [])}, [])
-        self._add("past_aux", {"forms": doc.get("grammar", {}).get("past_auxiliaries", [])}, [])
+        self._add("past_auxiliary", {"forms": doc.get("grammar", {}).get("past_auxiliaries", [])}, [])
         self._add("whether", {"forms": doc.get("grammar", {}).get("whether_verbs", [])}, [])
         self.coordination = self._weighted("coordination", doc["coordination"])
         self.narrow = self._weighted("narrow", doc["narrow"])
@@ -567,7 +567,7 @@ class Scan:
         self.question_opened = False
         self.retrieval_opened = False
         self.lookup_question = False
-        self.past_until = 0
+        self.done_until = 0
         self.in_run = False
         self.in_noun_phrase = False
         self.noun_phrase_next = False
@@ -696,7 +696,7 @@ class Scan:
             fetched = self.in_noun_phrase and self.retrieval_opened and not self.request_sentence
             nominal = noun or (bare and self.nominal_position) or asked_about or fetched
             status = cls.status_in_questions and self.question_opened and not self.request_sentence
-            done = cls.verb and self.index <= self.past_until  # "which files did you refactor?"
+            done = cls.verb and self.index <= self.done_until  # "which files did you refactor?"
             ruled_out = negated or status or done or (nominal and cls.verb)
             if not ruled_out and (start or not cls.sentence_start):
                 self.ev.actions.setdefault(group[1], term)
@@ -757,8 +757,8 @@ class Scan:
                     self.clause.classes.discard(c)
             elif start and self.sentence_words == 1:
                 self.lookup_question = True
-        elif group == "past_aux":
-            self.past_until = self.index + PAST_AUXILIARY_REACH
+        elif group == "past_auxiliary":
+            self.done_until = self.index + PAST_AUXILIARY_REACH
         elif group == "whether":
             self.whether_before = True
         elif group == "compound":
@@ -812,7 +812,7 @@ class Scan:
                 self.conditional(False)
                 self.end_clause()
             self.negated_until = 0
-            self.past_until = 0
+            self.done_until = 0
             self.quantified_until = 0
             self.request_sentence = False
             self.sentence_words = 0
