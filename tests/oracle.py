@@ -214,6 +214,7 @@ class Policy:
     floor: int
     narrow: bool
     weak_trivial: bool
+    weak_points: int | None = None
 
 
 @dataclass
@@ -242,6 +243,7 @@ def _policy(table: dict[str, Any]) -> Policy:
         table.get("floor", 0),
         table.get("narrow", False),
         table.get("weak_trivial", True),
+        table.get("weak_points"),
     )
 
 
@@ -1038,9 +1040,10 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
     if policy.trivial == "always" or (policy.trivial == "unscoped" and not scope):
         found = ev.triviality if cls is None else ev.class_triviality.get(cls, Triviality())
         weak = [t for t in ev.triviality.weak if t in found.weak] if policy.weak_trivial else []
+        weak_points = rules.weak_points if policy.weak_points is None else policy.weak_points
         for term in weak:
-            push(f"trivial:{rules.weak_terms[term]}", -rules.weak_points)
-            points -= rules.weak_points
+            push(f"trivial:{rules.weak_terms[term]}", -weak_points)
+            points -= weak_points
         for term in [t for t in ev.triviality.strong if t in found.strong]:
             push(f"trivial:{rules.strong_terms[term]}", -rules.strong_points)
             points -= rules.strong_points

@@ -732,3 +732,23 @@ def test_a_question_word_after_the_work_it_asks_about_in_scripts_without_spaces(
 @pytest.mark.parametrize("task", ["谁能帮我重构整个支付系统？", "全サービスの認証をどこから作り直すべきか計画して"])
 def test_work_asked_for_after_a_question_word_in_scripts_without_spaces_still_counts(task: str):
     assert tier(task) == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Just the header colour on the status page, nothing more.",
+        "Nur die Überschrift auf der Statusseite in Blau, bitte.",
+        "バックアップ設定の保持日数を 14 日にするだけでいいです",
+    ],
+)
+def test_a_triviality_word_alone_takes_a_task_without_an_action_below_the_default(task: str):
+    # No action word was found: "only", "nur", "だけ" are the one measure of the work.
+    assert tier(task) == "SIMPLE"
+    assert "no_action" in signal_kinds(task)
+
+
+def test_a_triviality_word_does_not_pull_down_a_system_wide_task_without_an_action():
+    task = "Just the whole platform's logging, across all 30 services, onto OpenTelemetry."
+    assert tier(task) != "SIMPLE"
+    assert "trivial" not in signal_kinds(task)

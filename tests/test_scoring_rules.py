@@ -73,6 +73,7 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ('weak_phrases = [\n    "one word",', 'weak_phrases = [\n    "a b c d e",', "trivial.weak_phrases[0]"),
         ('requests = [\n    "could u",', 'requests = [\n    "",', "grammar.requests[0]"),
         ('past_auxiliaries = ["did"]', 'past_auxiliaries = ["did not"]', "grammar.past_auxiliaries[0]"),
+        ("weak_points = 20", "weak_points = 120", "no_action.weak_points"),
     ],
 )
 def test_a_malformed_file_names_the_field(find: str, replace: str, field: str):

@@ -335,6 +335,7 @@ fn candidate<'n>(
             None => TrivialMask::ALL,
         };
         let weak_mask = if policy.weak_trivial { mask.weak } else { 0 };
+        let weak_points = policy.weak_points.unwrap_or(trivial.weak_points);
         let in_mask = |m: u8| move |&(i, _): &(usize, &u16)| m & (1 << i) != 0;
         for (_, &term) in ev
             .triviality
@@ -346,9 +347,9 @@ fn candidate<'n>(
         {
             out.push(
                 || trivial.weak_terms[usize::from(term)].as_str(),
-                -trivial.weak_points,
+                -weak_points,
             );
-            points -= trivial.weak_points;
+            points -= weak_points;
         }
         for (_, &term) in ev
             .triviality

@@ -541,6 +541,10 @@ impl Compiler {
             floor: check_points(&format!("{field}.floor"), p.floor)?,
             narrow: p.narrow,
             weak_trivial: p.weak_trivial,
+            weak_points: p
+                .weak_points
+                .map(|points| check_points(&format!("{field}.weak_points"), points))
+                .transpose()?,
         })
     }
 
@@ -720,6 +724,7 @@ impl Compiler {
                 floor: action.floor,
                 narrow: action.narrow,
                 weak_trivial: action.weak_trivial,
+                weak_points: action.weak_points,
             },
         )?;
         let verb_complexity =

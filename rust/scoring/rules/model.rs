@@ -121,6 +121,9 @@ pub(crate) struct Policy {
     /// Whether weak triviality words ("just", "small") pull it down; strong ones
     /// ("typo") always do where `trivial` allows.
     pub weak_trivial: bool,
+    /// What one weak triviality word takes off this candidate; None: the rules'
+    /// `trivial.weak_points`.
+    pub weak_points: Option<i32>,
 }
 
 /// When triviality words pull a candidate down.

@@ -143,6 +143,8 @@ pub(super) struct ActionFile {
     #[serde(default = "default_true")]
     pub(super) weak_trivial: bool,
     #[serde(default)]
+    pub(super) weak_points: Option<u8>,
+    #[serde(default)]
     pub(super) verb: bool,
     #[serde(default)]
     pub(super) nouns_in_questions: bool,
@@ -180,6 +182,8 @@ pub(super) struct ModifierPolicyFile {
     pub(super) narrow: bool,
     #[serde(default = "default_true")]
     pub(super) weak_trivial: bool,
+    #[serde(default)]
+    pub(super) weak_points: Option<u8>,
 }
 
 fn inflect_by_default() -> bool {
