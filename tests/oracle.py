@@ -364,7 +364,7 @@ class OracleRules:
         self._add("cue", {"forms": grammar.get("cues", [])}, [])
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
         self._add("distributive", {"forms": grammar.get("distributives", [])}, [])
-        self._add("subject_pronoun", {"forms": grammar.get("subject_pronouns", [])}, [])
+        self._add("pronoun", {"forms": grammar.get("pronouns", grammar.get("subject_pronouns", []))}, [])
         self.noun_particles: list[str] = grammar.get("noun_particles", [])
         requests = grammar.get("requests", [])
         self._add(
@@ -906,7 +906,7 @@ class Scan:
             light_verb = light_verb or hit[0] == "light_verb"
             cue = cue or hit[0] in ("cue", "sequencer")
             preposition = preposition or hit[0] == "preposition"
-            pronoun = pronoun or hit[0] == "subject_pronoun"
+            pronoun = pronoun or hit[0] == "pronoun"
             distributive = distributive or hit[0] == "distributive"
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare

@@ -321,9 +321,12 @@ def test_define_is_an_edit_that_reaches_across_a_system_with_scope(task: str, ex
     [
         ("Danach brauchen wir einen Plan, wie alle Dienste auf Kubernetes umziehen.", "COMPLEX", "action:plan"),
         ("Zuerst brauch ich eine Analyse der Cloud-Kosten.", "MEDIUM", "action:analyse"),
+        # Whom the work is for, too.
+        ("Give me a summary of the incident channel from last night.", "MEDIUM", "action:summary"),
+        ("Do us a review of the retry logic in the worker.", "MEDIUM", "action:review"),
     ],
 )
-def test_a_subject_pronoun_after_a_light_verb_keeps_its_object_the_work(task: str, expected: str, action: str):
+def test_a_pronoun_after_a_light_verb_keeps_its_object_the_work(task: str, expected: str, action: str):
     result = ANALYZER.analyze_task(task)
     assert result.complexity_level.value == expected
     assert action in dict(result.signals)

@@ -37,6 +37,14 @@ def test_a_users_vocabulary_changes_the_tier(tmp_path: Path):
     )
 
 
+def test_a_rules_file_written_before_pronouns_was_renamed_still_loads():
+    # Rules files copied from 1.3 call the list `subject_pronouns`.
+    older = Scorer(ScoringRules.from_toml(edited("\npronouns = [", "\nsubject_pronouns = [")))
+    task = "Give me a summary of the incident channel from last night."
+    assert older.analyze_parts(task)[:2] == Scorer().analyze_parts(task)[:2]
+    assert older.analyze_parts(task)[5] == Scorer().analyze_parts(task)[5]
+
+
 def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatch):
     custom = tmp_path / "rules.toml"
     custom.write_text(edited('"reengineer",', '"reengineer", "reconcile",'), encoding="utf-8")

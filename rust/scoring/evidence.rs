@@ -11,7 +11,7 @@ use super::rules::{
     Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
     PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN,
     ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE,
-    ROLE_PREPOSITION, ROLE_SEPARABLE_VERB, ROLE_SUBJECT_PRONOUN,
+    ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB,
 };
 use super::tokenizer::{for_each_word, Word};
 
@@ -696,7 +696,7 @@ impl<'r> Scan<'r> {
             | Group::LightVerb
             | Group::NounVerb
             | Group::Cue
-            | Group::SubjectPronoun
+            | Group::Pronoun
             | Group::Distributive => {}
             Group::Compound => {
                 ev.actions = self.before_previous.actions;
@@ -947,7 +947,7 @@ impl<'r> Scan<'r> {
         let light_verb = roles & ROLE_LIGHT_VERB != 0;
         let cue = roles & ROLE_CUE != 0;
         let preposition = roles & ROLE_PREPOSITION != 0;
-        let pronoun = roles & ROLE_SUBJECT_PRONOUN != 0;
+        let pronoun = roles & ROLE_PRONOUN != 0;
         let distributive = roles & ROLE_DISTRIBUTIVE != 0;
         self.distributive_before &= !punct_before;
         let mut action_hit = false;
@@ -997,7 +997,7 @@ impl<'r> Scan<'r> {
             (true, true) => Determined::AfterLightVerb,
         };
         self.distributive_before = distributive;
-        // A subject pronoun after the light verb ("brauch ich") leaves it in force.
+        // A pronoun after the light verb ("brauch ich", "give me") leaves it in force.
         self.light_verb_before = light_verb || (pronoun && light_verb_before);
         self.verb_position = cue;
         self.after_preposition = preposition;

@@ -991,9 +991,9 @@ impl Compiler {
             &mut grammar_terms,
         )?;
         self.add_list(
-            "grammar.subject_pronouns",
-            Group::SubjectPronoun,
-            &grammar.subject_pronouns,
+            "grammar.pronouns",
+            Group::Pronoun,
+            &grammar.pronouns,
             false,
             &mut grammar_terms,
         )?;

@@ -50,9 +50,9 @@ pub(crate) enum Group {
     Preposition,
     /// A sentence opener that makes a question a request ("can you").
     Request,
-    /// A subject pronoun: after a light verb it keeps the verb's object open
-    /// ("brauch ich einen Plan": the plan is what is needed).
-    SubjectPronoun,
+    /// A pronoun after a light verb, its subject or whom the work is for: it keeps
+    /// the verb's object open ("brauch ich einen Plan", "give me a summary").
+    Pronoun,
     /// "every", "all", "所有": a unit of a system within `scope_unit_window` words
     /// after it is system-wide scope ("every internal service").
     Quantifier,
@@ -215,8 +215,8 @@ pub(crate) const ROLE_CUE: u16 = 8;
 pub(crate) const ROLE_PREPOSITION: u16 = 16;
 /// A verb more often used as a noun.
 pub(crate) const ROLE_NOUN_VERB: u16 = 32;
-/// A subject pronoun ("ich" in "brauch ich").
-pub(crate) const ROLE_SUBJECT_PRONOUN: u16 = 64;
+/// A pronoun after a light verb ("ich" in "brauch ich", "me" in "give me").
+pub(crate) const ROLE_PRONOUN: u16 = 64;
 /// A distributive ("per").
 pub(crate) const ROLE_DISTRIBUTIVE: u16 = 128;
 /// A German separable particle ("her", "um").
@@ -238,7 +238,7 @@ impl Group {
             Group::Cue | Group::Sequencer => ROLE_CUE,
             Group::Preposition => ROLE_PREPOSITION,
             Group::NounVerb => ROLE_NOUN_VERB,
-            Group::SubjectPronoun => ROLE_SUBJECT_PRONOUN,
+            Group::Pronoun => ROLE_PRONOUN,
             Group::Distributive => ROLE_DISTRIBUTIVE,
             Group::Particle => ROLE_PARTICLE,
             Group::HyphenPronoun => ROLE_HYPHEN_PRONOUN,
@@ -260,7 +260,7 @@ impl Group {
                 | Group::LightVerb
                 | Group::NounVerb
                 | Group::Cue
-                | Group::SubjectPronoun
+                | Group::Pronoun
                 | Group::Distributive
                 | Group::Particle
                 | Group::HyphenPronoun

@@ -69,8 +69,8 @@ pub(super) struct GrammarFile {
     pub(super) requests: Vec<String>,
     #[serde(default)]
     pub(super) alternatives: Vec<String>,
-    #[serde(default)]
-    pub(super) subject_pronouns: Vec<String>,
+    #[serde(default, alias = "subject_pronouns")]
+    pub(super) pronouns: Vec<String>,
     #[serde(default)]
     pub(super) noun_particles: Vec<String>,
     #[serde(default)]
