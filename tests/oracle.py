@@ -428,9 +428,9 @@ class OracleRules:
                 return None
         return None
 
-    def segments(self, run: str) -> list[tuple[list[tuple[Any, int]], bool]]:
-        """Hits of the dictionary words in a run, leftmost-longest, and whether a
-        noun particle follows each."""
+    def segments(self, run: str) -> list[tuple[list[tuple[Any, int]], bool, bool]]:
+        """Hits of the dictionary words in a run, leftmost-longest, whether a noun
+        particle follows each and whether it ends the run."""
         out = []
         i = 0
         while i < len(run):
@@ -438,7 +438,7 @@ class OracleRules:
                 hits = self.segmented.get(run[i : i + length])
                 if hits is not None:
                     i += length
-                    out.append((hits, any(run.startswith(p, i) for p in self.noun_particles)))
+                    out.append((hits, any(run.startswith(p, i) for p in self.noun_particles), i == len(run)))
                     break
             else:
                 i += 1
@@ -838,7 +838,7 @@ class Scan:
         self.verb = None
         found = self.rules.segments(run)
         self.in_run = True
-        for hits, noun in found:
+        for hits, noun, _ in found:
             self.index += 1
             negated = self.index <= self.negated_until
             for hit in hits:
@@ -849,7 +849,8 @@ class Scan:
         self.recent = []
         self.determined = "no"
         self.light_before = False
-        self.verb_position = False
+        # "帮我 review 一下": a run that ends with a cue puts the next word in a verb's place.
+        self.verb_position = bool(found) and found[-1][2] and any(h[0] in ("cue", "sequencer") for h in found[-1][0])
         self.after_preposition = False
 
     def plain(

@@ -755,3 +755,24 @@ def test_a_triviality_word_does_not_pull_down_a_system_wide_task_without_an_acti
     task = "Just the whole platform's logging, across all 30 services, onto OpenTelemetry."
     assert tier(task) != "SIMPLE"
     assert "trivial" not in signal_kinds(task)
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("결제 서비스 보안 감사 진행해 주세요", "COMPLEX"),
+        ("정말 감사했습니다", "SIMPLE"),
+        ("모두 감사드립니다", "SIMPLE"),
+    ],
+)
+def test_korean_gamsa_is_an_audit_and_its_longer_forms_are_thanks(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["帮我 review 一下 PR #77 的重试逻辑", "麻烦 debug 一下，登录接口是不是挂了"],
+)
+def test_a_chinese_request_word_before_an_english_verb_makes_it_the_verb(task: str):
+    # Chinese developers write the verb in English: "review" after "帮我" is asked for.
+    assert tier(task) == "MEDIUM"

@@ -840,8 +840,12 @@ impl<'r> Scan<'r> {
         self.verb = None;
         let rules = self.rules;
         let mut matched = false;
-        rules.for_each_segment(run, |found, noun| {
+        // "帮我 review 一下": a run that ends with a cue puts the next word in a
+        // verb's place, as "please" does.
+        let mut cue_at_end = false;
+        rules.for_each_segment(run, |found, noun, at_end| {
             matched = true;
+            cue_at_end = at_end && found.roles & ROLE_CUE != 0;
             self.index = self.index.saturating_add(1);
             let negated = self.index <= self.negated_until;
             let mut ignored = false;
@@ -858,7 +862,7 @@ impl<'r> Scan<'r> {
         self.recent = [Recent::default(); MAX_PHRASE_WORDS - 1];
         self.determined = Determined::No;
         self.light_verb_before = false;
-        self.verb_position = false;
+        self.verb_position = cue_at_end;
         self.after_preposition = false;
     }
 

@@ -478,8 +478,13 @@ impl ScoringRules {
     }
 
     /// Calls `on_match` with the hits of every vocabulary word found in a run of a
-    /// script written without spaces, left to right, longest first.
-    pub(crate) fn for_each_segment(&self, run: &str, mut on_match: impl FnMut(Lookup<'_>, bool)) {
+    /// script written without spaces, left to right, longest first, whether a noun
+    /// particle follows it and whether it ends the run.
+    pub(crate) fn for_each_segment(
+        &self,
+        run: &str,
+        mut on_match: impl FnMut(Lookup<'_>, bool, bool),
+    ) {
         if let Some(segmenter) = &self.segmenter {
             for found in segmenter.automaton.find_iter(run) {
                 let entry = &segmenter.entries[found.pattern().as_usize()];
@@ -488,7 +493,7 @@ impl ScoringRules {
                     .noun_particles
                     .iter()
                     .any(|p| rest.starts_with(p.as_str()));
-                on_match(self.entry_lookup(entry), noun);
+                on_match(self.entry_lookup(entry), noun, rest.is_empty());
             }
         }
     }
