@@ -3,9 +3,10 @@ quality on the check split, which no tuning decision looks at.
 
 The corpus was labelled by hand, in seven languages, before any tuning on it (the
 `en-c`, `de-b`, `es-b`, `fr-b`, `zh-b`, `ja-b`, `ko-b` files, then the `en-d`, `de-c`,
-`es-c`, `fr-c`, `zh-c`, `ja-c`, `ko-c` files and then the `en-e`, `de-d`, `es-d`, `fr-d`,
-`zh-d`, `ja-d`, `ko-d` files were written later, after the rules were tuned, and joined the
-same split); the check split is what the router scores on wording it was never adjusted to.
+`es-c`, `fr-c`, `zh-c`, `ja-c`, `ko-c` files, then the `en-e`, `de-d`, `es-d`, `fr-d`,
+`zh-d`, `ja-d`, `ko-d` files and then the `en-f`, `de-e`, `es-e`, `fr-e`, `zh-e`, `ja-e`,
+`ko-e` files were written later, after the rules were tuned, and joined the same split);
+the check split is what the router scores on wording it was never adjusted to.
 """
 
 from __future__ import annotations
