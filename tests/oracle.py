@@ -895,6 +895,9 @@ class Scan:
         # "In which file ...", "seit wann ...": a question word right after the
         # preposition that opens a sentence opens the question.
         opens_question = self.after_preposition and not punct_before and self.sentence_words == 2
+        # "Who maintains the crate?": the verb right after the question word names
+        # what the person asked about does.
+        asks_doer = self.lookup_question and not punct_before and self.sentence_words == 2
         self.after_preposition = False
         number_next = False
         is_ordinal = False
@@ -912,7 +915,7 @@ class Scan:
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
             asks = opens_question and hit[0] == ("action", rules.question_class)
-            number_next = self.record(hit, negated, start or asks, noun, bare) or number_next
+            number_next = self.record(hit, negated, start or asks, noun or (asks_doer and bare), bare) or number_next
         action_hit = has_action(hits)
         held, self.before_hyphen = self.before_hyphen, None
         if held is not None and hyphen_before and any(h[0] == "hyphen_pronoun" for h in hits):

@@ -776,3 +776,12 @@ def test_korean_gamsa_is_an_audit_and_its_longer_forms_are_thanks(task: str, exp
 def test_a_chinese_request_word_before_an_english_verb_makes_it_the_verb(task: str):
     # Chinese developers write the verb in English: "review" after "帮我" is asked for.
     assert tier(task) == "MEDIUM"
+
+
+@pytest.mark.parametrize("task", ["Who maintains the tantivy crate these days?", "who handles the on-call rota this week"])
+def test_the_verb_right_after_who_names_what_the_person_does(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+def test_work_asked_for_after_who_and_a_modal_still_counts():
+    assert tier("Who can refactor the billing system before the audit?") == "COMPLEX"

@@ -945,6 +945,9 @@ impl<'r> Scan<'r> {
         // "In which file ...", "seit wann ...": a question word right after the
         // preposition that opens a sentence opens the question.
         let opens_question = after_preposition && !punct_before && self.sentence_words == 2;
+        // "Who maintains the crate?": the verb right after the question word names
+        // what the person asked about does.
+        let asks_doer = self.lookup_question && !punct_before && self.sentence_words == 2;
         let mut number_next = false;
         let is_ordinal = roles & ROLE_ORDINAL != 0;
         let determiner = roles & ROLE_DETERMINER != 0;
@@ -961,6 +964,7 @@ impl<'r> Scan<'r> {
                 let opening = sentence_start
                     || (opens_question
                         && matches!(hit.group, Group::Action(c) if Some(c) == self.rules.question_class));
+                let noun = noun || (asks_doer && hit.bare);
                 self.record_at(hit, negated, opening, noun, &mut number_next);
             }
         }
