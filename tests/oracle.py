@@ -914,7 +914,8 @@ class Scan:
             distributive = distributive or hit[0] == "distributive"
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
-            asks = opens_question and hit[0] == ("action", rules.question_class)
+            # "J'aimerais savoir quelle version ...": after a verb of knowing, too.
+            asks = (opens_question or self.whether_now) and hit[0] == ("action", rules.question_class)
             number_next = self.record(hit, negated, start or asks, noun or (asks_doer and bare), bare) or number_next
         action_hit = has_action(hits)
         held, self.before_hyphen = self.before_hyphen, None

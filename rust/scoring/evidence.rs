@@ -942,9 +942,11 @@ impl<'r> Scan<'r> {
         let after_preposition = std::mem::take(&mut self.after_preposition);
         self.nominal_position =
             !punct_before && (self.determined == Determined::Yes || after_preposition);
-        // "In which file ...", "seit wann ...": a question word right after the
-        // preposition that opens a sentence opens the question.
-        let opens_question = after_preposition && !punct_before && self.sentence_words == 2;
+        // "In which file ...", and "I'd like to know which version ...": a question
+        // word right after the preposition that opens a sentence, or right after a
+        // verb of knowing, opens the question.
+        let opens_question = (after_preposition && !punct_before && self.sentence_words == 2)
+            || (self.whether_at != 0 && self.index == self.whether_at + 1);
         // "Who maintains the crate?": the verb right after the question word names
         // what the person asked about does.
         let asks_doer = self.lookup_question && !punct_before && self.sentence_words == 2;
