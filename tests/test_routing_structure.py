@@ -785,3 +785,49 @@ def test_the_verb_right_after_who_names_what_the_person_does(task: str):
 
 def test_work_asked_for_after_who_and_a_modal_still_counts():
     assert tier("Who can refactor the billing system before the audit?") == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected", "action"),
+    [
+        # Korean "봐줘" looks, as "look at" does.
+        ("nightly 배치 잘 돌았는지 봐줘", "SIMPLE", "action:봐줘"),
+        # The work a thanks is for was done: "レビュー" before "ありがとう" is a noun.
+        ("レビューありがとうございます！助かりました", "SIMPLE", "action:ありがとう"),
+        # "resúmeme" is "resume" + "me" only without its accent.
+        ("Resúmeme este hilo del canal de incidentes.", "MEDIUM", "action:resúme"),
+    ],
+)
+def test_look_thanks_and_summarise_in_korean_japanese_and_spanish(task: str, expected: str, action: str):
+    assert tier_and_action(task) == (expected, action)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "I'd like to know which Python version the build image ships.",
+        "J'aimerais savoir quelle version de Node tourne sur le runner.",
+    ],
+)
+def test_a_question_word_after_a_verb_of_knowing_asks_a_question(task: str):
+    assert tier_and_action(task) == ("SIMPLE", "action:" + ("which" if task.startswith("I") else "quelle"))
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["the revenue numbers on the dashboard look wrong again", "the totals in the CSV export look wrong"],
+)
+def test_look_alone_links_a_state_and_a_reported_malfunction_is_work(task: str):
+    assert tier(task) == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    ("task", "action"),
+    [
+        ("Such mir bitte die Ticketnummer vom letzten Release raus.", "action:raussuchen"),
+        ("결제 대시보드 링크 좀 가져다줄래?", "action:가져다"),
+        ("De acuerdo, gracias por el resumen.", "action:de acuerdo"),
+    ],
+)
+def test_fetching_and_agreeing_in_german_korean_and_spanish(task: str, action: str):
+    assert tier_and_action(task) == ("SIMPLE", action)
