@@ -831,3 +831,11 @@ def test_look_alone_links_a_state_and_a_reported_malfunction_is_work(task: str):
 )
 def test_fetching_and_agreeing_in_german_korean_and_spanish(task: str, action: str):
     assert tier_and_action(task) == ("SIMPLE", action)
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [("주문 집계 쿼리가 전날 데이터를 빠뜨려요. 쿼리 수정해 주세요", "MEDIUM"), ("README 오타 수정해 주세요", "SIMPLE")],
+)
+def test_korean_sujeong_fixes_as_japanese_shusei_does_and_a_typo_keeps_it_small(task: str, expected: str):
+    assert tier(task) == expected
