@@ -839,3 +839,33 @@ def test_fetching_and_agreeing_in_german_korean_and_spanish(task: str, action: s
 )
 def test_korean_sujeong_fixes_as_japanese_shusei_does_and_a_typo_keeps_it_small(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Is the integration test suite green on main?", "SIMPLE"),
+        ("¿Pasaron los tests de integración de anoche?", "SIMPLE"),
+        ("集成测试现在是绿的吗？", "SIMPLE"),
+        ("Write integration tests for the refund endpoint.", "MEDIUM"),
+    ],
+)
+def test_an_integration_test_is_a_kind_of_test_not_work_to_integrate(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Estimate the corrosion rate of the pipeline steel in seawater at 25 °C.",
+        "Analysiere die Kinetik der Reaktion bei 80 °C und vergleiche sie mit dem Modell.",
+        "半導体のリーク電流の温度依存性を分析して",
+    ],
+)
+def test_analysis_in_the_physical_sciences_is_deep_domain_work(task: str):
+    assert tier(task) == "COMPLEX"
+    assert "domain" in signal_kinds(task)
+
+
+def test_an_estimate_outside_a_hard_domain_stays_bounded():
+    assert tier("Estimate how long the batch job will take on the new cluster.") == "MEDIUM"
