@@ -918,6 +918,8 @@ class Scan:
             asks = (opens_question or self.whether_now) and hit[0] == ("action", rules.question_class)
             number_next = self.record(hit, negated, start or asks, noun or (asks_doer and bare), bare) or number_next
         action_hit = has_action(hits)
+        if negated and (determiner or preposition):
+            self.negated_until += 1  # "not a full overhaul": articles do not use up the reach
         held, self.before_hyphen = self.before_hyphen, None
         if held is not None and hyphen_before and any(h[0] == "hyphen_pronoun" for h in hits):
             verb_hits, verb_negated, verb_start = held

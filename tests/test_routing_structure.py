@@ -869,3 +869,15 @@ def test_analysis_in_the_physical_sciences_is_deep_domain_work(task: str):
 
 def test_an_estimate_outside_a_hard_domain_stays_bounded():
     assert tier("Estimate how long the batch job will take on the new cluster.") == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "I'm not asking for a full security audit, just rotate the staging API key.",
+        "Not a complete visual redesign of the onboarding flow, just rename the button.",
+        "Bitte nichts am Deployment-Konzept umbauen, nur das Image-Tag auf 1.4.2 setzen.",
+    ],
+)
+def test_articles_and_prepositions_do_not_use_up_a_negations_reach(task: str):
+    assert tier(task) == "SIMPLE"

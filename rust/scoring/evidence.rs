@@ -970,6 +970,11 @@ impl<'r> Scan<'r> {
                 self.record_at(hit, negated, opening, noun, &mut number_next);
             }
         }
+        // "Not a full overhaul", "nichts am Konzept umbauen": a negation's reach
+        // counts the words that name things, not the articles and prepositions.
+        if negated && (determiner || preposition) {
+            self.negated_until = self.negated_until.saturating_add(1);
+        }
         // A word after a hyphen follows a modifier, which reset `before_hyphen`.
         if roles
             & (ROLE_PARTICLE | ROLE_HYPHEN_PRONOUN | ROLE_SEPARABLE_VERB | ROLE_LOOKUP_QUESTION)
