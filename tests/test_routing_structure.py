@@ -881,3 +881,8 @@ def test_an_estimate_outside_a_hard_domain_stays_bounded():
 )
 def test_articles_and_prepositions_do_not_use_up_a_negations_reach(task: str):
     assert tier(task) == "SIMPLE"
+
+
+def test_japanese_wa_fuyou_rules_out_what_it_follows():
+    # "A full refactoring is unnecessary. Just change the variable name."
+    assert tier_and_action("全面的なリファクタリングは不要です。変数名だけ変えてください") == ("SIMPLE", "action:変えて")
