@@ -182,6 +182,9 @@ struct Place {
     /// A word of the text as written, not one joined from a prefix: only such a
     /// word is a separable verb or particle.
     as_written: bool,
+    /// The word's short-table key as the scanner packed it (`Word::packed`), 0 if
+    /// it did not.
+    packed: u64,
 }
 
 /// Where action and scope evidence stood at some point, to withdraw what came
@@ -735,6 +738,7 @@ impl<'r> Scan<'r> {
             in_path: word.in_path || word.quoted,
             punct_before: word.punct_before,
             as_written: true,
+            packed: word.packed,
         };
         if (self.pending_prefix.is_some() || word.hyphen_next)
             && self.prefixed(word.text, place, word.segmented)
@@ -867,8 +871,14 @@ impl<'r> Scan<'r> {
     /// "muéstrame" -> "muestra").
     #[inline(always)]
     fn find(&mut self, text: &str) -> Option<Lookup<'r>> {
+        self.find_packed(text, 0)
+    }
+
+    /// `find` for a word whose key the scanner packed (`Word::packed`, 0: not packed).
+    #[inline(always)]
+    fn find_packed(&mut self, text: &str, packed: u64) -> Option<Lookup<'r>> {
         let rules = self.rules;
-        if let Some(found) = rules.lookup(text) {
+        if let Some(found) = rules.lookup_packed(text, packed) {
             return Some(found);
         }
         self.find_affixed(text)
@@ -893,6 +903,7 @@ impl<'r> Scan<'r> {
             in_path,
             punct_before,
             as_written,
+            packed,
         } = place;
         self.start(sentence_start);
         self.index = self.index.saturating_add(1);
@@ -915,7 +926,7 @@ impl<'r> Scan<'r> {
         let lookup = if is_number || in_path {
             None
         } else {
-            self.find(text)
+            self.find_packed(text, packed)
         };
         // Only a word that starts a compound needs the state before it kept.
         let phrase_word = lookup.map_or(0, |l| l.phrase_word);

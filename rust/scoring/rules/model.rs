@@ -465,6 +465,19 @@ impl ScoringRules {
         Some(self.entry_lookup(entry))
     }
 
+    /// `lookup` for a word whose short-table key is `packed` (`pack_short` of the
+    /// word, which the scanner packs for most words as it reads them); 0 looks the
+    /// word up as `lookup` does.
+    #[inline(always)]
+    pub(crate) fn lookup_packed(&self, word: &str, packed: u64) -> Option<Lookup<'_>> {
+        if packed == 0 {
+            return self.lookup(word);
+        }
+        // A key is a word of at most 8 bytes: the short table holds every word that
+        // short, and no word longer than `longest_word`.
+        Some(self.entry_lookup(self.short_words.get(packed)?))
+    }
+
     #[inline(always)]
     fn entry_lookup(&self, entry: &Entry) -> Lookup<'_> {
         let start = entry.hits_start as usize;
