@@ -1135,7 +1135,11 @@ pub(crate) fn with_evidence<R>(
         distributive_before: false,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
-    scan.separable(true, "");
+    // A particle still held ends the text's last clause; most texts hold none, and
+    // skip the out-of-line call.
+    if scan.particle.is_some() {
+        scan.separable(true, "");
+    }
     if let Some(pending) = scan.pending_prefix.take() {
         let prefix = rules.prefix(pending.index);
         scan.plain(prefix, Scan::prefix_place(pending));
