@@ -182,6 +182,9 @@ struct Place {
     /// A word of the text as written, not one joined from a prefix: only such a
     /// word is a separable verb or particle.
     as_written: bool,
+    /// The word's short-table key as the scanner packed it (`Word::packed`), 0 if
+    /// it did not.
+    packed: u64,
 }
 
 /// Where action and scope evidence stood at some point, to withdraw what came
@@ -735,6 +738,7 @@ impl<'r> Scan<'r> {
             in_path: word.in_path || word.quoted,
             punct_before: word.punct_before,
             as_written: true,
+            packed: word.packed,
         };
         if (self.pending_prefix.is_some() || word.hyphen_next)
             && self.prefixed(word.text, place, word.segmented)
@@ -871,8 +875,14 @@ impl<'r> Scan<'r> {
     /// "muéstrame" -> "muestra").
     #[inline(always)]
     fn find(&mut self, text: &str) -> Option<Lookup<'r>> {
+        self.find_packed(text, 0)
+    }
+
+    /// `find` for a word whose key the scanner packed (`Word::packed`, 0: not packed).
+    #[inline(always)]
+    fn find_packed(&mut self, text: &str, packed: u64) -> Option<Lookup<'r>> {
         let rules = self.rules;
-        if let Some(found) = rules.lookup(text) {
+        if let Some(found) = rules.lookup_packed(text, packed) {
             return Some(found);
         }
         self.find_affixed(text)
@@ -897,6 +907,7 @@ impl<'r> Scan<'r> {
             in_path,
             punct_before,
             as_written,
+            packed,
         } = place;
         self.start(sentence_start);
         self.index = self.index.saturating_add(1);
@@ -919,7 +930,7 @@ impl<'r> Scan<'r> {
         let lookup = if is_number || in_path {
             None
         } else {
-            self.find(text)
+            self.find_packed(text, packed)
         };
         // Only a word that starts a compound needs the state before it kept.
         let phrase_word = lookup.map_or(0, |l| l.phrase_word);
@@ -1139,7 +1150,11 @@ pub(crate) fn with_evidence<R>(
         distributive_before: false,
     };
     let ends_with_question = for_each_word(text, buf, |word| scan.word(word));
-    scan.separable(true, "");
+    // A particle still held ends the text's last clause; most texts hold none, and
+    // skip the out-of-line call.
+    if scan.particle.is_some() {
+        scan.separable(true, "");
+    }
     if let Some(pending) = scan.pending_prefix.take() {
         let prefix = rules.prefix(pending.index);
         scan.plain(prefix, Scan::prefix_place(pending));

@@ -28,9 +28,10 @@ pub(crate) fn pack_short(word: &str) -> Option<u64> {
 
 #[derive(Debug, Clone)]
 pub(crate) struct ShortWords<V> {
-    /// Packed words; 0 marks an empty slot (no looked-up word packs to 0).
-    keys: Box<[u64]>,
-    values: Box<[V]>,
+    /// Packed words and their values, side by side so that a found key's value
+    /// needs no second table (nor its bounds check); key 0 marks an empty slot (no
+    /// looked-up word packs to 0).
+    slots: Box<[(u64, V)]>,
     shift: u32,
 }
 
@@ -38,18 +39,16 @@ impl<V: Copy + Default> ShortWords<V> {
     pub(crate) fn new(entries: Vec<(u64, V)>) -> Self {
         let slots = (entries.len() * 4).next_power_of_two().max(16);
         let mut table = Self {
-            keys: vec![0; slots].into_boxed_slice(),
-            values: vec![V::default(); slots].into_boxed_slice(),
+            slots: vec![(0, V::default()); slots].into_boxed_slice(),
             shift: 64 - slots.trailing_zeros(),
         };
         let mask = slots - 1;
         for (key, value) in entries {
             let mut slot = table.home(key);
-            while table.keys[slot] != 0 && table.keys[slot] != key {
+            while table.slots[slot].0 != 0 && table.slots[slot].0 != key {
                 slot = (slot + 1) & mask;
             }
-            table.keys[slot] = key;
-            table.values[slot] = value;
+            table.slots[slot] = (key, value);
         }
         table
     }
@@ -61,15 +60,15 @@ impl<V: Copy + Default> ShortWords<V> {
     /// The value stored for `key`. The table always has empty slots, so the probe ends.
     #[inline]
     pub(crate) fn get(&self, key: u64) -> Option<&V> {
-        let mask = self.keys.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut slot = self.home(key);
         loop {
-            let found = *self.keys.get(slot)?;
-            if found == 0 {
+            let (found, value) = self.slots.get(slot)?;
+            if *found == 0 {
                 return None;
             }
-            if found == key {
-                return self.values.get(slot);
+            if *found == key {
+                return Some(value);
             }
             slot = (slot + 1) & mask;
         }

@@ -36,6 +36,11 @@ pub struct Word<'a> {
     pub punct_before: bool,
     /// Inside quotation marks or a code span: a literal (a message, a title, code).
     pub quoted: bool,
+    /// The word's bytes packed as `pack_short` packs them, for a lower-case ASCII
+    /// word of at most 8 bytes with 8 bytes of text from its start; 0 for any other
+    /// word. The scanner has those bytes in a register already, so the vocabulary
+    /// lookup need not pack them again.
+    pub(crate) packed: u64,
 }
 
 /// How far a closing quotation mark is looked for; a longer span is not a quote.
@@ -190,6 +195,27 @@ fn lowercase_run(chunk: u64) -> usize {
     ((!lower & HIGH).trailing_zeros() / 8) as usize
 }
 
+/// `KEY_MASKS[n]` keeps the first `n` bytes of eight (the first lowest): a word of
+/// `n` bytes out of the eight from its start.
+const KEY_MASKS: [u64; 9] = {
+    let mut masks = [0u64; 9];
+    let mut n = 1;
+    while n <= 8 {
+        masks[n] = u64::MAX >> (8 * (8 - n));
+        n += 1;
+    }
+    masks
+};
+
+/// The eight bytes from `i` (the first lowest), if the text has that many.
+#[inline(always)]
+fn chunk_at(bytes: &[u8], i: usize) -> Option<u64> {
+    bytes
+        .get(i..i + 8)
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        .map(u64::from_le_bytes)
+}
+
 fn is_list_number(word: &str) -> bool {
     (1..=2).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
 }
@@ -330,6 +356,8 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         let start = i;
         let segmented = bytes[i] >= 0x80 && is_segmented(char_at(text, i));
         let mut flags = 0u16;
+        // The eight bytes from the word's start, 0 where the text has fewer.
+        let mut head = 0u64;
         if segmented {
             // Uncased scripts: the run is passed as a slice of `text`.
             while i < len && bytes[i] >= 0x80 {
@@ -340,14 +368,12 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                 i += c.len_utf8();
             }
         } else {
+            head = chunk_at(bytes, i).unwrap_or(0);
             // The word; lower-case ASCII words are passed as slices of `text`.
             loop {
                 // Eight bytes at a time while they are lower-case ASCII letters.
-                while let Some(chunk) = bytes
-                    .get(i..i + 8)
-                    .and_then(|c| <[u8; 8]>::try_from(c).ok())
-                {
-                    let run = lowercase_run(u64::from_le_bytes(chunk));
+                while let Some(chunk) = chunk_at(bytes, i) {
+                    let run = lowercase_run(chunk);
                     i += run;
                     if run < 8 {
                         break;
@@ -379,6 +405,11 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         } else {
             &text[start..i]
         };
+        // Only a word that `head` holds whole, as written, packs from it.
+        let packed = match KEY_MASKS.get(i - start) {
+            Some(mask) if flags & UPPER == 0 => head & mask,
+            _ => 0,
+        };
         let quoted = start < quote_end;
         // Most words end at a space: the checks on what follows need its class only.
         let next_class = bytes.get(i).map_or(0, |&b| BYTE_CLASSES[usize::from(b)]);
@@ -406,6 +437,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             commas_before: commas,
             punct_before: punct,
             quoted,
+            packed,
         });
         first = false;
     }
@@ -449,6 +481,26 @@ mod tests {
             let bytes = [b, b'a', b'a', b'a', b'a', b'a', b'a', b'a'];
             assert_eq!(run(&bytes) > 0, b.is_ascii_lowercase(), "byte {b}");
         }
+    }
+
+    #[test]
+    fn packed_keys_are_the_lookup_keys_of_the_words() {
+        let text = "fix the db-layer, REFACTOR it: config_v2 über endpoint x1 handlers ab";
+        let mut packed = Vec::new();
+        for_each_word(text, &mut String::new(), |w| {
+            if w.packed != 0 {
+                assert_eq!(
+                    Some(w.packed),
+                    super::super::short_words::pack_short(w.text)
+                );
+                packed.push(w.text.to_owned());
+            }
+        });
+        // Not packed: capitals, non-ASCII, more than 8 bytes, fewer than 8 bytes left.
+        assert_eq!(
+            packed,
+            ["fix", "the", "db", "layer", "it", "endpoint", "x1", "handlers"]
+        );
     }
 
     #[test]

@@ -647,7 +647,6 @@ impl Compiler {
             phrases,
             affix_bytes: AffixBytes::new(&prefixes, &suffixes),
             prefixes,
-            suffixes,
             question_class,
             condition_class,
             segmenter: tables.segmenter,

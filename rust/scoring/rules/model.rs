@@ -314,10 +314,9 @@ pub struct ScoringRules {
     /// Word prefixes joined to the word after a hyphen ("re-host") and stripped
     /// from words the vocabulary lacks ("rehost" -> "host").
     pub(super) prefixes: Vec<String>,
-    /// Clitic endings stripped from a word the vocabulary lacks ("muéstrame" ->
-    /// "muestra"), with the stress mark the ending added removed.
-    pub(super) suffixes: Vec<String>,
-    /// Which bytes begin a prefix and end a suffix: most words have neither.
+    /// The prefixes by first byte, and the clitic endings stripped from a word the
+    /// vocabulary lacks ("muéstrame" -> "muestra", with the stress mark the ending
+    /// added removed) by last byte: most words have neither.
     pub(super) affix_bytes: AffixBytes,
     /// The class a sentence ending in a question mark counts for.
     pub(crate) question_class: Option<u8>,
@@ -377,31 +376,34 @@ pub(crate) struct Enumeration {
     pub options_points: i32,
 }
 
-/// The first bytes of the prefixes and the last bytes of the suffixes.
+/// The prefixes by their first byte and the suffixes by their last, each in the
+/// rules' order: a word is compared only with the affixes that can fit it, not
+/// with every affix in turn (most words that begin or end like one fit one or two).
 #[derive(Debug, Clone)]
 pub(super) struct AffixBytes {
-    prefix_first: [bool; 256],
-    suffix_last: [bool; 256],
+    prefixes_by_first: [Box<[Box<str>]>; 256],
+    suffixes_by_last: [Box<[Box<str>]>; 256],
 }
 
 impl AffixBytes {
     pub(super) fn new(prefixes: &[String], suffixes: &[String]) -> Self {
-        let mut bytes = Self {
-            prefix_first: [false; 256],
-            suffix_last: [false; 256],
-        };
-        for p in prefixes {
-            if let Some(&b) = p.as_bytes().first() {
-                bytes.prefix_first[usize::from(b)] = true;
-            }
+        Self {
+            prefixes_by_first: by_byte(prefixes, |p| p.as_bytes().first().copied()),
+            suffixes_by_last: by_byte(suffixes, |s| s.as_bytes().last().copied()),
         }
-        for s in suffixes {
-            if let Some(&b) = s.as_bytes().last() {
-                bytes.suffix_last[usize::from(b)] = true;
-            }
-        }
-        bytes
     }
+}
+
+/// `affixes` grouped by the byte `key` picks, each group in the order of `affixes`.
+/// An affix without that byte (an empty one) fits no word and is left out.
+fn by_byte(affixes: &[String], key: impl Fn(&str) -> Option<u8>) -> [Box<[Box<str>]>; 256] {
+    std::array::from_fn(|b| {
+        affixes
+            .iter()
+            .filter(|a| key(a).map(usize::from) == Some(b))
+            .map(|a| Box::from(a.as_str()))
+            .collect()
+    })
 }
 
 /// Removes the stress marks a clitic ending adds to a Spanish verb.
@@ -466,6 +468,19 @@ impl ScoringRules {
         Some(self.entry_lookup(entry))
     }
 
+    /// `lookup` for a word whose short-table key is `packed` (`pack_short` of the
+    /// word, which the scanner packs for most words as it reads them); 0 looks the
+    /// word up as `lookup` does.
+    #[inline(always)]
+    pub(crate) fn lookup_packed(&self, word: &str, packed: u64) -> Option<Lookup<'_>> {
+        if packed == 0 {
+            return self.lookup(word);
+        }
+        // A key is a word of at most 8 bytes: the short table holds every word that
+        // short, and no word longer than `longest_word`.
+        Some(self.entry_lookup(self.short_words.get(packed)?))
+    }
+
     #[inline(always)]
     fn entry_lookup(&self, entry: &Entry) -> Lookup<'_> {
         let start = entry.hits_start as usize;
@@ -509,33 +524,25 @@ impl ScoringRules {
 
     /// `word` without its prefix, when it has one and at least three letters remain.
     pub(crate) fn strip_prefix<'w>(&self, word: &'w str) -> Option<&'w str> {
-        if !word
-            .as_bytes()
-            .first()
-            .is_some_and(|&b| self.affix_bytes.prefix_first[usize::from(b)])
-        {
-            return None;
-        }
-        self.prefixes.iter().find_map(|p| {
-            word.strip_prefix(p.as_str())
-                .filter(|rest| rest.len() >= 3 && rest.is_char_boundary(0))
-        })
+        let &first = word.as_bytes().first()?;
+        self.affix_bytes.prefixes_by_first[usize::from(first)]
+            .iter()
+            .find_map(|p| {
+                word.strip_prefix(&**p)
+                    .filter(|rest| rest.len() >= 3 && rest.is_char_boundary(0))
+            })
     }
 
     /// The entry of `word` without a clitic ending, looked up as written and with
     /// its stress mark removed; `buf` is scratch space.
     pub(crate) fn lookup_without_suffix(&self, word: &str, buf: &mut String) -> Option<Lookup<'_>> {
-        if !word
-            .as_bytes()
-            .last()
-            .is_some_and(|&b| self.affix_bytes.suffix_last[usize::from(b)])
-        {
-            return None;
-        }
-        let stem = self.suffixes.iter().find_map(|s| {
-            word.strip_suffix(s.as_str())
-                .filter(|stem| stem.chars().count() >= 3)
-        })?;
+        let &last = word.as_bytes().last()?;
+        let stem = self.affix_bytes.suffixes_by_last[usize::from(last)]
+            .iter()
+            .find_map(|s| {
+                word.strip_suffix(&**s)
+                    .filter(|stem| stem.chars().count() >= 3)
+            })?;
         // Clitics attach to verbs: a stem without an action is no match ("sqlite" is
         // not "sqli" + "te").
         self.lookup(stem).filter(Lookup::has_action).or_else(|| {
