@@ -8,7 +8,7 @@
 //! least bounded one.
 
 use super::rules::{
-    Group, Hit, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
+    Group, Hit, Hits, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
     PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN,
     ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE,
     ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB,
@@ -870,6 +870,36 @@ impl<'r> Scan<'r> {
         self.after_preposition = false;
     }
 
+    /// `plain`'s recording of a word where a question opens (`opens_question`) or
+    /// right after a question for a person (`asks_doer`); whether it held an action.
+    /// Out of line: rare.
+    #[inline(never)]
+    fn record_in_question(
+        &mut self,
+        hits: Hits<'r>,
+        negated: bool,
+        sentence_start: bool,
+        (opens_question, asks_doer): (bool, bool),
+        noun: bool,
+        number_next: &mut bool,
+    ) -> bool {
+        let mut action_hit = false;
+        for &hit in hits {
+            action_hit |= matches!(hit.group, Group::Action(_));
+            let opening = sentence_start
+                || (opens_question
+                    && matches!(hit.group, Group::Action(c) if Some(c) == self.rules.question_class));
+            self.record_at(
+                hit,
+                negated,
+                opening,
+                noun || (asks_doer && hit.bare),
+                number_next,
+            );
+        }
+        action_hit
+    }
+
     /// The vocabulary entry of a word, or of the word without a prefix or a
     /// clitic ending the vocabulary lacks it with ("rehost" -> "host",
     /// "muéstrame" -> "muestra").
@@ -953,14 +983,8 @@ impl<'r> Scan<'r> {
         let after_preposition = std::mem::take(&mut self.after_preposition);
         self.nominal_position =
             !punct_before && (self.determined == Determined::Yes || after_preposition);
-        // "In which file ...", and "I'd like to know which version ...": a question
-        // word right after the preposition that opens a sentence, or right after a
-        // verb of knowing, opens the question.
-        let opens_question = (after_preposition && !punct_before && self.sentence_words == 2)
-            || (self.whether_at != 0 && self.index == self.whether_at + 1);
-        // "Who maintains the crate?": the verb right after the question word names
-        // what the person asked about does.
-        let asks_doer = self.lookup_question && !punct_before && self.sentence_words == 2;
+        let second_word = !punct_before && self.sentence_words == 2;
+        let after_knowing = self.whether_at != 0 && self.index == self.whether_at + 1;
         let mut number_next = false;
         let is_ordinal = roles & ROLE_ORDINAL != 0;
         let determiner = roles & ROLE_DETERMINER != 0;
@@ -972,13 +996,27 @@ impl<'r> Scan<'r> {
         self.distributive_before &= !punct_before;
         let mut action_hit = false;
         if let Some(found) = lookup {
-            for &hit in found.hits {
-                action_hit |= matches!(hit.group, Group::Action(_));
-                let opening = sentence_start
-                    || (opens_question
-                        && matches!(hit.group, Group::Action(c) if Some(c) == self.rules.question_class));
-                let noun = noun || (asks_doer && hit.bare);
-                self.record_at(hit, negated, opening, noun, &mut number_next);
+            if after_knowing || (second_word && (after_preposition || self.lookup_question)) {
+                // "In which file ...", and "I'd like to know which version ...": a
+                // question word right after the preposition that opens a sentence, or
+                // right after a verb of knowing, opens the question. "Who maintains
+                // the crate?": the verb right after the question word names what the
+                // person asked about does.
+                let opens_question = after_knowing || (second_word && after_preposition);
+                let asks_doer = second_word && self.lookup_question;
+                action_hit = self.record_in_question(
+                    found.hits,
+                    negated,
+                    sentence_start,
+                    (opens_question, asks_doer),
+                    noun,
+                    &mut number_next,
+                );
+            } else {
+                for &hit in found.hits {
+                    action_hit |= matches!(hit.group, Group::Action(_));
+                    self.record_at(hit, negated, sentence_start, noun, &mut number_next);
+                }
             }
         }
         // "Not a full overhaul", "nichts am Konzept umbauen": a negation's reach
