@@ -778,7 +778,9 @@ def test_a_chinese_request_word_before_an_english_verb_makes_it_the_verb(task: s
     assert tier(task) == "MEDIUM"
 
 
-@pytest.mark.parametrize("task", ["Who maintains the tantivy crate these days?", "who handles the on-call rota this week"])
+@pytest.mark.parametrize(
+    "task", ["Who maintains the tantivy crate these days?", "who handles the on-call rota this week"]
+)
 def test_the_verb_right_after_who_names_what_the_person_does(task: str):
     assert tier(task) == "SIMPLE"
 
@@ -835,7 +837,10 @@ def test_fetching_and_agreeing_in_german_korean_and_spanish(task: str, action: s
 
 @pytest.mark.parametrize(
     ("task", "expected"),
-    [("주문 집계 쿼리가 전날 데이터를 빠뜨려요. 쿼리 수정해 주세요", "MEDIUM"), ("README 오타 수정해 주세요", "SIMPLE")],
+    [
+        ("주문 집계 쿼리가 전날 데이터를 빠뜨려요. 쿼리 수정해 주세요", "MEDIUM"),
+        ("README 오타 수정해 주세요", "SIMPLE"),
+    ],
 )
 def test_korean_sujeong_fixes_as_japanese_shusei_does_and_a_typo_keeps_it_small(task: str, expected: str):
     assert tier(task) == expected
@@ -885,4 +890,7 @@ def test_articles_and_prepositions_do_not_use_up_a_negations_reach(task: str):
 
 def test_japanese_wa_fuyou_rules_out_what_it_follows():
     # "A full refactoring is unnecessary. Just change the variable name."
-    assert tier_and_action("全面的なリファクタリングは不要です。変数名だけ変えてください") == ("SIMPLE", "action:変えて")
+    assert tier_and_action("全面的なリファクタリングは不要です。変数名だけ変えてください") == (
+        "SIMPLE",
+        "action:変えて",
+    )
