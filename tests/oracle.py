@@ -894,10 +894,11 @@ class Scan:
         self.nominal_position = not punct_before and (self.determined == "yes" or self.after_preposition)
         # "In which file ...", "seit wann ...": a question word right after the
         # preposition that opens a sentence opens the question.
-        opens_question = self.after_preposition and not punct_before and self.sentence_words == 2
+        second_word = not punct_before and self.sentence_words == 2
+        opens_question = self.after_preposition and second_word
         # "Who maintains the crate?": the verb right after the question word names
         # what the person asked about does.
-        asks_doer = self.lookup_question and not punct_before and self.sentence_words == 2
+        asks_doer = self.lookup_question and second_word
         self.after_preposition = False
         number_next = False
         is_ordinal = False

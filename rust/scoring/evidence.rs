@@ -674,8 +674,7 @@ impl<'r> Scan<'r> {
                 }
             }
             Group::Condition => {
-                let asks_whether = self.whether_at != 0 && self.index == self.whether_at + 1;
-                if !negated && !asks_whether {
+                if !negated && !self.after_knowing() {
                     self.condition.get_or_insert(hit.term);
                 }
             }
@@ -870,6 +869,15 @@ impl<'r> Scan<'r> {
         self.after_preposition = false;
     }
 
+    /// Whether the current word comes right after a verb of knowing ("do you know
+    /// if ...", "I'd like to know which ..."): "if" then asks whether, and a question
+    /// word opens a question.
+    #[inline(always)]
+    fn after_knowing(&self) -> bool {
+        // The verb's index is at most the current one: the difference is their distance.
+        self.whether_at != 0 && self.index.wrapping_sub(self.whether_at) == 1
+    }
+
     /// `plain`'s recording of a word where a question opens (`opens_question`) or
     /// right after a question for a person (`asks_doer`); whether it held an action.
     /// Out of line: rare.
@@ -984,7 +992,7 @@ impl<'r> Scan<'r> {
         self.nominal_position =
             !punct_before && (self.determined == Determined::Yes || after_preposition);
         let second_word = !punct_before && self.sentence_words == 2;
-        let after_knowing = self.whether_at != 0 && self.index == self.whether_at + 1;
+        let after_knowing = self.after_knowing();
         let mut number_next = false;
         let is_ordinal = roles & ROLE_ORDINAL != 0;
         let determiner = roles & ROLE_DETERMINER != 0;
