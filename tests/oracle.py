@@ -409,6 +409,13 @@ class OracleRules:
         without its first matching clitic ending (as written, then unstressed)."""
         if self.known(word):
             return word, self.words.get(word, [])
+        # A stress mark is a clitic's trace, so such a word tries the clitic first:
+        # "demuéstrame" is "demuestra" + "me", not "de" + "muéstrame"; "reformate" is
+        # "re" + "formate".
+        if not word.isascii():
+            found = self.without_clitic(word)
+            if found is not None:
+                return found
         for prefix in self.prefixes:
             if word.startswith(prefix):
                 rest = word[len(prefix) :]
@@ -416,6 +423,11 @@ class OracleRules:
                     if self.known(rest):
                         return rest, self.words.get(rest, [])
                     break
+        return self.without_clitic(word)
+
+    def without_clitic(self, word: str) -> tuple[str, list[tuple[Any, int]]] | None:
+        """The entry of a word without its first matching clitic ending, if its stem
+        (as written, then unstressed) holds an action."""
         for suffix in self.suffixes:
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 stem = word[: len(word) - len(suffix)]
@@ -892,10 +904,10 @@ class Scan:
         self.in_noun_phrase = (not punct_before or hyphen_before) and self.noun_phrase_next
         self.noun_phrase_next = False
         self.nominal_position = not punct_before and (self.determined == "yes" or self.after_preposition)
-        # "In which file ...", "seit wann ...": a question word right after the
-        # preposition that opens a sentence opens the question.
+        # "In which file ...", "seit wann ...", "a qué hora ...": a question word right
+        # after the preposition or article that opens a sentence opens the question.
         second_word = not punct_before and self.sentence_words == 2
-        opens_question = self.after_preposition and second_word
+        opens_question = (self.after_preposition or self.determined == "yes") and second_word
         # "Who maintains the crate?": the verb right after the question word names
         # what the person asked about does.
         asks_doer = self.lookup_question and second_word
@@ -949,6 +961,7 @@ class Scan:
         if had_marker and (is_number or is_ordinal):
             ev.list_items += 1
         phrase_word = rules.phrase_ids.get(found[0], 0) if found else 0
+        sequenced = False
         if phrase_word:
             recent = self.recent
             for length in range(2, MAX_PHRASE_WORDS + 1):
@@ -959,6 +972,7 @@ class Scan:
                 for hit in rules.phrases.get(key, []):
                     if hit[0] == "compound" and (length != 2 or start):
                         continue
+                    sequenced = sequenced or hit[0] == "sequencer"
                     number_next = self.record(hit, first[1], first[2]) or number_next
         self.before_previous = before
         light_before = self.light_before and not punct_before
@@ -967,6 +981,12 @@ class Scan:
         self.light_before = light_verb or (pronoun and light_before)
         self.verb_position = cue
         self.after_preposition = preposition
+        if sequenced:
+            # "After that redesign ...": the phrase's last word is a pronoun, and a
+            # verb stands after the phrase as after "then".
+            self.determined = "no"
+            self.verb_position = True
+            self.after_preposition = self.noun_phrase_next = False
         self.recent.insert(0, (phrase_word, negated, start))
         del self.recent[MAX_PHRASE_WORDS - 1 :]
         self.marker_before = number_next

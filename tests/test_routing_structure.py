@@ -894,3 +894,70 @@ def test_japanese_wa_fuyou_rules_out_what_it_follows():
         "SIMPLE",
         "action:変えて",
     )
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Until when is the staging freeze in place?",
+        "Bis wann ist das Release eingefroren?",
+        # Spanish "a" is spelled as the English article.
+        "A qué hora empieza la ventana de mantenimiento",
+    ],
+)
+def test_a_question_word_after_an_opening_preposition_asks_a_question(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected", "action"),
+    [
+        # The stress mark belongs to the clitic: "demuestra" + "me", not "de" + "muéstrame".
+        ("Demuéstrame que la función de hash es inyectiva en este dominio.", "COMPLEX", "action:demuestra"),
+        # No stress mark: the prefix reading stands ("re" + "formate").
+        ("Reformate le fichier avec black.", "SIMPLE", "action:formate"),
+    ],
+)
+def test_a_stress_marked_word_is_read_as_verb_and_clitic_first(task: str, expected: str, action: str):
+    assert tier_and_action(task) == (expected, action)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Bump the changelog date, and after that redesign how the plugins load their settings across services.",
+        "Rename the flag first; after this rearchitect the queueing layer for every region.",
+    ],
+)
+def test_a_verb_after_a_sequencing_phrase_ending_in_that_is_a_verb(task: str):
+    assert tier(task) == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("全ワークロードを ARM に移す計画を作って", "COMPLEX"),
+        ("为全服务制定统一的灰度发布方案", "COMPLEX"),
+        # 安全 ("safe") holds 全 but quantifies nothing.
+        ("安全なサービスのバグを修正して", "MEDIUM"),
+    ],
+)
+def test_zen_before_a_unit_of_a_system_quantifies_it(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Explain how LSM trees trade write speed for read amplification.", "MEDIUM"),
+        ("Explain the trade-offs between a bloom filter and a cuckoo filter for our cache.", "COMPLEX"),
+    ],
+)
+def test_trade_as_a_verb_weighs_nothing_and_trade_offs_do(task: str, expected: str):
+    assert tier(task) == expected
+
+
+def test_a_message_consumer_is_not_a_hard_domain_term():
+    task = "The Kafka consumer for the billing topic falls behind every night. Find out why."
+    assert tier(task) == "MEDIUM"
+    assert "domain" not in signal_kinds(task)

@@ -930,6 +930,14 @@ impl<'r> Scan<'r> {
     #[inline(never)]
     fn find_affixed(&mut self, text: &str) -> Option<Lookup<'r>> {
         let rules = self.rules;
+        // A stress mark is a clitic's trace, so such a word tries the clitic first:
+        // "demuéstrame" is "demuestra" + "me", not "de" + "muéstrame"; "reformate" is
+        // "re" + "formate".
+        if !text.is_ascii() {
+            if let Some(found) = rules.lookup_without_suffix(text, &mut self.stem) {
+                return Some(found);
+            }
+        }
         if let Some(found) = rules.strip_prefix(text).and_then(|rest| rules.lookup(rest)) {
             return Some(found);
         }
@@ -1004,13 +1012,15 @@ impl<'r> Scan<'r> {
         self.distributive_before &= !punct_before;
         let mut action_hit = false;
         if let Some(found) = lookup {
-            if after_knowing || (second_word && (after_preposition || self.lookup_question)) {
-                // "In which file ...", and "I'd like to know which version ...": a
-                // question word right after the preposition that opens a sentence, or
-                // right after a verb of knowing, opens the question. "Who maintains
-                // the crate?": the verb right after the question word names what the
-                // person asked about does.
-                let opens_question = after_knowing || (second_word && after_preposition);
+            // "In which file ...", "a qué hora ...", and "I'd like to know which
+            // version ...": a question word right after the preposition or article
+            // that opens a sentence, or right after a verb of knowing, opens the
+            // question. Spanish "a" is listed as the English article.
+            let after_opening_particle = after_preposition || self.determined == Determined::Yes;
+            if after_knowing || (second_word && (after_opening_particle || self.lookup_question)) {
+                // "Who maintains the crate?": the verb right after the question word
+                // names what the person asked about does.
+                let opens_question = after_knowing || (second_word && after_opening_particle);
                 let asks_doer = second_word && self.lookup_question;
                 action_hit = self.record_in_question(
                     found.hits,
@@ -1056,9 +1066,9 @@ impl<'r> Scan<'r> {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
 
-        if phrase_roles & PHRASE_END != 0 && self.may_end_phrase(phrase_word) {
-            self.match_phrases(phrase_word, sentence_start, &mut number_next);
-        }
+        let sequenced = phrase_roles & PHRASE_END != 0
+            && self.may_end_phrase(phrase_word)
+            && self.match_phrases(phrase_word, sentence_start, &mut number_next);
         if let Some(before) = before {
             self.before_previous = before;
         }
@@ -1073,6 +1083,9 @@ impl<'r> Scan<'r> {
         self.light_verb_before = light_verb || (pronoun && light_verb_before);
         self.verb_position = cue;
         self.after_preposition = preposition;
+        if sequenced {
+            self.after_sequencing_phrase();
+        }
         self.recent = [
             Recent {
                 phrase_word,
@@ -1104,9 +1117,21 @@ impl<'r> Scan<'r> {
         false
     }
 
-    /// Matches every phrase that ends with the current word.
-    fn match_phrases(&mut self, last: u32, sentence_start: bool, number_next: &mut bool) {
+    /// "After that redesign ...": the last word of a sequencing phrase is a pronoun,
+    /// and a verb stands after the phrase as after "then". Out of line: rare.
+    #[inline(never)]
+    fn after_sequencing_phrase(&mut self) {
+        self.determined = Determined::No;
+        self.verb_position = true;
+        self.after_preposition = false;
+        self.noun_phrase_next = false;
+    }
+
+    /// Matches every phrase that ends with the current word; whether one of them
+    /// sequences steps.
+    fn match_phrases(&mut self, last: u32, sentence_start: bool, number_next: &mut bool) -> bool {
         let rules = self.rules;
+        let mut sequenced = false;
         let mut key = [0u32; MAX_PHRASE_WORDS];
         for len in 2..=MAX_PHRASE_WORDS {
             let first = self.recent[len - 2];
@@ -1132,10 +1157,12 @@ impl<'r> Scan<'r> {
                     if hit.group == Group::Compound && (len != 2 || sentence_start) {
                         continue;
                     }
+                    sequenced |= hit.group == Group::Sequencer;
                     self.record(hit, first.negated, first.sentence_start, number_next);
                 }
             }
         }
+        sequenced
     }
 }
 
