@@ -87,12 +87,32 @@ class Word:
     commas_before: int = 0
     punct_before: bool = False
     quoted: bool = False
+    opens_quote: bool = False
 
 
 COMMAS = frozenset(",\uff0c\u3001")
 QUOTE_SPAN = 200
 QUOTE_CLOSE = {'"': '"', "`": "`", "\u00ab": "\u00bb", "\u201c": "\u201d", "\u300c": "\u300d", "\u300e": "\u300f"}
-QUOTE_MARKS = frozenset([*QUOTE_CLOSE, *QUOTE_CLOSE.values()])
+SINGLE_QUOTE_CLOSE = {"'": "'", "\u2018": "\u2019"}
+QUOTE_MARKS = frozenset([*QUOTE_CLOSE, *QUOTE_CLOSE.values(), *SINGLE_QUOTE_CLOSE, *SINGLE_QUOTE_CLOSE.values()])
+
+
+def single_quote_close(text: str, offsets: list[int], i: int) -> int | None:
+    """Byte index of the mark closing a single quotation opened by the mark at
+    character `i`: it opens only before a word and not after one, and closes on its
+    line, not before a word of a script with spaces (single marks double as
+    apostrophes)."""
+    if (i > 0 and is_word_char(text[i - 1])) or not (i + 1 < len(text) and is_word_char(text[i + 1])):
+        return None
+    close = SINGLE_QUOTE_CLOSE[text[i]]
+    end = min(offsets[i + 1] + QUOTE_SPAN, offsets[-1])
+    j = i + 1
+    while j < len(text) and offsets[j] < end and text[j] != "\n":
+        # A particle may follow a closing mark ("'설정'이"); a contraction's letter may not.
+        if text[j] == close and not (j + 1 < len(text) and is_word_char(text[j + 1]) and not is_segmented(text[j + 1])):
+            return offsets[j]
+        j += 1
+    return None
 
 
 def quote_close(data: bytes, at: int, open_mark: str) -> int | None:
@@ -110,10 +130,14 @@ def quote_close(data: bytes, at: int, open_mark: str) -> int | None:
     return after + j if j > 0 else None
 
 
-def quote_at(data: bytes, at: int, mark: str, quote_end: int) -> int:
+def quote_at(text: str, data: bytes, offsets: list[int], i: int, quote_end: int) -> int:
+    """The quotation state after the mark at character `i` (see the engine)."""
+    at = offsets[i]
     if quote_end != 0:
         return 0 if at >= quote_end else quote_end
-    return quote_close(data, at, mark) or 0
+    if text[i] in SINGLE_QUOTE_CLOSE:
+        return single_quote_close(text, offsets, i) or 0
+    return quote_close(data, at, text[i]) or 0
 
 
 def tokenize(text: str) -> tuple[list[Word], bool]:
@@ -126,6 +150,7 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
     for ch in text:
         offsets.append(offsets[-1] + len(ch.encode("utf-8")))
     quote_end = 0
+    opened = False
     while True:
         saw_end = saw_question = last_space = fullwidth = False
         commas = 0
@@ -136,7 +161,9 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
             if c in COMMAS:
                 commas = min(255, commas + 1)
             if c in QUOTE_MARKS:
-                quote_end = quote_at(data, offsets[i], c, quote_end)
+                was = quote_end
+                quote_end = quote_at(text, data, offsets, i, quote_end)
+                opened = opened or (was == 0 and quote_end != 0 and not text.startswith("```", i))
             saw_end = saw_end or c in SENTENCE_END
             saw_question = saw_question or c == "?"
             if c in FULLWIDTH_END:
@@ -172,8 +199,22 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
         hyphen_next = not segmented and j + 1 < n and text[j] in "-\u2010" and is_word_char(text[j + 1])
         in_path = (i > 0 and text[i - 1] in "/\\") or (j < n and text[j] in "/\\")
         quoted = offsets[i] < quote_end
+        opens_quote = opened and quoted
+        opened = False
         out.append(
-            Word(word, sentence_start, numbered, saw_question, hyphen_next, segmented, in_path, commas, punct, quoted)
+            Word(
+                word,
+                sentence_start,
+                numbered,
+                saw_question,
+                hyphen_next,
+                segmented,
+                in_path,
+                commas,
+                punct,
+                quoted,
+                opens_quote,
+            )
         )
         first = False
         i = j
@@ -354,6 +395,8 @@ class OracleRules:
             "strong", {"forms": trivial["strong"], "phrases": trivial.get("strong_phrases", [])}, self.strong_terms
         )
         self._add("value", {"forms": trivial["value_words"]}, [])
+        self.replacement_term = self._intern(self.strong_terms, "quoted replacement")
+        self.replacement_words = [tokenize(w)[0][0].text for w in trivial.get("replacement_words", [])]
         self._add("negator", {"forms": doc["negation"]["forms"]}, [])
         self._add("post_negator", {"forms": doc["negation"].get("after", [])}, [])
         self.negation_window: int = doc["negation"]["window"]
@@ -568,6 +611,8 @@ class Scan:
         self.pending: tuple[int, bool, bool] | None = None
         self.determined = "no"
         self.light_before = False
+        self.quotation_joins = False
+        self.quotation_gap = False
         self.verb_position = False
         self.nominal_position = False
         self.after_preposition = False
@@ -781,6 +826,18 @@ class Scan:
             self.clause.classes = set(classes)
         return marker
 
+    def quotation(self, word: Word) -> None:
+        """Two quotations side by side (no comma between) or joined by one
+        replacement word: a literal replaced by another."""
+        if not word.quoted:
+            joins = not self.quotation_gap and word.commas_before == 0 and word.text in self.rules.replacement_words
+            self.quotation_joins = self.quotation_gap = joins
+            return
+        if word.opens_quote and self.quotation_joins and (self.quotation_gap or word.commas_before == 0):
+            self.trivial("strong", self.rules.replacement_term)
+        self.quotation_joins = True
+        self.quotation_gap = False
+
     def word(self, word: Word) -> None:
         rules = self.rules
         if self.particle is not None:
@@ -793,6 +850,8 @@ class Scan:
             self.mark_negation()
         if word.question_before:
             self.question()
+        if word.quoted or self.quotation_joins:
+            self.quotation(word)
         if self.pending is not None:
             index, start, punct = self.pending
             self.pending = None

@@ -961,3 +961,32 @@ def test_a_message_consumer_is_not_a_hard_domain_term():
     task = "The Kafka consumer for the billing topic falls behind every night. Find out why."
     assert tier(task) == "MEDIUM"
     assert "domain" not in signal_kinds(task)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Fix the label on the settings page: 'Recieve alerts' → 'Receive alerts'.",
+        "設定画面の「保存する」を「保存」に直して",
+        "Dans le footer, corrige « Tous droits réservé » en « Tous droits réservés ».",
+        'Korrigiere im Banner "Anmeldng" zu "Anmeldung".',
+        # The quoted words are literals, not the work: "Publish" is a label.
+        "Change the button text from 'Deploy' to 'Publish'.",
+    ],
+)
+def test_a_quoted_literal_replaced_by_another_is_a_mechanical_edit(task: str):
+    assert tier(task) == "SIMPLE"
+    assert "trivial:quoted replacement" in {name for name, _ in ANALYZER.analyze_task(task).signals}
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # "and" joins literals to weigh or to work on, not a literal to its replacement.
+        ("Compare 'Kafka' and 'Pulsar' for our event bus.", "MEDIUM"),
+        ("Write tests for the 'Deploy' and 'Publish' buttons.", "MEDIUM"),
+        ("Explain the difference between `merge` and `rebase` in our release flow.", "MEDIUM"),
+    ],
+)
+def test_quotations_joined_by_other_words_are_no_replacement(task: str, expected: str):
+    assert tier(task) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,17 @@ def test_a_rules_file_written_before_pronouns_was_renamed_still_loads():
     assert older.analyze_parts(task)[5] == Scorer().analyze_parts(task)[5]
 
 
+def test_replacement_words_are_optional():
+    # Without the list, only quotations side by side are a literal replaced.
+    without = re.sub(r"\nreplacement_words = \[[^\]]*\]", "", PACKAGED, count=1)
+    assert without != PACKAGED
+    scorer = Scorer(ScoringRules.from_toml(without))
+    joined = "Change 'colour' to 'color' in the style guide."
+    side_by_side = "Change 'colour' → 'color' in the style guide."
+    assert "trivial:quoted replacement" not in {name for name, _ in scorer.analyze_parts(joined)[5]}
+    assert "trivial:quoted replacement" in {name for name, _ in scorer.analyze_parts(side_by_side)[5]}
+
+
 def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatch):
     custom = tmp_path / "rules.toml"
     custom.write_text(edited('"reengineer",', '"reengineer", "reconcile",'), encoding="utf-8")
@@ -82,6 +94,12 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ('requests = [\n    "could u",', 'requests = [\n    "",', "grammar.requests[0]"),
         ('past_auxiliaries = ["did"]', 'past_auxiliaries = ["did not"]', "grammar.past_auxiliaries[0]"),
         ("weak_points = 20", "weak_points = 120", "no_action.weak_points"),
+        ('replacement_words = [\n    "to",', 'replacement_words = [\n    "",', "trivial.replacement_words[0]"),
+        (
+            'replacement_words = [\n    "to",',
+            'replacement_words = [\n    "in place of",',
+            "trivial.replacement_words[0]",
+        ),
     ],
 )
 def test_a_malformed_file_names_the_field(find: str, replace: str, field: str):

@@ -280,6 +280,10 @@ struct Scan<'r> {
     /// whether it started a sentence: a pronoun after the hyphen makes it a verb
     /// ("trouve-moi").
     before_hyphen: Option<(Lookup<'r>, bool, bool)>,
+    /// The words since the last quotation may still join it to a replacement:
+    /// none, or one replacement word (`quotation_gap`).
+    quotation_joins: bool,
+    quotation_gap: bool,
     /// The previous word was a cue or a sequencer: a verb may stand here.
     verb_position: bool,
     /// The previous word was a determiner (not after a light verb) or a
@@ -730,6 +734,9 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
+        if word.quoted || self.quotation_joins {
+            self.quotation(word.text, word.quoted, word.opens_quote, word.commas_before);
+        }
         let place = Place {
             sentence_start: word.sentence_start,
             numbered: word.numbered,
@@ -753,6 +760,27 @@ impl<'r> Scan<'r> {
         } else {
             self.plain(word.text, place);
         }
+    }
+
+    /// Two quotations side by side, or joined by one replacement word ("'colour'
+    /// to 'color'", "« a » → « b »", "「a」を「b」に"): a literal replaced by another,
+    /// a mechanical edit. A comma between them lists literals instead. Out of line:
+    /// quotations are rare.
+    #[inline(never)]
+    fn quotation(&mut self, text: &str, quoted: bool, opens: bool, commas_before: u8) {
+        let trivial = &self.rules.trivial;
+        if !quoted {
+            let joins =
+                !self.quotation_gap && commas_before == 0 && trivial.joins_replacement(text);
+            self.quotation_joins = joins;
+            self.quotation_gap = joins;
+            return;
+        }
+        if opens && self.quotation_joins && (self.quotation_gap || commas_before == 0) {
+            self.trivial(true, trivial.replacement_term);
+        }
+        self.quotation_joins = true;
+        self.quotation_gap = false;
     }
 
     /// A word after a held prefix, or a prefix before a hyphen ("re-host"): whether
@@ -1205,6 +1233,8 @@ pub(crate) fn with_evidence<R>(
         before_hyphen: None,
         verb_text: String::new(),
         particle_text: String::new(),
+        quotation_joins: false,
+        quotation_gap: false,
         verb_position: false,
         nominal_position: false,
         after_preposition: false,

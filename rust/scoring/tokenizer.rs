@@ -36,6 +36,9 @@ pub struct Word<'a> {
     pub punct_before: bool,
     /// Inside quotation marks or a code span: a literal (a message, a title, code).
     pub quoted: bool,
+    /// The first word of a quotation or an inline code span (not of a fenced code
+    /// block).
+    pub opens_quote: bool,
     /// The word's bytes packed as `pack_short` packs them, for a lower-case ASCII
     /// word of at most 8 bytes with 8 bytes of text from its start; 0 for any other
     /// word. The scanner has those bytes in a register already, so the vocabulary
@@ -48,12 +51,19 @@ const QUOTE_SPAN: usize = 200;
 
 /// The byte index of the mark that closes a quotation opened by `open` at `at`, if
 /// any: the same ASCII mark within `QUOTE_SPAN` bytes, the matching typographic mark,
-/// or for a fenced code block (three backticks) the closing fence anywhere.
-fn quote_close(bytes: &[u8], at: usize, open: char) -> Option<usize> {
+/// or for a fenced code block (three backticks) the closing fence anywhere. Single
+/// marks double as apostrophes ("don't", "the users' table"): one opens only before
+/// a word and not after one, and closes only on its line, not before a word of a
+/// script with spaces.
+fn quote_close(text: &str, at: usize, open: char) -> Option<usize> {
+    let bytes = text.as_bytes();
     let after = at + open.len_utf8();
     if open == '`' && bytes[after.min(bytes.len())..].starts_with(b"``") {
         let body = after + 2;
         return find(&bytes[body..], b"```").map(|j| body + j + 2);
+    }
+    if matches!(open, '\'' | '\u{2018}') {
+        return single_quote_close(text, at, after, open);
     }
     let close: &[u8] = match open {
         '"' => b"\"",
@@ -66,6 +76,31 @@ fn quote_close(bytes: &[u8], at: usize, open: char) -> Option<usize> {
     };
     let window = &bytes[after..(after + QUOTE_SPAN).min(bytes.len())];
     find(window, close).filter(|&j| j > 0).map(|j| after + j)
+}
+
+/// `quote_close` for a single mark (`'`, or `‘` closed by `’`) at `at`.
+fn single_quote_close(text: &str, at: usize, after: usize, open: char) -> Option<usize> {
+    let word_before = text[..at].chars().next_back().is_some_and(is_word_char);
+    let word_after = text[after..].chars().next().is_some_and(is_word_char);
+    if word_before || !word_after {
+        return None;
+    }
+    let close = if open == '\'' { '\'' } else { '\u{2019}' };
+    let end = (after + QUOTE_SPAN).min(text.len());
+    text[after..]
+        .char_indices()
+        .take_while(|&(j, c)| after + j < end && c != '\n')
+        .find(|&(j, c)| {
+            let next = after + j + c.len_utf8();
+            // A particle may follow a closing mark ("'설정'이"); a contraction's letter
+            // ("don't") may not.
+            c == close
+                && !text[next..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| is_word_char(c) && !is_segmented(c))
+        })
+        .map(|(j, _)| after + j)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -160,7 +195,7 @@ const BYTE_CLASSES: [u16; 256] = {
             if c == b',' {
                 class |= COMMA;
             }
-            if matches!(c, b'"' | b'`') {
+            if matches!(c, b'"' | b'`' | b'\'') {
                 class |= QUOTE;
             }
             if matches!(c, b'.' | b')' | b'-' | b'/' | b'\\') {
@@ -246,12 +281,12 @@ fn hyphen_then_word(rest: &str) -> bool {
 /// Kept out of line: quotation marks are rare, and the scan loop stays small.
 #[cold]
 #[inline(never)]
-fn quote_at(bytes: &[u8], at: usize, c: char, quote_end: usize) -> usize {
+fn quote_at(text: &str, at: usize, c: char, quote_end: usize) -> usize {
     if quote_end != 0 {
         // Inside a quotation only its own closing mark (at or past `quote_end`) ends it.
         return if at >= quote_end { 0 } else { quote_end };
     }
-    quote_close(bytes, at, c).unwrap_or(0)
+    quote_close(text, at, c).unwrap_or(0)
 }
 
 /// The char starting at byte `i` of `text` (a char boundary).
@@ -288,6 +323,8 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
     let mut first = true;
     // The byte index of the mark closing the quotation we are in; 0 outside one.
     let mut quote_end = 0usize;
+    // A quotation opened in the separators before the next word.
+    let mut opened = false;
     loop {
         // Separators up to the next word; only the last one's spacing matters.
         let mut saw = 0u16;
@@ -316,7 +353,9 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                     commas = commas.saturating_add(u8::from(class & COMMA != 0));
                     punct |= class & SPACE == 0;
                     if class & QUOTE != 0 {
-                        quote_end = quote_at(bytes, i, char::from(bytes[i]), quote_end);
+                        let was = quote_end;
+                        quote_end = quote_at(text, i, char::from(bytes[i]), quote_end);
+                        opened |= was == 0 && quote_end != 0 && !bytes[i..].starts_with(b"```");
                     }
                     i += 1;
                 }
@@ -326,9 +365,17 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                         punct |= !c.is_whitespace();
                         if matches!(
                             c,
-                            '\u{AB}' | '\u{BB}' | '\u{201C}' | '\u{201D}' | '\u{300C}'..='\u{300F}'
+                            '\u{AB}'
+                                | '\u{BB}'
+                                | '\u{2018}'
+                                | '\u{2019}'
+                                | '\u{201C}'
+                                | '\u{201D}'
+                                | '\u{300C}'..='\u{300F}'
                         ) {
-                            quote_end = quote_at(bytes, i, c, quote_end);
+                            let was = quote_end;
+                            quote_end = quote_at(text, i, c, quote_end);
+                            opened |= was == 0 && quote_end != 0;
                         }
                         if matches!(c, '\u{FF0C}' | '\u{3001}') {
                             commas = commas.saturating_add(1);
@@ -411,6 +458,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             _ => 0,
         };
         let quoted = start < quote_end;
+        let opens_quote = std::mem::take(&mut opened) && quoted;
         // Most words end at a space: the checks on what follows need its class only.
         let next_class = bytes.get(i).map_or(0, |&b| BYTE_CLASSES[usize::from(b)]);
         let (numbered, hyphen_next, path_after) = if next_class & (AFTER_MARK | NON_ASCII) == 0 {
@@ -437,6 +485,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             commas_before: commas,
             punct_before: punct,
             quoted,
+            opens_quote,
             packed,
         });
         first = false;
@@ -583,6 +632,34 @@ mod tests {
             .collect();
         // An opening mark never closed within reach quotes nothing.
         assert_eq!(inside, ["fix", "it", "ls", "hola", "run", "x"]);
+    }
+
+    #[test]
+    fn single_marks_quote_but_apostrophes_do_not() {
+        let mut seen = Vec::new();
+        for_each_word(
+            "don't touch the users' table; rename 'old name' to \u{2018}new\u{2019}, \
+             '설정'이 바뀜, 'no close\nhere' x\nwait 'til they're done",
+            &mut String::new(),
+            |w| seen.push((w.text.to_owned(), w.quoted, w.opens_quote)),
+        );
+        let inside: Vec<&str> = seen.iter().filter(|w| w.1).map(|w| w.0.as_str()).collect();
+        // A mark after a letter is an apostrophe; one never closed on its line, or
+        // closed only before a letter ("'til they're"), quotes nothing.
+        assert_eq!(inside, ["old", "name", "new", "설정"]);
+        let openers: Vec<&str> = seen.iter().filter(|w| w.2).map(|w| w.0.as_str()).collect();
+        assert_eq!(openers, ["old", "new", "설정"]);
+    }
+
+    #[test]
+    fn a_fenced_code_block_opens_no_quotation() {
+        let mut openers = Vec::new();
+        for_each_word("```\nfoo\n``` `bar`", &mut String::new(), |w| {
+            if w.opens_quote {
+                openers.push(w.text.to_owned());
+            }
+        });
+        assert_eq!(openers, ["bar"]);
     }
 
     #[test]

@@ -844,12 +844,25 @@ impl Compiler {
             false,
             &mut value_terms,
         )?;
+        let replacement_term =
+            strong_terms.intern("quoted replacement", "trivial.replacement_words")?;
+        let replacement_words = tr
+            .replacement_words
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                single_word(&format!("trivial.replacement_words[{i}]"), raw)
+                    .map(String::into_boxed_str)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(TrivialRules {
             weak_points: check_points("trivial.weak_points", tr.weak_points)?,
             strong_points: check_points("trivial.strong_points", tr.strong_points)?,
             weak_terms: weak_terms.into_names(),
             strong_terms: strong_terms.into_names(),
             value_term,
+            replacement_term,
+            replacement_words,
         })
     }
 

@@ -187,6 +187,17 @@ pub(crate) struct TrivialRules {
     pub strong_terms: Vec<String>,
     /// Index in `weak_terms` of the "a value is given" evidence.
     pub value_term: u16,
+    /// Index in `strong_terms` of the "a quoted literal is replaced" evidence.
+    pub replacement_term: u16,
+    /// The words that join a quoted literal to its replacement ("to", "を", "改成").
+    pub replacement_words: Vec<Box<str>>,
+}
+
+impl TrivialRules {
+    /// Whether `word` joins a quoted literal to its replacement.
+    pub(crate) fn joins_replacement(&self, word: &str) -> bool {
+        self.replacement_words.iter().any(|w| **w == *word)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -273,6 +273,8 @@ pub(super) struct TrivialFile {
     pub(super) weak_points: u8,
     pub(super) strong_points: u8,
     pub(super) value_words: Vec<String>,
+    #[serde(default)]
+    pub(super) replacement_words: Vec<String>,
     pub(super) weak: Vec<String>,
     #[serde(default)]
     pub(super) weak_phrases: Vec<String>,
