@@ -87,12 +87,14 @@ class Word:
     commas_before: int = 0
     punct_before: bool = False
     quoted: bool = False
-    opens_quote: bool = False
+    quote_edge: int = 0  # QUOTE_OPENS | QUOTE_AFTER
 
 
 COMMAS = frozenset(",\uff0c\u3001")
 QUOTE_SPAN = 200
 QUOTE_CLOSE = {'"': '"', "`": "`", "\u00ab": "\u00bb", "\u201c": "\u201d", "\u300c": "\u300d", "\u300e": "\u300f"}
+QUOTE_OPENS = 1  # the first word of a quotation (not of a fenced code block)
+QUOTE_AFTER = 2  # a quotation closed in the separators before the word
 SINGLE_QUOTE_CLOSE = {"'": "'", "\u2018": "\u2019"}
 QUOTE_MARKS = frozenset([*QUOTE_CLOSE, *QUOTE_CLOSE.values(), *SINGLE_QUOTE_CLOSE, *SINGLE_QUOTE_CLOSE.values()])
 
@@ -150,7 +152,7 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
     for ch in text:
         offsets.append(offsets[-1] + len(ch.encode("utf-8")))
     quote_end = 0
-    opened = False
+    edge = 0
     while True:
         saw_end = saw_question = last_space = fullwidth = False
         commas = 0
@@ -163,7 +165,10 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
             if c in QUOTE_MARKS:
                 was = quote_end
                 quote_end = quote_at(text, data, offsets, i, quote_end)
-                opened = opened or (was == 0 and quote_end != 0 and not text.startswith("```", i))
+                if was == 0 and quote_end != 0 and not text.startswith("```", i):
+                    edge |= QUOTE_OPENS
+                elif was != 0 and quote_end == 0:
+                    edge |= QUOTE_AFTER
             saw_end = saw_end or c in SENTENCE_END
             saw_question = saw_question or c == "?"
             if c in FULLWIDTH_END:
@@ -199,8 +204,8 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
         hyphen_next = not segmented and j + 1 < n and text[j] in "-\u2010" and is_word_char(text[j + 1])
         in_path = (i > 0 and text[i - 1] in "/\\") or (j < n and text[j] in "/\\")
         quoted = offsets[i] < quote_end
-        opens_quote = opened and quoted
-        opened = False
+        quote_edge = edge & (QUOTE_AFTER | (QUOTE_OPENS if quoted else 0))
+        edge = 0
         out.append(
             Word(
                 word,
@@ -213,7 +218,7 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
                 commas,
                 punct,
                 quoted,
-                opens_quote,
+                quote_edge,
             )
         )
         first = False
@@ -611,8 +616,7 @@ class Scan:
         self.pending: tuple[int, bool, bool] | None = None
         self.determined = "no"
         self.light_before = False
-        self.quotation_joins = False
-        self.quotation_gap = False
+        self.replacement_at = 0
         self.verb_position = False
         self.nominal_position = False
         self.after_preposition = False
@@ -828,15 +832,15 @@ class Scan:
 
     def quotation(self, word: Word) -> None:
         """Two quotations side by side (no comma between) or joined by one
-        replacement word: a literal replaced by another."""
-        if not word.quoted:
-            joins = not self.quotation_gap and word.commas_before == 0 and word.text in self.rules.replacement_words
-            self.quotation_joins = self.quotation_gap = joins
-            return
-        if word.opens_quote and self.quotation_joins and (self.quotation_gap or word.commas_before == 0):
+        replacement word: a literal replaced by another (see the engine)."""
+        opens = bool(word.quote_edge & QUOTE_OPENS)
+        after = bool(word.quote_edge & QUOTE_AFTER)
+        side_by_side = opens and after and word.commas_before == 0
+        joined = opens and self.replacement_at != 0 and self.index == self.replacement_at
+        if side_by_side or joined:
             self.trivial("strong", self.rules.replacement_term)
-        self.quotation_joins = True
-        self.quotation_gap = False
+        joins = after and not opens and word.commas_before == 0 and word.text in self.rules.replacement_words
+        self.replacement_at = self.index + 1 if joins else 0
 
     def word(self, word: Word) -> None:
         rules = self.rules
@@ -850,7 +854,7 @@ class Scan:
             self.mark_negation()
         if word.question_before:
             self.question()
-        if word.quoted or self.quotation_joins:
+        if word.quote_edge:
             self.quotation(word)
         if self.pending is not None:
             index, start, punct = self.pending

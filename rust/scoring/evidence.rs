@@ -13,7 +13,7 @@ use super::rules::{
     ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE,
     ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB,
 };
-use super::tokenizer::{for_each_word, Word};
+use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_OPENS};
 
 /// Distinct terms kept per list. Points saturate long before this, and the bound
 /// keeps memory flat for texts of any size; the oracle applies the same bound.
@@ -280,10 +280,9 @@ struct Scan<'r> {
     /// whether it started a sentence: a pronoun after the hyphen makes it a verb
     /// ("trouve-moi").
     before_hyphen: Option<(Lookup<'r>, bool, bool)>,
-    /// The words since the last quotation may still join it to a replacement:
-    /// none, or one replacement word (`quotation_gap`).
-    quotation_joins: bool,
-    quotation_gap: bool,
+    /// The index a quotation must open at to replace the one before it: right
+    /// after the replacement word that followed that quotation; 0 for none.
+    replacement_at: u32,
     /// The previous word was a cue or a sequencer: a verb may stand here.
     verb_position: bool,
     /// The previous word was a determiner (not after a light verb) or a
@@ -734,8 +733,8 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
-        if word.quoted || self.quotation_joins {
-            self.quotation(word.text, word.quoted, word.opens_quote, word.commas_before);
+        if word.quote_edge != 0 {
+            self.quotation(word.text, word.quote_edge, word.commas_before);
         }
         let place = Place {
             sentence_start: word.sentence_start,
@@ -765,22 +764,24 @@ impl<'r> Scan<'r> {
     /// Two quotations side by side, or joined by one replacement word ("'colour'
     /// to 'color'", "« a » → « b »", "「a」を「b」に"): a literal replaced by another,
     /// a mechanical edit. A comma between them lists literals instead. Out of line:
-    /// quotations are rare.
+    /// quotations are rare. The word's index is one more than `self.index`.
     #[inline(never)]
-    fn quotation(&mut self, text: &str, quoted: bool, opens: bool, commas_before: u8) {
+    fn quotation(&mut self, text: &str, edge: u8, commas_before: u8) {
         let trivial = &self.rules.trivial;
-        if !quoted {
-            let joins =
-                !self.quotation_gap && commas_before == 0 && trivial.joins_replacement(text);
-            self.quotation_joins = joins;
-            self.quotation_gap = joins;
-            return;
-        }
-        if opens && self.quotation_joins && (self.quotation_gap || commas_before == 0) {
+        let opens = edge & QUOTE_OPENS != 0;
+        let after = edge & QUOTE_AFTER != 0;
+        let side_by_side = opens && after && commas_before == 0;
+        let joined = opens && self.replacement_at != 0 && self.index == self.replacement_at;
+        if side_by_side || joined {
             self.trivial(true, trivial.replacement_term);
         }
-        self.quotation_joins = true;
-        self.quotation_gap = false;
+        self.replacement_at =
+            if after && !opens && commas_before == 0 && trivial.joins_replacement(text) {
+                // The quotation that replaces must open right after this word.
+                self.index.saturating_add(1)
+            } else {
+                0
+            };
     }
 
     /// A word after a held prefix, or a prefix before a hyphen ("re-host"): whether
@@ -958,15 +959,15 @@ impl<'r> Scan<'r> {
     #[inline(never)]
     fn find_affixed(&mut self, text: &str) -> Option<Lookup<'r>> {
         let rules = self.rules;
-        // A stress mark is a clitic's trace, so such a word tries the clitic first:
-        // "demuéstrame" is "demuestra" + "me", not "de" + "muéstrame"; "reformate" is
-        // "re" + "formate".
-        if !text.is_ascii() {
-            if let Some(found) = rules.lookup_without_suffix(text, &mut self.stem) {
-                return Some(found);
-            }
-        }
         if let Some(found) = rules.strip_prefix(text).and_then(|rest| rules.lookup(rest)) {
+            // A stress mark is a clitic's trace, so such a word prefers the clitic:
+            // "demuéstrame" is "demuestra" + "me", not "de" + "muéstrame"; "reformate"
+            // is "re" + "formate".
+            if !text.is_ascii() {
+                return rules
+                    .lookup_without_suffix(text, &mut self.stem)
+                    .or(Some(found));
+            }
             return Some(found);
         }
         rules.lookup_without_suffix(text, &mut self.stem)
@@ -1044,11 +1045,16 @@ impl<'r> Scan<'r> {
             // version ...": a question word right after the preposition or article
             // that opens a sentence, or right after a verb of knowing, opens the
             // question. Spanish "a" is listed as the English article.
-            let after_opening_particle = after_preposition || self.determined == Determined::Yes;
-            if after_knowing || (second_word && (after_opening_particle || self.lookup_question)) {
+            if after_knowing
+                || (second_word
+                    && (after_preposition
+                        || self.lookup_question
+                        || self.determined == Determined::Yes))
+            {
                 // "Who maintains the crate?": the verb right after the question word
                 // names what the person asked about does.
-                let opens_question = after_knowing || (second_word && after_opening_particle);
+                let opens_question = after_knowing
+                    || (second_word && (after_preposition || self.determined == Determined::Yes));
                 let asks_doer = second_word && self.lookup_question;
                 action_hit = self.record_in_question(
                     found.hits,
@@ -1094,26 +1100,24 @@ impl<'r> Scan<'r> {
             self.evidence.list_items = self.evidence.list_items.saturating_add(1);
         }
 
-        let sequenced = phrase_roles & PHRASE_END != 0
-            && self.may_end_phrase(phrase_word)
-            && self.match_phrases(phrase_word, sentence_start, &mut number_next);
-        if let Some(before) = before {
-            self.before_previous = before;
-        }
         let light_verb_before = self.light_verb_before && !punct_before;
         self.determined = match (determiner, light_verb_before) {
             (false, _) => Determined::No,
             (true, false) => Determined::Yes,
             (true, true) => Determined::AfterLightVerb,
         };
+        self.verb_position = cue;
+        self.after_preposition = preposition;
+        // Set before the phrases: a sequencing phrase resets them ("after that").
+        if phrase_roles & PHRASE_END != 0 && self.may_end_phrase(phrase_word) {
+            self.match_phrases(phrase_word, sentence_start, &mut number_next);
+        }
+        if let Some(before) = before {
+            self.before_previous = before;
+        }
         self.distributive_before = distributive;
         // A pronoun after the light verb ("brauch ich", "give me") leaves it in force.
         self.light_verb_before = light_verb || (pronoun && light_verb_before);
-        self.verb_position = cue;
-        self.after_preposition = preposition;
-        if sequenced {
-            self.after_sequencing_phrase();
-        }
         self.recent = [
             Recent {
                 phrase_word,
@@ -1155,11 +1159,9 @@ impl<'r> Scan<'r> {
         self.noun_phrase_next = false;
     }
 
-    /// Matches every phrase that ends with the current word; whether one of them
-    /// sequences steps.
-    fn match_phrases(&mut self, last: u32, sentence_start: bool, number_next: &mut bool) -> bool {
+    /// Matches every phrase that ends with the current word.
+    fn match_phrases(&mut self, last: u32, sentence_start: bool, number_next: &mut bool) {
         let rules = self.rules;
-        let mut sequenced = false;
         let mut key = [0u32; MAX_PHRASE_WORDS];
         for len in 2..=MAX_PHRASE_WORDS {
             let first = self.recent[len - 2];
@@ -1185,12 +1187,13 @@ impl<'r> Scan<'r> {
                     if hit.group == Group::Compound && (len != 2 || sentence_start) {
                         continue;
                     }
-                    sequenced |= hit.group == Group::Sequencer;
                     self.record(hit, first.negated, first.sentence_start, number_next);
+                    if hit.group == Group::Sequencer {
+                        self.after_sequencing_phrase();
+                    }
                 }
             }
         }
-        sequenced
     }
 }
 
@@ -1233,8 +1236,7 @@ pub(crate) fn with_evidence<R>(
         before_hyphen: None,
         verb_text: String::new(),
         particle_text: String::new(),
-        quotation_joins: false,
-        quotation_gap: false,
+        replacement_at: 0,
         verb_position: false,
         nominal_position: false,
         after_preposition: false,

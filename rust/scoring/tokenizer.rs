@@ -36,15 +36,21 @@ pub struct Word<'a> {
     pub punct_before: bool,
     /// Inside quotation marks or a code span: a literal (a message, a title, code).
     pub quoted: bool,
-    /// The first word of a quotation or an inline code span (not of a fenced code
-    /// block).
-    pub opens_quote: bool,
+    /// Where the word stands against quotations (`QUOTE_OPENS`, `QUOTE_AFTER`); 0
+    /// for most words.
+    pub quote_edge: u8,
     /// The word's bytes packed as `pack_short` packs them, for a lower-case ASCII
     /// word of at most 8 bytes with 8 bytes of text from its start; 0 for any other
     /// word. The scanner has those bytes in a register already, so the vocabulary
     /// lookup need not pack them again.
     pub(crate) packed: u64,
 }
+
+/// `Word::quote_edge`: the first word of a quotation or an inline code span (not of
+/// a fenced code block).
+pub const QUOTE_OPENS: u8 = 1;
+/// `Word::quote_edge`: a quotation closed in the separators before the word.
+pub const QUOTE_AFTER: u8 = 2;
 
 /// How far a closing quotation mark is looked for; a longer span is not a quote.
 const QUOTE_SPAN: usize = 200;
@@ -289,6 +295,18 @@ fn quote_at(text: &str, at: usize, c: char, quote_end: usize) -> usize {
     quote_close(text, at, c).unwrap_or(0)
 }
 
+/// The `Word::quote_edge` bits a quotation mark adds, from the quotation state
+/// before it (`was`) and after it (`now`).
+fn quote_edge(was: usize, now: usize, fence: bool) -> u8 {
+    match (was, now) {
+        (0, 0) => 0,
+        (0, _) if fence => 0,
+        (0, _) => QUOTE_OPENS,
+        (_, 0) => QUOTE_AFTER,
+        _ => 0,
+    }
+}
+
 /// The char starting at byte `i` of `text` (a char boundary).
 fn char_at(text: &str, i: usize) -> char {
     text[i..].chars().next().unwrap_or('\u{fffd}')
@@ -323,8 +341,8 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
     let mut first = true;
     // The byte index of the mark closing the quotation we are in; 0 outside one.
     let mut quote_end = 0usize;
-    // A quotation opened in the separators before the next word.
-    let mut opened = false;
+    // Quotations opened or closed in the separators before the next word.
+    let mut edge = 0u8;
     loop {
         // Separators up to the next word; only the last one's spacing matters.
         let mut saw = 0u16;
@@ -355,7 +373,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                     if class & QUOTE != 0 {
                         let was = quote_end;
                         quote_end = quote_at(text, i, char::from(bytes[i]), quote_end);
-                        opened |= was == 0 && quote_end != 0 && !bytes[i..].starts_with(b"```");
+                        edge |= quote_edge(was, quote_end, bytes[i..].starts_with(b"```"));
                     }
                     i += 1;
                 }
@@ -375,7 +393,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                         ) {
                             let was = quote_end;
                             quote_end = quote_at(text, i, c, quote_end);
-                            opened |= was == 0 && quote_end != 0;
+                            edge |= quote_edge(was, quote_end, false);
                         }
                         if matches!(c, '\u{FF0C}' | '\u{3001}') {
                             commas = commas.saturating_add(1);
@@ -458,7 +476,12 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             _ => 0,
         };
         let quoted = start < quote_end;
-        let opens_quote = std::mem::take(&mut opened) && quoted;
+        // Most words stand clear of any quotation mark.
+        let quote_edge = if edge == 0 {
+            0
+        } else {
+            std::mem::take(&mut edge) & (QUOTE_AFTER | if quoted { QUOTE_OPENS } else { 0 })
+        };
         // Most words end at a space: the checks on what follows need its class only.
         let next_class = bytes.get(i).map_or(0, |&b| BYTE_CLASSES[usize::from(b)]);
         let (numbered, hyphen_next, path_after) = if next_class & (AFTER_MARK | NON_ASCII) == 0 {
@@ -485,7 +508,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             commas_before: commas,
             punct_before: punct,
             quoted,
-            opens_quote,
+            quote_edge,
             packed,
         });
         first = false;
@@ -641,7 +664,7 @@ mod tests {
             "don't touch the users' table; rename 'old name' to \u{2018}new\u{2019}, \
              '설정'이 바뀜, 'no close\nhere' x\nwait 'til they're done",
             &mut String::new(),
-            |w| seen.push((w.text.to_owned(), w.quoted, w.opens_quote)),
+            |w| seen.push((w.text.to_owned(), w.quoted, w.quote_edge & QUOTE_OPENS != 0)),
         );
         let inside: Vec<&str> = seen.iter().filter(|w| w.1).map(|w| w.0.as_str()).collect();
         // A mark after a letter is an apostrophe; one never closed on its line, or
@@ -655,7 +678,7 @@ mod tests {
     fn a_fenced_code_block_opens_no_quotation() {
         let mut openers = Vec::new();
         for_each_word("```\nfoo\n``` `bar`", &mut String::new(), |w| {
-            if w.opens_quote {
+            if w.quote_edge & QUOTE_OPENS != 0 {
                 openers.push(w.text.to_owned());
             }
         });
