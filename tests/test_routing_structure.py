@@ -990,3 +990,15 @@ def test_a_quoted_literal_replaced_by_another_is_a_mechanical_edit(task: str):
 )
 def test_quotations_joined_by_other_words_are_no_replacement(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "文档站用的是哪个静态站点生成器？",
+        "我们用的分析器是开源的吗？",
+        "이 코드 생성기는 오픈소스인가요?",
+    ],
+)
+def test_a_tool_named_by_its_work_is_a_noun_in_chinese_and_korean(task: str):
+    assert tier(task) == "SIMPLE"
