@@ -349,6 +349,7 @@ class OracleRules:
         normalise = doc.get("normalise", {})
         self.prefixes = [w for raw in normalise.get("prefixes", []) for w, _, _ in words(raw)]
         self.suffixes = [w for raw in normalise.get("suffixes", []) for w, _, _ in words(raw)]
+        self.person_endings = [w for raw in normalise.get("person_endings", []) for w, _, _ in words(raw)]
         self.no_action = _policy(doc["no_action"])
         self.scope_terms: list[str] = []
         scope = doc["scope"]
@@ -452,9 +453,22 @@ class OracleRules:
         """Whether the engine's word tables have an entry for `word`."""
         return word in self.words or word in self.phrase_ids
 
-    def find(self, word: str) -> tuple[str, list[tuple[Any, int]]] | None:
+    def find(self, word: str, after_cue: bool = False) -> tuple[str, list[tuple[Any, int]]] | None:
         """The entry of a word, or of the word without its first matching prefix, or
-        without its first matching clitic ending (as written, then unstressed)."""
+        without its first matching clitic ending (as written, then unstressed), or
+        after a cue word without a second-person ending."""
+        found = self.find_affixed(word)
+        if after_cue and not self.known(word) and (found is None or not has_action(found[1])):
+            for ending in self.person_endings:
+                stem = word[: len(word) - len(ending)]
+                if word.endswith(ending) and len(stem) >= 3:
+                    hits = self.words.get(stem, [])
+                    if has_action(hits):
+                        return stem, hits
+        return found
+
+    def find_affixed(self, word: str) -> tuple[str, list[tuple[Any, int]]] | None:
+        """`find` without the second-person ending."""
         if self.known(word):
             return word, self.words.get(word, [])
         # A stress mark is a clitic's trace, so such a word tries the clitic first:
@@ -860,7 +874,12 @@ class Scan:
             index, start, punct = self.pending
             self.pending = None
             joined = rules.prefixes[index] + word.text
-            if not word.segmented and not word.in_path and not word.quoted and rules.find(joined) is not None:
+            if (
+                not word.segmented
+                and not word.in_path
+                and not word.quoted
+                and rules.find(joined, self.verb_position) is not None
+            ):
                 self.plain(joined, start, False, modifier=word.hyphen_next, punct_before=punct, as_written=False)
                 return
             self.plain(rules.prefixes[index], start, False, modifier=True, punct_before=punct, as_written=False)
@@ -956,7 +975,7 @@ class Scan:
         had_marker, self.marker_before = self.marker_before, False
         if had_value and is_number and not negated:
             self.trivial("weak", rules.value_term)
-        found = None if is_number or in_path else rules.find(word)
+        found = None if is_number or in_path else rules.find(word, self.verb_position)
         hits = found[1] if found else []
         before = (dict(ev.actions), set(self.clause.classes))
         verb_position = self.verb_position or start or punct_before or self.determined == "after_light"

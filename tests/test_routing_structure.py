@@ -1002,3 +1002,17 @@ def test_quotations_joined_by_other_words_are_no_replacement(task: str, expected
 )
 def test_a_tool_named_by_its_work_is_a_noun_in_chinese_and_korean(task: str):
     assert tier(task) == "SIMPLE"
+
+
+def test_a_spanish_second_person_request_after_a_pronoun_asks_for_the_work():
+    # "Will you review this diff for me?": "revisas" is "revisa" in the second person.
+    assert tier_and_action("¿Me revisas este diff del middleware de auth?") == ("MEDIUM", "action:revisa")
+
+
+def test_a_plural_noun_away_from_a_cue_is_not_read_as_a_verb():
+    # "consultas" would be "consulta" without its ending, but no cue stands before it:
+    # the task reports slow queries and names no action.
+    assert tier_and_action("Las consultas lentas del panel tardan 9 segundos desde ayer.") == (
+        "MEDIUM",
+        "no_action",
+    )

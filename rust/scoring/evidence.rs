@@ -959,18 +959,24 @@ impl<'r> Scan<'r> {
     #[inline(never)]
     fn find_affixed(&mut self, text: &str) -> Option<Lookup<'r>> {
         let rules = self.rules;
-        if let Some(found) = rules.strip_prefix(text).and_then(|rest| rules.lookup(rest)) {
-            // A stress mark is a clitic's trace, so such a word prefers the clitic:
-            // "demuéstrame" is "demuestra" + "me", not "de" + "muéstrame"; "reformate"
-            // is "re" + "formate".
-            if !text.is_ascii() {
-                return rules
-                    .lookup_without_suffix(text, &mut self.stem)
-                    .or(Some(found));
-            }
-            return Some(found);
+        let prefixed = rules.strip_prefix(text).and_then(|rest| rules.lookup(rest));
+        // A stress mark is a clitic's trace, so such a word prefers the clitic:
+        // "demuéstrame" is "demuestra" + "me", not "de" + "muéstrame"; "reformate" is
+        // "re" + "formate".
+        let found = if prefixed.is_some() && text.is_ascii() {
+            prefixed
+        } else {
+            rules
+                .lookup_without_suffix(text, &mut self.stem)
+                .or(prefixed)
+        };
+        // In a verb's place (after "me", "you", "please"), a second-person form asks
+        // for the work: "¿me revisas el diff?". `verb_position` still holds the cue
+        // of the word before.
+        if self.verb_position && !found.is_some_and(|f| f.has_action()) {
+            return rules.lookup_without_person_ending(text).or(found);
         }
-        rules.lookup_without_suffix(text, &mut self.stem)
+        found
     }
 
     #[inline(always)]

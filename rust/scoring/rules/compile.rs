@@ -620,6 +620,16 @@ impl Compiler {
         prefix_all(&mut trivial.strong_terms, "trivial");
 
         let (prefixes, suffixes) = affixes(&file.normalise)?;
+        let person_endings = file
+            .normalise
+            .person_endings
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                single_word(&format!("normalise.person_endings[{i}]"), raw)
+                    .map(String::into_boxed_str)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let (words, hits, phrases) = self.freeze();
         let tables = WordTables::new(words, &file.grammar.noun_particles)?;
         Ok(ScoringRules {
@@ -647,6 +657,7 @@ impl Compiler {
             phrases,
             affix_bytes: AffixBytes::new(&prefixes, &suffixes),
             prefixes,
+            person_endings,
             question_class,
             condition_class,
             segmenter: tables.segmenter,

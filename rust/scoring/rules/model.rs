@@ -329,6 +329,9 @@ pub struct ScoringRules {
     /// vocabulary lacks ("muéstrame" -> "muestra", with the stress mark the ending
     /// added removed) by last byte: most words have neither.
     pub(super) affix_bytes: AffixBytes,
+    /// Endings a verb takes in the second person that its imperative lacks
+    /// (Spanish "revisas" for "revisa").
+    pub(super) person_endings: Vec<Box<str>>,
     /// The class a sentence ending in a question mark counts for.
     pub(crate) question_class: Option<u8>,
     /// The class a condition in a question counts for.
@@ -559,6 +562,17 @@ impl ScoringRules {
         self.lookup(stem).filter(Lookup::has_action).or_else(|| {
             fold_stress(stem, buf);
             self.lookup(buf).filter(Lookup::has_action)
+        })
+    }
+
+    /// The entry of `word` without a second-person ending, if its stem holds an
+    /// action ("¿me revisas el diff?" asks "revisa").
+    pub(crate) fn lookup_without_person_ending(&self, word: &str) -> Option<Lookup<'_>> {
+        self.person_endings.iter().find_map(|ending| {
+            word.strip_suffix(&**ending)
+                .filter(|stem| stem.chars().count() >= 3)
+                .and_then(|stem| self.lookup(stem))
+                .filter(Lookup::has_action)
         })
     }
 

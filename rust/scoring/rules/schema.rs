@@ -50,6 +50,8 @@ pub(super) struct NormaliseFile {
     pub(super) prefixes: Vec<String>,
     #[serde(default)]
     pub(super) suffixes: Vec<String>,
+    #[serde(default)]
+    pub(super) person_endings: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
