@@ -1016,3 +1016,16 @@ def test_a_plural_noun_away_from_a_cue_is_not_read_as_a_verb():
         "MEDIUM",
         "no_action",
     )
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # 搭 ("put up") builds: a platform built from scratch is system work.
+        ("搭一套内部的服务目录平台", "COMPLEX"),
+        # "code review" written as one English noun is the review asked for.
+        ("麻烦 code review 一下这次的 diff，看看锁用得对不对", "MEDIUM"),
+    ],
+)
+def test_colloquial_build_and_review_requests_in_chinese(task: str, expected: str):
+    assert tier(task) == expected
