@@ -1029,3 +1029,17 @@ def test_a_plural_noun_away_from_a_cue_is_not_read_as_a_verb():
 )
 def test_colloquial_build_and_review_requests_in_chinese(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # A failure foreseen asks for analysis, which a look-up verb does not hide.
+        ("Read the cleanup cron script and tell me where it could fail.", "MEDIUM"),
+        ("Lis ce script de purge et dis-moi où il pourrait échouer.", "MEDIUM"),
+        # A failure that happened is a status to report.
+        ("Did the nightly job fail? Just tell me which step.", "SIMPLE"),
+    ],
+)
+def test_a_foreseen_failure_is_analysis_and_a_past_one_a_status(task: str, expected: str):
+    assert tier(task) == expected
