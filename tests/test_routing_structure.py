@@ -1043,3 +1043,18 @@ def test_colloquial_build_and_review_requests_in_chinese(task: str, expected: st
 )
 def test_a_foreseen_failure_is_analysis_and_a_past_one_a_status(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # Weaknesses looked for are a review, not a look-up.
+        ("Scan the login handler for vulnerabilities.", "MEDIUM"),
+        ("Check the Helm chart for security issues before we ship.", "MEDIUM"),
+        # Weaknesses already filed are fetched.
+        ("List the vulnerabilities the scanner reported last week.", "SIMPLE"),
+        ("Show me the security issues filed this sprint.", "SIMPLE"),
+    ],
+)
+def test_looking_for_weaknesses_is_a_review_and_listing_them_a_look_up(task: str, expected: str):
+    assert tier(task) == expected
