@@ -866,6 +866,8 @@ class Scan:
         if word.commas_before:
             self.negated_until = 0  # "no rediseñes nada, solo renombra": the comma ends it
             self.mark_negation()
+            if self.clause.classes:  # a comma after an action ends its clause
+                self.end_clause()
         if word.question_before:
             self.question()
         if word.quote_edge:

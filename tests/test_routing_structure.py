@@ -1058,3 +1058,23 @@ def test_a_foreseen_failure_is_analysis_and_a_past_one_a_status(task: str, expec
 )
 def test_looking_for_weaknesses_is_a_review_and_listing_them_a_look_up(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # A comma after an action ends its clause: the typo's triviality stays with it.
+        ("Fix the typo in the footer, add a CSV export to the reports page.", "MEDIUM"),
+        ("오타 하나만 고치고, 결제 API에 재시도 로직 추가해 주세요", "MEDIUM"),
+        # A clause with no action lends its triviality to the one before it.
+        ("Just rename the flag in config.py, nothing else.", "SIMPLE"),
+        ("Quick one, rename the env var in the compose file.", "SIMPLE"),
+    ],
+)
+def test_a_comma_after_an_action_ends_its_clause(task: str, expected: str):
+    assert tier(task) == expected
+
+
+def test_korean_da_eum_e_with_a_space_sequences_steps():
+    # "Fix one typo, and then (그 다음에) add pagination": the second step is a feature.
+    assert tier("README 오타 하나 고쳐 주시고 그 다음에 목록 API에 페이지네이션 추가해 주세요") == "MEDIUM"

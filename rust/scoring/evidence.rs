@@ -729,6 +729,11 @@ impl<'r> Scan<'r> {
             // renombra el flag": the rename is asked for).
             self.negated_until = 0;
             self.mark_negation();
+            // A comma after an action ends its clause: "fix the broken link, and write
+            // a new section on SSO" asks for the section whatever the link's triviality.
+            if self.clause.classes != 0 {
+                self.end_clause();
+            }
         }
         if word.question_before {
             self.question();
