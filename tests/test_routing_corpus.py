@@ -4,8 +4,9 @@ quality on the check split, which no tuning decision looks at.
 The corpus was labelled by hand, in seven languages, before any tuning on it (the
 `en-c`, `de-b`, `es-b`, `fr-b`, `zh-b`, `ja-b`, `ko-b` files, then the `en-d`, `de-c`,
 `es-c`, `fr-c`, `zh-c`, `ja-c`, `ko-c` files, then the `en-e`, `de-d`, `es-d`, `fr-d`,
-`zh-d`, `ja-d`, `ko-d` files and then the `en-f`, `de-e`, `es-e`, `fr-e`, `zh-e`, `ja-e`,
-`ko-e` files were written later, after the rules were tuned, and joined the same split);
+`zh-d`, `ja-d`, `ko-d` files, the `en-f`, `de-e`, `es-e`, `fr-e`, `zh-e`, `ja-e`, `ko-e`
+files and then the `en-g`, `de-f`, `fr-f`, `zh-f`, `ja-f`, `ko-f` files were written
+later, after the rules were tuned, and joined the same split);
 the check split is what the router scores on wording it was never adjusted to.
 """
 
@@ -23,10 +24,10 @@ AGENTS = {"engineer", "qa", "documentation", "research", "ops", "security", "dat
 
 # Where the check split stands today; the target is 90 % with no COMPLEX task sent to
 # haiku. These floors keep a change from quietly losing ground.
-CHECK_ACCURACY_FLOOR = 0.80
+CHECK_ACCURACY_FLOOR = 0.88
 CHECK_UNDER_ROUTING_CEILING = 0.01
 # A larger gap between the splits means the vocabulary fits the tune split's words.
-MAX_TUNE_CHECK_GAP = 0.08
+MAX_TUNE_CHECK_GAP = 0.05
 
 
 @pytest.fixture(scope="module")
