@@ -492,8 +492,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             0
         } else {
             let arrow = if saw & ARROW != 0 { QUOTE_ARROW } else { 0 };
-            std::mem::take(&mut edge) & (QUOTE_AFTER | if quoted { QUOTE_OPENS } else { 0 })
-                | arrow
+            std::mem::take(&mut edge) & (QUOTE_AFTER | if quoted { QUOTE_OPENS } else { 0 }) | arrow
         };
         // Most words end at a space: the checks on what follows need its class only.
         let next_class = bytes.get(i).map_or(0, |&b| BYTE_CLASSES[usize::from(b)]);
