@@ -87,7 +87,7 @@ class Word:
     commas_before: int = 0
     punct_before: bool = False
     quoted: bool = False
-    quote_edge: int = 0  # QUOTE_OPENS | QUOTE_AFTER | QUOTE_ARROW
+    quote_edge: int = 0  # QUOTE_OPENS | QUOTE_AFTER
 
 
 COMMAS = frozenset(",\uff0c\u3001")
@@ -95,8 +95,6 @@ QUOTE_SPAN = 200
 QUOTE_CLOSE = {'"': '"', "`": "`", "\u00ab": "\u00bb", "\u201c": "\u201d", "\u300c": "\u300d", "\u300e": "\u300f"}
 QUOTE_OPENS = 1  # the first word of a quotation (not of a fenced code block)
 QUOTE_AFTER = 2  # a quotation closed in the separators before the word
-QUOTE_ARROW = 4  # an arrow in the separators before a word next to a quotation mark
-ARROWS = frozenset(">\u2192\u21d2\u27f6\u2794")
 SINGLE_QUOTE_CLOSE = {"'": "'", "\u2018": "\u2019"}
 QUOTE_MARKS = frozenset([*QUOTE_CLOSE, *QUOTE_CLOSE.values(), *SINGLE_QUOTE_CLOSE, *SINGLE_QUOTE_CLOSE.values()])
 
@@ -158,11 +156,10 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
     while True:
         saw_end = saw_question = last_space = fullwidth = False
         commas = 0
-        punct = arrow = False
+        punct = False
         while i < n and not is_word_char(text[i]):
             c = text[i]
             punct = punct or not is_space(c)
-            arrow = arrow or c in ARROWS
             if c in COMMAS:
                 commas = min(255, commas + 1)
             if c in QUOTE_MARKS:
@@ -208,8 +205,6 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
         in_path = (i > 0 and text[i - 1] in "/\\") or (j < n and text[j] in "/\\")
         quoted = offsets[i] < quote_end
         quote_edge = edge & (QUOTE_AFTER | (QUOTE_OPENS if quoted else 0))
-        if edge and arrow:
-            quote_edge |= QUOTE_ARROW
         edge = 0
         out.append(
             Word(
@@ -850,11 +845,11 @@ class Scan:
         return marker
 
     def quotation(self, word: Word) -> None:
-        """Two quotations joined by an arrow or by one replacement word: a
-        literal replaced by another (see the engine)."""
+        """Two quotations side by side (no comma between) or joined by one
+        replacement word: a literal replaced by another (see the engine)."""
         opens = bool(word.quote_edge & QUOTE_OPENS)
         after = bool(word.quote_edge & QUOTE_AFTER)
-        side_by_side = opens and after and bool(word.quote_edge & QUOTE_ARROW)
+        side_by_side = opens and after and word.commas_before == 0
         joined = opens and self.replacement_at != 0 and self.index == self.replacement_at
         if side_by_side or joined:
             self.trivial("strong", self.rules.replacement_term)

@@ -980,19 +980,6 @@ def test_a_quoted_literal_replaced_by_another_is_a_mechanical_edit(task: str):
 
 
 @pytest.mark.parametrize(
-    "task",
-    [
-        "用語集に「顧客」「お客様」「取引先」の使い分けのガイドラインを書いて",
-        'Write the help pages for the "start" "stop" "restart" commands of the CLI.',
-    ],
-)
-def test_quotations_side_by_side_list_literals(task: str):
-    # Only an arrow or a replacement word turns two quotations into an edit.
-    assert "trivial:quoted replacement" not in {name for name, _ in ANALYZER.analyze_task(task).signals}
-    assert tier(task) != "SIMPLE"
-
-
-@pytest.mark.parametrize(
     ("task", "expected"),
     [
         # "and" joins literals to weigh or to work on, not a literal to its replacement.

@@ -47,7 +47,7 @@ def test_a_rules_file_written_before_pronouns_was_renamed_still_loads():
 
 
 def test_replacement_words_are_optional():
-    # Without the list, only quotations joined by an arrow are a literal replaced.
+    # Without the list, only quotations side by side are a literal replaced.
     without = re.sub(r"\nreplacement_words = \[[^\]]*\]", "", PACKAGED, count=1)
     assert without != PACKAGED
     scorer = Scorer(ScoringRules.from_toml(without))

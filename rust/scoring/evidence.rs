@@ -13,7 +13,7 @@ use super::rules::{
     ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE,
     ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB,
 };
-use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_ARROW, QUOTE_OPENS};
+use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_OPENS};
 
 /// Distinct terms kept per list. Points saturate long before this, and the bound
 /// keeps memory flat for texts of any size; the oracle applies the same bound.
@@ -766,16 +766,16 @@ impl<'r> Scan<'r> {
         }
     }
 
-    /// Two quotations joined by an arrow or by one replacement word ("'colour' to
-    /// 'color'", "« a » → « b »", "「a」を「b」に"): a literal replaced by another, a
-    /// mechanical edit. Quotations merely side by side list literals. Out of line:
+    /// Two quotations side by side, or joined by one replacement word ("'colour'
+    /// to 'color'", "« a » → « b »", "「a」を「b」に"): a literal replaced by another,
+    /// a mechanical edit. A comma between them lists literals instead. Out of line:
     /// quotations are rare. The word's index is one more than `self.index`.
     #[inline(never)]
     fn quotation(&mut self, text: &str, edge: u8, commas_before: u8) {
         let trivial = &self.rules.trivial;
         let opens = edge & QUOTE_OPENS != 0;
         let after = edge & QUOTE_AFTER != 0;
-        let side_by_side = opens && after && edge & QUOTE_ARROW != 0;
+        let side_by_side = opens && after && commas_before == 0;
         let joined = opens && self.replacement_at != 0 && self.index == self.replacement_at;
         if side_by_side || joined {
             self.trivial(true, trivial.replacement_term);

@@ -36,8 +36,8 @@ pub struct Word<'a> {
     pub punct_before: bool,
     /// Inside quotation marks or a code span: a literal (a message, a title, code).
     pub quoted: bool,
-    /// Where the word stands against quotations (`QUOTE_OPENS`, `QUOTE_AFTER`,
-    /// `QUOTE_ARROW`); 0 for most words.
+    /// Where the word stands against quotations (`QUOTE_OPENS`, `QUOTE_AFTER`); 0
+    /// for most words.
     pub quote_edge: u8,
     /// The word's bytes packed as `pack_short` packs them, for a lower-case ASCII
     /// word of at most 8 bytes with 8 bytes of text from its start; 0 for any other
@@ -51,9 +51,6 @@ pub struct Word<'a> {
 pub const QUOTE_OPENS: u8 = 1;
 /// `Word::quote_edge`: a quotation closed in the separators before the word.
 pub const QUOTE_AFTER: u8 = 2;
-/// `Word::quote_edge`: an arrow (`>` as in `->`, `→`, `⇒`) in the separators before a
-/// word next to a quotation mark.
-pub const QUOTE_ARROW: u8 = 4;
 
 /// How far a closing quotation mark is looked for; a longer span is not a quote.
 const QUOTE_SPAN: usize = 200;
@@ -181,8 +178,6 @@ const QUOTE: u16 = 128;
 const AFTER_MARK: u16 = 256;
 /// A path separator (`/` or `\\`): a word right after one is part of a path.
 const SLASH: u16 = 512;
-/// The head of an arrow (`->`, `=>`).
-const ARROW: u16 = 1024;
 
 const BYTE_CLASSES: [u16; 256] = {
     let mut table = [0u16; 256];
@@ -214,9 +209,6 @@ const BYTE_CLASSES: [u16; 256] = {
             }
             if matches!(c, b'/' | b'\\') {
                 class |= SLASH;
-            }
-            if c == b'>' {
-                class |= ARROW;
             }
             // Rust's White_Space in ASCII: \t \n \x0b \x0c \r and space.
             if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
@@ -389,9 +381,6 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                     let c = char_at(text, i);
                     if !is_word_char(c) {
                         punct |= !c.is_whitespace();
-                        if matches!(c, '\u{2192}' | '\u{21D2}' | '\u{27F6}' | '\u{2794}') {
-                            saw |= ARROW;
-                        }
                         if matches!(
                             c,
                             '\u{AB}'
@@ -491,8 +480,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         let quote_edge = if edge == 0 {
             0
         } else {
-            let arrow = if saw & ARROW != 0 { QUOTE_ARROW } else { 0 };
-            std::mem::take(&mut edge) & (QUOTE_AFTER | if quoted { QUOTE_OPENS } else { 0 }) | arrow
+            std::mem::take(&mut edge) & (QUOTE_AFTER | if quoted { QUOTE_OPENS } else { 0 })
         };
         // Most words end at a space: the checks on what follows need its class only.
         let next_class = bytes.get(i).map_or(0, |&b| BYTE_CLASSES[usize::from(b)]);
@@ -684,23 +672,6 @@ mod tests {
         assert_eq!(inside, ["old", "name", "new", "설정"]);
         let openers: Vec<&str> = seen.iter().filter(|w| w.2).map(|w| w.0.as_str()).collect();
         assert_eq!(openers, ["old", "new", "설정"]);
-    }
-
-    #[test]
-    fn an_arrow_between_quotations_is_reported() {
-        let mut arrows = Vec::new();
-        for_each_word(
-            "'a' -> 'b', \u{ab}c\u{bb} \u{2192} \u{ab}d\u{bb} \u{300c}e\u{300d}\u{300c}f\u{300d} g > h",
-            &mut String::new(),
-            |w| {
-                if w.quote_edge & QUOTE_ARROW != 0 {
-                    arrows.push(w.text.to_owned());
-                }
-            },
-        );
-        // Quotations merely side by side carry no arrow; an arrow away from any
-        // quotation mark is not reported.
-        assert_eq!(arrows, ["b", "d"]);
     }
 
     #[test]
