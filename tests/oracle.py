@@ -810,7 +810,7 @@ class Scan:
             self.value_before = True
         elif group == "post_negator":
             self.post_negation()  # "入れないで": what the clause named so far is ruled out
-        elif group == "negator":
+        elif group == "negator" and not noun:  # "non-blocking": it opens a compound
             self.negated_until = self.index + self.rules.negation_window
         elif group == "request":
             if start:

@@ -1078,3 +1078,34 @@ def test_a_comma_after_an_action_ends_its_clause(task: str, expected: str):
 def test_korean_da_eum_e_with_a_space_sequences_steps():
     # "Fix one typo, and then (그 다음에) add pagination": the second step is a feature.
     assert tier("README 오타 하나 고쳐 주시고 그 다음에 목록 API에 페이지네이션 추가해 주세요") == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # A negation that opens a compound negates nothing after it.
+        ("Make the writes non-blocking and add a retry queue for failed ones.", "MEDIUM"),
+        ("Turn the flush into a no-op under test and add a flag for it.", "MEDIUM"),
+        ("non-zero exit 코드가 나오게 스크립트 수정해 주세요", "MEDIUM"),
+        # A negation on its own still rules out what follows it.
+        ("No changes to the code, just list the failing tests.", "SIMPLE"),
+    ],
+)
+def test_a_negation_inside_a_compound_negates_nothing(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # Looking something over while reporting a malfunction asks for debugging.
+        ("Can you look at the invoice export? The totals come out wrong.", "MEDIUM"),
+        ("Tu peux regarder la page de paiement ? Elle ne marche plus depuis hier.", "MEDIUM"),
+        ("看下这个 job 为什么一直 OOM 挂掉", "MEDIUM"),
+        # Looking something over with nothing reported is a look-up.
+        ("Have a look at the retry settings in worker.yaml and tell me the timeout.", "SIMPLE"),
+        ("看一下 worker 现在的副本数", "SIMPLE"),
+    ],
+)
+def test_looking_over_a_reported_malfunction_is_debugging(task: str, expected: str):
+    assert tier(task) == expected

@@ -708,9 +708,11 @@ impl<'r> Scan<'r> {
                 self.clause.classes = self.before_previous.classes;
             }
             Group::ValueWord => self.value_word_before = true,
-            Group::Negator => {
+            // "Non-blocking", "no-op": a negation that opens a compound negates nothing.
+            Group::Negator if !noun => {
                 self.negated_until = self.index.saturating_add(self.rules.negation_window)
             }
+            Group::Negator => {}
             Group::Indicator(i) => ev.indicators |= 1u64 << i,
         }
     }
