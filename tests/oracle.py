@@ -785,6 +785,8 @@ class Scan:
             self.ev.indicators.add(group[1])
         elif group == "scope" and negated:
             pass  # "don't touch the architecture": the reach is ruled out, not asked for
+        elif group == "narrow" and negated:
+            pass  # "so that no module imports it": a unit ruled out does not bound the work
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
             self.ev.add(group, term)
             if group == "narrow" and term in self.ev.terms("narrow"):

@@ -459,6 +459,13 @@ def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
     assert distributed.complexity_score > bounded.complexity_score
 
 
+def test_a_narrow_unit_ruled_out_does_not_bound_the_work():
+    bounded = ANALYZER.analyze_task("Rework the dependency injection of the module.")
+    ruled_out = ANALYZER.analyze_task("Rework dependency injection so that no module reads the global config.")
+    assert any(name.startswith("narrow:") for name, _ in bounded.signals)
+    assert not any(name.startswith("narrow:") for name, _ in ruled_out.signals)
+
+
 @pytest.mark.parametrize(
     "task",
     [

@@ -646,6 +646,8 @@ impl<'r> Scan<'r> {
             }
             Group::Tradeoff => ev.tradeoff.insert(hit.term),
             Group::Coordination => ev.coordination.insert(hit.term),
+            // "So that no module imports it": a unit ruled out does not bound the work.
+            Group::Narrow if negated => {}
             Group::Narrow => {
                 if let Some(i) = ev.narrow.position_or_insert(hit.term) {
                     self.clause.triviality.narrow |= 1 << i;
