@@ -895,7 +895,7 @@ class Scan:
             self.index += 1
             self.sentence_words += 1
         elif word.segmented:
-            self.segmented(word.text, word.sentence_start)
+            self.segmented(word.text, word.sentence_start, word.punct_before)
         else:
             self.plain(
                 word.text,
@@ -925,12 +925,13 @@ class Scan:
             self.retrieval_opened = False
             self.lookup_question = False
 
-    def segmented(self, run: str, sentence_start: bool) -> None:
+    def segmented(self, run: str, sentence_start: bool, punct_before: bool) -> None:
+        distributive_before = self.distributive_before and not punct_before  # "모든 페이지"
         self.start(sentence_start)
         self.sentence_words += 1
         self.nominal_position = False
         self.in_noun_phrase = self.noun_phrase_next = self.hyphen_before = False
-        self.distributive_before = False
+        self.distributive_before = distributive_before
         self.value_before = self.marker_before = False
         self.whether_before = self.whether_now = False
         self.verb = None
@@ -941,6 +942,8 @@ class Scan:
             negated = self.index <= self.negated_until
             for hit in hits:
                 self.record(hit, negated, True, noun)
+            # "所有页面": every unit after the quantifier, not one.
+            self.distributive_before = any(h[0] == "distributive" for h in hits)
         if not found:
             self.index += 1
         self.in_run = False

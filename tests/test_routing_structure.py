@@ -459,6 +459,21 @@ def test_a_narrow_unit_after_a_distributive_does_not_bound_the_work():
     assert distributed.complexity_score > bounded.complexity_score
 
 
+@pytest.mark.parametrize(
+    ("one", "every"),
+    [
+        ("重构这个函数的错误处理", "重构所有函数的错误处理"),
+        ("この画面を React に移行する計画を立てて", "すべての画面を React に移行する計画を立てて"),
+        ("이 페이지를 React로 마이그레이션하는 계획 세워줘", "모든 페이지를 React로 마이그레이션하는 계획 세워줘"),
+    ],
+)
+def test_a_narrow_unit_after_a_quantifier_in_a_script_without_plurals_is_every_unit(one: str, every: str):
+    # Chinese, Japanese and Korean nouns have no plural: the quantifier says "all".
+    assert tier(one) == "MEDIUM"
+    assert tier(every) == "COMPLEX"
+    assert "narrow" not in signal_kinds(every)
+
+
 def test_a_narrow_unit_ruled_out_does_not_bound_the_work():
     bounded = ANALYZER.analyze_task("Rework the dependency injection of the module.")
     ruled_out = ANALYZER.analyze_task("Rework dependency injection so that no module reads the global config.")

@@ -764,7 +764,7 @@ impl<'r> Scan<'r> {
             self.index = self.index.saturating_add(1);
             self.sentence_words = self.sentence_words.saturating_add(1);
         } else if word.segmented {
-            self.segmented(word.text, word.sentence_start);
+            self.segmented(word.text, word.sentence_start, word.punct_before);
         } else {
             self.plain(word.text, place);
         }
@@ -867,14 +867,16 @@ impl<'r> Scan<'r> {
     /// A run of a script written without spaces: every dictionary word in it
     /// counts as a word at a sentence start (these scripts mark questions and
     /// requests anywhere in the sentence).
-    fn segmented(&mut self, run: &str, sentence_start: bool) {
+    fn segmented(&mut self, run: &str, sentence_start: bool, punct_before: bool) {
+        // "모든 페이지", "所有 页面": a quantifier word before the run distributes it.
+        let distributive_before = self.distributive_before && !punct_before;
         self.start(sentence_start);
         self.sentence_words = self.sentence_words.saturating_add(1);
         self.nominal_position = false;
         self.in_noun_phrase = false;
         self.noun_phrase_next = false;
         self.hyphen_before = false;
-        self.distributive_before = false;
+        self.distributive_before = distributive_before;
         self.value_word_before = false;
         self.step_marker_before = false;
         self.whether_at = 0;
@@ -893,6 +895,8 @@ impl<'r> Scan<'r> {
             for &hit in found.hits {
                 self.record_at(hit, negated, true, noun, &mut ignored);
             }
+            // "所有页面", "すべての画面": every unit after the quantifier, not one.
+            self.distributive_before = found.roles & ROLE_DISTRIBUTIVE != 0;
             if found.roles & ROLE_LOOKUP_QUESTION != 0 {
                 self.asked_about_before();
             }
