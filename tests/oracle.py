@@ -831,7 +831,12 @@ class Scan:
                 # "数据库迁移方案的链接在哪": the verbs named since the negation mark name
                 # what is asked about.
                 before = self.negation_mark[0]
-                for c in [c for c in self.ev.actions if self.rules.classes[c].verb and c not in before]:
+                asked = [
+                    c
+                    for c in self.ev.actions
+                    if self.rules.classes[c].verb or self.rules.classes[c].status_in_questions
+                ]
+                for c in [c for c in asked if c not in before]:
                     del self.ev.actions[c]
                     self.clause.classes.discard(c)
             elif start and self.sentence_words == 1:

@@ -1131,3 +1131,24 @@ def test_a_negation_inside_a_compound_negates_nothing(task: str, expected: str):
 )
 def test_looking_over_a_reported_malfunction_is_debugging(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # Chinese, Japanese and Korean ask how many and which in place, after what
+        # they ask about: the work nouns and malfunctions before the question word are
+        # what is counted.
+        "上周失败的测试有多少个",
+        "실패한 테스트 몇 개야?",
+        "tests/unit 밑에 skip 된 테스트 몇 개인지 세어줘",
+        "部署文档在哪",
+    ],
+)
+def test_a_question_word_in_place_asks_about_what_stands_before_it(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+def test_a_demonstrative_before_ji_asks_nothing():
+    # "Show the names of those few failed cases": 那几个 points, it does not ask.
+    assert tier("显示上一次跑失败的那几个用例名") == "SIMPLE"

@@ -510,7 +510,12 @@ impl<'r> Scan<'r> {
     fn asked_about_before(&mut self) {
         let before = self.negation_mark.actions;
         for (c, class) in self.rules.classes.iter().enumerate() {
-            if class.verb && !before.is_set(c) && self.evidence.actions.is_set(c) {
+            // A malfunction named before the question word is a status asked about
+            // ("失败的测试有多少个"), as after a question word that opens a sentence.
+            if (class.verb || class.status_in_questions)
+                && !before.is_set(c)
+                && self.evidence.actions.is_set(c)
+            {
                 self.evidence.actions.remove(c);
                 self.clause.classes &= !(1 << c);
             }
