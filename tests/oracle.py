@@ -413,6 +413,7 @@ class OracleRules:
         self._add("cue", {"forms": grammar.get("cues", [])}, [])
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
         self._add("distributive", {"forms": grammar.get("distributives", [])}, [])
+        self._add("thanks", {"forms": grammar.get("thanks", [])}, [])
         self._add("pronoun", {"forms": grammar.get("pronouns", grammar.get("subject_pronouns", []))}, [])
         self.noun_particles: list[str] = grammar.get("noun_particles", [])
         requests = grammar.get("requests", [])
@@ -637,6 +638,7 @@ class Scan:
         self.request_sentence = False
         self.sentence_words = 0
         self.alternative: int | None = None
+        self.sentence_mark: dict[int, int] = {}  # the actions when the sentence began
         self.condition: int | None = None
         self.whether_before = False
         self.whether_now = False
@@ -922,6 +924,7 @@ class Scan:
             self.request_sentence = False
             self.sentence_words = 0
             self.alternative = None
+            self.sentence_mark = dict(self.ev.actions)
             self.condition = None
             self.verb = None
             self.mark_negation()
@@ -947,6 +950,11 @@ class Scan:
             negated = self.index <= self.negated_until
             for hit in hits:
                 self.record(hit, negated, True, noun)
+            if any(h[0] == "thanks" for h in hits) and not self.request_sentence:
+                # "문서 정리 수고하셨습니다": the work named before is what the thanks are for.
+                for c in [c for c in self.ev.actions if self.rules.classes[c].verb and c not in self.sentence_mark]:
+                    del self.ev.actions[c]
+                    self.clause.classes.discard(c)
             # "所有页面": every unit after the quantifier, not one.
             self.distributive_before = any(h[0] == "distributive" for h in hits)
         if not found:

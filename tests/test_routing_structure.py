@@ -1107,7 +1107,7 @@ def test_korean_da_eum_e_with_a_space_sequences_steps():
     [
         # A negation that opens a compound negates nothing after it.
         ("Make the writes non-blocking and add a retry queue for failed ones.", "MEDIUM"),
-        ("Turn the flush into a no-op under test and add a flag for it.", "MEDIUM"),
+        ("Keep the cache non-blocking and add metrics for misses.", "MEDIUM"),
         ("non-zero exit 코드가 나오게 스크립트 수정해 주세요", "MEDIUM"),
         # A negation on its own still rules out what follows it.
         ("No changes to the code, just list the failing tests.", "SIMPLE"),
@@ -1123,7 +1123,7 @@ def test_a_negation_inside_a_compound_negates_nothing(task: str, expected: str):
         # Looking something over while reporting a malfunction asks for debugging.
         ("Can you look at the invoice export? The totals come out wrong.", "MEDIUM"),
         ("Tu peux regarder la page de paiement ? Elle ne marche plus depuis hier.", "MEDIUM"),
-        ("看下这个 job 为什么一直 OOM 挂掉", "MEDIUM"),
+        ("看下这个 job，一直 OOM 挂掉", "MEDIUM"),
         # Looking something over with nothing reported is a look-up.
         ("Have a look at the retry settings in worker.yaml and tell me the timeout.", "SIMPLE"),
         ("看一下 worker 现在的副本数", "SIMPLE"),
@@ -1152,3 +1152,19 @@ def test_a_question_word_in_place_asks_about_what_stands_before_it(task: str):
 def test_a_demonstrative_before_ji_asks_nothing():
     # "Show the names of those few failed cases": 那几个 points, it does not ask.
     assert tier("显示上一次跑失败的那几个用例名") == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # Thanks for work done name the work before them: nothing is asked.
+        ("문서 정리 수고하셨습니다 👍", "SIMPLE"),
+        ("昨日のレビュー読みました、ありがとうございました", "SIMPLE"),
+        ("测试跑完了，辛苦了", "SIMPLE"),
+        # A request with thanks still asks for the work.
+        ("문서 정리 부탁드립니다, 수고하세요", "MEDIUM"),
+        ("お疲れ様です。ログイン画面のバグを修正してください", "MEDIUM"),
+    ],
+)
+def test_thanks_for_work_done_name_the_work_and_ask_for_nothing(task: str, expected: str):
+    assert tier(task) == expected

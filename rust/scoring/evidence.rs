@@ -11,7 +11,7 @@ use super::rules::{
     Group, Hit, Hits, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
     PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN,
     ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE,
-    ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB,
+    ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB, ROLE_THANKS,
 };
 use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_OPENS};
 
@@ -269,6 +269,8 @@ struct Scan<'r> {
     light_verb_before: bool,
     before_previous: EvidenceMark,
     negation_mark: EvidenceMark,
+    /// The actions as they stood when the current sentence began.
+    sentence_mark: Actions,
     verb: Option<ClauseVerb<'r>>,
     /// A separable particle held until the next word shows whether it ends its
     /// clause, and whether a negation reached it.
@@ -522,6 +524,18 @@ impl<'r> Scan<'r> {
         }
     }
 
+    /// Withdraws the verb-class actions named earlier in the sentence: they name
+    /// the work the thanks are for ("昨日のまとめ読みました、お疲れ様でした").
+    fn thanked_for_before(&mut self) {
+        let before = self.sentence_mark;
+        for (c, class) in self.rules.classes.iter().enumerate() {
+            if class.verb && !before.is_set(c) && self.evidence.actions.is_set(c) {
+                self.evidence.actions.remove(c);
+                self.clause.classes &= !(1 << c);
+            }
+        }
+    }
+
     /// Withdraws the actions and scope named since the negation mark.
     fn post_negation(&mut self) {
         let mark = self.negation_mark;
@@ -695,7 +709,8 @@ impl<'r> Scan<'r> {
             Group::Particle
             | Group::HyphenPronoun
             | Group::SeparableVerb
-            | Group::LookupQuestion => {}
+            | Group::LookupQuestion
+            | Group::Thanks => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
                     self.retrieval_opened = true;
@@ -866,6 +881,7 @@ impl<'r> Scan<'r> {
             self.condition = None;
             self.verb = None;
             self.mark_negation();
+            self.sentence_mark = self.evidence.actions;
         }
     }
 
@@ -904,6 +920,9 @@ impl<'r> Scan<'r> {
             self.distributive_before = found.roles & ROLE_DISTRIBUTIVE != 0;
             if found.roles & ROLE_LOOKUP_QUESTION != 0 {
                 self.asked_about_before();
+            }
+            if found.roles & ROLE_THANKS != 0 && !self.request_sentence {
+                self.thanked_for_before();
             }
         });
         if !matched {
@@ -1255,6 +1274,7 @@ pub(crate) fn with_evidence<R>(
         light_verb_before: false,
         before_previous: EvidenceMark::default(),
         negation_mark: EvidenceMark::default(),
+        sentence_mark: Actions::default(),
         verb: None,
         particle: None,
         before_hyphen: None,

@@ -1000,6 +1000,13 @@ impl Compiler {
             &mut grammar_terms,
         )?;
         self.add_list(
+            "grammar.thanks",
+            Group::Thanks,
+            &grammar.thanks,
+            false,
+            &mut grammar_terms,
+        )?;
+        self.add_list(
             "grammar.hyphen_pronouns",
             Group::HyphenPronoun,
             &grammar.hyphen_pronouns,

@@ -90,6 +90,9 @@ pub(crate) enum Group {
     /// A question word that asks for a person, a place or a time ("who", "wo",
     /// "quand"): opening a question, the work nouns it names are what it asks about.
     LookupQuestion,
+    /// Thanks for work done ("수고하셨습니다", "お疲れ様"): in a sentence that asks
+    /// for nothing, the work nouns before it name what the thanks are for.
+    Thanks,
     /// A negation after what it rules out ("入れないで", "필요 없고"): the actions and
     /// scope named since the last comma, sequencer or sentence start are withdrawn.
     PostNegator,
@@ -238,6 +241,8 @@ pub(crate) const ROLE_HYPHEN_PRONOUN: u16 = 512;
 pub(crate) const ROLE_SEPARABLE_VERB: u16 = 1024;
 /// A question word that asks for a person, a place or a time ("who", "wo").
 pub(crate) const ROLE_LOOKUP_QUESTION: u16 = 2048;
+/// Thanks for work done, after the work named ("문서 정리 수고하셨습니다").
+pub(crate) const ROLE_THANKS: u16 = 4096;
 
 impl Group {
     /// The `ROLE_*` bit of this group, 0 for none.
@@ -255,6 +260,7 @@ impl Group {
             Group::HyphenPronoun => ROLE_HYPHEN_PRONOUN,
             Group::SeparableVerb => ROLE_SEPARABLE_VERB,
             Group::LookupQuestion => ROLE_LOOKUP_QUESTION,
+            Group::Thanks => ROLE_THANKS,
             _ => 0,
         }
     }
@@ -277,6 +283,7 @@ impl Group {
                 | Group::HyphenPronoun
                 | Group::SeparableVerb
                 | Group::LookupQuestion
+                | Group::Thanks
         )
     }
 }

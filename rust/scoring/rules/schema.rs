@@ -91,6 +91,8 @@ pub(super) struct GrammarFile {
     pub(super) hyphen_pronouns: Vec<String>,
     #[serde(default)]
     pub(super) lookup_questions: Vec<String>,
+    #[serde(default)]
+    pub(super) thanks: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
