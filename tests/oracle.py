@@ -377,6 +377,7 @@ class OracleRules:
         self._add("retrieval", {"forms": doc.get("grammar", {}).get("retrieval_verbs", [])}, [])
         self._add("lookup_question", {"forms": doc.get("grammar", {}).get("lookup_questions", [])}, [])
         self._add("past_auxiliary", {"forms": doc.get("grammar", {}).get("past_auxiliaries", [])}, [])
+        self._add("relative", {"forms": doc.get("grammar", {}).get("relatives", [])}, [])
         self._add("whether", {"forms": doc.get("grammar", {}).get("whether_verbs", [])}, [])
         self.coordination = self._weighted("coordination", doc["coordination"])
         self.narrow = self._weighted("narrow", doc["narrow"])
@@ -843,7 +844,7 @@ class Scan:
                     self.clause.classes.discard(c)
             elif start and self.sentence_words == 1:
                 self.lookup_question = True
-        elif group == "past_auxiliary":
+        elif group == "past_auxiliary" or (group == "relative" and not start):
             self.done_until = self.index + PAST_AUXILIARY_REACH
         elif group == "whether":
             self.whether_before = True

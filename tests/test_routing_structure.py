@@ -1168,3 +1168,18 @@ def test_a_demonstrative_before_ji_asks_nothing():
 )
 def test_thanks_for_work_done_name_the_work_and_ask_for_nothing(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # The verb of a relative or embedded clause describes what is looked up.
+        ("Look up which cron job writes to the audit_events table.", "SIMPLE"),
+        ("Retrouve la page du wiki qui explique la rotation des astreintes.", "SIMPLE"),
+        ("Busca la sección del manual donde se describe el formato de exportación.", "SIMPLE"),
+        # At a sentence start "which" asks, and the work it names still counts.
+        ("Which services need refactoring?", "COMPLEX"),
+    ],
+)
+def test_the_verb_of_a_relative_clause_describes_what_is_looked_up(task: str, expected: str):
+    assert tier(task) == expected

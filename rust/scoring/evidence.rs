@@ -706,6 +706,11 @@ impl<'r> Scan<'r> {
             Group::PastAuxiliary => {
                 self.done_until = self.index.saturating_add(PAST_AUXILIARY_REACH)
             }
+            // At a sentence start "which" asks ("which services need refactoring?").
+            Group::Relative if !sentence_start => {
+                self.done_until = self.index.saturating_add(PAST_AUXILIARY_REACH)
+            }
+            Group::Relative => {}
             Group::Particle
             | Group::HyphenPronoun
             | Group::SeparableVerb

@@ -974,6 +974,13 @@ impl Compiler {
             false,
             &mut grammar_terms,
         )?;
+        self.add_list(
+            "grammar.relatives",
+            Group::Relative,
+            &grammar.relatives,
+            false,
+            &mut grammar_terms,
+        )?;
         for (i, verb) in grammar.retrieval_verbs.iter().enumerate() {
             // "Give a proof": a light verb's object is the work asked for.
             if grammar.light_verbs.contains(verb) {

@@ -74,6 +74,10 @@ pub(crate) enum Group {
     /// "did": the verb a few words after it names work done, not asked for
     /// ("which files did you refactor?").
     PastAuxiliary,
+    /// "which", "qui", "donde" inside a sentence: the verb right after it belongs to
+    /// a relative or embedded clause ("look up which DAG writes to it") and describes
+    /// what is asked about, not work asked for.
+    Relative,
     /// A verb that fetches something: at a sentence start, the work nouns in its
     /// object name what to fetch ("pull up the migration plan").
     Retrieval,

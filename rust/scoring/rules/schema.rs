@@ -84,6 +84,8 @@ pub(super) struct GrammarFile {
     #[serde(default)]
     pub(super) past_auxiliaries: Vec<String>,
     #[serde(default)]
+    pub(super) relatives: Vec<String>,
+    #[serde(default)]
     pub(super) retrieval_verbs: Vec<String>,
     #[serde(default)]
     pub(super) separable_particles: Vec<String>,
