@@ -415,6 +415,7 @@ class OracleRules:
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
         self._add("distributive", {"forms": grammar.get("distributives", [])}, [])
         self._add("thanks", {"forms": grammar.get("thanks", [])}, [])
+        self._add("conjunction", {"forms": grammar.get("conjunctions", [])}, [])
         self._add("pronoun", {"forms": grammar.get("pronouns", grammar.get("subject_pronouns", []))}, [])
         self.noun_particles: list[str] = grammar.get("noun_particles", [])
         requests = grammar.get("requests", [])
@@ -640,6 +641,7 @@ class Scan:
         self.sentence_words = 0
         self.alternative: int | None = None
         self.sentence_mark: dict[int, int] = {}  # the actions when the sentence began
+        self.conjunction_before = False
         self.condition: int | None = None
         self.whether_before = False
         self.whether_now = False
@@ -878,6 +880,9 @@ class Scan:
             self.mark_negation()
             if self.clause.classes:  # a comma after an action ends its clause
                 self.end_clause()
+        conjunction, self.conjunction_before = self.conjunction_before, False
+        if conjunction and not word.punct_before and self.clause.classes:
+            self.end_clause()  # so does a conjunction: "fix the typo and add a CSV export"
         if word.question_before:
             self.question()
         if word.quote_edge:
@@ -966,6 +971,7 @@ class Scan:
         self.light_before = False
         # "帮我 review 一下": a run that ends with a cue puts the next word in a verb's place.
         self.verb_position = bool(found) and found[-1][2] and any(h[0] in ("cue", "sequencer") for h in found[-1][0])
+        self.conjunction_before = False
         self.after_preposition = False
 
     def plain(
@@ -1017,7 +1023,7 @@ class Scan:
         self.after_preposition = False
         number_next = False
         is_ordinal = False
-        determiner = light_verb = cue = preposition = pronoun = distributive = False
+        determiner = light_verb = cue = preposition = pronoun = distributive = conjunction = False
         self.distributive_before = self.distributive_before and not punct_before
         looked_up = found[0] if found else None
         for hit in hits:
@@ -1028,6 +1034,7 @@ class Scan:
             preposition = preposition or hit[0] == "preposition"
             pronoun = pronoun or hit[0] == "pronoun"
             distributive = distributive or hit[0] == "distributive"
+            conjunction = conjunction or hit[0] == "conjunction"
             key = (looked_up, *hit)
             bare = key in rules.bare and key not in rules.not_bare
             # "J'aimerais savoir quelle version ...": after a verb of knowing, too.
@@ -1083,6 +1090,7 @@ class Scan:
         self.distributive_before = distributive
         self.light_before = light_verb or (pronoun and light_before)
         self.verb_position = cue
+        self.conjunction_before = conjunction
         self.after_preposition = preposition
         if sequenced:
             # "After that redesign ...": the phrase's last word is a pronoun, and a

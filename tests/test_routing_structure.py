@@ -1183,3 +1183,20 @@ def test_thanks_for_work_done_name_the_work_and_ask_for_nothing(task: str, expec
 )
 def test_the_verb_of_a_relative_clause_describes_what_is_looked_up(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # A conjunction before the second action ends the first one's clause, as a
+        # comma does: the typo's triviality stays with the typo.
+        "Fix the typo in the changelog and add a CSV export to the reports page.",
+        "Korrigier den Tippfehler im Footer und bau einen CSV-Export für die Berichte.",
+    ],
+)
+def test_a_conjunction_before_a_second_action_ends_the_first_clause(task: str):
+    assert tier(task) == "MEDIUM"
+
+
+def test_a_conjunction_between_two_trivial_edits_keeps_them_simple():
+    assert tier("Just rename the variable and update the docstring.") == "SIMPLE"

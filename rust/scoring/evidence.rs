@@ -9,9 +9,9 @@
 
 use super::rules::{
     Group, Hit, Hits, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
-    PHRASE_END, PHRASE_START, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN,
-    ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL, ROLE_PARTICLE,
-    ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB, ROLE_THANKS,
+    PHRASE_END, PHRASE_START, ROLE_CONJUNCTION, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE,
+    ROLE_HYPHEN_PRONOUN, ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL,
+    ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB, ROLE_THANKS,
 };
 use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_OPENS};
 
@@ -271,6 +271,8 @@ struct Scan<'r> {
     negation_mark: EvidenceMark,
     /// The actions as they stood when the current sentence began.
     sentence_mark: Actions,
+    /// The previous word was a conjunction ("and").
+    conjunction_before: bool,
     verb: Option<ClauseVerb<'r>>,
     /// A separable particle held until the next word shows whether it ends its
     /// clause, and whether a negation reached it.
@@ -715,7 +717,8 @@ impl<'r> Scan<'r> {
             | Group::HyphenPronoun
             | Group::SeparableVerb
             | Group::LookupQuestion
-            | Group::Thanks => {}
+            | Group::Thanks
+            | Group::Conjunction => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
                     self.retrieval_opened = true;
@@ -763,6 +766,14 @@ impl<'r> Scan<'r> {
             if self.clause.classes != 0 {
                 self.end_clause();
             }
+        }
+        // So does a conjunction: "fix the typo and add a CSV export" asks for the
+        // export whatever the typo's triviality.
+        if std::mem::take(&mut self.conjunction_before)
+            && !word.punct_before
+            && self.clause.classes != 0
+        {
+            self.end_clause();
         }
         if word.question_before {
             self.question();
@@ -937,6 +948,7 @@ impl<'r> Scan<'r> {
         self.determined = Determined::No;
         self.light_verb_before = false;
         self.verb_position = cue_at_end;
+        self.conjunction_before = false;
         self.after_preposition = false;
     }
 
@@ -1155,6 +1167,7 @@ impl<'r> Scan<'r> {
             (true, true) => Determined::AfterLightVerb,
         };
         self.verb_position = cue;
+        self.conjunction_before = roles & ROLE_CONJUNCTION != 0;
         self.after_preposition = preposition;
         // Set before the phrases: a sequencing phrase resets them ("after that").
         if phrase_roles & PHRASE_END != 0 && self.may_end_phrase(phrase_word) {
@@ -1280,6 +1293,7 @@ pub(crate) fn with_evidence<R>(
         before_previous: EvidenceMark::default(),
         negation_mark: EvidenceMark::default(),
         sentence_mark: Actions::default(),
+        conjunction_before: false,
         verb: None,
         particle: None,
         before_hyphen: None,

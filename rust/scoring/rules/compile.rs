@@ -1014,6 +1014,13 @@ impl Compiler {
             &mut grammar_terms,
         )?;
         self.add_list(
+            "grammar.conjunctions",
+            Group::Conjunction,
+            &grammar.conjunctions,
+            false,
+            &mut grammar_terms,
+        )?;
+        self.add_list(
             "grammar.hyphen_pronouns",
             Group::HyphenPronoun,
             &grammar.hyphen_pronouns,

@@ -97,6 +97,9 @@ pub(crate) enum Group {
     /// Thanks for work done ("수고하셨습니다", "お疲れ様"): in a sentence that asks
     /// for nothing, the work nouns before it name what the thanks are for.
     Thanks,
+    /// "and", "und", "et", "y": a conjunction before an action of a clause that
+    /// already has one starts a new clause ("fix the typo and add a CSV export").
+    Conjunction,
     /// A negation after what it rules out ("入れないで", "필요 없고"): the actions and
     /// scope named since the last comma, sequencer or sentence start are withdrawn.
     PostNegator,
@@ -247,6 +250,8 @@ pub(crate) const ROLE_SEPARABLE_VERB: u16 = 1024;
 pub(crate) const ROLE_LOOKUP_QUESTION: u16 = 2048;
 /// Thanks for work done, after the work named ("문서 정리 수고하셨습니다").
 pub(crate) const ROLE_THANKS: u16 = 4096;
+/// A conjunction joining two clauses ("and").
+pub(crate) const ROLE_CONJUNCTION: u16 = 8192;
 
 impl Group {
     /// The `ROLE_*` bit of this group, 0 for none.
@@ -265,6 +270,7 @@ impl Group {
             Group::SeparableVerb => ROLE_SEPARABLE_VERB,
             Group::LookupQuestion => ROLE_LOOKUP_QUESTION,
             Group::Thanks => ROLE_THANKS,
+            Group::Conjunction => ROLE_CONJUNCTION,
             _ => 0,
         }
     }
@@ -288,6 +294,7 @@ impl Group {
                 | Group::SeparableVerb
                 | Group::LookupQuestion
                 | Group::Thanks
+                | Group::Conjunction
         )
     }
 }

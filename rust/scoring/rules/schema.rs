@@ -95,6 +95,8 @@ pub(super) struct GrammarFile {
     pub(super) lookup_questions: Vec<String>,
     #[serde(default)]
     pub(super) thanks: Vec<String>,
+    #[serde(default)]
+    pub(super) conjunctions: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
