@@ -956,6 +956,15 @@ class Scan:
             negated = self.index <= self.negated_until
             for hit in hits:
                 self.record(hit, negated, True, noun)
+            question = self.rules.question_class
+            if (
+                any(h[0] == "request" for h in hits)
+                and question in self.ev.actions
+                and question not in self.sentence_mark
+            ):
+                # "어떻게 달라지는지 해석해 주세요": a request after the question asks for the work.
+                del self.ev.actions[question]
+                self.clause.classes.discard(question)
             if any(h[0] == "thanks" for h in hits) and not self.request_sentence:
                 # "문서 정리 수고하셨습니다": the work named before is what the thanks are for.
                 for c in [c for c in self.ev.actions if self.rules.classes[c].verb and c not in self.sentence_mark]:

@@ -1200,3 +1200,11 @@ def test_a_conjunction_before_a_second_action_ends_the_first_clause(task: str):
 
 def test_a_conjunction_between_two_trivial_edits_keeps_them_simple():
     assert tier("Just rename the variable and update the docstring.") == "SIMPLE"
+
+
+def test_a_korean_request_after_a_question_word_asks_for_the_work():
+    # "Fit the model and interpret physically how the onset temperature changes":
+    # 어떻게 (how) comes first, the request ending (해 주세요) last.
+    task = "실험 데이터로 반응속도 모델 피팅하고, 냉각 조건별로 개시 온도가 어떻게 달라지는지 물리적으로 해석해 주세요."
+    assert tier(task) != "SIMPLE"
+    assert tier("배포 언제 했어?") == "SIMPLE"

@@ -526,6 +526,19 @@ impl<'r> Scan<'r> {
         }
     }
 
+    /// A request after a question word ("어떻게 달라지는지 해석해 주세요": interpret how
+    /// it changes) asks for the work: the question named earlier in the sentence is
+    /// withdrawn.
+    fn request_after_question(&mut self) {
+        if let Some(class) = self.rules.question_class {
+            let c = usize::from(class);
+            if self.evidence.actions.is_set(c) && !self.sentence_mark.is_set(c) {
+                self.evidence.actions.remove(c);
+                self.clause.classes &= !(1 << c);
+            }
+        }
+    }
+
     /// Withdraws the verb-class actions named earlier in the sentence: they name
     /// the work the thanks are for ("昨日のまとめ読みました、お疲れ様でした").
     fn thanked_for_before(&mut self) {
@@ -936,6 +949,9 @@ impl<'r> Scan<'r> {
             self.distributive_before = found.roles & ROLE_DISTRIBUTIVE != 0;
             if found.roles & ROLE_LOOKUP_QUESTION != 0 {
                 self.asked_about_before();
+            }
+            if found.hits.iter().any(|hit| hit.group == Group::Request) {
+                self.request_after_question();
             }
             if found.roles & ROLE_THANKS != 0 && !self.request_sentence {
                 self.thanked_for_before();
