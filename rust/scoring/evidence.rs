@@ -8,10 +8,10 @@
 //! least bounded one.
 
 use super::rules::{
-    Group, Hit, Hits, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES, MAX_PHRASE_WORDS,
-    PHRASE_END, PHRASE_START, ROLE_CONJUNCTION, ROLE_CUE, ROLE_DETERMINER, ROLE_DISTRIBUTIVE,
-    ROLE_HYPHEN_PRONOUN, ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB, ROLE_ORDINAL,
-    ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB, ROLE_THANKS,
+    ActionClass, Group, Hit, Hits, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES,
+    MAX_PHRASE_WORDS, PHRASE_END, PHRASE_START, ROLE_CONJUNCTION, ROLE_CUE, ROLE_DETERMINER,
+    ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN, ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB,
+    ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB, ROLE_THANKS,
 };
 use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_OPENS};
 
@@ -512,14 +512,18 @@ impl<'r> Scan<'r> {
     #[cold]
     #[inline(never)]
     fn asked_about_before(&mut self) {
-        let before = self.negation_mark.actions;
+        // A malfunction named before the question word is a status asked about
+        // ("失败的测试有多少个"), as after a question word that opens a sentence.
+        self.withdraw_since(self.negation_mark.actions, |class| {
+            class.verb || class.status_in_questions
+        });
+    }
+
+    /// Withdraws the actions of the classes `withdrawn` picks that were named after
+    /// `before` was taken.
+    fn withdraw_since(&mut self, before: Actions, withdrawn: impl Fn(&ActionClass) -> bool) {
         for (c, class) in self.rules.classes.iter().enumerate() {
-            // A malfunction named before the question word is a status asked about
-            // ("失败的测试有多少个"), as after a question word that opens a sentence.
-            if (class.verb || class.status_in_questions)
-                && !before.is_set(c)
-                && self.evidence.actions.is_set(c)
-            {
+            if withdrawn(class) && !before.is_set(c) && self.evidence.actions.is_set(c) {
                 self.evidence.actions.remove(c);
                 self.clause.classes &= !(1 << c);
             }
@@ -542,13 +546,7 @@ impl<'r> Scan<'r> {
     /// Withdraws the verb-class actions named earlier in the sentence: they name
     /// the work the thanks are for ("昨日のまとめ読みました、お疲れ様でした").
     fn thanked_for_before(&mut self) {
-        let before = self.sentence_mark;
-        for (c, class) in self.rules.classes.iter().enumerate() {
-            if class.verb && !before.is_set(c) && self.evidence.actions.is_set(c) {
-                self.evidence.actions.remove(c);
-                self.clause.classes &= !(1 << c);
-            }
-        }
+        self.withdraw_since(self.sentence_mark, |class| class.verb);
     }
 
     /// Withdraws the actions and scope named since the negation mark.
