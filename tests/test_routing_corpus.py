@@ -25,7 +25,7 @@ AGENTS = {"engineer", "qa", "documentation", "research", "ops", "security", "dat
 
 # Where the check split stands today; the target is 90 % with no COMPLEX task sent to
 # haiku. These floors keep a change from quietly losing ground.
-CHECK_ACCURACY_FLOOR = 0.88
+CHECK_ACCURACY_FLOOR = 0.89
 CHECK_UNDER_ROUTING_CEILING = 0.01
 # A larger gap between the splits means the vocabulary fits the tune split's words.
 MAX_TUNE_CHECK_GAP = 0.05
