@@ -11,7 +11,8 @@ use super::rules::{
     ActionClass, Group, Hit, Hits, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES,
     MAX_PHRASE_WORDS, PHRASE_END, PHRASE_START, ROLE_CONJUNCTION, ROLE_CUE, ROLE_DETERMINER,
     ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN, ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB,
-    ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_SEPARABLE_VERB, ROLE_THANKS,
+    ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_REQUEST, ROLE_SEPARABLE_VERB,
+    ROLE_THANKS,
 };
 use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_OPENS};
 
@@ -534,13 +535,8 @@ impl<'r> Scan<'r> {
     /// it changes) asks for the work: the question named earlier in the sentence is
     /// withdrawn.
     fn request_after_question(&mut self) {
-        if let Some(class) = self.rules.question_class {
-            let c = usize::from(class);
-            if self.evidence.actions.is_set(c) && !self.sentence_mark.is_set(c) {
-                self.evidence.actions.remove(c);
-                self.clause.classes &= !(1 << c);
-            }
-        }
+        // The question class is the one class with a question term.
+        self.withdraw_since(self.sentence_mark, |class| class.question_term.is_some());
     }
 
     /// Withdraws the verb-class actions named earlier in the sentence: they name
@@ -948,7 +944,7 @@ impl<'r> Scan<'r> {
             if found.roles & ROLE_LOOKUP_QUESTION != 0 {
                 self.asked_about_before();
             }
-            if found.hits.iter().any(|hit| hit.group == Group::Request) {
+            if found.roles & ROLE_REQUEST != 0 {
                 self.request_after_question();
             }
             if found.roles & ROLE_THANKS != 0 && !self.request_sentence {

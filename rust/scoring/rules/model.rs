@@ -252,6 +252,8 @@ pub(crate) const ROLE_LOOKUP_QUESTION: u16 = 2048;
 pub(crate) const ROLE_THANKS: u16 = 4096;
 /// A conjunction joining two clauses ("and").
 pub(crate) const ROLE_CONJUNCTION: u16 = 8192;
+/// A request marker ("해 주세요", "帮我"); its hits are recorded too.
+pub(crate) const ROLE_REQUEST: u16 = 16384;
 
 impl Group {
     /// The `ROLE_*` bit of this group, 0 for none.
@@ -271,6 +273,7 @@ impl Group {
             Group::LookupQuestion => ROLE_LOOKUP_QUESTION,
             Group::Thanks => ROLE_THANKS,
             Group::Conjunction => ROLE_CONJUNCTION,
+            Group::Request => ROLE_REQUEST,
             _ => 0,
         }
     }
