@@ -88,6 +88,7 @@ class Word:
     punct_before: bool = False
     quoted: bool = False
     quote_edge: int = 0  # QUOTE_OPENS | QUOTE_AFTER
+    question_opens: bool = False  # "¿" in the separators before the word
 
 
 COMMAS = frozenset(",\uff0c\u3001")
@@ -154,7 +155,7 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
     quote_end = 0
     edge = 0
     while True:
-        saw_end = saw_question = last_space = fullwidth = False
+        saw_end = saw_question = last_space = fullwidth = opens = False
         commas = 0
         punct = False
         while i < n and not is_word_char(text[i]):
@@ -171,10 +172,11 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
                     edge |= QUOTE_AFTER
             saw_end = saw_end or c in SENTENCE_END
             saw_question = saw_question or c == "?"
+            opens = opens or c == "\u00bf"
             if c in FULLWIDTH_END:
                 fullwidth = saw_end = True
                 saw_question = saw_question or c == "\uff1f"
-            last_space = is_space(c)
+            last_space = is_space(c) or (last_space and c in "\u00bf\u00a1")
             i += 1
         if i >= n:
             return out, saw_question
@@ -219,6 +221,7 @@ def tokenize(text: str) -> tuple[list[Word], bool]:
                 punct,
                 quoted,
                 quote_edge,
+                opens,
             )
         )
         first = False
@@ -415,6 +418,8 @@ class OracleRules:
         self._add("preposition", {"forms": grammar.get("prepositions", [])}, [])
         self._add("distributive", {"forms": grammar.get("distributives", [])}, [])
         self._add("thanks", {"forms": grammar.get("thanks", [])}, [])
+        self._add("opinion", {"forms": grammar.get("opinions", [])}, [])
+        self.inverted_subjects = frozenset(grammar.get("inverted_subjects", []))
         self._add("conjunction", {"forms": grammar.get("conjunctions", [])}, [])
         self._add("pronoun", {"forms": grammar.get("pronouns", grammar.get("subject_pronouns", []))}, [])
         self.noun_particles: list[str] = grammar.get("noun_particles", [])
@@ -629,6 +634,8 @@ class Scan:
         self.recent: list[tuple[int, bool, bool]] = []  # most recent first
         self.clause = Clause()
         self.open: Clause | None = None
+        self.opinion_asked = False
+        self.question_opens = False
         self.penalty: dict[int, int] = {}
         self.pending: tuple[int, bool, bool] | None = None
         self.determined = "no"
@@ -745,12 +752,21 @@ class Scan:
             self.ev.actions.setdefault(cls, term)
             self.clause.classes.add(cls)
 
+    def asked_opinion(self) -> None:
+        """ "Thoughts on the roadmap?": an opinion asked for is no look-up; the question
+        named earlier in the sentence is withdrawn and its question mark asks nothing."""
+        self.opinion_asked = True
+        question = self.rules.question_class
+        if question in self.ev.actions and question not in self.sentence_mark:
+            del self.ev.actions[question]
+            self.clause.classes.discard(question)
+
     def question(self) -> None:
         if self.alternative is not None:
             self.ev.add("tradeoff", self.alternative)
             self.alternative = None
         self.conditional(True)
-        if self.request_sentence or self.sentence_words == 0:
+        if self.request_sentence or self.sentence_words == 0 or self.opinion_asked:
             return
         cls = self.rules.question_class
         if cls is not None:
@@ -885,6 +901,13 @@ class Scan:
             self.end_clause()  # so does a conjunction: "fix the typo and add a CSV export"
         if word.question_before:
             self.question()
+        if word.question_opens:
+            # "¿sigue caído el nodo?": the inverted mark opens a question, here or
+            # with the sentence the word starts.
+            if word.sentence_start:
+                self.question_opens = True
+            else:
+                self.question_opened = True
         if word.quote_edge:
             self.quotation(word)
         if self.pending is not None:
@@ -935,7 +958,8 @@ class Scan:
             self.verb = None
             self.mark_negation()
             self.fact_question = False
-            self.question_opened = False
+            self.question_opened, self.question_opens = self.question_opens, False
+            self.opinion_asked = False
             self.retrieval_opened = False
             self.lookup_question = False
 
@@ -965,6 +989,8 @@ class Scan:
                 # "어떻게 달라지는지 해석해 주세요": a request after the question asks for the work.
                 del self.ev.actions[question]
                 self.clause.classes.discard(question)
+            if any(h[0] == "opinion" for h in hits):
+                self.asked_opinion()
             if any(h[0] == "thanks" for h in hits) and not self.request_sentence:
                 # "문서 정리 수고하셨습니다": the work named before is what the thanks are for.
                 for c in [c for c in self.ev.actions if self.rules.classes[c].verb and c not in self.sentence_mark]:
@@ -1013,11 +1039,15 @@ class Scan:
             self.trivial("weak", rules.value_term)
         found = None if is_number or in_path else rules.find(word, self.verb_position)
         hits = found[1] if found else []
+        if any(h[0] == "opinion" for h in hits):
+            self.asked_opinion()
         before = (dict(ev.actions), set(self.clause.classes))
         verb_position = self.verb_position or start or punct_before or self.determined == "after_light"
         self.verb_position = False
         noun_verb = any(h[0] == "noun_verb" for h in hits)
         hyphen_before, self.hyphen_before = self.hyphen_before, modifier
+        if hyphen_before and word in rules.inverted_subjects:
+            self.question_opened = True  # "le pod est-il prêt ?": inversion asks
         noun = modifier or hyphen_before or (noun_verb and not verb_position)
         self.in_noun_phrase = (not punct_before or hyphen_before) and self.noun_phrase_next
         self.noun_phrase_next = False

@@ -1208,3 +1208,71 @@ def test_a_korean_request_after_a_question_word_asks_for_the_work():
     task = "실험 데이터로 반응속도 모델 피팅하고, 냉각 조건별로 개시 온도가 어떻게 달라지는지 물리적으로 해석해 주세요."
     assert tier(task) != "SIMPLE"
     assert tier("배포 언제 했어?") == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # Asking for opinions asks for no fact: with nothing else named, it is the
+        # no-evidence default, not a look-up.
+        "Any thoughts on the new pricing page?",
+        "Ideas for the team offsite?",
+        "Hast du eine Meinung zum neuen Onboarding?",
+        "Meinungen zum neuen Release-Prozess?",
+        "大家对新版首页有什么想法？",
+    ],
+)
+def test_an_opinion_asked_for_is_no_look_up(task: str):
+    assert tier(task) == "MEDIUM"
+
+
+def test_a_question_about_a_fact_still_looks_it_up_beside_the_opinion_words():
+    assert tier("any idea when the deploy finishes?") == "SIMPLE"
+    assert tier("Thanks for your feedback!") == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # "¿" opens a question: the state it names is asked about, at a sentence
+        # start or after a greeting.
+        ("¿Sigue caído el servidor de staging?", "SIMPLE"),
+        ("Hola, ¿sigue roto el build de la rama main?", "SIMPLE"),
+        # After a sentence end, "¿" does not keep the next sentence from starting.
+        ("Una pregunta. ¿Qué servicio está caído ahora mismo?", "SIMPLE"),
+        ("Pregunta rápida: ¿cuántas pruebas fallaron en el build de anoche?", "SIMPLE"),
+        # A request in the question still asks for the work.
+        ("¿Puedes arreglar el build roto de main?", "MEDIUM"),
+    ],
+)
+def test_an_inverted_question_mark_opens_a_question(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # A subject pronoun after its verb and a hyphen asks a question.
+        ("Le service de paiement est-il encore en panne ?", "SIMPLE"),
+        ("La file d'attente est-elle bloquée depuis ce matin ?", "SIMPLE"),
+        # "Peux-tu ...": a request, not an inversion that asks.
+        ("Peux-tu corriger le test cassé ?", "MEDIUM"),
+        # The question asks; the work asked for after it still counts.
+        ("Le cache est-il cassé ? Corrige-le et ajoute un test de régression.", "MEDIUM"),
+    ],
+)
+def test_a_french_inversion_asks_a_question(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize("task", ["订单服务部署了吗？", "昨晚的数据同步跑完了没"])
+def test_a_chinese_perfective_question_asks_whether_the_work_is_done(task: str):
+    assert tier(task) == "SIMPLE"
+
+
+def test_mira_si_checks_whether():
+    assert tier("Mira si la réplica de lectura ya está sincronizada.") == "SIMPLE"
+
+
+def test_formal_verification_written_with_an_adverb_is_a_proof():
+    assert tier("TLA+ でこのキューの順序保証を形式的に検証してほしい") == "COMPLEX"

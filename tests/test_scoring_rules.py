@@ -96,6 +96,8 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ("weak_points = 20", "weak_points = 120", "no_action.weak_points"),
         ('replacement_words = [\n    "to",', 'replacement_words = [\n    "",', "trivial.replacement_words[0]"),
         ('person_endings = ["s"]', 'person_endings = ["s", "e s"]', "normalise.person_endings[1]"),
+        ('inverted_subjects = ["il",', 'inverted_subjects = ["il elle",', "grammar.inverted_subjects[0]"),
+        ('opinions = [\n    "thoughts",', 'opinions = [\n    "",', "grammar.opinions[0]"),
         (
             'replacement_words = [\n    "to",',
             'replacement_words = [\n    "in place of",',

@@ -11,8 +11,8 @@ use super::rules::{
     ActionClass, Group, Hit, Hits, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES,
     MAX_PHRASE_WORDS, PHRASE_END, PHRASE_START, ROLE_CONJUNCTION, ROLE_CUE, ROLE_DETERMINER,
     ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN, ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB,
-    ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_REQUEST, ROLE_SEPARABLE_VERB,
-    ROLE_THANKS,
+    ROLE_OPINION, ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_REQUEST,
+    ROLE_SEPARABLE_VERB, ROLE_THANKS,
 };
 use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_OPENS};
 
@@ -307,6 +307,12 @@ struct Scan<'r> {
     fact_question: bool,
     /// The sentence opened with a question word (not a greeting).
     question_opened: bool,
+    /// An inverted question mark ("¿") stood before the word that starts the
+    /// next sentence: that sentence opens a question.
+    question_opens: bool,
+    /// The sentence asks for an opinion ("thoughts on the roadmap?"): it asks for
+    /// no fact.
+    opinion_asked: bool,
     /// The sentence opened with a verb that fetches something: the work nouns
     /// of its object name what to fetch.
     retrieval_opened: bool,
@@ -539,6 +545,16 @@ impl<'r> Scan<'r> {
         self.withdraw_since(self.sentence_mark, |class| class.question_term.is_some());
     }
 
+    /// "Thoughts on the roadmap?", "有什么想法？": an opinion asked for is no look-up, so
+    /// the question named earlier in the sentence is withdrawn and its question
+    /// mark asks nothing. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn asked_opinion(&mut self) {
+        self.opinion_asked = true;
+        self.request_after_question();
+    }
+
     /// Withdraws the verb-class actions named earlier in the sentence: they name
     /// the work the thanks are for ("昨日のまとめ読みました、お疲れ様でした").
     fn thanked_for_before(&mut self) {
@@ -589,8 +605,9 @@ impl<'r> Scan<'r> {
             self.evidence.tradeoff.insert(term);
         }
         self.conditional(true);
-        // A request ("can you ...?") or a sentence of punctuation alone asks no fact.
-        if self.request_sentence || self.sentence_words == 0 {
+        // A request ("can you ...?"), an opinion asked for or a sentence of
+        // punctuation alone asks no fact.
+        if self.request_sentence || self.opinion_asked || self.sentence_words == 0 {
             return;
         }
         if let Some(class) = self.rules.question_class {
@@ -725,6 +742,7 @@ impl<'r> Scan<'r> {
             | Group::SeparableVerb
             | Group::LookupQuestion
             | Group::Thanks
+            | Group::Opinion
             | Group::Conjunction => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
@@ -785,6 +803,9 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
+        if word.question_opens {
+            self.opens_question(word.sentence_start);
+        }
         if word.quote_edge != 0 {
             self.quotation(word.text, word.quote_edge, word.commas_before);
         }
@@ -810,6 +831,18 @@ impl<'r> Scan<'r> {
             self.segmented(word.text, word.sentence_start, word.punct_before);
         } else {
             self.plain(word.text, place);
+        }
+    }
+
+    /// An inverted question mark before a word: a question opens there, or with
+    /// the sentence the word starts. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn opens_question(&mut self, sentence_start: bool) {
+        if sentence_start {
+            self.question_opens = true;
+        } else {
+            self.question_opened = true;
         }
     }
 
@@ -898,7 +931,9 @@ impl<'r> Scan<'r> {
             self.sentence_words = 0;
             self.alternative = None;
             self.fact_question = false;
-            self.question_opened = false;
+            // "¿sigue caído el nodo?": the inverted mark opens a question.
+            self.question_opened = std::mem::take(&mut self.question_opens);
+            self.opinion_asked = false;
             self.retrieval_opened = false;
             self.lookup_question = false;
             self.condition = None;
@@ -946,6 +981,9 @@ impl<'r> Scan<'r> {
             }
             if found.roles & ROLE_REQUEST != 0 {
                 self.request_after_question();
+            }
+            if found.roles & ROLE_OPINION != 0 {
+                self.asked_opinion();
             }
             if found.roles & ROLE_THANKS != 0 && !self.request_sentence {
                 self.thanked_for_before();
@@ -1090,6 +1128,13 @@ impl<'r> Scan<'r> {
         let roles = lookup.map_or(0, |l| l.roles);
         let noun_verb = roles & ROLE_NOUN_VERB != 0;
         let hyphen_before = std::mem::replace(&mut self.hyphen_before, modifier);
+        // "Le pod est-il prêt ?": a subject after its verb and a hyphen asks.
+        if hyphen_before && self.rules.is_inverted_subject(text) {
+            self.question_opened = true;
+        }
+        if roles & ROLE_OPINION != 0 {
+            self.asked_opinion();
+        }
         // Both halves of a hyphenated compound are nouns ("Standard-Port", "cert-expiry
         // check"); a phrase in the vocabulary ("fine-tune") still matches as a phrase.
         let noun = modifier || hyphen_before || (noun_verb && !verb_position);
@@ -1318,6 +1363,8 @@ pub(crate) fn with_evidence<R>(
         alternative: None,
         fact_question: false,
         question_opened: false,
+        question_opens: false,
+        opinion_asked: false,
         retrieval_opened: false,
         lookup_question: false,
         condition: None,

@@ -24,6 +24,9 @@ pub struct Word<'a> {
     pub numbered: bool,
     /// The separators before this word held a question mark (`?` or `？`).
     pub question_before: bool,
+    /// The separators before this word held an inverted question mark (`¿`): the
+    /// word opens a question.
+    pub question_opens: bool,
     /// The word is followed directly by a hyphen and another word ("re-host").
     pub hyphen_next: bool,
     /// A run of a script written without spaces, or of Hangul.
@@ -348,6 +351,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         let mut saw = 0u16;
         let mut last_class = 0u16;
         let mut fullwidth_end = false;
+        let mut question_opens = false;
         let mut commas = 0u8;
         let mut punct = false;
         // Most words follow one space: that separator needs none of the checks below.
@@ -398,6 +402,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                         if matches!(c, '\u{FF0C}' | '\u{3001}') {
                             commas = commas.saturating_add(1);
                         }
+                        question_opens |= c == '\u{BF}';
                         if is_fullwidth_sentence_end(c) {
                             fullwidth_end = true;
                             saw |= SENTENCE_END;
@@ -405,7 +410,14 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                                 saw |= QUESTION;
                             }
                         }
-                        last_class = if c.is_whitespace() { SPACE } else { 0 };
+                        // "¿" and "¡" open what follows: after a space they keep it.
+                        last_class = if c.is_whitespace() {
+                            SPACE
+                        } else if matches!(c, '\u{BF}' | '\u{A1}') {
+                            last_class & SPACE
+                        } else {
+                            0
+                        };
                         i += c.len_utf8();
                         continue;
                     }
@@ -502,6 +514,7 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             sentence_start,
             numbered,
             question_before: saw & QUESTION != 0,
+            question_opens,
             hyphen_next,
             segmented,
             in_path,
@@ -716,6 +729,23 @@ mod tests {
                 ("re".to_owned(), true, true),
                 ("host".to_owned(), false, false),
                 ("it".to_owned(), false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_inverted_question_mark_is_reported_on_the_word_after_it() {
+        let mut seen = Vec::new();
+        for_each_word("Hola, ¿sigue caído? ¡Vale!", &mut String::new(), |w| {
+            seen.push((w.text.to_owned(), w.question_opens, w.sentence_start))
+        });
+        assert_eq!(
+            seen,
+            [
+                ("hola".to_owned(), false, true),
+                ("sigue".to_owned(), true, false),
+                ("caído".to_owned(), false, false),
+                ("vale".to_owned(), false, true),
             ]
         );
     }

@@ -630,6 +630,16 @@ impl Compiler {
                     .map(String::into_boxed_str)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let inverted_subjects = file
+            .grammar
+            .inverted_subjects
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                single_word(&format!("grammar.inverted_subjects[{i}]"), raw)
+                    .map(String::into_boxed_str)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let (words, hits, phrases) = self.freeze();
         let tables = WordTables::new(words, &file.grammar.noun_particles)?;
         Ok(ScoringRules {
@@ -658,6 +668,7 @@ impl Compiler {
             affix_bytes: AffixBytes::new(&prefixes, &suffixes),
             prefixes,
             person_endings,
+            inverted_subjects,
             question_class,
             condition_class,
             segmenter: tables.segmenter,
@@ -1010,6 +1021,13 @@ impl Compiler {
             "grammar.thanks",
             Group::Thanks,
             &grammar.thanks,
+            false,
+            &mut grammar_terms,
+        )?;
+        self.add_list(
+            "grammar.opinions",
+            Group::Opinion,
+            &grammar.opinions,
             false,
             &mut grammar_terms,
         )?;

@@ -97,6 +97,9 @@ pub(crate) enum Group {
     /// Thanks for work done ("수고하셨습니다", "お疲れ様"): in a sentence that asks
     /// for nothing, the work nouns before it name what the thanks are for.
     Thanks,
+    /// A word asking for an opinion ("thoughts", "Meinung", "想法"): the sentence asks
+    /// for no fact, so its question mark and question words do not count.
+    Opinion,
     /// "and", "und", "et", "y": a conjunction before an action of a clause that
     /// already has one starts a new clause ("fix the typo and add a CSV export").
     Conjunction,
@@ -254,6 +257,8 @@ pub(crate) const ROLE_THANKS: u16 = 4096;
 pub(crate) const ROLE_CONJUNCTION: u16 = 8192;
 /// A request marker ("해 주세요", "帮我"); its hits are recorded too.
 pub(crate) const ROLE_REQUEST: u16 = 16384;
+/// A word asking for an opinion ("thoughts?").
+pub(crate) const ROLE_OPINION: u16 = 32768;
 
 impl Group {
     /// The `ROLE_*` bit of this group, 0 for none.
@@ -274,6 +279,7 @@ impl Group {
             Group::Thanks => ROLE_THANKS,
             Group::Conjunction => ROLE_CONJUNCTION,
             Group::Request => ROLE_REQUEST,
+            Group::Opinion => ROLE_OPINION,
             _ => 0,
         }
     }
@@ -297,6 +303,7 @@ impl Group {
                 | Group::SeparableVerb
                 | Group::LookupQuestion
                 | Group::Thanks
+                | Group::Opinion
                 | Group::Conjunction
         )
     }
@@ -353,6 +360,9 @@ pub struct ScoringRules {
     /// Endings a verb takes in the second person that its imperative lacks
     /// (Spanish "revisas" for "revisa").
     pub(super) person_endings: Vec<Box<str>>,
+    /// French subject pronouns that follow their verb after a hyphen in a question
+    /// ("le pod est-il prêt ?").
+    pub(super) inverted_subjects: Vec<Box<str>>,
     /// The class a sentence ending in a question mark counts for.
     pub(crate) question_class: Option<u8>,
     /// The class a condition in a question counts for.
@@ -584,6 +594,11 @@ impl ScoringRules {
             fold_stress(stem, buf);
             self.lookup(buf).filter(Lookup::has_action)
         })
+    }
+
+    /// Whether `word` is a subject pronoun that follows its verb in a question.
+    pub(crate) fn is_inverted_subject(&self, word: &str) -> bool {
+        self.inverted_subjects.iter().any(|w| **w == *word)
     }
 
     /// The entry of `word` without a second-person ending, if its stem holds an

@@ -96,6 +96,10 @@ pub(super) struct GrammarFile {
     #[serde(default)]
     pub(super) thanks: Vec<String>,
     #[serde(default)]
+    pub(super) opinions: Vec<String>,
+    #[serde(default)]
+    pub(super) inverted_subjects: Vec<String>,
+    #[serde(default)]
     pub(super) conjunctions: Vec<String>,
 }
 
