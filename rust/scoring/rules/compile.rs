@@ -68,6 +68,15 @@ fn single_word(field: &str, raw: &str) -> Result<String, RulesError> {
     }
 }
 
+/// `single_word` of every entry of the list at `field`, for a list matched as
+/// written rather than through the vocabulary tables.
+fn single_words(field: &str, list: &[String]) -> Result<Vec<Box<str>>, RulesError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, raw)| single_word(&format!("{field}[{i}]"), raw).map(String::into_boxed_str))
+        .collect()
+}
+
 fn phrase_words(field: &str, raw: &str) -> Result<Vec<String>, RulesError> {
     let mut found: Vec<String> = Vec::new();
     for_each_word(raw, &mut String::new(), |w| found.push(w.text.to_owned()));
@@ -620,26 +629,10 @@ impl Compiler {
         prefix_all(&mut trivial.strong_terms, "trivial");
 
         let (prefixes, suffixes) = affixes(&file.normalise)?;
-        let person_endings = file
-            .normalise
-            .person_endings
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| {
-                single_word(&format!("normalise.person_endings[{i}]"), raw)
-                    .map(String::into_boxed_str)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let inverted_subjects = file
-            .grammar
-            .inverted_subjects
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| {
-                single_word(&format!("grammar.inverted_subjects[{i}]"), raw)
-                    .map(String::into_boxed_str)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let person_endings =
+            single_words("normalise.person_endings", &file.normalise.person_endings)?;
+        let inverted_subjects =
+            single_words("grammar.inverted_subjects", &file.grammar.inverted_subjects)?;
         let (words, hits, phrases) = self.freeze();
         let tables = WordTables::new(words, &file.grammar.noun_particles)?;
         Ok(ScoringRules {
@@ -868,15 +861,7 @@ impl Compiler {
         )?;
         let replacement_term =
             strong_terms.intern("quoted replacement", "trivial.replacement_words")?;
-        let replacement_words = tr
-            .replacement_words
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| {
-                single_word(&format!("trivial.replacement_words[{i}]"), raw)
-                    .map(String::into_boxed_str)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let replacement_words = single_words("trivial.replacement_words", &tr.replacement_words)?;
         Ok(TrivialRules {
             weak_points: check_points("trivial.weak_points", tr.weak_points)?,
             strong_points: check_points("trivial.strong_points", tr.strong_points)?,
