@@ -14,7 +14,7 @@ use super::rules::{
     ROLE_OPINION, ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_REQUEST,
     ROLE_SEPARABLE_VERB, ROLE_THANKS,
 };
-use super::tokenizer::{for_each_word, Word, QUOTE_AFTER, QUOTE_OPENS};
+use super::tokenizer::{for_each_word, Word, QUESTION_OPENS, QUOTE_AFTER, QUOTE_OPENS};
 
 /// Distinct terms kept per list. Points saturate long before this, and the bound
 /// keeps memory flat for texts of any size; the oracle applies the same bound.
@@ -459,6 +459,13 @@ impl<'r> Scan<'r> {
         if word.roles & ROLE_LOOKUP_QUESTION != 0 && sentence_start && self.sentence_words == 1 {
             self.lookup_question = true;
         }
+        if word.roles & ROLE_OPINION != 0 {
+            self.asked_opinion();
+        }
+        // "Le pod est-il prêt ?": a subject after its verb and a hyphen asks.
+        if word.hyphen_before && self.rules.is_inverted_subject(text) {
+            self.question_opened = true;
+        }
         if let Some(held) = self.before_hyphen.take() {
             if word.hyphen_before && word.roles & ROLE_HYPHEN_PRONOUN != 0 {
                 self.verb_before_pronoun(held);
@@ -803,11 +810,13 @@ impl<'r> Scan<'r> {
         if word.question_before {
             self.question();
         }
-        if word.question_opens {
-            self.opens_question(word.sentence_start);
-        }
         if word.quote_edge != 0 {
-            self.quotation(word.text, word.quote_edge, word.commas_before);
+            if word.quote_edge & QUESTION_OPENS != 0 {
+                self.opens_question(word.sentence_start);
+            }
+            if word.quote_edge & (QUOTE_OPENS | QUOTE_AFTER) != 0 {
+                self.quotation(word.text, word.quote_edge, word.commas_before);
+            }
         }
         let place = Place {
             sentence_start: word.sentence_start,
@@ -1128,13 +1137,6 @@ impl<'r> Scan<'r> {
         let roles = lookup.map_or(0, |l| l.roles);
         let noun_verb = roles & ROLE_NOUN_VERB != 0;
         let hyphen_before = std::mem::replace(&mut self.hyphen_before, modifier);
-        // "Le pod est-il prêt ?": a subject after its verb and a hyphen asks.
-        if hyphen_before && self.rules.is_inverted_subject(text) {
-            self.question_opened = true;
-        }
-        if roles & ROLE_OPINION != 0 {
-            self.asked_opinion();
-        }
         // Both halves of a hyphenated compound are nouns ("Standard-Port", "cert-expiry
         // check"); a phrase in the vocabulary ("fine-tune") still matches as a phrase.
         let noun = modifier || hyphen_before || (noun_verb && !verb_position);
@@ -1193,7 +1195,11 @@ impl<'r> Scan<'r> {
         }
         // A word after a hyphen follows a modifier, which reset `before_hyphen`.
         if roles
-            & (ROLE_PARTICLE | ROLE_HYPHEN_PRONOUN | ROLE_SEPARABLE_VERB | ROLE_LOOKUP_QUESTION)
+            & (ROLE_PARTICLE
+                | ROLE_HYPHEN_PRONOUN
+                | ROLE_SEPARABLE_VERB
+                | ROLE_LOOKUP_QUESTION
+                | ROLE_OPINION)
             != 0
             || modifier
             || hyphen_before

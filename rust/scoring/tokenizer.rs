@@ -24,9 +24,6 @@ pub struct Word<'a> {
     pub numbered: bool,
     /// The separators before this word held a question mark (`?` or `？`).
     pub question_before: bool,
-    /// The separators before this word held an inverted question mark (`¿`): the
-    /// word opens a question.
-    pub question_opens: bool,
     /// The word is followed directly by a hyphen and another word ("re-host").
     pub hyphen_next: bool,
     /// A run of a script written without spaces, or of Hangul.
@@ -39,8 +36,8 @@ pub struct Word<'a> {
     pub punct_before: bool,
     /// Inside quotation marks or a code span: a literal (a message, a title, code).
     pub quoted: bool,
-    /// Where the word stands against quotations (`QUOTE_OPENS`, `QUOTE_AFTER`); 0
-    /// for most words.
+    /// Where the word stands against quotations (`QUOTE_OPENS`, `QUOTE_AFTER`) and
+    /// whether it opens a question (`QUESTION_OPENS`); 0 for most words.
     pub quote_edge: u8,
     /// The word's bytes packed as `pack_short` packs them, for a lower-case ASCII
     /// word of at most 8 bytes with 8 bytes of text from its start; 0 for any other
@@ -54,6 +51,10 @@ pub struct Word<'a> {
 pub const QUOTE_OPENS: u8 = 1;
 /// `Word::quote_edge`: a quotation closed in the separators before the word.
 pub const QUOTE_AFTER: u8 = 2;
+/// `Word::quote_edge`: an inverted question mark (`¿`) in the separators before the
+/// word, which opens a question. Kept with the quotation bits because, like them, it
+/// is rare: one test per word covers all three.
+pub const QUESTION_OPENS: u8 = 4;
 
 /// How far a closing quotation mark is looked for; a longer span is not a quote.
 const QUOTE_SPAN: usize = 200;
@@ -351,7 +352,6 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         let mut saw = 0u16;
         let mut last_class = 0u16;
         let mut fullwidth_end = false;
-        let mut question_opens = false;
         let mut commas = 0u8;
         let mut punct = false;
         // Most words follow one space: that separator needs none of the checks below.
@@ -402,7 +402,9 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
                         if matches!(c, '\u{FF0C}' | '\u{3001}') {
                             commas = commas.saturating_add(1);
                         }
-                        question_opens |= c == '\u{BF}';
+                        if c == '\u{BF}' {
+                            edge |= QUESTION_OPENS;
+                        }
                         if is_fullwidth_sentence_end(c) {
                             fullwidth_end = true;
                             saw |= SENTENCE_END;
@@ -492,7 +494,8 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
         let quote_edge = if edge == 0 {
             0
         } else {
-            std::mem::take(&mut edge) & (QUOTE_AFTER | if quoted { QUOTE_OPENS } else { 0 })
+            std::mem::take(&mut edge)
+                & (QUOTE_AFTER | QUESTION_OPENS | if quoted { QUOTE_OPENS } else { 0 })
         };
         // Most words end at a space: the checks on what follows need its class only.
         let next_class = bytes.get(i).map_or(0, |&b| BYTE_CLASSES[usize::from(b)]);
@@ -514,7 +517,6 @@ pub fn for_each_word(text: &str, buf: &mut String, mut on_word: impl FnMut(Word<
             sentence_start,
             numbered,
             question_before: saw & QUESTION != 0,
-            question_opens,
             hyphen_next,
             segmented,
             in_path,
@@ -737,7 +739,11 @@ mod tests {
     fn an_inverted_question_mark_is_reported_on_the_word_after_it() {
         let mut seen = Vec::new();
         for_each_word("Hola, ¿sigue caído? ¡Vale!", &mut String::new(), |w| {
-            seen.push((w.text.to_owned(), w.question_opens, w.sentence_start))
+            seen.push((
+                w.text.to_owned(),
+                w.quote_edge & QUESTION_OPENS != 0,
+                w.sentence_start,
+            ))
         });
         assert_eq!(
             seen,
