@@ -316,6 +316,9 @@ class OracleRules:
         self.words: dict[str, list[tuple[Any, int]]] = {}
         self.phrase_ids: dict[str, int] = {}
         self.phrases: dict[tuple[int, ...], list[tuple[Any, int]]] = {}
+        self.passive_auxiliaries = [
+            w for raw in doc.get("grammar", {}).get("passive_auxiliaries", []) for w, _, _ in words(raw)
+        ]
         self.classes: list[ActionClass] = []
         for i, action in enumerate(doc["actions"]):
             cls = ActionClass(
@@ -551,6 +554,17 @@ class OracleRules:
                 self._word(form, hit)
                 bare = not inflected or form in (base, base + "s", base + "es")
                 (self.bare if bare else self.not_bare).add((form, *hit))
+            if inflected and not past and isinstance(group, tuple) and group[0] == "action":
+                # "needs to be migrated": a past form after "be" asks for the work.
+                for auxiliary in self.passive_auxiliaries:
+                    for form in sorted(set(inflections(base, True)) - set(inflections(base, False))):
+                        key = (
+                            self.phrase_ids.setdefault(auxiliary, len(self.phrase_ids) + 1),
+                            self.phrase_ids.setdefault(form, len(self.phrase_ids) + 1),
+                        )
+                        hits = self.phrases.setdefault(key, [])
+                        if hit not in hits:
+                            hits.append(hit)
         for raw in table.get("forms", []):
             (form,) = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, form))

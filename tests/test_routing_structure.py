@@ -1276,3 +1276,30 @@ def test_mira_si_checks_whether():
 
 def test_formal_verification_written_with_an_adverb_is_a_proof():
     assert tier("TLA+ でこのキューの順序保証を形式的に検証してほしい") == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # A request verb's past form after "be" asks for the work.
+        ("All services should be migrated to the new queue.", ("COMPLEX", "action:migrate")),
+        ("The login form needs to be fixed.", ("MEDIUM", "action:fix")),
+        # "been" reports work done; a negation still rules the work out.
+        ("The billing platform has been redesigned, list the new endpoints.", ("SIMPLE", "action:list")),
+        ("This release should not be deployed on Friday.", ("MEDIUM", "no_action")),
+    ],
+)
+def test_a_passive_request_asks_for_the_work(task: str, expected: tuple[str, str]):
+    assert tier_and_action(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # A post-negator rules out what its clause named: the rewrite is not asked for.
+        "テストスイート全体を書き直すのはナシで。flaky な test_login_timeout の原因だけ直してほしい",
+        "문서 전체를 갈아엎자는 건 아니고요, 설치 섹션만 최신 버전에 맞게 고쳐 주세요.",
+    ],
+)
+def test_a_japanese_or_korean_negation_after_the_work_rules_it_out(task: str):
+    assert tier(task) == "MEDIUM"

@@ -97,6 +97,7 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ('replacement_words = [\n    "to",', 'replacement_words = [\n    "",', "trivial.replacement_words[0]"),
         ('person_endings = ["s"]', 'person_endings = ["s", "e s"]', "normalise.person_endings[1]"),
         ('inverted_subjects = ["il",', 'inverted_subjects = ["il elle",', "grammar.inverted_subjects[0]"),
+        ('passive_auxiliaries = ["be"]', 'passive_auxiliaries = ["to be"]', "grammar.passive_auxiliaries[0]"),
         ('opinions = [\n    "thoughts",', 'opinions = [\n    "",', "grammar.opinions[0]"),
         (
             'replacement_words = [\n    "to",',

@@ -25,6 +25,9 @@ struct Compiler {
     phrase_roles: FxHashMap<u32, u8>,
     phrase_word_ids: FxHashMap<String, u32>,
     phrases: FxHashMap<[u32; MAX_PHRASE_WORDS], Vec<Hit>>,
+    /// `grammar.passive_auxiliaries`, normalised: a request verb's past form after
+    /// one of them asks for the work ("needs to be migrated").
+    passive_auxiliaries: Vec<String>,
 }
 
 fn check_points(field: &str, value: u8) -> Result<i32, RulesError> {
@@ -376,6 +379,9 @@ impl Compiler {
                         form == base || form == format!("{base}s") || form == format!("{base}es");
                     self.add_word(form, if is_bare { bare } else { hit });
                 }
+                if inflect == Inflect::Present && matches!(group, Group::Action(_)) {
+                    self.add_passive(&base, hit);
+                }
             } else {
                 self.add_word(base, bare);
             }
@@ -401,6 +407,23 @@ impl Compiler {
             self.add_phrase(&words, hit);
         }
         Ok(())
+    }
+
+    /// "Needs to be migrated": a past form of a verb whose class counts its present
+    /// forms only is a request after a passive auxiliary, as a two-word phrase.
+    fn add_passive(&mut self, base: &str, hit: Hit) {
+        let present = inflections(base, false);
+        let mut past: Vec<String> = inflections(base, true)
+            .into_iter()
+            .filter(|form| !present.contains(form))
+            .collect();
+        past.sort();
+        past.dedup();
+        for auxiliary in self.passive_auxiliaries.clone() {
+            for form in &past {
+                self.add_phrase(&[auxiliary.clone(), form.clone()], hit);
+            }
+        }
     }
 
     /// Adds the lexicon's verbs to their action classes (`neutral` ones become known
@@ -565,6 +588,13 @@ impl Compiler {
         }
         let medium_floor = check_points("points.medium_floor", file.points.medium_floor)?;
         let complex_floor = check_points("points.complex_floor", file.points.complex_floor)?;
+        self.passive_auxiliaries = single_words(
+            "grammar.passive_auxiliaries",
+            &file.grammar.passive_auxiliaries,
+        )?
+        .into_iter()
+        .map(String::from)
+        .collect();
         let (mut classes, question_class) = self.action_classes(&file.actions, &file.lexicon)?;
         let no_action = Self::policy("no_action", &file.no_action)?;
 

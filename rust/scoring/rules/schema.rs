@@ -100,6 +100,8 @@ pub(super) struct GrammarFile {
     #[serde(default)]
     pub(super) inverted_subjects: Vec<String>,
     #[serde(default)]
+    pub(super) passive_auxiliaries: Vec<String>,
+    #[serde(default)]
     pub(super) conjunctions: Vec<String>,
 }
 
