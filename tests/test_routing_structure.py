@@ -1303,3 +1303,16 @@ def test_a_passive_request_asks_for_the_work(task: str, expected: tuple[str, str
 )
 def test_a_japanese_or_korean_negation_after_the_work_rules_it_out(task: str):
     assert tier(task) == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # Something reported as off, without saying what, is a problem to look into.
+        "Schau mal auf den Export, der wirkt seltsam.",
+        "注册页这两天有点怪，你看看？",
+        "The search page is acting weird, take a look?",
+    ],
+)
+def test_a_vague_malfunction_is_a_problem_to_look_into(task: str):
+    assert tier(task) == "MEDIUM"
