@@ -550,7 +550,7 @@ class OracleRules:
             (base,) = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, base))
             inflected = inflect and not is_segmented(base[0])
-            for form in inflections(base, past) if inflected else [base]:
+            for form in inflections(base, past) if inflected else [base, *contracted(group, base)]:
                 self._word(form, hit)
                 bare = not inflected or form in (base, base + "s", base + "es")
                 (self.bare if bare else self.not_bare).add((form, *hit))
@@ -568,8 +568,9 @@ class OracleRules:
         for raw in table.get("forms", []):
             (form,) = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, form))
-            self._word(form, hit)
-            self.not_bare.add((form, *hit))
+            for written in [form, *contracted(group, form)]:
+                self._word(written, hit)
+                self.not_bare.add((written, *hit))
         for raw in table.get("phrases", []):
             parts = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, " ".join(parts)))
@@ -582,6 +583,14 @@ class OracleRules:
         terms: list[str] = []
         self._add(group, table, terms)
         return table["points"], table["cap"], terms
+
+
+def contracted(group: Any, form: str) -> list[str]:
+    """ "上げといて": casual Japanese contracts a verb's te-form and おく to とい / どい."""
+    if not (isinstance(group, tuple) and group[0] == "action") or form[-1:] not in ("て", "で"):
+        return []
+    out = form[:-1] + ("とい" if form[-1] == "て" else "どい")
+    return [out] if len(out) > 2 else []
 
 
 def _insert(found: list[int], term: int) -> None:

@@ -1316,3 +1316,15 @@ def test_a_japanese_or_korean_negation_after_the_work_rules_it_out(task: str):
 )
 def test_a_vague_malfunction_is_a_problem_to_look_into(task: str):
     assert tier(task) == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # Casual Japanese contracts a te-form and おく (上げておいて -> 上げといて).
+        ("requirements.txt の Django を 4.2.11 に上げといて", "SIMPLE"),
+        ("この PR 読んどいてもらえる？", "SIMPLE"),
+    ],
+)
+def test_a_contracted_japanese_te_form_is_its_verb(task: str, expected: str):
+    assert tier(task) == expected

@@ -383,6 +383,7 @@ impl Compiler {
                     self.add_passive(&base, hit);
                 }
             } else {
+                self.add_contracted(&base, bare);
                 self.add_word(base, bare);
             }
         }
@@ -394,6 +395,7 @@ impl Compiler {
                 term: terms.intern(&form, &field)?,
                 bare: false,
             };
+            self.add_contracted(&form, hit);
             self.add_word(form, hit);
         }
         for (i, raw) in lists.phrases.iter().enumerate() {
@@ -407,6 +409,25 @@ impl Compiler {
             self.add_phrase(&words, hit);
         }
         Ok(())
+    }
+
+    /// "上げといて", "読んどいて": casual Japanese contracts a verb's te-form and おく
+    /// ("上げておいて") to とい / どい, which the te-form listed does not match. Verbs
+    /// only: an action word ending in て or で also stands for its contraction.
+    fn add_contracted(&mut self, form: &str, hit: Hit) {
+        if !matches!(hit.group, Group::Action(_)) {
+            return;
+        }
+        let contracted = if let Some(stem) = form.strip_suffix('て') {
+            format!("{stem}とい")
+        } else if let Some(stem) = form.strip_suffix('で') {
+            format!("{stem}どい")
+        } else {
+            return;
+        };
+        if contracted.chars().count() > 2 {
+            self.add_word(contracted, hit);
+        }
     }
 
     /// "Needs to be migrated": a past form of a verb whose class counts its present
