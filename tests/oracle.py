@@ -422,7 +422,7 @@ class OracleRules:
         self._add("distributive", {"forms": grammar.get("distributives", [])}, [])
         self._add("thanks", {"forms": grammar.get("thanks", [])}, [])
         self._add("opinion", {"forms": grammar.get("opinions", [])}, [])
-        self.inverted_subjects = frozenset(grammar.get("inverted_subjects", []))
+        self.inverted_subjects = frozenset(w for raw in grammar.get("inverted_subjects", []) for w, _, _ in words(raw))
         self._add("conjunction", {"forms": grammar.get("conjunctions", [])}, [])
         self._add("pronoun", {"forms": grammar.get("pronouns", grammar.get("subject_pronouns", []))}, [])
         self.noun_particles: list[str] = grammar.get("noun_particles", [])
@@ -779,6 +779,10 @@ class Scan:
         """ "Thoughts on the roadmap?": an opinion asked for is no look-up; the question
         named earlier in the sentence is withdrawn and its question mark asks nothing."""
         self.opinion_asked = True
+        self.withdraw_question()
+
+    def withdraw_question(self) -> None:
+        """Withdraws the question named since the sentence began."""
         question = self.rules.question_class
         if question in self.ev.actions and question not in self.sentence_mark:
             del self.ev.actions[question]
@@ -1003,15 +1007,9 @@ class Scan:
             negated = self.index <= self.negated_until
             for hit in hits:
                 self.record(hit, negated, True, noun)
-            question = self.rules.question_class
-            if (
-                any(h[0] == "request" for h in hits)
-                and question in self.ev.actions
-                and question not in self.sentence_mark
-            ):
+            if any(h[0] == "request" for h in hits):
                 # "어떻게 달라지는지 해석해 주세요": a request after the question asks for the work.
-                del self.ev.actions[question]
-                self.clause.classes.discard(question)
+                self.withdraw_question()
             if any(h[0] == "opinion" for h in hits):
                 self.asked_opinion()
             if any(h[0] == "thanks" for h in hits) and not self.request_sentence:

@@ -209,8 +209,13 @@ pub(crate) struct TrivialRules {
 impl TrivialRules {
     /// Whether `word` joins a quoted literal to its replacement.
     pub(crate) fn joins_replacement(&self, word: &str) -> bool {
-        self.replacement_words.iter().any(|w| **w == *word)
+        is_listed(&self.replacement_words, word)
     }
+}
+
+/// Whether `word` is one of the words of a list matched as written.
+fn is_listed(list: &[Box<str>], word: &str) -> bool {
+    list.iter().any(|w| **w == *word)
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -598,7 +603,7 @@ impl ScoringRules {
 
     /// Whether `word` is a subject pronoun that follows its verb in a question.
     pub(crate) fn is_inverted_subject(&self, word: &str) -> bool {
-        self.inverted_subjects.iter().any(|w| **w == *word)
+        is_listed(&self.inverted_subjects, word)
     }
 
     /// The entry of `word` without a second-person ending, if its stem holds an
