@@ -26,6 +26,9 @@ RULES_PATH = Path(__file__).resolve().parents[1] / "python" / "claude_pm" / "dat
 MAX_PHRASE_WORDS = 4
 MAX_DISTINCT_TERMS = 8
 PAST_AUXILIARY_REACH = 3
+# The most words a request may have and still be about the text error named in the
+# sentences before it ("There's a typo in the README. Fix it.").
+SHORT_REQUEST_WORDS = 4
 
 # Unicode White_Space, as Rust's char::is_whitespace uses it.
 WHITE_SPACE = frozenset(
@@ -657,6 +660,9 @@ class Scan:
         self.recent: list[tuple[int, bool, bool]] = []  # most recent first
         self.clause = Clause()
         self.open: Clause | None = None
+        # Triviality of the sentences before the first action, which asked for nothing.
+        self.unclaimed = Triviality()
+        self.clause_from = 0
         self.opinion_asked = False
         self.question_opens = False
         self.penalty: dict[int, int] = {}
@@ -715,12 +721,18 @@ class Scan:
 
     def end_clause(self) -> None:
         clause, self.clause = self.clause, Clause()
+        words, self.clause_from = self.index - self.clause_from, self.index
         if clause.classes:
+            unclaimed, self.unclaimed = self.unclaimed, Triviality()
+            if words <= SHORT_REQUEST_WORDS:
+                clause.triviality.extend(unclaimed)
             if self.open is not None:
                 self.seal(self.open)
             self.open = clause
         elif self.open is not None:
             self.open.triviality.extend(clause.triviality)
+        else:
+            self.unclaimed.extend(clause.triviality)
 
     def finish(self) -> None:
         self.conditional(False)

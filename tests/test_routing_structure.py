@@ -1328,3 +1328,19 @@ def test_a_vague_malfunction_is_a_problem_to_look_into(task: str):
 )
 def test_a_contracted_japanese_te_form_is_its_verb(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # A sentence that names a text error and asks for nothing: the short request
+        # after it is about that error.
+        ("Spotted a typo on the pricing page: 'recieve'. Can you fix it?", "SIMPLE"),
+        ("En el pie de página se coló una errata: 'Contáctanos' con dos tildes. Arréglala.", "SIMPLE"),
+        ("릴리스 노트에 '배포'가 '베포'로 오타 났어요. 고쳐 주세요", "SIMPLE"),
+        # A request long enough to name its own object is not about the typo.
+        ("There's a typo on the pricing page. Also write integration tests for the invoice exporter.", "MEDIUM"),
+    ],
+)
+def test_a_short_request_after_a_named_text_error_is_about_that_error(task: str, expected: str):
+    assert tier(task) == expected

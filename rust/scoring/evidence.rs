@@ -242,6 +242,11 @@ struct PendingPrefix {
 /// you refactor", "did the team refactor".
 const PAST_AUXILIARY_REACH: u32 = 3;
 
+/// The most words a request may have and still point back at the text error a
+/// sentence before it named ("There's a typo in the README. Fix it."): a longer one
+/// names its own object.
+const SHORT_REQUEST_WORDS: u32 = 4;
+
 struct Scan<'r> {
     rules: &'r ScoringRules,
     evidence: Evidence,
@@ -260,6 +265,11 @@ struct Scan<'r> {
     /// The last clause with an action, not yet sealed: a following clause without
     /// an action may still lend it triviality.
     open: Option<Clause>,
+    /// Triviality of the sentences before the first action, which asked for
+    /// nothing: the short request after them may be about what they named.
+    unclaimed: TrivialMask,
+    /// The word index at which the current clause started.
+    clause_from: u32,
     /// Classes whose least trivial clause has been sealed, and its penalty.
     sealed: u16,
     penalty: [i32; MAX_ACTION_CLASSES],
@@ -360,13 +370,23 @@ impl<'r> Scan<'r> {
     }
 
     fn end_clause(&mut self) {
-        let clause = std::mem::take(&mut self.clause);
+        let mut clause = std::mem::take(&mut self.clause);
+        let words = self.index.saturating_sub(self.clause_from);
+        self.clause_from = self.index;
         if clause.classes != 0 {
+            // "Petite coquille dans le README. Tu peux corriger ?": the short request
+            // is about the error named before it.
+            let unclaimed = std::mem::take(&mut self.unclaimed);
+            if words <= SHORT_REQUEST_WORDS {
+                clause.triviality.extend(unclaimed);
+            }
             if let Some(open) = self.open.replace(clause) {
                 self.seal(open);
             }
         } else if let Some(open) = &mut self.open {
             open.triviality.extend(clause.triviality);
+        } else {
+            self.unclaimed.extend(clause.triviality);
         }
     }
 
@@ -1344,6 +1364,8 @@ pub(crate) fn with_evidence<R>(
         recent: [Recent::default(); MAX_PHRASE_WORDS - 1],
         clause: Clause::default(),
         open: None,
+        unclaimed: TrivialMask::default(),
+        clause_from: 0,
         sealed: 0,
         penalty: [0; MAX_ACTION_CLASSES],
         pending_prefix: None,
