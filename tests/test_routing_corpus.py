@@ -5,9 +5,10 @@ The corpus was labelled by hand, in seven languages, before any tuning on it (th
 `en-c`, `de-b`, `es-b`, `fr-b`, `zh-b`, `ja-b`, `ko-b` files, then the `en-d`, `de-c`,
 `es-c`, `fr-c`, `zh-c`, `ja-c`, `ko-c` files, then the `en-e`, `de-d`, `es-d`, `fr-d`,
 `zh-d`, `ja-d`, `ko-d` files, the `en-f`, `de-e`, `es-e`, `fr-e`, `zh-e`, `ja-e`, `ko-e`
-files, the `en-g`, `de-f`, `fr-f`, `zh-f`, `ja-f`, `ko-f` files and then the `en-h`,
-`de-g`, `es-f`, `fr-g`, `zh-g`, `ja-g`, `ko-g` files were written later, after the rules were
-tuned, and joined the same split);
+files, the `en-g`, `de-f`, `fr-f`, `zh-f`, `ja-f`, `ko-f` files, the `en-h`, `de-g`,
+`es-f`, `fr-g`, `zh-g`, `ja-g`, `ko-g` files, the `en-i`, `de-h`, `es-g`, `fr-h`, `zh-h`,
+`ja-h`, `ko-h` files and then the `en-j`, `de-i`, `es-h`, `fr-i`, `zh-i`, `ja-i`, `ko-i`
+files were written later, after the rules were tuned, and joined the same split);
 the check split is what the router scores on wording it was never adjusted to.
 """
 
