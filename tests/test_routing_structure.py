@@ -1344,3 +1344,31 @@ def test_a_contracted_japanese_te_form_is_its_verb(task: str, expected: str):
 )
 def test_a_short_request_after_a_named_text_error_is_about_that_error(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # "로그인", "登录" name the login screen far more often than they ask to log in:
+        # the malfunction reported about them is what the task is about.
+        "회원가입 후 로그인 화면이 계속 이상해요",
+        "手机端登录这块最近有点问题，帮忙瞅瞅",
+        # A Korean verb with the nominal ending -기 names a feature ("보내기 기능").
+        "PDF 내보내기 기능이 요즘 이상하게 동작해요",
+        "Irgendwas stimmt da nicht beim CSV-Import, schau mal rein",
+    ],
+)
+def test_a_malfunction_reported_about_a_named_feature_is_a_problem(task: str):
+    assert tier(task) == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # A clinical question about two drugs taken together: deep domain analysis.
+        "Ein Patient unter Marcumar bekommt wegen einer Lungenentzündung Clarithromycin. Was ist beim INR zu beachten?",
+        "老年患者在用华法林，医生想加克拉霉素，会有什么相互作用？",
+    ],
+)
+def test_a_drug_interaction_question_is_deep_domain_analysis(task: str):
+    assert tier(task) == "COMPLEX"
