@@ -376,9 +376,11 @@ impl<'r> Scan<'r> {
         if clause.classes != 0 {
             // "Petite coquille dans le README. Tu peux corriger ?": the short request
             // is about the error named before it.
-            let unclaimed = std::mem::take(&mut self.unclaimed);
-            if words <= SHORT_REQUEST_WORDS {
-                clause.triviality.extend(unclaimed);
+            if self.unclaimed != TrivialMask::default() {
+                let unclaimed = std::mem::take(&mut self.unclaimed);
+                if words <= SHORT_REQUEST_WORDS {
+                    clause.triviality.extend(unclaimed);
+                }
             }
             if let Some(open) = self.open.replace(clause) {
                 self.seal(open);
