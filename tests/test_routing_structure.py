@@ -1372,3 +1372,9 @@ def test_a_malfunction_reported_about_a_named_feature_is_a_problem(task: str):
 )
 def test_a_drug_interaction_question_is_deep_domain_analysis(task: str):
     assert tier(task) == "COMPLEX"
+
+
+def test_combing_through_for_weaknesses_is_a_review_not_a_look_up():
+    # "Comb through", "pore over": careful examination, as "go over" is.
+    assert tier("Comb through the payment service's IAM policies for over-broad grants.") == "MEDIUM"
+    assert tier("Pore over the draft supplier contract and flag anything unusual.") != "SIMPLE"
