@@ -1378,3 +1378,9 @@ def test_combing_through_for_weaknesses_is_a_review_not_a_look_up():
     # "Comb through", "pore over": careful examination, as "go over" is.
     assert tier("Comb through the payment service's IAM policies for over-broad grants.") == "MEDIUM"
     assert tier("Pore over the draft supplier contract and flag anything unusual.") != "SIMPLE"
+
+
+def test_a_german_participle_of_rethinking_asks_for_the_redesign():
+    # "muss neu gedacht werden": the participles of "neu denken" count as
+    # "refaktoriert" and "migriert" already do.
+    assert tier("Nicht nur den Typo fixen: die Rechteverwaltung aller Mandanten muss neu gedacht werden.") == "COMPLEX"
