@@ -1384,3 +1384,14 @@ def test_a_german_participle_of_rethinking_asks_for_the_redesign():
     # "muss neu gedacht werden": the participles of "neu denken" count as
     # "refaktoriert" and "migriert" already do.
     assert tier("Nicht nur den Typo fixen: die Rechteverwaltung aller Mandanten muss neu gedacht werden.") == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Der Lieferant droht mit fristloser Kündigung des Rahmenvertrags. Prüf, ob die Abmahnung wirksam war und was die Vertragsstrafe bedeutet.",
+        "Les ventes ont-elles monté à cause de la promo ? Fais une vraie inférence causale, en différences de différences ou par contrôle synthétique.",
+    ],
+)
+def test_contract_law_and_causal_inference_are_deep_domain_analysis(task: str):
+    assert tier(task) == "COMPLEX"
