@@ -1389,9 +1389,12 @@ def test_a_german_participle_of_rethinking_asks_for_the_redesign():
 @pytest.mark.parametrize(
     "task",
     [
-        "Der Lieferant droht mit fristloser Kündigung des Rahmenvertrags. Prüf, ob die Abmahnung wirksam war und was die Vertragsstrafe bedeutet.",
-        "Les ventes ont-elles monté à cause de la promo ? Fais une vraie inférence causale, en différences de différences ou par contrôle synthétique.",
+        "Der Lieferant droht mit fristloser Kündigung des Rahmenvertrags. "
+        "Prüf, ob die Abmahnung wirksam war und was die Vertragsstrafe bedeutet.",
+        "Les ventes ont-elles monté à cause de la promo ? "
+        "Fais une vraie inférence causale, en différences de différences ou par contrôle synthétique.",
     ],
 )
 def test_contract_law_and_causal_inference_are_deep_domain_analysis(task: str):
     assert tier(task) == "COMPLEX"
+
