@@ -1398,3 +1398,20 @@ def test_a_german_participle_of_rethinking_asks_for_the_redesign():
 def test_contract_law_and_causal_inference_are_deep_domain_analysis(task: str):
     assert tier(task) == "COMPLEX"
 
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # A fact asked about in a hard domain is looked up...
+        ("Which article of the GDPR defines personal data?", "SIMPLE"),
+        ("¿Qué dosis máxima de paracetamol indica el prospecto para un paciente adulto?", "SIMPLE"),
+        # ...but three domain terms make the question an analysis.
+        (
+            "With only five clusters, is a random-slopes mixed-effects model estimable, "
+            "and what happens to the inference?",
+            "COMPLEX",
+        ),
+    ],
+)
+def test_a_fact_question_in_a_hard_domain_is_a_look_up(task: str, expected: str):
+    assert tier(task) == expected
