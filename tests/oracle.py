@@ -1285,9 +1285,7 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
     hits = len(ev.terms("domain"))
     if hits >= rules.domain_complex_hits:
         raise_to(rules.complex_floor, "floor:domain")
-    elif hits >= rules.domain_medium_hits and cls != rules.question_class:
-        # A question about a fact in a hard domain looks it up; three terms make it an
-        # analysis.
+    elif hits >= rules.domain_medium_hits:
         raise_to(rules.medium_floor, "floor:domain")
     clamped = max(0, min(100, points))
     push("clamp", clamped - points)

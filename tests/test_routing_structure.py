@@ -1400,18 +1400,14 @@ def test_contract_law_and_causal_inference_are_deep_domain_analysis(task: str):
 
 
 @pytest.mark.parametrize(
-    ("task", "expected"),
+    "task",
     [
-        # A fact asked about in a hard domain is looked up...
-        ("Which article of the GDPR defines personal data?", "SIMPLE"),
-        ("¿Qué dosis máxima de paracetamol indica el prospecto para un paciente adulto?", "SIMPLE"),
-        # ...but three domain terms make the question an analysis.
-        (
-            "With only five clusters, is a random-slopes mixed-effects model estimable, "
-            "and what happens to the inference?",
-            "COMPLEX",
-        ),
+        "What dose of amoxicillin should a 20 kg child with pneumonia get?",
+        "Who owns the copyright when a contractor writes code without a written contract?",
+        "With only five clusters, is a random-slopes mixed-effects model estimable?",
     ],
 )
-def test_a_fact_question_in_a_hard_domain_is_a_look_up(task: str, expected: str):
-    assert tier(task) == expected
+def test_a_question_with_two_hard_domain_terms_is_never_a_look_up(task: str):
+    # A clinical or legal question may read like a fact look-up; sending it to the
+    # cheapest model is the costly error, so two domain terms keep it at MEDIUM or above.
+    assert tier(task) != "SIMPLE"

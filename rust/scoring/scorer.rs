@@ -406,11 +406,7 @@ fn candidate<'n>(
     let domain_hits = ev.domain.len();
     if domain_hits >= rules.domain.complex_floor_hits {
         raise_to(rules.complex_floor, "floor:domain", &mut points);
-    } else if domain_hits >= rules.domain.medium_floor_hits
-        && class != rules.question_class.map(usize::from)
-    {
-        // A question about a fact in a hard domain ("which OWASP category is SSRF?")
-        // looks it up; three terms make it an analysis.
+    } else if domain_hits >= rules.domain.medium_floor_hits {
         raise_to(rules.medium_floor, "floor:domain", &mut points);
     }
     let clamped = points.clamp(0, 100);
