@@ -323,6 +323,7 @@ class OracleRules:
             w for raw in doc.get("grammar", {}).get("passive_auxiliaries", []) for w, _, _ in words(raw)
         ]
         self.classes: list[ActionClass] = []
+        self.future: list[tuple[str, tuple[Any, int]]] = []
         for i, action in enumerate(doc["actions"]):
             cls = ActionClass(
                 action["name"],
@@ -337,11 +338,12 @@ class OracleRules:
                 action.get("hides_fallback", True),
             )
             self._add(("action", i), action, cls.terms, action.get("inflect", True), action.get("past", False))
+            self._queue_future(("action", i), action, cls.terms, spanish=True, french=True)
             if action.get("question_mark", False):
                 cls.question_term = self._intern(cls.terms, "?")
             self.classes.append(cls)
         names = [a["name"] for a in doc["actions"]]
-        for _language, sections in sorted(doc.get("lexicon", {}).items()):
+        for language, sections in sorted(doc.get("lexicon", {}).items()):
             for name, table in sorted(sections.items()):
                 if name == "neutral":
                     self._add("neutral", table, [])
@@ -354,6 +356,13 @@ class OracleRules:
                         doc["actions"][i].get("inflect", True),
                         doc["actions"][i].get("past", False),
                     )
+                    terms = self.classes[i].terms
+                    self._queue_future(("action", i), table, terms, spanish=language == "es", french=language == "fr")
+        # Derived forms only for words no list names.
+        unlisted = [(form, hit) for form, hit in self.future if not self.words.get(form)]
+        for form, hit in unlisted:
+            self._word(form, hit)
+            self.not_bare.add((form, *hit))
         self.question_class = next((i for i, c in enumerate(self.classes) if c.question_term is not None), None)
         normalise = doc.get("normalise", {})
         self.prefixes = [w for raw in normalise.get("prefixes", []) for w, _, _ in words(raw)]
@@ -582,10 +591,72 @@ class OracleRules:
             if hit not in hits:
                 hits.append(hit)
 
+    def _queue_future(self, group: Any, table: dict[str, Any], terms: list[str], spanish: bool, french: bool) -> None:
+        for raw in table.get("forms", []):
+            (form,) = [w for w, _, _ in words(raw)]
+            derived = future_forms(form, spanish, french)
+            if derived:
+                hit = (group, self._intern(terms, form))
+                self.future.extend((d, hit) for d in derived)
+
     def _weighted(self, group: str, table: dict[str, Any]) -> tuple[int, int, list[str]]:
         terms: list[str] = []
         self._add(group, table, terms)
         return table["points"], table["cap"], terms
+
+
+SPANISH_FUTURE = (
+    "ía",
+    "ías",
+    "íamos",
+    "íais",
+    "ían",
+    "ia",
+    "ias",
+    "iamos",
+    "ian",
+    "é",
+    "ás",
+    "á",
+    "emos",
+    "éis",
+    "án",
+    "as",
+    "an",
+)
+FRENCH_FUTURE = ("ai", "as", "a", "ons", "ez", "ont", "ais", "ait", "ions", "iez", "aient")
+IRREGULAR_FUTURE = (
+    ("hacer", "har", True),
+    ("poner", "pondr", True),
+    ("tener", "tendr", True),
+    ("faire", "fer", False),
+    ("evoir", "evr", False),
+)
+
+
+def future_forms(infinitive: str, spanish: bool, french: bool) -> list[str]:
+    """Spanish and French future and conditional forms of an infinitive ("rediseñarías",
+    "refondrais"), in the engine's order."""
+    out: list[str] = []
+    if len(infinitive) < 5:
+        return out
+
+    def add(stem: str, endings: tuple[str, ...]) -> None:
+        for ending in endings:
+            if stem + ending not in out:
+                out.append(stem + ending)
+
+    if spanish and infinitive.endswith(("ar", "er", "ir")):
+        add(infinitive, SPANISH_FUTURE)
+    if french:
+        if infinitive.endswith(("er", "ir")):
+            add(infinitive, FRENCH_FUTURE)
+        elif infinitive.endswith("re"):
+            add(infinitive[:-2] + "r", FRENCH_FUTURE)
+    for end, stem_end, is_spanish in IRREGULAR_FUTURE:
+        if (spanish if is_spanish else french) and infinitive.endswith(end):
+            add(infinitive[: -len(end)] + stem_end, SPANISH_FUTURE if is_spanish else FRENCH_FUTURE)
+    return out
 
 
 def contracted(group: Any, form: str) -> list[str]:

@@ -1411,3 +1411,22 @@ def test_a_question_with_two_hard_domain_terms_is_never_a_look_up(task: str):
     # A clinical or legal question may read like a fact look-up; sending it to the
     # cheapest model is the costly error, so two domain terms keep it at MEDIUM or above.
     assert tier(task) != "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # Spanish conditional and future, with and without the accent.
+        ("¿Cómo rediseñarías la arquitectura de pagos?", "COMPLEX"),
+        ("Migraremos todos los servicios a Kubernetes el próximo trimestre.", "COMPLEX"),
+        ("como refactorizarias el monolito?", "COMPLEX"),
+        # French future stems, and the subject after the verb in an inverted question.
+        ("Comment concevrais-tu l'architecture du système de paiement ?", "COMPLEX"),
+        ("Nous refondrons l'architecture d'authentification.", "COMPLEX"),
+        ("Refonds-tu l'architecture des permissions ?", "COMPLEX"),
+        # A look-up stays a look-up in the conditional.
+        ("¿Me listarías los pods del namespace staging?", "SIMPLE"),
+    ],
+)
+def test_a_request_in_the_conditional_or_future_names_its_verb(task: str, expected: str):
+    assert tier(task) == expected

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use super::super::short_words::{pack_short, ShortWords};
 use super::super::tokenizer::{for_each_word, is_segmented};
 use super::model::*;
+use super::romance::{future_forms, Romance};
 use super::schema::*;
 use super::RulesError;
 
@@ -28,6 +29,9 @@ struct Compiler {
     /// `grammar.passive_auxiliaries`, normalised: a request verb's past form after
     /// one of them asks for the work ("needs to be migrated").
     passive_auxiliaries: Vec<String>,
+    /// Future and conditional forms derived from action classes' infinitives, added
+    /// once every listed word is known (`add_future_forms`).
+    future_forms: Vec<(String, Hit)>,
 }
 
 fn check_points(field: &str, value: u8) -> Result<i32, RulesError> {
@@ -205,6 +209,7 @@ impl TermNames {
     }
 }
 
+#[derive(Clone, Copy)]
 struct TermLists<'a> {
     words: &'a [String],
     forms: &'a [String],
@@ -447,6 +452,47 @@ impl Compiler {
         }
     }
 
+    /// Queues the future and conditional forms of the Spanish and French infinitives
+    /// among `forms`, under the infinitive's term.
+    fn derive_future_forms(
+        &mut self,
+        field: &str,
+        group: Group,
+        forms: &[String],
+        romance: Romance,
+        terms: &mut TermNames,
+    ) -> Result<(), RulesError> {
+        for (i, raw) in forms.iter().enumerate() {
+            let field = format!("{field}.forms[{i}]");
+            let form = single_word(&field, raw)?;
+            let derived = future_forms(&form, romance);
+            if derived.is_empty() {
+                continue;
+            }
+            let hit = Hit {
+                group,
+                term: terms.intern(&form, &field)?,
+                bare: false,
+            };
+            self.future_forms
+                .extend(derived.into_iter().map(|derived| (derived, hit)));
+        }
+        Ok(())
+    }
+
+    /// Adds the queued future forms that no list names: a word written in a table
+    /// keeps exactly the classes the table gives it.
+    fn add_future_forms(&mut self) {
+        let derived = std::mem::take(&mut self.future_forms);
+        let unlisted: Vec<(String, Hit)> = derived
+            .into_iter()
+            .filter(|(form, _)| self.words.get(form).is_none_or(|slot| slot.0.is_empty()))
+            .collect();
+        for (form, hit) in unlisted {
+            self.add_word(form, hit);
+        }
+    }
+
     /// Adds the lexicon's verbs to their action classes (`neutral` ones become known
     /// words without evidence).
     fn lexicon(
@@ -480,13 +526,22 @@ impl Compiler {
                     None => {
                         self.add_terms("lexicon", Group::Neutral, lists, &mut neutral_terms)?;
                     }
-                    Some(i) => self.add_terms_inflected(
-                        &field,
-                        Group::Action(i as u8),
-                        lists,
-                        Inflect::of(actions[i].inflect, actions[i].past),
-                        &mut class_terms[i],
-                    )?,
+                    Some(i) => {
+                        self.add_terms_inflected(
+                            &field,
+                            Group::Action(i as u8),
+                            lists,
+                            Inflect::of(actions[i].inflect, actions[i].past),
+                            &mut class_terms[i],
+                        )?;
+                        self.derive_future_forms(
+                            &field,
+                            Group::Action(i as u8),
+                            lists.forms,
+                            Romance::of_language(language),
+                            &mut class_terms[i],
+                        )?;
+                    }
                 }
             }
         }
@@ -741,6 +796,7 @@ impl Compiler {
             classes.push(class);
         }
         self.lexicon(lexicon, actions, &mut class_terms)?;
+        self.add_future_forms();
         for (class, terms) in classes.iter_mut().zip(class_terms) {
             class.terms = terms.into_names();
         }
@@ -801,6 +857,13 @@ impl Compiler {
             Group::Action(i as u8),
             lists,
             Inflect::of(action.inflect, action.past),
+            &mut terms,
+        )?;
+        self.derive_future_forms(
+            &field,
+            Group::Action(i as u8),
+            lists.forms,
+            Romance::BOTH,
             &mut terms,
         )?;
         let question_term = if action.question_mark {

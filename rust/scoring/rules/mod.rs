@@ -9,6 +9,7 @@ use crate::error::{CoreError, CoreResult};
 
 mod compile;
 mod model;
+mod romance;
 mod schema;
 
 pub use model::ScoringRules;
