@@ -948,6 +948,7 @@ class Scan:
         elif group == "request":
             if start:
                 self.request_sentence = True
+                self.withdraw_question()  # "how can we ...": a request, not a look-up
         elif group == "alternative":
             if not negated and self.alternative is None:
                 self.alternative = term

@@ -1430,3 +1430,19 @@ def test_a_question_with_two_hard_domain_terms_is_never_a_look_up(task: str):
 )
 def test_a_request_in_the_conditional_or_future_names_its_verb(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        # A request that opens with a question word asks for the work: with no action
+        # word it is no evidence (MEDIUM), with system scope it is design.
+        ("Is there a way to make the whole search stack horizontally scalable?", "MEDIUM"),
+        ("How can we guarantee exactly-once delivery across the whole pipeline?", "COMPLEX"),
+        # Its look-up and edit verbs still make it a look-up or a mechanical edit.
+        ("How do I rename a branch?", "SIMPLE"),
+        ("Is there a way to list all pods in staging?", "SIMPLE"),
+    ],
+)
+def test_a_question_word_opening_a_request_is_no_look_up(task: str, expected: str):
+    assert tier(task) == expected

@@ -744,7 +744,10 @@ impl<'r> Scan<'r> {
             Group::StepMarker => *number_next = true,
             Group::Request => {
                 if sentence_start {
+                    // "How can we ...", "is there a way to ...": the question word
+                    // opens a request, not a look-up.
                     self.request_sentence = true;
+                    self.request_after_question();
                 }
             }
             Group::Alternative => {
