@@ -461,14 +461,14 @@ class OracleRules:
 
     def _separable_verbs(self, particles: list[str]) -> None:
         """Marks the stems of the separable verbs the vocabulary lists ("herleiten"
-        marks "leit" and "leite")."""
+        marks "leit", "leite", "leiten", "leitt", "leitst" and "leitet")."""
         stems = set()
         for word, hits in self.words.items():
             if word.endswith("en") and has_action(hits):
                 for particle in particles:
                     stem = word[:-2][len(particle) :] if word[:-2].startswith(particle) else ""
                     if len(stem) >= 2:
-                        stems.update((stem, stem + "e"))
+                        stems.update(stem + ending for ending in SEPARABLE_VERB_ENDINGS)
         for stem in sorted(stems):
             self._word(stem, ("separable_verb", 0))
 
@@ -605,6 +605,7 @@ class OracleRules:
         return table["points"], table["cap"], terms
 
 
+SEPARABLE_VERB_ENDINGS = ("en", "st", "et", "e", "t", "")
 SPANISH_FUTURE = (
     "ía",
     "ías",
@@ -824,9 +825,11 @@ class Scan:
             # "Fass die Architektur nicht an": like a negation after what it rules out.
             self.post_negation()
             return
-        joined = particle + (text[:-1] if text.endswith("e") else text) + "en"
-        hits = self.rules.words.get(joined, [])
-        if not has_action(hits):
+        # "stellen", "stellst", "stelle": the first ending that leaves a listed verb.
+        stems = [text[: len(text) - len(e)] for e in SEPARABLE_VERB_ENDINGS if text.endswith(e)]
+        joined_hits = [self.rules.words.get(particle + stem + "en", []) for stem in stems]
+        hits = next((h for h in joined_hits if has_action(h)), [])
+        if not hits:
             return  # only a verb the vocabulary lists joins
         # The verb's own actions give way to the joined verb's.
         for group, term in verb_hits:
@@ -1204,7 +1207,7 @@ class Scan:
         if particle and self.verb is not None and as_written:
             self.particle = (word, negated)
         elif (
-            verb_position
+            (verb_position or second_word)  # "wie stellen wir das Backend um?"
             and not hyphen_before
             and not in_path
             and as_written

@@ -1446,3 +1446,16 @@ def test_a_request_in_the_conditional_or_future_names_its_verb(task: str, expect
 )
 def test_a_question_word_opening_a_request_is_no_look_up(task: str, expected: str):
     assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # The finite verb in second place, its particle at the clause's end.
+        "Wie stellen wir das ganze Backend auf Event-Sourcing um?",
+        "Stellst du das ganze Backend auf Event-Sourcing um?",
+        "Wie leitet man die Formel für die Varianz her?",
+    ],
+)
+def test_a_german_separable_verb_in_second_place_joins_its_particle(task: str):
+    assert tier(task) == "COMPLEX"

@@ -12,7 +12,7 @@ use super::rules::{
     MAX_PHRASE_WORDS, PHRASE_END, PHRASE_START, ROLE_CONJUNCTION, ROLE_CUE, ROLE_DETERMINER,
     ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN, ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB,
     ROLE_OPINION, ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_REQUEST,
-    ROLE_SEPARABLE_VERB, ROLE_THANKS,
+    ROLE_SEPARABLE_VERB, ROLE_THANKS, SEPARABLE_VERB_ENDINGS,
 };
 use super::tokenizer::{for_each_word, Word, QUESTION_OPENS, QUOTE_AFTER, QUOTE_OPENS};
 
@@ -205,7 +205,9 @@ struct RareWord {
     roles: u16,
     hyphen_before: bool,
     modifier: bool,
-    verb_position: bool,
+    /// A finite verb may stand here: where any verb may, or as the sentence's
+    /// second word ("wie stellen wir das Backend um?", "wir bauen das System um").
+    finite_verb_position: bool,
     as_written: bool,
     in_path: bool,
 }
@@ -426,23 +428,22 @@ impl<'r> Scan<'r> {
             self.post_negation();
             return;
         }
-        let mut joined = std::mem::take(&mut self.joined);
-        joined.clear();
-        joined.push_str(&self.particle_text);
-        joined.push_str(&self.verb_text);
-        if joined.ends_with('e') {
-            joined.pop();
-        }
-        joined.push_str("en");
         let rules = self.rules;
-        let found = rules.lookup(&joined);
+        let mut joined = std::mem::take(&mut self.joined);
+        // "stellen", "stellst", "stelle": the first ending whose stem, with the
+        // particle, makes a listed verb ("umstellen").
+        let found = SEPARABLE_VERB_ENDINGS.iter().find_map(|ending| {
+            let stem = self.verb_text.strip_suffix(ending)?;
+            joined.clear();
+            joined.push_str(&self.particle_text);
+            joined.push_str(stem);
+            joined.push_str("en");
+            rules.lookup(&joined).filter(|found| found.has_action())
+        });
         self.joined = joined;
         let Some(found) = found else {
             return;
         };
-        if !found.has_action() {
-            return;
-        }
         // The verb's own actions give way to the joined verb's.
         for hit in verb.hits {
             if let Group::Action(c) = hit.group {
@@ -506,7 +507,7 @@ impl<'r> Scan<'r> {
             self.particle_text.clear();
             self.particle_text.push_str(text);
         } else if word.roles & ROLE_SEPARABLE_VERB != 0
-            && word.verb_position
+            && word.finite_verb_position
             && !word.hyphen_before
             && !word.in_path
         {
@@ -1233,7 +1234,7 @@ impl<'r> Scan<'r> {
                 roles,
                 hyphen_before,
                 modifier,
-                verb_position,
+                finite_verb_position: verb_position || second_word,
                 as_written,
                 in_path,
             };

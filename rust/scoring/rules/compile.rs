@@ -268,7 +268,8 @@ impl Compiler {
     /// interning term names in `terms`.
     /// Marks the stems of the separable verbs the vocabulary lists (an action word
     /// made of a particle, a stem of two or more letters and "en": "herleiten" marks
-    /// "leit" and "leite"), the only words a clause-final particle joins. Run once
+    /// "leit" with each of `SEPARABLE_VERB_ENDINGS`), the only words a clause-final
+    /// particle joins. Run once
     /// every action word is in.
     fn separable_verbs(&mut self, particles: &[String]) {
         let particles: Vec<String> = particles
@@ -286,8 +287,9 @@ impl Compiler {
             for particle in &particles {
                 if let Some(stem) = infinitive.strip_prefix(particle.as_str()) {
                     if stem.chars().count() >= 2 {
-                        stems.push(format!("{stem}e"));
-                        stems.push(stem.to_owned());
+                        for ending in SEPARABLE_VERB_ENDINGS {
+                            stems.push(format!("{stem}{ending}"));
+                        }
                     }
                 }
             }

@@ -252,6 +252,13 @@ pub(crate) const ROLE_DISTRIBUTIVE: u16 = 128;
 pub(crate) const ROLE_PARTICLE: u16 = 256;
 /// A French object pronoun after a hyphen ("moi" in "trouve-moi").
 pub(crate) const ROLE_HYPHEN_PRONOUN: u16 = 512;
+
+/// The endings a German separable verb's stem takes where the particle splits off:
+/// the imperative and first person ("stell", "stelle") and the finite forms of a verb
+/// in second place ("wir stellen", "stellst du", "ihr stellt", "er leitet ... her").
+/// The compiler marks stem + each ending; the scanner strips the first one that
+/// leaves a listed verb when the particle joins it. Longest first, the bare stem last.
+pub(crate) const SEPARABLE_VERB_ENDINGS: [&str; 6] = ["en", "st", "et", "e", "t", ""];
 /// The stem of a separable verb the vocabulary lists ("leite" of "herleiten").
 pub(crate) const ROLE_SEPARABLE_VERB: u16 = 1024;
 /// A question word that asks for a person, a place or a time ("who", "wo").
