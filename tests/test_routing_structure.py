@@ -1459,3 +1459,16 @@ def test_a_question_word_opening_a_request_is_no_look_up(task: str, expected: st
 )
 def test_a_german_separable_verb_in_second_place_joins_its_particle(task: str):
     assert tier(task) == "COMPLEX"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Who should own the event schema across teams?",
+        "Wer sollte das Event-Schema teamübergreifend verantworten?",
+        "¿Quién debería revisar el diseño del esquema?",
+    ],
+)
+def test_who_should_asks_for_a_judgement_not_a_name(task: str):
+    # "who maintains X?" looks a name up; "who should own X?" asks for advice.
+    assert tier(task) != "SIMPLE"
