@@ -571,8 +571,14 @@ impl<'r> Scan<'r> {
     /// it changes) asks for the work: the question named earlier in the sentence is
     /// withdrawn.
     fn request_after_question(&mut self) {
-        // The question class is the one class with a question term.
-        self.withdraw_since(self.sentence_mark, |class| class.question_term.is_some());
+        // Called at every request: the one class to check, without a loop.
+        let Some(c) = self.rules.question_class.map(usize::from) else {
+            return;
+        };
+        if !self.sentence_mark.is_set(c) && self.evidence.actions.is_set(c) {
+            self.evidence.actions.remove(c);
+            self.clause.classes &= !(1 << c);
+        }
     }
 
     /// "Thoughts on the roadmap?", "有什么想法？": an opinion asked for is no look-up, so
