@@ -8,7 +8,8 @@ The corpus was labelled by hand, in seven languages, before any tuning on it (th
 files, the `en-g`, `de-f`, `fr-f`, `zh-f`, `ja-f`, `ko-f` files, the `en-h`, `de-g`,
 `es-f`, `fr-g`, `zh-g`, `ja-g`, `ko-g` files, the `en-i`, `de-h`, `es-g`, `fr-h`, `zh-h`,
 `ja-h`, `ko-h` files, the `en-j`, `de-i`, `es-h`, `fr-i`, `zh-i`, `ja-i`, `ko-i` files
-and then the `en-k`, `de-j`, `es-i`, `fr-j`, `zh-j`, `ja-j`, `ko-j` files were written later, after the rules were tuned, and joined the same split);
+and then the `en-k`, `de-j`, `es-i`, `fr-j`, `zh-j`, `ja-j`, `ko-j` files were written
+later, after the rules were tuned, and joined the same split);
 the check split is what the router scores on wording it was never adjusted to.
 """
 

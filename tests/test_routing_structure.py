@@ -1472,3 +1472,7 @@ def test_a_german_separable_verb_in_second_place_joins_its_particle(task: str):
 def test_who_should_asks_for_a_judgement_not_a_name(task: str):
     # "who maintains X?" looks a name up; "who should own X?" asks for advice.
     assert tier(task) != "SIMPLE"
+
+
+def test_pointing_out_mistakes_is_a_review():
+    assert tier("Have a look at the new rate limiter and point out anything that looks off.") == "MEDIUM"
