@@ -337,8 +337,8 @@ class OracleRules:
                 action.get("fallback", False),
                 action.get("hides_fallback", True),
             )
-            self._add(("action", i), action, cls.terms, action.get("inflect", True), action.get("past", False))
-            self._queue_future(("action", i), action, cls.terms, spanish=True, french=True)
+            inflect, past = action.get("inflect", True), action.get("past", False)
+            self._add(("action", i), action, cls.terms, inflect, past, romance=(True, True))
             if action.get("question_mark", False):
                 cls.question_term = self._intern(cls.terms, "?")
             self.classes.append(cls)
@@ -355,9 +355,8 @@ class OracleRules:
                         self.classes[i].terms,
                         doc["actions"][i].get("inflect", True),
                         doc["actions"][i].get("past", False),
+                        romance=(language == "es", language == "fr"),
                     )
-                    terms = self.classes[i].terms
-                    self._queue_future(("action", i), table, terms, spanish=language == "es", french=language == "fr")
         # Derived forms only for words no list names.
         unlisted = [(form, hit) for form, hit in self.future if not self.words.get(form)]
         for form, hit in unlisted:
@@ -556,8 +555,16 @@ class OracleRules:
             hits.append(hit)
 
     def _add(
-        self, group: Any, table: dict[str, Any], terms: list[str], inflect: bool = True, past: bool = True
+        self,
+        group: Any,
+        table: dict[str, Any],
+        terms: list[str],
+        inflect: bool = True,
+        past: bool = True,
+        romance: tuple[bool, bool] = (False, False),
     ) -> None:
+        """Adds a list's words, forms and phrases; `romance` (Spanish, French) queues the
+        future and conditional forms of the infinitives among its forms."""
         for raw in table.get("words", []):
             (base,) = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, base))
@@ -583,6 +590,7 @@ class OracleRules:
             for written in [form, *contracted(group, form)]:
                 self._word(written, hit)
                 self.not_bare.add((written, *hit))
+            self.future.extend((derived, hit) for derived in future_forms(form, *romance))
         for raw in table.get("phrases", []):
             parts = [w for w, _, _ in words(raw)]
             hit = (group, self._intern(terms, " ".join(parts)))
@@ -590,14 +598,6 @@ class OracleRules:
             hits = self.phrases.setdefault(key, [])
             if hit not in hits:
                 hits.append(hit)
-
-    def _queue_future(self, group: Any, table: dict[str, Any], terms: list[str], spanish: bool, french: bool) -> None:
-        for raw in table.get("forms", []):
-            (form,) = [w for w, _, _ in words(raw)]
-            derived = future_forms(form, spanish, french)
-            if derived:
-                hit = (group, self._intern(terms, form))
-                self.future.extend((d, hit) for d in derived)
 
     def _weighted(self, group: str, table: dict[str, Any]) -> tuple[int, int, list[str]]:
         terms: list[str] = []
@@ -639,7 +639,7 @@ def future_forms(infinitive: str, spanish: bool, french: bool) -> list[str]:
     """Spanish and French future and conditional forms of an infinitive ("rediseñarías",
     "refondrais"), in the engine's order."""
     out: list[str] = []
-    if len(infinitive) < 5:
+    if not (spanish or french) or len(infinitive) < 5:
         return out
 
     def add(stem: str, endings: tuple[str, ...]) -> None:

@@ -209,7 +209,6 @@ impl TermNames {
     }
 }
 
-#[derive(Clone, Copy)]
 struct TermLists<'a> {
     words: &'a [String],
     forms: &'a [String],
@@ -269,8 +268,7 @@ impl Compiler {
     /// Marks the stems of the separable verbs the vocabulary lists (an action word
     /// made of a particle, a stem of two or more letters and "en": "herleiten" marks
     /// "leit" with each of `SEPARABLE_VERB_ENDINGS`), the only words a clause-final
-    /// particle joins. Run once
-    /// every action word is in.
+    /// particle joins. Run once every action word is in.
     fn separable_verbs(&mut self, particles: &[String]) {
         let particles: Vec<String> = particles
             .iter()
@@ -359,16 +357,19 @@ impl Compiler {
         lists: TermLists<'_>,
         terms: &mut TermNames,
     ) -> Result<(), RulesError> {
-        self.add_terms_inflected(field, group, lists, Inflect::All, terms)
+        self.add_terms_inflected(field, group, lists, Inflect::All, Romance::NONE, terms)
     }
 
-    /// Like `add_terms`, with `words` inflected as `inflect` says.
+    /// Like `add_terms`, with `words` inflected as `inflect` says, and the future
+    /// and conditional forms of the infinitives among `forms` queued in the
+    /// languages `romance` names (`add_future_forms`).
     fn add_terms_inflected(
         &mut self,
         field: &str,
         group: Group,
         lists: TermLists<'_>,
         inflect: Inflect,
+        romance: Romance,
         terms: &mut TermNames,
     ) -> Result<(), RulesError> {
         for (i, raw) in lists.words.iter().enumerate() {
@@ -403,6 +404,9 @@ impl Compiler {
                 bare: false,
             };
             self.add_contracted(&form, hit);
+            let derived = future_forms(&form, romance);
+            self.future_forms
+                .extend(derived.into_iter().map(|derived| (derived, hit)));
             self.add_word(form, hit);
         }
         for (i, raw) in lists.phrases.iter().enumerate() {
@@ -454,34 +458,6 @@ impl Compiler {
         }
     }
 
-    /// Queues the future and conditional forms of the Spanish and French infinitives
-    /// among `forms`, under the infinitive's term.
-    fn derive_future_forms(
-        &mut self,
-        field: &str,
-        group: Group,
-        forms: &[String],
-        romance: Romance,
-        terms: &mut TermNames,
-    ) -> Result<(), RulesError> {
-        for (i, raw) in forms.iter().enumerate() {
-            let field = format!("{field}.forms[{i}]");
-            let form = single_word(&field, raw)?;
-            let derived = future_forms(&form, romance);
-            if derived.is_empty() {
-                continue;
-            }
-            let hit = Hit {
-                group,
-                term: terms.intern(&form, &field)?,
-                bare: false,
-            };
-            self.future_forms
-                .extend(derived.into_iter().map(|derived| (derived, hit)));
-        }
-        Ok(())
-    }
-
     /// Adds the queued future forms that no list names: a word written in a table
     /// keeps exactly the classes the table gives it.
     fn add_future_forms(&mut self) {
@@ -528,22 +504,14 @@ impl Compiler {
                     None => {
                         self.add_terms("lexicon", Group::Neutral, lists, &mut neutral_terms)?;
                     }
-                    Some(i) => {
-                        self.add_terms_inflected(
-                            &field,
-                            Group::Action(i as u8),
-                            lists,
-                            Inflect::of(actions[i].inflect, actions[i].past),
-                            &mut class_terms[i],
-                        )?;
-                        self.derive_future_forms(
-                            &field,
-                            Group::Action(i as u8),
-                            lists.forms,
-                            Romance::of_language(language),
-                            &mut class_terms[i],
-                        )?;
-                    }
+                    Some(i) => self.add_terms_inflected(
+                        &field,
+                        Group::Action(i as u8),
+                        lists,
+                        Inflect::of(actions[i].inflect, actions[i].past),
+                        Romance::of_language(language),
+                        &mut class_terms[i],
+                    )?,
                 }
             }
         }
@@ -859,12 +827,6 @@ impl Compiler {
             Group::Action(i as u8),
             lists,
             Inflect::of(action.inflect, action.past),
-            &mut terms,
-        )?;
-        self.derive_future_forms(
-            &field,
-            Group::Action(i as u8),
-            lists.forms,
             Romance::BOTH,
             &mut terms,
         )?;

@@ -27,6 +27,12 @@ impl Romance {
         spanish: true,
         french: true,
     };
+
+    /// Lists that are no action class's: no forms derived.
+    pub(super) const NONE: Self = Self {
+        spanish: false,
+        french: false,
+    };
 }
 
 /// Spanish conditional and future endings after the infinitive, also as typed
@@ -60,7 +66,7 @@ const MIN_INFINITIVE_CHARS: usize = 5;
 /// infinitive of those languages.
 pub(super) fn future_forms(infinitive: &str, romance: Romance) -> Vec<String> {
     let mut forms = Vec::new();
-    if infinitive.chars().count() < MIN_INFINITIVE_CHARS {
+    if romance == Romance::NONE || infinitive.chars().count() < MIN_INFINITIVE_CHARS {
         return forms;
     }
     let mut add = |stem: &str, endings: &[&str]| {
