@@ -433,6 +433,9 @@ class OracleRules:
         self._add("distributive", {"forms": grammar.get("distributives", [])}, [])
         self._add("thanks", {"forms": grammar.get("thanks", [])}, [])
         self._add("opinion", {"forms": grammar.get("opinions", [])}, [])
+        self._add("method_question", {"forms": grammar.get("method_questions", [])}, [])
+        self._add("method_state", {"forms": grammar.get("method_states", [])}, [])
+        self._add("method_passed", {"forms": grammar.get("method_passed", [])}, [])
         self.inverted_subjects = frozenset(w for raw in grammar.get("inverted_subjects", []) for w, _, _ in words(raw))
         self._add("conjunction", {"forms": grammar.get("conjunctions", [])}, [])
         self._add("pronoun", {"forms": grammar.get("pronouns", grammar.get("subject_pronouns", []))}, [])
@@ -696,7 +699,7 @@ class Clause:
 
 @dataclass
 class Evidence:
-    blank: bool
+    blank: bool = False
     word_count: int = 0
     actions: dict[int, int] = field(default_factory=dict)
     class_triviality: dict[int, Triviality] = field(default_factory=dict)
@@ -722,7 +725,7 @@ class Scan:
 
     def __init__(self, rules: OracleRules, text: str) -> None:
         self.rules = rules
-        self.ev = Evidence(blank=all(is_space(c) for c in text))
+        self.ev = Evidence()
         self.index = 0
         self.negated_until = 0
         self.quantified_until = 0
@@ -746,6 +749,9 @@ class Scan:
         self.nominal_position = False
         self.after_preposition = False
         self.request_sentence = False
+        # A method word ("cómo", "如何") waits for the next word; the sentence asks how
+        # to do something; it named a scope term.
+        self.method_pending = self.method_asked = self.scope_in_sentence = False
         self.sentence_words = 0
         self.alternative: int | None = None
         self.sentence_mark: dict[int, int] = {}  # the actions when the sentence began
@@ -867,6 +873,29 @@ class Scan:
         self.opinion_asked = True
         self.withdraw_question()
 
+    def after_method_word(self, hits: list[tuple[Any, int]]) -> None:
+        """The word after a method word: a state ("¿cómo va el deploy?") keeps the
+        look-up; anything else asks how to do something, a request for the work once
+        the sentence names a system scope. A pronoun in between is passed over."""
+        groups = {h[0] for h in hits}
+        if "method_passed" in groups:
+            return
+        self.method_pending = False
+        if "method_state" not in groups:
+            self.method_asked = True
+            if self.scope_in_sentence:
+                self.scoped_method_question()
+
+    def scoped_method_question(self) -> None:
+        self.method_asked = False
+        self.request_sentence = True
+        self.withdraw_question()
+
+    def scope_named(self) -> None:
+        self.scope_in_sentence = True
+        if self.method_asked:
+            self.scoped_method_question()
+
     def withdraw_question(self) -> None:
         """Withdraws the question named since the sentence began."""
         question = self.rules.question_class
@@ -923,6 +952,8 @@ class Scan:
             pass  # "so that no module imports it": a unit ruled out does not bound the work
         elif group in ("scope", "tradeoff", "coordination", "narrow", "domain"):
             self.ev.add(group, term)
+            if group == "scope":
+                self.scope_named()
             if group == "narrow" and term in self.ev.terms("narrow"):
                 if term not in self.clause.triviality.narrow:
                     self.clause.triviality.narrow.append(term)
@@ -933,6 +964,7 @@ class Scan:
         elif group == "unit":
             if self.index <= self.quantified_until and not negated:
                 self.ev.add("scope", term)
+                self.scope_named()
         elif group in ("weak", "strong"):
             if not negated:
                 self.trivial(group, term)
@@ -1065,6 +1097,7 @@ class Scan:
             self.done_until = 0
             self.quantified_until = 0
             self.request_sentence = False
+            self.method_pending = self.method_asked = self.scope_in_sentence = False
             self.sentence_words = 0
             self.alternative = None
             self.sentence_mark = dict(self.ev.actions)
@@ -1089,11 +1122,19 @@ class Scan:
         self.verb = None
         found = self.rules.segments(run)
         self.in_run = True
-        for hits, noun, _ in found:
+        for hits, noun, at_end in found:
             self.index += 1
             negated = self.index <= self.negated_until
+            if self.method_pending:
+                self.after_method_word(hits)
             for hit in hits:
                 self.record(hit, negated, True, noun)
+            if any(h[0] == "method_question" for h in hits):
+                # "我们如何保证 ...": the verb follows in the run, unless the run ends.
+                if at_end:
+                    self.method_pending = True
+                else:
+                    self.after_method_word([])
             if any(h[0] == "request" for h in hits):
                 # "어떻게 달라지는지 해석해 주세요": a request after the question asks for the work.
                 self.withdraw_question()
@@ -1108,6 +1149,8 @@ class Scan:
             self.distributive_before = any(h[0] == "distributive" for h in hits)
         if not found:
             self.index += 1
+            if self.method_pending:
+                self.after_method_word([])
         self.in_run = False
         self.recent = []
         self.determined = "no"
@@ -1147,6 +1190,8 @@ class Scan:
             self.trivial("weak", rules.value_term)
         found = None if is_number or in_path else rules.find(word, self.verb_position)
         hits = found[1] if found else []
+        if self.method_pending:
+            self.after_method_word(hits)
         if any(h[0] == "opinion" for h in hits):
             self.asked_opinion()
         before = (dict(ev.actions), set(self.clause.classes))
@@ -1188,6 +1233,8 @@ class Scan:
             asks = (opens_question or self.whether_now) and hit[0] == ("action", rules.question_class)
             number_next = self.record(hit, negated, start or asks, noun or (asks_doer and bare), bare) or number_next
         action_hit = has_action(hits)
+        if start and any(h[0] == "method_question" for h in hits):
+            self.method_pending = True
         if negated and (determiner or preposition):
             self.negated_until += 1  # "not a full overhaul": articles do not use up the reach
         held, self.before_hyphen = self.before_hyphen, None
@@ -1265,6 +1312,11 @@ def collect(rules: OracleRules, text: str) -> Evidence:
     if "narrow" in scan.ev.sets:
         scan.ev.sets["narrow"] = [t for t in scan.ev.sets["narrow"] if t not in scan.distributed]
     scan.ev.word_count = scan.index
+    # Without a word, whitespace or a reaction ("👍") asks for nothing; "???" may ask
+    # about the previous reply.
+    scan.ev.blank = scan.index == 0 and (
+        all(is_space(c) for c in text) or any(c >= "\x80" and unicodedata.category(c) == "So" for c in text)
+    )
     return scan.ev
 
 

@@ -1476,3 +1476,60 @@ def test_who_should_asks_for_a_judgement_not_a_name(task: str):
 
 def test_pointing_out_mistakes_is_a_review():
     assert tier("Have a look at the new rate limiter and point out anything that looks off.") == "MEDIUM"
+
+
+@pytest.mark.parametrize("task", ["🙏", "✅✅", "👌 !", "🎉🎉🎉"])
+def test_a_reaction_without_a_word_asks_for_nothing(task: str):
+    result = ANALYZER.analyze_task(task)
+    assert (result.complexity_level.value, result.complexity_score) == ("SIMPLE", 0)
+
+
+def test_a_reaction_before_a_task_leaves_the_task_its_tier():
+    assert tier("🙏 now migrate every service to the new cluster") == "COMPLEX"
+    # Bare punctuation may ask about the previous reply: no evidence, so MEDIUM.
+    assert tier("?!") == "MEDIUM"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("hahaha", "SIMPLE"),
+        ("jajaja vale", "SIMPLE"),
+        ("哈哈哈哈", "SIMPLE"),
+        ("ㅋㅋㅋ", "SIMPLE"),
+        ("lol, now redesign the billing platform across all regions", "COMPLEX"),
+    ],
+)
+def test_laughter_asks_for_nothing_but_never_hides_work(task: str, expected: str):
+    assert tier(task) == expected
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "¿Cómo aseguramos la idempotencia de los pagos en todos los microservicios?",
+        "¿Cómo se sincroniza la caché entre todas las regiones?",
+        "Comment garantir la traçabilité des commandes sur tout le système ?",
+        "我们如何保证所有服务之间的订单数据一致？",
+        "パイプライン全体でどうやってデータの重複を防ぐ？",
+        "모든 서비스에서 인증을 어떻게 통일할 수 있을까?",
+    ],
+)
+def test_asking_how_to_do_something_across_a_system_is_no_look_up(task: str):
+    assert tier(task) != "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        # How something stands, even across the system, is a look-up.
+        "¿Cómo va el despliegue en todos los clústeres?",
+        "Comment vont les sauvegardes sur tous les serveurs ?",
+        "전체 서버 백업은 어떻게 됐어요?",
+        # How to do a bounded thing is a how-to look-up.
+        "¿Cómo reinicio el contenedor de nginx?",
+        "怎么查看这个容器的日志？",
+    ],
+)
+def test_asking_how_something_stands_or_how_to_do_a_bounded_thing_is_a_look_up(task: str):
+    assert tier(task) == "SIMPLE"

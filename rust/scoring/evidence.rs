@@ -10,11 +10,12 @@
 use super::rules::{
     ActionClass, Group, Hit, Hits, Lookup, ScoringRules, COMPOUND_START, MAX_ACTION_CLASSES,
     MAX_PHRASE_WORDS, PHRASE_END, PHRASE_START, ROLE_CONJUNCTION, ROLE_CUE, ROLE_DETERMINER,
-    ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN, ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION, ROLE_NOUN_VERB,
-    ROLE_OPINION, ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_REQUEST,
-    ROLE_SEPARABLE_VERB, ROLE_THANKS, SEPARABLE_VERB_ENDINGS,
+    ROLE_DISTRIBUTIVE, ROLE_HYPHEN_PRONOUN, ROLE_LIGHT_VERB, ROLE_LOOKUP_QUESTION,
+    ROLE_METHOD_PASSED, ROLE_METHOD_QUESTION, ROLE_METHOD_STATE, ROLE_NOUN_VERB, ROLE_OPINION,
+    ROLE_ORDINAL, ROLE_PARTICLE, ROLE_PREPOSITION, ROLE_PRONOUN, ROLE_REQUEST, ROLE_SEPARABLE_VERB,
+    ROLE_THANKS, SEPARABLE_VERB_ENDINGS,
 };
-use super::tokenizer::{for_each_word, Word, QUESTION_OPENS, QUOTE_AFTER, QUOTE_OPENS};
+use super::tokenizer::{for_each_word, is_symbol, Word, QUESTION_OPENS, QUOTE_AFTER, QUOTE_OPENS};
 
 /// Distinct terms kept per list. Points saturate long before this, and the bound
 /// keeps memory flat for texts of any size; the oracle applies the same bound.
@@ -119,7 +120,7 @@ impl TrivialMask {
 /// Everything the scorer needs to know about a text.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Evidence {
-    /// Whitespace only: there is nothing to do.
+    /// Whitespace only, or a reaction without a word ("👍"): nothing to do.
     pub blank: bool,
     pub word_count: u32,
     /// First term of each action class found, by class index.
@@ -202,7 +203,7 @@ struct EvidenceMark {
 /// How a word stands to hyphens, particles and separable verbs.
 #[derive(Debug, Clone, Copy)]
 struct RareWord {
-    roles: u16,
+    roles: u32,
     hyphen_before: bool,
     modifier: bool,
     /// A finite verb may stand here: where any verb may, or as the sentence's
@@ -319,6 +320,14 @@ struct Scan<'r> {
     fact_question: bool,
     /// The sentence opened with a question word (not a greeting).
     question_opened: bool,
+    /// A method word ("cómo", "如何") stood just before: the next word tells whether
+    /// it asks how to do something or how something stands.
+    method_pending: bool,
+    /// The sentence asks how to do something; with a system scope it asks for the
+    /// work.
+    method_asked: bool,
+    /// The sentence named a scope term.
+    scope_in_sentence: bool,
     /// An inverted question mark ("¿") stood before the word that starts the
     /// next sentence: that sentence opens a question.
     question_opens: bool,
@@ -485,6 +494,9 @@ impl<'r> Scan<'r> {
         if word.roles & ROLE_OPINION != 0 {
             self.asked_opinion();
         }
+        if word.roles & ROLE_METHOD_QUESTION != 0 && sentence_start {
+            self.method_pending = true;
+        }
         // "Le pod est-il prêt ?": a subject after its verb and a hyphen asks.
         if word.hyphen_before && self.rules.is_inverted_subject(text) {
             self.question_opened = true;
@@ -578,6 +590,45 @@ impl<'r> Scan<'r> {
         if !self.sentence_mark.is_set(c) && self.evidence.actions.is_set(c) {
             self.evidence.actions.remove(c);
             self.clause.classes &= !(1 << c);
+        }
+    }
+
+    /// The word after a method word, by its roles: a state ("¿cómo va el deploy?")
+    /// leaves the question a look-up; anything else asks how to do something, which
+    /// a system scope in the sentence makes a request for the work ("¿cómo
+    /// garantizamos exactly-once en todo el pipeline?", "如何保证整个系统 ..."). A
+    /// pronoun in between ("cómo se llama") is passed over. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn after_method_word(&mut self, roles: u32) {
+        if roles & ROLE_METHOD_PASSED != 0 {
+            return;
+        }
+        self.method_pending = false;
+        if roles & ROLE_METHOD_STATE == 0 {
+            self.method_asked = true;
+            if self.scope_in_sentence {
+                self.scoped_method_question();
+            }
+        }
+    }
+
+    /// A question how to do something across a system asks for the work, not for a
+    /// fact: the question word and its question mark are withdrawn. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn scoped_method_question(&mut self) {
+        self.method_asked = false;
+        self.request_sentence = true;
+        self.request_after_question();
+    }
+
+    /// A scope term in the current sentence.
+    #[inline(always)]
+    fn scope_named(&mut self) {
+        self.scope_in_sentence = true;
+        if self.method_asked {
+            self.scoped_method_question();
         }
     }
 
@@ -715,14 +766,18 @@ impl<'r> Scan<'r> {
                 }
             }
             // "Don't touch the architecture": the reach is ruled out, not asked for.
-            Group::Scope if !negated => ev.scope.insert(hit.term),
+            Group::Scope if !negated => {
+                ev.scope.insert(hit.term);
+                self.scope_named();
+            }
             Group::Scope => {}
             Group::Quantifier => {
                 self.quantified_until = self.index.saturating_add(self.rules.scope_unit_window)
             }
             Group::ScopeUnit => {
                 if self.index <= self.quantified_until && !negated {
-                    ev.scope.insert(hit.term)
+                    ev.scope.insert(hit.term);
+                    self.scope_named();
                 }
             }
             Group::Tradeoff => ev.tradeoff.insert(hit.term),
@@ -782,7 +837,10 @@ impl<'r> Scan<'r> {
             | Group::LookupQuestion
             | Group::Thanks
             | Group::Opinion
-            | Group::Conjunction => {}
+            | Group::Conjunction
+            | Group::MethodQuestion
+            | Group::MethodState
+            | Group::MethodPassed => {}
             Group::Retrieval => {
                 if sentence_start && self.sentence_words == 1 {
                     self.retrieval_opened = true;
@@ -969,6 +1027,9 @@ impl<'r> Scan<'r> {
             self.done_until = 0;
             self.quantified_until = 0;
             self.request_sentence = false;
+            self.method_pending = false;
+            self.method_asked = false;
+            self.scope_in_sentence = false;
             self.sentence_words = 0;
             self.alternative = None;
             self.fact_question = false;
@@ -1011,9 +1072,21 @@ impl<'r> Scan<'r> {
             cue_at_end = at_end && found.roles & ROLE_CUE != 0;
             self.index = self.index.saturating_add(1);
             let negated = self.index <= self.negated_until;
+            if self.method_pending {
+                self.after_method_word(found.roles);
+            }
             let mut ignored = false;
             for &hit in found.hits {
                 self.record_at(hit, negated, true, noun, &mut ignored);
+            }
+            // These scripts ask how anywhere in the sentence ("我们如何保证 ..."). The
+            // verb follows in the same run, unless the run ends ("어떻게 돼요?").
+            if found.roles & ROLE_METHOD_QUESTION != 0 {
+                if at_end {
+                    self.method_pending = true;
+                } else {
+                    self.after_method_word(0);
+                }
             }
             // "所有页面", "すべての画面": every unit after the quantifier, not one.
             self.distributive_before = found.roles & ROLE_DISTRIBUTIVE != 0;
@@ -1032,6 +1105,9 @@ impl<'r> Scan<'r> {
         });
         if !matched {
             self.index = self.index.saturating_add(1);
+            if self.method_pending {
+                self.after_method_word(0);
+            }
         }
         self.recent = [Recent::default(); MAX_PHRASE_WORDS - 1];
         self.determined = Determined::No;
@@ -1167,6 +1243,9 @@ impl<'r> Scan<'r> {
             || punct_before
             || (self.determined == Determined::AfterLightVerb);
         let roles = lookup.map_or(0, |l| l.roles);
+        if self.method_pending {
+            self.after_method_word(roles);
+        }
         let noun_verb = roles & ROLE_NOUN_VERB != 0;
         let hyphen_before = std::mem::replace(&mut self.hyphen_before, modifier);
         // Both halves of a hyphenated compound are nouns ("Standard-Port", "cert-expiry
@@ -1231,7 +1310,8 @@ impl<'r> Scan<'r> {
                 | ROLE_HYPHEN_PRONOUN
                 | ROLE_SEPARABLE_VERB
                 | ROLE_LOOKUP_QUESTION
-                | ROLE_OPINION)
+                | ROLE_OPINION
+                | ROLE_METHOD_QUESTION)
             != 0
             || modifier
             || hyphen_before
@@ -1362,10 +1442,7 @@ pub(crate) fn with_evidence<R>(
 ) -> R {
     let mut scan = Scan {
         rules,
-        evidence: Evidence {
-            blank: text.chars().all(char::is_whitespace),
-            ..Evidence::default()
-        },
+        evidence: Evidence::default(),
         index: 0,
         negated_until: 0,
         done_until: 0,
@@ -1403,6 +1480,9 @@ pub(crate) fn with_evidence<R>(
         alternative: None,
         fact_question: false,
         question_opened: false,
+        method_pending: false,
+        method_asked: false,
+        scope_in_sentence: false,
         question_opens: false,
         opinion_asked: false,
         retrieval_opened: false,
@@ -1429,5 +1509,9 @@ pub(crate) fn with_evidence<R>(
     }
     scan.finish();
     scan.evidence.word_count = scan.index;
+    // Without a single word, whitespace or a reaction ("👍", "🙏 !") asks for nothing.
+    // Bare punctuation ("???") may ask about the previous reply: no evidence.
+    scan.evidence.blank =
+        scan.index == 0 && (text.chars().all(char::is_whitespace) || text.chars().any(is_symbol));
     then(&scan.evidence)
 }

@@ -166,6 +166,11 @@ pub(crate) fn is_word_char(c: char) -> bool {
     )
 }
 
+/// A symbol of general category So: emoji, pictographs, dingbats ("👍", "✅").
+pub(crate) fn is_symbol(c: char) -> bool {
+    !c.is_ascii() && get_general_category(c) == Gc::OtherSymbol
+}
+
 /// Byte classes, so ASCII text needs no char decoding: a word byte, a sentence end,
 /// whitespace, an upper-case letter (the word needs lowering), a non-ASCII byte, a
 /// byte that may tell something about the word before it.

@@ -1094,6 +1094,25 @@ impl Compiler {
             false,
             &mut grammar_terms,
         )?;
+        for (field, group, list) in [
+            (
+                "grammar.method_questions",
+                Group::MethodQuestion,
+                &grammar.method_questions,
+            ),
+            (
+                "grammar.method_states",
+                Group::MethodState,
+                &grammar.method_states,
+            ),
+            (
+                "grammar.method_passed",
+                Group::MethodPassed,
+                &grammar.method_passed,
+            ),
+        ] {
+            self.add_list(field, group, list, false, &mut grammar_terms)?;
+        }
         self.add_list(
             "grammar.conjunctions",
             Group::Conjunction,

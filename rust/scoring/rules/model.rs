@@ -103,6 +103,14 @@ pub(crate) enum Group {
     /// "and", "und", "et", "y": a conjunction before an action of a clause that
     /// already has one starts a new clause ("fix the typo and add a CSV export").
     Conjunction,
+    /// A word asking how to do something ("cómo", "comment", "如何", "어떻게"): unless
+    /// the next word asks for a state ("¿cómo va el deploy?"), the sentence asks for
+    /// the work, not for a fact.
+    MethodQuestion,
+    /// A state asked about right after a method word ("está", "va", "돼").
+    MethodState,
+    /// A pronoun between a method word and its verb ("se", "s'"), passed over.
+    MethodPassed,
     /// A negation after what it rules out ("入れないで", "필요 없고"): the actions and
     /// scope named since the last comma, sequencer or sentence start are withdrawn.
     PostNegator,
@@ -229,29 +237,29 @@ pub(super) struct Entry {
     pub(super) phrase_word: u32,
     /// The grammar roles among its hits (`ROLE_*` bits), so the scanner reads them
     /// without walking the hits.
-    pub(super) roles: u16,
+    pub(super) roles: u32,
 }
 
 /// A step ordinal ("first").
-pub(crate) const ROLE_ORDINAL: u16 = 1;
+pub(crate) const ROLE_ORDINAL: u32 = 1;
 /// A determiner ("the").
-pub(crate) const ROLE_DETERMINER: u16 = 2;
+pub(crate) const ROLE_DETERMINER: u32 = 2;
 /// A light verb ("do").
-pub(crate) const ROLE_LIGHT_VERB: u16 = 4;
+pub(crate) const ROLE_LIGHT_VERB: u32 = 4;
 /// A cue or a sequencer: a verb may follow.
-pub(crate) const ROLE_CUE: u16 = 8;
+pub(crate) const ROLE_CUE: u32 = 8;
 /// A preposition.
-pub(crate) const ROLE_PREPOSITION: u16 = 16;
+pub(crate) const ROLE_PREPOSITION: u32 = 16;
 /// A verb more often used as a noun.
-pub(crate) const ROLE_NOUN_VERB: u16 = 32;
+pub(crate) const ROLE_NOUN_VERB: u32 = 32;
 /// A pronoun after a light verb ("ich" in "brauch ich", "me" in "give me").
-pub(crate) const ROLE_PRONOUN: u16 = 64;
+pub(crate) const ROLE_PRONOUN: u32 = 64;
 /// A distributive ("per").
-pub(crate) const ROLE_DISTRIBUTIVE: u16 = 128;
+pub(crate) const ROLE_DISTRIBUTIVE: u32 = 128;
 /// A German separable particle ("her", "um").
-pub(crate) const ROLE_PARTICLE: u16 = 256;
+pub(crate) const ROLE_PARTICLE: u32 = 256;
 /// A French object pronoun after a hyphen ("moi" in "trouve-moi").
-pub(crate) const ROLE_HYPHEN_PRONOUN: u16 = 512;
+pub(crate) const ROLE_HYPHEN_PRONOUN: u32 = 512;
 
 /// The endings a German separable verb's stem takes where the particle splits off:
 /// the imperative and first person ("stell", "stelle") and the finite forms of a verb
@@ -260,21 +268,27 @@ pub(crate) const ROLE_HYPHEN_PRONOUN: u16 = 512;
 /// leaves a listed verb when the particle joins it. Longest first, the bare stem last.
 pub(crate) const SEPARABLE_VERB_ENDINGS: [&str; 6] = ["en", "st", "et", "e", "t", ""];
 /// The stem of a separable verb the vocabulary lists ("leite" of "herleiten").
-pub(crate) const ROLE_SEPARABLE_VERB: u16 = 1024;
+pub(crate) const ROLE_SEPARABLE_VERB: u32 = 1024;
 /// A question word that asks for a person, a place or a time ("who", "wo").
-pub(crate) const ROLE_LOOKUP_QUESTION: u16 = 2048;
+pub(crate) const ROLE_LOOKUP_QUESTION: u32 = 2048;
 /// Thanks for work done, after the work named ("문서 정리 수고하셨습니다").
-pub(crate) const ROLE_THANKS: u16 = 4096;
+pub(crate) const ROLE_THANKS: u32 = 4096;
 /// A conjunction joining two clauses ("and").
-pub(crate) const ROLE_CONJUNCTION: u16 = 8192;
+pub(crate) const ROLE_CONJUNCTION: u32 = 8192;
 /// A request marker ("해 주세요", "帮我"); its hits are recorded too.
-pub(crate) const ROLE_REQUEST: u16 = 16384;
+pub(crate) const ROLE_REQUEST: u32 = 16384;
 /// A word asking for an opinion ("thoughts?").
-pub(crate) const ROLE_OPINION: u16 = 32768;
+pub(crate) const ROLE_OPINION: u32 = 32768;
+/// A word asking how to do something ("cómo", "如何").
+pub(crate) const ROLE_METHOD_QUESTION: u32 = 1 << 16;
+/// A state asked about right after a method word ("cómo está", "comment va").
+pub(crate) const ROLE_METHOD_STATE: u32 = 1 << 17;
+/// A pronoun passed over between a method word and its verb ("cómo se llama").
+pub(crate) const ROLE_METHOD_PASSED: u32 = 1 << 18;
 
 impl Group {
     /// The `ROLE_*` bit of this group, 0 for none.
-    pub(super) fn role(self) -> u16 {
+    pub(super) fn role(self) -> u32 {
         match self {
             Group::Ordinal => ROLE_ORDINAL,
             Group::Determiner => ROLE_DETERMINER,
@@ -292,6 +306,9 @@ impl Group {
             Group::Conjunction => ROLE_CONJUNCTION,
             Group::Request => ROLE_REQUEST,
             Group::Opinion => ROLE_OPINION,
+            Group::MethodQuestion => ROLE_METHOD_QUESTION,
+            Group::MethodState => ROLE_METHOD_STATE,
+            Group::MethodPassed => ROLE_METHOD_PASSED,
             _ => 0,
         }
     }
@@ -317,6 +334,9 @@ impl Group {
                 | Group::Thanks
                 | Group::Opinion
                 | Group::Conjunction
+                | Group::MethodQuestion
+                | Group::MethodState
+                | Group::MethodPassed
         )
     }
 }
@@ -494,7 +514,7 @@ pub(crate) struct Lookup<'r> {
     pub phrase_word: u32,
     pub phrase_roles: u8,
     /// `ROLE_*` bits.
-    pub roles: u16,
+    pub roles: u32,
 }
 
 impl Lookup<'_> {

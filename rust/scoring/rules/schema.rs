@@ -98,6 +98,12 @@ pub(super) struct GrammarFile {
     #[serde(default)]
     pub(super) opinions: Vec<String>,
     #[serde(default)]
+    pub(super) method_questions: Vec<String>,
+    #[serde(default)]
+    pub(super) method_states: Vec<String>,
+    #[serde(default)]
+    pub(super) method_passed: Vec<String>,
+    #[serde(default)]
     pub(super) inverted_subjects: Vec<String>,
     #[serde(default)]
     pub(super) passive_auxiliaries: Vec<String>,
