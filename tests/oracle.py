@@ -267,6 +267,7 @@ class Policy:
     narrow: bool
     weak_trivial: bool
     weak_points: int | None = None
+    scope_floor_terms: int = 1
 
 
 @dataclass
@@ -296,6 +297,7 @@ def _policy(table: dict[str, Any]) -> Policy:
         table.get("narrow", False),
         table.get("weak_trivial", True),
         table.get("weak_points"),
+        table.get("scope_floor_terms", 1),
     )
 
 
@@ -1406,7 +1408,7 @@ def candidate(rules: OracleRules, ev: Evidence, cls: int | None, out: list[tuple
             push(name, floor - points)
             points = floor
 
-    if policy.scope_points > 0 and scope:
+    if policy.scope_points > 0 and len(scope) >= policy.scope_floor_terms:
         raise_to(rules.medium_floor, "floor:scope")
     raise_to(policy.floor, "floor:action")
     hits = len(ev.terms("domain"))

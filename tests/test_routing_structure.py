@@ -1533,3 +1533,29 @@ def test_asking_how_to_do_something_across_a_system_is_no_look_up(task: str):
 )
 def test_asking_how_something_stands_or_how_to_do_a_bounded_thing_is_a_look_up(task: str):
     assert tier(task) == "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Rename `account` to `workspace` in every service, the public APIs and both mobile apps",
+        "Benenne das Feld `mandant` überall in `kunde` um – in der Datenbank, allen Services und der Mobile-App",
+        "Renombra `cliente` a `cuenta` en todo el sistema: la base de datos, las APIs y los SDKs",
+        "把 `user_id` 在整个系统里重命名为 `account_id`：数据库、所有服务和前端",
+    ],
+)
+def test_a_mechanical_edit_across_a_system_is_never_haiku(task: str):
+    assert tier(task) != "SIMPLE"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Rename `tmp_val` to `total` everywhere it appears in report.py",
+        "Bump the version in every package.json",
+        "Format every file under src/",
+        "Translate the error message in login.ts into German",
+    ],
+)
+def test_a_bounded_mechanical_edit_stays_simple(task: str):
+    assert tier(task) == "SIMPLE"

@@ -99,6 +99,10 @@ def test_the_rules_path_can_come_from_the_environment(tmp_path: Path, monkeypatc
         ('inverted_subjects = ["il",', 'inverted_subjects = ["il elle",', "grammar.inverted_subjects[0]"),
         ('passive_auxiliaries = ["be"]', 'passive_auxiliaries = ["to be"]', "grammar.passive_auxiliaries[0]"),
         ('opinions = [\n    "thoughts",', 'opinions = [\n    "",', "grammar.opinions[0]"),
+        ('method_questions = [\n    "cómo",', 'method_questions = [\n    "",', "grammar.method_questions[0]"),
+        ('method_states = [\n    "está",', 'method_states = [\n    "",', "grammar.method_states[0]"),
+        ('method_passed = [\n    "se",', 'method_passed = [\n    "se lo",', "grammar.method_passed[0]"),
+        ("scope_floor_terms = 2", "scope_floor_terms = 0", "actions[11].scope_floor_terms"),
         (
             'replacement_words = [\n    "to",',
             'replacement_words = [\n    "in place of",',

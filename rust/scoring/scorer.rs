@@ -399,7 +399,7 @@ fn candidate<'n>(
             *points = floor;
         }
     };
-    if policy.scope_points > 0 && ev.scope.len() > 0 {
+    if policy.scope_points > 0 && ev.scope.len() >= policy.scope_floor_terms {
         raise_to(rules.medium_floor, "floor:scope", &mut points);
     }
     raise_to(policy.floor, "floor:action", &mut points);

@@ -617,6 +617,15 @@ impl Compiler {
             boosts: p.boosts,
             trivial: Triviality::parse(&format!("{field}.trivial"), &p.trivial)?,
             floor: check_points(&format!("{field}.floor"), p.floor)?,
+            scope_floor_terms: match p.scope_floor_terms {
+                0 => {
+                    return Err(RulesError::new(
+                        format!("{field}.scope_floor_terms"),
+                        "must be at least 1: without a scope term a task is not system-wide",
+                    ))
+                }
+                terms => usize::from(terms),
+            },
             narrow: p.narrow,
             weak_trivial: p.weak_trivial,
             weak_points: p
@@ -813,6 +822,7 @@ impl Compiler {
                 boosts: action.boosts,
                 trivial: action.trivial.clone(),
                 floor: action.floor,
+                scope_floor_terms: action.scope_floor_terms,
                 narrow: action.narrow,
                 weak_trivial: action.weak_trivial,
                 weak_points: action.weak_points,

@@ -136,6 +136,9 @@ pub(crate) struct Policy {
     pub trivial: Triviality,
     /// The lowest points this candidate can end with.
     pub floor: i32,
+    /// Distinct scope terms that make the task system-wide, raising it to
+    /// `medium_floor` (at least 1).
+    pub scope_floor_terms: usize,
     /// Whether narrow-scope words ("this function") pull it down when no scope
     /// term was found.
     pub narrow: bool,

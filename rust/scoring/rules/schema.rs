@@ -152,6 +152,8 @@ pub(super) struct ActionFile {
     pub(super) trivial: String,
     #[serde(default)]
     pub(super) floor: u8,
+    #[serde(default = "one")]
+    pub(super) scope_floor_terms: u8,
     #[serde(default = "inflect_by_default")]
     pub(super) inflect: bool,
     #[serde(default)]
@@ -198,12 +200,18 @@ pub(super) struct ModifierPolicyFile {
     pub(super) trivial: String,
     #[serde(default)]
     pub(super) floor: u8,
+    #[serde(default = "one")]
+    pub(super) scope_floor_terms: u8,
     #[serde(default)]
     pub(super) narrow: bool,
     #[serde(default = "default_true")]
     pub(super) weak_trivial: bool,
     #[serde(default)]
     pub(super) weak_points: Option<u8>,
+}
+
+fn one() -> u8 {
+    1
 }
 
 fn inflect_by_default() -> bool {
